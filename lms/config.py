@@ -1,0 +1,81 @@
+"""Settings come from LMS_* environment variables and nothing else.
+
+Every variable is listed in README.md; `Config.from_env()` is the only reader.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("LMS_INSTANCE_DIR", Path.cwd() / "instance"))
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_dir: Path) -> str:
+    """An explicit key wins; otherwise one is generated once and kept in instance/."""
+    key = os.environ.get("LMS_SECRET_KEY")
+    if key:
+        return key
+    path = instance_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@dataclass
+class Config:
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    plugins: list[str] | None = None  # None: every installed plugin
+    default_locale: str = "kk"
+    login_rate_limit: str = "10 per minute"
+    public_url: str = "http://127.0.0.1:5000"
+    secure_cookies: bool = False
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        instance_dir = Path(os.environ.get("LMS_INSTANCE_DIR", INSTANCE_DIR))
+        plugins = os.environ.get("LMS_PLUGINS")
+        return cls(
+            database_url=os.environ.get("LMS_DATABASE_URL")
+            or f"sqlite:///{(instance_dir / 'lms.sqlite3').resolve()}",
+            secret_key=_secret_key(instance_dir),
+            redis_url=os.environ.get("LMS_REDIS_URL") or None,
+            plugins=None if plugins is None else [p.strip() for p in plugins.split(",") if p.strip()],
+            default_locale=os.environ.get("LMS_DEFAULT_LOCALE", "kk"),
+            login_rate_limit=os.environ.get("LMS_LOGIN_RATE_LIMIT", "10 per minute"),
+            public_url=os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000"),
+            secure_cookies=_bool(os.environ.get("LMS_SECURE_COOKIES"), False),
+        )
+
+    def flask_settings(self) -> dict:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.testing,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            "BABEL_DEFAULT_LOCALE": self.default_locale,
+            "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            **self.extra,
+        }

@@ -1,0 +1,91 @@
+"""The core: users, roles and capabilities, schools, audit log, i18n and the base layout."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from lms.core.capabilities import CORE_CAPABILITIES
+from lms.core.extensions import babel, csrf, limiter, login_manager
+from lms.core.i18n import LANGUAGE_NAMES, current_language, localized, select_locale
+from lms.core.permissions import SYSTEM, CapabilityRegistry, Context, has_capability, has_capability_anywhere
+from lms.db import db
+
+
+def init_core(app: Flask, config) -> None:
+    from lms.core import models  # noqa: F401  (tables on Base.metadata)
+    from lms.core.forms import LanguageForm
+    from lms.core.views import bp
+
+    db.init_app(app, config.database_url)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.login_message = None
+
+    registry = CapabilityRegistry()
+    registry.register(CORE_CAPABILITIES, "core")
+    app.extensions["lms_capabilities"] = registry
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from lms.core.models import User
+
+        return db.session.get(User, int(user_id))
+
+    app.register_blueprint(bp)
+
+    # globals, so that imported macros see them too
+    app.jinja_env.globals.update(
+        loc=localized,
+        language_names=LANGUAGE_NAMES,
+        can=lambda cap, ctx=None: has_capability(current_user, cap, Context(*ctx) if ctx else SYSTEM),
+        can_anywhere=lambda cap: has_capability_anywhere(current_user, cap),
+    )
+
+    @app.context_processor
+    def template_helpers():
+        return {
+            "lang": current_language(),
+            "language_form": LanguageForm(formdata=None),
+            "main_menu": _main_menu(app),
+        }
+
+    def error_page(status: int, title: str, message: str):
+        return render_template("core/error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return error_page(403, _("Access denied"), _("You do not have permission to open this page."))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return error_page(404, _("Not found"), _("There is no such page."))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return error_page(429, _("Too many attempts"), _("Too many attempts. Wait a minute and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return error_page(400, _("The form has expired"),
+                          _("The form has expired. Go back, reload the page and send it again."))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _main_menu(app: Flask) -> list:
+    items = []
+    for plugin in app.extensions.get("lms_plugins", {}).values():
+        items.extend(plugin.menu)
+    return items

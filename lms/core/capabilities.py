@@ -1,0 +1,43 @@
+"""Moodle-style capabilities: a role grants a capability in a context.
+
+Each plugin declares its own capabilities, with default grants per role, in its
+`capabilities.py`; the core declares the ones below.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: context levels, outermost first; a grant in an outer context holds in the inner ones
+CONTEXT_LEVELS = ("system", "programme", "cohort")
+
+#: "user" is held implicitly by every signed-in account, in the system context
+ROLES = ("user", "admin", "methodologist", "trainer", "assessor", "curator", "participant")
+
+#: roles that can be assigned (the implicit "user" cannot)
+ASSIGNABLE_ROLES = ROLES[1:]
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str  # "plugin:verb"
+    #: roles that hold it by default
+    roles: tuple[str, ...] = field(default_factory=tuple)
+    #: "read" or "write", as in Moodle's access.php (shown on the roles page)
+    kind: str = "read"
+    description: str = ""
+
+    def __post_init__(self):
+        if ":" not in self.name:
+            raise ValueError(f"capability {self.name!r} must be named 'plugin:verb'")
+        unknown = set(self.roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"capability {self.name!r} grants unknown roles {sorted(unknown)}")
+
+
+CORE_CAPABILITIES = [
+    Capability("core:manage_users", ("admin",), "write", "Create users and assign roles"),
+    Capability("core:view_audit_log", ("admin", "methodologist"), "read", "Read the audit log"),
+    Capability("core:manage_schools", ("admin", "methodologist"), "write",
+               "Manage regions, districts and schools"),
+    Capability("core:view_profile", ("user",), "read", "See and change one's own profile"),
+]

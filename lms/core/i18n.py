@@ -1,0 +1,44 @@
+"""Kazakh first; Russian and English on request. The choice is remembered per user
+(and per browser session before sign-in)."""
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from lms.core.models import LANGUAGES
+
+LANGUAGE_NAMES = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    # English only by explicit choice: a browser asking for English still gets Kazakh
+    return request.accept_languages.best_match(["kk", "ru"]) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "kk")
+
+
+def localized(value, field: str | None = None, lang: str | None = None) -> str:
+    """Text in the current language, falling back to Kazakh then any language present.
+
+    `value` is either a mapping {kk: ..., ru: ..., en: ...} or an object with
+    `<field>_kk`, `<field>_ru`, `<field>_en` attributes."""
+    lang = lang or current_language()
+    if value is None:
+        return ""
+    if field is not None:
+        value = {code: getattr(value, f"{field}_{code}", None) for code in LANGUAGES}
+    if isinstance(value, str):
+        return value
+    for code in (lang, "kk", "ru", "en"):
+        text = value.get(code)
+        if text:
+            return text
+    return ""

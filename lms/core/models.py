@@ -1,0 +1,130 @@
+"""Core tables: people, their roles in contexts, where their schools are, the audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import Base, UTCDateTime, utcnow
+
+SCHOOL_TYPES = ("hub", "magnet", "small_ungraded", "other")
+LANGUAGES = ("kk", "ru", "en")
+INSTRUCTION_LANGUAGES = ("kk", "ru", "mixed")
+
+
+class Region(Base):
+    __tablename__ = "core_regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+    districts: Mapped[list["District"]] = relationship(back_populates="region")
+
+
+class District(Base):
+    __tablename__ = "core_districts"
+    __table_args__ = (UniqueConstraint("region_id", "name_kk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("core_regions.id"), index=True)
+    name_kk: Mapped[str] = mapped_column(String(200))
+    name_ru: Mapped[str | None] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+
+    region: Mapped[Region] = relationship(back_populates="districts")
+    schools: Mapped[list["School"]] = relationship(back_populates="district")
+
+
+class School(Base):
+    __tablename__ = "core_schools"
+    __table_args__ = (
+        CheckConstraint(f"school_type IN {SCHOOL_TYPES}", name="school_type"),
+        CheckConstraint(f"instruction_language IN {INSTRUCTION_LANGUAGES}", name="instruction_language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the code used in import files ("BIN" or the region's own school code)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("core_districts.id"), index=True)
+    name_kk: Mapped[str] = mapped_column(String(300))
+    name_ru: Mapped[str | None] = mapped_column(String(300))
+    school_type: Mapped[str] = mapped_column(String(20), default="small_ungraded")
+    instruction_language: Mapped[str] = mapped_column(String(8), default="kk")
+    #: measured download speed in Mbit/s; rural lines are often 4 or less
+    internet_mbps: Mapped[float | None]
+
+    district: Mapped[District] = relationship(back_populates="schools")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "core_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="kk")
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("core_schools.id"), index=True)
+    #: position at school: director, deputy, teacher, methodologist ...
+    position: Mapped[str | None] = mapped_column(String(100))
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    school: Mapped[School | None] = relationship()
+    role_assignments: Mapped[list["RoleAssignment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.is_active_account
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class RoleAssignment(Base):
+    """A role held by a user in a context: system, or one programme, or one cohort."""
+
+    __tablename__ = "core_role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "context_level", "context_id"),
+        CheckConstraint("context_level IN ('system', 'programme', 'cohort')", name="context_level"),
+        CheckConstraint(
+            "(context_level = 'system' AND context_id IS NULL)"
+            " OR (context_level <> 'system' AND context_id IS NOT NULL)",
+            name="context_id",
+        ),
+        Index("ix_core_role_assignments_context", "context_level", "context_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    context_level: Mapped[str] = mapped_column(String(16), default="system")
+    context_id: Mapped[int | None]
+
+    user: Mapped[User] = relationship(back_populates="role_assignments")
+
+
+class AuditEntry(Base):
+    """Every grade change, deletion and privileged act leaves one row here."""
+
+    __tablename__ = "core_audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict] = mapped_column(default=dict)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User | None] = relationship()

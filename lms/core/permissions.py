@@ -1,0 +1,110 @@
+"""Capability checks: a role grants a capability in a context (system > programme > cohort).
+
+Views and API endpoints state their capability with `requires`; a test walks the url_map
+and fails on any route that neither requires one nor is marked `public`.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable, NamedTuple
+
+from flask import abort, current_app, g
+from flask_login import current_user
+
+from lms.core.capabilities import Capability
+
+
+class Context(NamedTuple):
+    level: str
+    id: int | None = None
+
+
+SYSTEM = Context("system", None)
+
+
+class CapabilityRegistry:
+    """All declared capabilities and the default role grants, for one app."""
+
+    def __init__(self) -> None:
+        self.capabilities: dict[str, Capability] = {}
+        self.grants: dict[str, set[str]] = {}
+        #: level -> function(id) giving the parent Context (a plugin registers "cohort")
+        self.parents: dict[str, Callable[[int], Context | None]] = {}
+
+    def register(self, caps: list[Capability], owner: str) -> None:
+        for cap in caps:
+            if not cap.name.startswith(owner + ":"):
+                raise ValueError(f"{owner} may only declare '{owner}:' capabilities, not {cap.name!r}")
+            if cap.name in self.capabilities:
+                raise ValueError(f"capability {cap.name!r} declared twice")
+            self.capabilities[cap.name] = cap
+            for role in cap.roles:
+                self.grants.setdefault(role, set()).add(cap.name)
+
+    def chain(self, ctx: Context) -> list[Context]:
+        """The context and all its parents, innermost first."""
+        out = [ctx]
+        while ctx.level != "system":
+            parent = self.parents.get(ctx.level)
+            ctx = (parent(ctx.id) if parent else None) or SYSTEM
+            out.append(ctx)
+        return out
+
+
+def registry() -> CapabilityRegistry:
+    return current_app.extensions["lms_capabilities"]
+
+
+def roles_in(user, ctx: Context = SYSTEM) -> set[str]:
+    """The roles a user holds in a context or any of its parents."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    chain = set(registry().chain(ctx))
+    roles = {"user"}
+    for ra in user.role_assignments:
+        if Context(ra.context_level, ra.context_id) in chain:
+            roles.add(ra.role)
+    return roles
+
+
+def has_capability(user, capability: str, ctx: Context = SYSTEM) -> bool:
+    reg = registry()
+    if capability not in reg.capabilities:
+        raise KeyError(f"unknown capability {capability!r}")
+    return any(capability in reg.grants.get(role, ()) for role in roles_in(user, ctx))
+
+
+def has_capability_anywhere(user, capability: str) -> bool:
+    """True if any of the user's assignments, in any context, grants it (menus use this)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    reg = registry()
+    roles = {"user"} | {ra.role for ra in user.role_assignments}
+    return any(capability in reg.grants.get(role, ()) for role in roles)
+
+
+def requires(capability: str, context: Callable[..., Context] | None = None):
+    """Load (404) -> check (403) -> act. `context` receives the view's URL arguments,
+    loads what they name (aborting 404 when missing) and returns the Context to check in."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            ctx = context(**kwargs) if context else SYSTEM
+            if not has_capability(current_user, capability, ctx):
+                abort(403)
+            g.lms_context = ctx
+            return view(*args, **kwargs)
+
+        wrapped.required_capability = capability
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Marks a route that anyone, signed in or not, may open."""
+    view.is_public = True
+    return view

@@ -1,0 +1,23 @@
+"""The audit log: one row per grade change, deletion or privileged act."""
+from __future__ import annotations
+
+from lms.core.models import AuditEntry
+from lms.db import db
+
+
+def record(actor, action: str, obj, summary: str | None = None, **details) -> AuditEntry:
+    """`obj` is a mapped object (its class name and id are stored) or a (type, id) pair."""
+    if isinstance(obj, tuple):
+        object_type, object_id = obj
+    else:
+        object_type, object_id = type(obj).__name__, getattr(obj, "id", None)
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=summary,
+        details=details,
+    )
+    db.session.add(entry)
+    return entry

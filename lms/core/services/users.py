@@ -1,0 +1,96 @@
+"""Accounts, passwords, roles and the remembered language."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.core.capabilities import ASSIGNABLE_ROLES, CONTEXT_LEVELS
+from lms.core.models import LANGUAGES, RoleAssignment, User
+from lms.core.services import audit
+from lms.core.services.errors import Conflict, ServiceError
+from lms.db import db, utcnow
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# a hash of nothing, so unknown e-mails cost as much time as wrong passwords
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def normalize_name(name: str) -> str:
+    """NFC, so a name typed on any keyboard matches and prints the same (й, ё decompose)."""
+    return " ".join(unicodedata.normalize("NFC", name or "").split())
+
+
+def get_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def create_user(email: str, full_name: str, password: str | None = None, *, language: str = "kk",
+                actor=None, **fields) -> User:
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email):
+        raise ServiceError(f"not a valid e-mail address: {email!r}", field="email")
+    full_name = normalize_name(full_name)
+    if not full_name:
+        raise ServiceError("the full name is empty", field="full_name")
+    if language not in LANGUAGES:
+        raise ServiceError(f"unknown language {language!r}", field="language")
+    if get_by_email(email):
+        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+    user = User(email=email, full_name=full_name, language=language, **fields)
+    if password:
+        user.password_hash = generate_password_hash(password)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user_created", user, email)
+    return user
+
+
+def set_password(user: User, password: str, actor=None) -> None:
+    if len(password) < 4:
+        raise ServiceError("the password is too short", field="password")
+    user.password_hash = generate_password_hash(password)
+    audit.record(actor, "password_set", user)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = get_by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_language(user: User, language: str) -> None:
+    if language not in LANGUAGES:
+        raise ServiceError(f"unknown language {language!r}", field="language")
+    user.language = language
+
+
+def assign_role(user: User, role: str, context_level: str = "system", context_id: int | None = None,
+                actor=None) -> RoleAssignment:
+    """Idempotent: assigning a role the user already holds returns the existing row."""
+    if role not in ASSIGNABLE_ROLES:
+        raise ServiceError(f"unknown role {role!r}", field="role")
+    if context_level not in CONTEXT_LEVELS:
+        raise ServiceError(f"unknown context {context_level!r}", field="context_level")
+    if (context_level == "system") != (context_id is None):
+        raise ServiceError("a system role takes no context id; other contexts need one", field="context_id")
+    for ra in user.role_assignments:
+        if (ra.role, ra.context_level, ra.context_id) == (role, context_level, context_id):
+            return ra
+    ra = RoleAssignment(user=user, role=role, context_level=context_level, context_id=context_id)
+    db.session.add(ra)
+    db.session.flush()
+    audit.record(actor, "role_assigned", user, f"{role} @ {context_level}:{context_id or ''}",
+                 role=role, context_level=context_level, context_id=context_id)
+    return ra

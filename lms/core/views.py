@@ -1,0 +1,117 @@
+"""Sign-in, language, profile and the admin pages of the core."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import func, or_, select
+
+from lms.core.extensions import limiter
+from lms.core.forms import LanguageForm, LoginForm
+from lms.core.models import AuditEntry, School, User
+from lms.core.pagination import paginate
+from lms.core.permissions import public, requires
+from lms.core.services import users as user_service
+from lms.db import db
+from lms.signals import user_logged_in
+
+bp = Blueprint("core", __name__)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths: an open redirect would let a phishing link borrow our name."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return default
+
+
+@bp.route("/")
+@public
+def home():
+    if "courses.catalogue" in current_app.view_functions:
+        return redirect(url_for("courses.catalogue"))
+    return render_template("core/home.html")
+
+
+def _login_limit() -> str:
+    return current_app.config["LMS"].login_rate_limit
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        user = user_service.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong e-mail or password."))
+        else:
+            chosen = session.get("lang")
+            if chosen and chosen != user.language:  # a choice made before signing in wins
+                user_service.set_language(user, chosen)
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            user_logged_in.send(user)
+            return redirect(safe_next(form.next.data, url_for("core.home")))
+    return render_template("core/login.html", form=form), 200 if request.method == "GET" or not form.errors else 400
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("core:view_profile")
+def logout():
+    logout_user()
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session["lang"] = form.language.data
+    if current_user.is_authenticated:
+        user_service.set_language(current_user, form.language.data)
+        db.session.commit()
+    return redirect(safe_next(form.next.data, url_for("core.home")))
+
+
+@bp.route("/profile")
+@requires("core:view_profile")
+def profile():
+    return render_template("core/profile.html", user=current_user)
+
+
+@bp.route("/admin/users")
+@requires("core:manage_users")
+def users():
+    q = request.args.get("q", "").strip()
+    stmt = select(User).order_by(User.full_name)
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.full_name).like(like)))
+    page = paginate(stmt, request.args.get("page", 1, type=int))
+    return render_template("core/users.html", page=page, q=q)
+
+
+@bp.route("/admin/schools")
+@requires("core:manage_schools")
+def schools():
+    stmt = select(School).order_by(School.name_kk)
+    page = paginate(stmt, request.args.get("page", 1, type=int))
+    return render_template("core/schools.html", page=page)
+
+
+@bp.route("/admin/audit")
+@requires("core:view_audit_log")
+def audit_log():
+    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
+    return render_template("core/audit.html", page=page)

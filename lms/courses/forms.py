@@ -1,0 +1,49 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+AUDIENCE_CHOICES = [("leaders", _l("School leaders")), ("teachers", _l("Teachers"))]
+FORMAT_CHOICES = [("online", _l("Online")), ("full_time", _l("Full-time")), ("blended", _l("Blended"))]
+LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+
+
+class TitlesMixin:
+    title_kk = StringField(_l("Title (Kazakh)"), validators=[DataRequired(), Length(max=500)])
+    title_ru = StringField(_l("Title (Russian)"), validators=[Optional(), Length(max=500)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=500)])
+
+
+class ProgrammeForm(TitlesMixin, FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    audience = SelectField(_l("Audience"), choices=AUDIENCE_CHOICES)
+    nominal_hours = IntegerField(_l("Length, academic hours"), default=80,
+                                 validators=[DataRequired(), NumberRange(1, 2000)])
+    formats = SelectMultipleField(_l("Formats"), choices=FORMAT_CHOICES, default=["online"],
+                                  widget=widgets.ListWidget(prefix_label=False),
+                                  option_widget=widgets.CheckboxInput())
+    goal_kk = TextAreaField(_l("Goal (Kazakh)"), validators=[Optional(), Length(max=5000)])
+    goal_ru = TextAreaField(_l("Goal (Russian)"), validators=[Optional(), Length(max=5000)])
+    goal_en = TextAreaField(_l("Goal (English)"), validators=[Optional(), Length(max=5000)])
+
+
+class ModuleForm(TitlesMixin, FlaskForm):
+    number = IntegerField(_l("Number"), validators=[DataRequired(), NumberRange(1, 99)])
+    choose = IntegerField(_l("Variative: topics a participant chooses"), validators=[Optional(), NumberRange(1, 50)])
+
+
+class TopicForm(TitlesMixin, FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=16)])
+    title_kk = TextAreaField(_l("Title (Kazakh)"), validators=[DataRequired(), Length(max=1000)])
+    title_ru = TextAreaField(_l("Title (Russian)"), validators=[Optional(), Length(max=1000)])
+    title_en = TextAreaField(_l("Title (English)"), validators=[Optional(), Length(max=1000)])
+
+
+class MaterialForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=200_000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button with nothing but the CSRF token."""

@@ -1,0 +1,520 @@
+"""Programme authoring and the content files, shared by the views, the CLI and the API.
+
+Services validate, change, flush and signal; they never commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown as md
+import nh3
+import yaml
+from sqlalchemy import func, select
+
+from lms.core.permissions import Context, has_capability
+from lms.core.services import audit
+from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError
+from lms.courses import content
+from lms.courses.models import (
+    AUDIENCES, FORMAT_CODES, HOUR_KINDS, Material, Module, Programme, ProgrammeFormat, Topic,
+)
+from lms.db import db, utcnow
+from lms.signals import content_loaded, programme_approved, programme_created, programme_versioned
+
+LANGS = ("kk", "ru", "en")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+def programme_context(programme: Programme) -> Context:
+    return Context("programme", programme.id)
+
+
+def can_see(user, programme: Programme) -> bool:
+    return programme.status == "approved" or has_capability(user, "courses:view_drafts", programme_context(programme))
+
+
+def catalogue(user) -> list[Programme]:
+    """The newest approved version of each programme; authors also see newer drafts."""
+    rows = db.session.scalars(select(Programme).order_by(Programme.code, Programme.version.desc())).all()
+    newest: dict[str, Programme] = {}
+    drafts: list[Programme] = []
+    for p in rows:
+        if p.status == "approved" and p.code not in newest:
+            newest[p.code] = p
+        elif p.status == "draft" and can_see(user, p):
+            drafts.append(p)
+    return list(newest.values()) + [d for d in drafts if d.code not in newest or d.version > newest[d.code].version]
+
+
+def get_programme(code: str, version: int | None = None) -> Programme:
+    stmt = select(Programme).where(Programme.code == code)
+    if version is None:
+        stmt = stmt.order_by((Programme.status == "approved").desc(), Programme.version.desc())
+    else:
+        stmt = stmt.where(Programme.version == version)
+    programme = db.session.scalars(stmt.limit(1)).first()
+    if programme is None:
+        raise NotFound(f"no programme {code}" + (f" version {version}" if version else ""))
+    return programme
+
+
+def versions(code: str) -> list[Programme]:
+    return list(db.session.scalars(select(Programme).where(Programme.code == code).order_by(Programme.version)))
+
+
+@dataclass
+class PlanRow:
+    kind: str  # "module" | "topic" | "extra"
+    code: str
+    title: object
+    cells: dict
+    #: for module rows: the sum of the topics, where it differs from what is printed
+    mismatch: dict = field(default_factory=dict)
+    obj: object = None
+
+
+@dataclass
+class HourPlan:
+    format: ProgrammeFormat
+    rows: list[PlanRow]
+    totals: dict
+
+
+def hour_plan(programme: Programme, format_code: str) -> HourPlan:
+    """The seed's table for one format: rows, columns and the printed «Барлығы» row."""
+    fmt = programme.format(format_code)
+    if fmt is None:
+        raise NotFound(f"programme {programme.code} has no format {format_code}")
+    rows: list[PlanRow] = []
+
+    def extra(position):
+        for t in programme.topics:
+            if t.module_id is None and t.position == position and t.hours.get(format_code):
+                rows.append(PlanRow("extra", t.code, t, t.hours[format_code], obj=t))
+
+    extra("start")
+    for m in programme.modules:
+        printed = m.hours.get(format_code) or {}
+        summed: dict = {}
+        for t in m.topics:
+            for k, v in (t.hours.get(format_code) or {}).items():
+                summed[k] = summed.get(k, 0) + v
+        mismatch = {k: v for k, v in summed.items() if printed and k in printed and printed[k] != v}
+        rows.append(PlanRow("module", str(m.number), m, printed or summed, mismatch, obj=m))
+        for t in m.topics:
+            rows.append(PlanRow("topic", t.code, t, t.hours.get(format_code) or {}, obj=t))
+    extra("end")
+    return HourPlan(fmt, rows, fmt.totals)
+
+
+# --- content files: data <-> rows --------------------------------------------------------
+
+def _texts(obj, field_name: str) -> dict:
+    return {lang: getattr(obj, f"{field_name}_{lang}") for lang in LANGS if getattr(obj, f"{field_name}_{lang}")}
+
+
+def _set_texts(obj, field_name: str, texts: dict) -> None:
+    for lang in LANGS:
+        setattr(obj, f"{field_name}_{lang}", (texts or {}).get(lang) or None)
+
+
+def _clean(d: dict) -> dict:
+    """Drop optional fields that are empty, so equal content has one written form."""
+    return {k: v for k, v in d.items() if v not in (None, {}, [], "")}
+
+
+def normalize(data: dict) -> dict:
+    """The canonical form of a content file: what export writes and load reads."""
+    def hours(h):
+        return {f: dict(c) for f, c in (h or {}).items() if c}
+
+    out = _clean({
+        "code": data["code"], "version": data["version"], "status": data["status"],
+        "audience": data["audience"], "hours": data["hours"], "source": data.get("source"),
+        "title": data["title"], "goal": data.get("goal"),
+        "objectives": data.get("objectives"), "outcomes": data.get("outcomes"),
+    })
+    out["formats"] = [_clean({
+        "code": f["code"], "title": f.get("title"), "kinds": list(f["kinds"]),
+        "source_line": f.get("source_line"), "declared": f.get("declared"),
+        "declared_line": f.get("declared_line"), "totals": f.get("totals"),
+    }) for f in data["formats"]]
+    out["modules"] = [_clean({
+        "number": m["number"], "title": m["title"], "choose": m.get("choose"), "hours": hours(m.get("hours")),
+        "topics": [_clean({"code": t["code"], "title": t["title"], "hours": hours(t.get("hours")),
+                           "source_line": t.get("source_line")}) for t in m["topics"]],
+    }) for m in data["modules"]]
+    extras = [_clean({"code": r["code"], "position": r["position"], "title": r["title"],
+                      "hours": hours(r.get("hours")), "source_line": r.get("source_line")})
+              for r in data.get("extra_rows") or []]
+    if extras:
+        out["extra_rows"] = extras
+    if data.get("seed_notes"):
+        out["seed_notes"] = [_clean({"line": n.get("line"), "text": n["text"]}) for n in data["seed_notes"]]
+    return out
+
+
+def programme_to_data(p: Programme) -> dict:
+    data = {
+        "code": p.code, "version": p.version, "status": p.status, "audience": p.audience,
+        "hours": p.nominal_hours, "source": p.source, "title": _texts(p, "title"), "goal": p.goal,
+        "objectives": p.objectives, "outcomes": p.outcomes,
+        "formats": [{"code": f.code, "title": f.title, "kinds": f.kinds, "source_line": f.source_line,
+                     "declared": f.declared, "declared_line": f.declared_line, "totals": f.totals}
+                    for f in p.formats],
+        "modules": [{"number": m.number, "title": _texts(m, "title"), "choose": m.choose, "hours": m.hours,
+                     "topics": [{"code": t.code, "title": _texts(t, "title"), "hours": t.hours,
+                                 "source_line": t.source_line} for t in m.topics]}
+                    for m in p.modules],
+        "extra_rows": [{"code": t.code, "position": t.position, "title": _texts(t, "title"), "hours": t.hours,
+                        "source_line": t.source_line} for t in p.topics if t.module_id is None],
+        "seed_notes": p.seed_notes,
+    }
+    return normalize(data)
+
+
+def apply_programme_data(p: Programme, data: dict) -> None:
+    """Make `p` match the data, keeping rows (and so their ids) matched by format code,
+    module number and topic code; rows no longer present are removed."""
+    data = normalize(data)
+    p.code, p.version, p.status, p.audience = data["code"], data["version"], data["status"], data["audience"]
+    p.nominal_hours, p.source = data["hours"], data.get("source")
+    _set_texts(p, "title", data["title"])
+    p.goal, p.objectives, p.outcomes = data.get("goal", {}), data.get("objectives", []), data.get("outcomes", [])
+    p.seed_notes = data.get("seed_notes", [])
+    if p.status == "approved" and p.approved_at is None:
+        p.approved_at = utcnow()
+
+    formats = {f.code: f for f in p.formats}
+    p.formats = []
+    for i, fd in enumerate(data["formats"]):
+        f = formats.get(fd["code"]) or ProgrammeFormat(code=fd["code"])
+        f.sort_order, f.title, f.kinds = i, fd.get("title", {}), fd["kinds"]
+        f.declared, f.declared_line = fd.get("declared", {}), fd.get("declared_line")
+        f.totals, f.source_line = fd.get("totals", {}), fd.get("source_line")
+        p.formats.append(f)
+
+    modules = {m.number: m for m in p.modules}
+    topics = {t.code: t for t in p.topics}
+    p.modules, p.topics = [], []
+    order = 0
+
+    def topic_row(td, module, position=None):
+        nonlocal order
+        t = topics.get(td["code"]) or Topic(code=td["code"])
+        order += 1
+        t.sort_order, t.position, t.module = order, position, module
+        _set_texts(t, "title", td["title"])
+        t.hours, t.source_line = td.get("hours", {}), td.get("source_line")
+        p.topics.append(t)
+
+    extras = data.get("extra_rows", [])
+    for rd in extras:
+        if rd["position"] == "start":
+            topic_row(rd, None, "start")
+    for md_ in data["modules"]:
+        m = modules.get(md_["number"]) or Module(number=md_["number"])
+        _set_texts(m, "title", md_["title"])
+        m.choose, m.hours = md_.get("choose"), md_.get("hours", {})
+        p.modules.append(m)
+        for td in md_["topics"]:
+            topic_row(td, m)
+    for rd in extras:
+        if rd["position"] == "end":
+            topic_row(rd, None, "end")
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[content.Finding] = field(default_factory=list)
+
+
+def load_content(root: Path | str, actor=None) -> LoadReport:
+    """All or nothing: any error in any file raises ContentError before a row is written."""
+    result = content.check(root)
+    if result.errors:
+        raise content.ContentError(result.errors)
+    report = LoadReport(warnings=result.warnings)
+    for data in result.programmes.values():
+        label = f"{data['code']} v{data['version']}"
+        existing = db.session.scalar(
+            select(Programme).where(Programme.code == data["code"], Programme.version == data["version"]))
+        if existing is None:
+            p = Programme(code=data["code"], version=data["version"], audience=data["audience"], title_kk="")
+            apply_programme_data(p, data)
+            db.session.add(p)
+            db.session.flush()
+            report.created.append(label)
+            audit.record(actor, "programme_loaded", p, label)
+            programme_created.send(p, actor=actor)
+        elif programme_to_data(existing) == normalize(data):
+            report.unchanged.append(label)
+        else:
+            apply_programme_data(existing, data)
+            db.session.flush()
+            report.updated.append(label)
+            audit.record(actor, "programme_reloaded", existing, label)
+    db.session.flush()
+    content_loaded.send(None, codes=report.created + report.updated)
+    return report
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str_presenter(dumper, value):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str_presenter)
+
+
+def export_programme(p: Programme) -> str:
+    return yaml.dump(programme_to_data(p), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110)
+
+
+# --- authoring ---------------------------------------------------------------------------
+
+def _editable(p: Programme) -> None:
+    if not p.is_editable:
+        raise ReadOnly(f"{p.code} v{p.version} is {p.status}: create a new version to change it")
+
+
+def _texts_from(fields: dict, prefix: str) -> dict:
+    return {lang: (fields.get(f"{prefix}_{lang}") or "").strip() for lang in LANGS
+            if (fields.get(f"{prefix}_{lang}") or "").strip()}
+
+
+def create_programme(fields: dict, actor) -> Programme:
+    code = (fields.get("code") or "").strip().upper()
+    if not content.CODE_RE.match(code):
+        raise ServiceError("the code takes capital Latin letters, digits and '-' (e.g. LDR-SUS)", field="code")
+    if db.session.scalar(select(func.count()).select_from(Programme).where(Programme.code == code)):
+        raise Conflict(f"programme {code} already exists; open it and create a new version", field="code")
+    p = Programme(code=code, version=1, status="draft", title_kk="", audience="leaders")
+    _update_fields(p, fields)
+    p.formats = [ProgrammeFormat(code=c, sort_order=i, kinds=list(_default_kinds(c)), title={})
+                 for i, c in enumerate(fields.get("formats") or ["online"])]
+    db.session.add(p)
+    db.session.flush()
+    audit.record(actor, "programme_created", p, code)
+    programme_created.send(p, actor=actor)
+    return p
+
+
+def _default_kinds(format_code: str) -> tuple[str, ...]:
+    return {"online": ("webinar", "defense", "testing", "self_study"),
+            "full_time": ("lesson", "defense", "testing"),
+            "blended": ("theory", "practical")}[format_code]
+
+
+def _update_fields(p: Programme, fields: dict) -> None:
+    title = _texts_from(fields, "title")
+    if not title.get("kk"):
+        raise ServiceError("the Kazakh title is required", field="title_kk")
+    audience = fields.get("audience") or p.audience
+    if audience not in AUDIENCES:
+        raise ServiceError(f"unknown audience {audience!r}", field="audience")
+    hours = fields.get("nominal_hours", p.nominal_hours or 80)
+    try:
+        hours = int(hours)
+    except (TypeError, ValueError):
+        raise ServiceError("the length must be a whole number of academic hours", field="nominal_hours") from None
+    if not 1 <= hours <= 2000:
+        raise ServiceError("the length must be between 1 and 2000 academic hours", field="nominal_hours")
+    for fmt in fields.get("formats") or []:
+        if fmt not in FORMAT_CODES:
+            raise ServiceError(f"unknown format {fmt!r}", field="formats")
+    _set_texts(p, "title", title)
+    p.audience, p.nominal_hours = audience, hours
+    p.goal = _texts_from(fields, "goal")
+
+
+def update_programme(p: Programme, fields: dict, actor) -> None:
+    _editable(p)
+    _update_fields(p, fields)
+    audit.record(actor, "programme_updated", p, f"{p.code} v{p.version}")
+
+
+def save_module(p: Programme, fields: dict, actor, module: Module | None = None) -> Module:
+    _editable(p)
+    try:
+        number = int(fields.get("number"))
+    except (TypeError, ValueError):
+        raise ServiceError("the module number must be a whole number", field="number") from None
+    if number < 1:
+        raise ServiceError("the module number must be 1 or more", field="number")
+    if any(m.number == number and m is not module for m in p.modules):
+        raise Conflict(f"module {number} already exists in this programme", field="number")
+    title = _texts_from(fields, "title")
+    if not title.get("kk"):
+        raise ServiceError("the Kazakh title is required", field="title_kk")
+    choose = fields.get("choose") or None
+    if choose is not None:
+        try:
+            choose = int(choose)
+        except (TypeError, ValueError):
+            raise ServiceError("'choose' must be a whole number", field="choose") from None
+    if module is None:
+        module = Module(programme=p, hours={})
+        db.session.add(module)
+    module.number, module.choose = number, choose
+    _set_texts(module, "title", title)
+    db.session.flush()
+    p.modules.sort(key=lambda m: m.number)
+    _renumber(p)
+    audit.record(actor, "module_saved", module, f"{p.code} v{p.version} module {number}")
+    return module
+
+
+def parse_hours(p: Programme, fields: dict) -> dict:
+    """Form fields named hours-<format>-<kind> into {format: {kind: n}}; blank cells are omitted."""
+    hours: dict = {}
+    for fmt in p.formats:
+        for kind in list(fmt.kinds) + ["total"]:
+            raw = (fields.get(f"hours-{fmt.code}-{kind}") or "").strip().replace(",", ".")
+            if not raw:
+                continue
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ServiceError(f"{fmt.code}, {kind}: {raw!r} is not a number of hours",
+                                   field=f"hours-{fmt.code}-{kind}") from None
+            if value < 0 or value > 500:
+                raise ServiceError(f"{fmt.code}, {kind}: hours must be between 0 and 500",
+                                   field=f"hours-{fmt.code}-{kind}")
+            hours.setdefault(fmt.code, {})[kind] = int(value) if value.is_integer() else value
+    return hours
+
+
+def save_topic(p: Programme, module: Module | None, fields: dict, actor, topic: Topic | None = None) -> Topic:
+    _editable(p)
+    code = (fields.get("code") or "").strip()
+    if not content.TOPIC_CODE_RE.match(code):
+        raise ServiceError("the topic code takes letters, digits and dots, e.g. 2.3", field="code")
+    if any(t.code == code and t is not topic for t in p.topics):
+        raise Conflict(f"topic {code} already exists in this programme", field="code")
+    title = _texts_from(fields, "title")
+    if not title.get("kk"):
+        raise ServiceError("the Kazakh title is required", field="title_kk")
+    hours = parse_hours(p, fields)
+    if topic is None:
+        topic = Topic(programme=p, module=module)
+        db.session.add(topic)
+    topic.code, topic.hours = code, hours
+    _set_texts(topic, "title", title)
+    db.session.flush()
+    _renumber(p)
+    audit.record(actor, "topic_saved", topic, f"{p.code} v{p.version} topic {code}")
+    return topic
+
+
+def _renumber(p: Programme) -> None:
+    """Keep the plan order: start rows, modules by number with topics by code, end rows."""
+    def code_key(t):
+        return [int(x) if x.isdigit() else x for x in t.code.replace("-", ".").split(".")]
+
+    order = 0
+    start = [t for t in p.topics if t.module is None and t.position == "start"]
+    end = [t for t in p.topics if t.module is None and t.position != "start"]
+    ordered = start + [t for m in sorted(p.modules, key=lambda m: m.number)
+                       for t in sorted((t for t in p.topics if t.module is m), key=code_key)] + end
+    for t in ordered:
+        order += 1
+        t.sort_order = order
+    p.topics.sort(key=lambda t: t.sort_order)
+
+
+def delete_topic(p: Programme, topic: Topic, actor) -> None:
+    _editable(p)
+    audit.record(actor, "topic_deleted", topic, f"{p.code} v{p.version} topic {topic.code}",
+                 title=topic.title_kk, hours=topic.hours)
+    p.topics.remove(topic)
+    if topic.module is not None:
+        topic.module.topics.remove(topic)
+    db.session.delete(topic)
+    db.session.flush()
+
+
+def render_markdown(text: str) -> str:
+    html = md.markdown(text or "", extensions=["tables", "sane_lists"])
+    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+
+
+def save_material(topic: Topic, fields: dict, actor, material: Material | None = None) -> Material:
+    _editable(topic.programme)
+    title = (fields.get("title") or "").strip()
+    if not title:
+        raise ServiceError("the material needs a title", field="title")
+    body = fields.get("body") or ""
+    if len(body) > 200_000:
+        raise ServiceError("the text is longer than 200,000 characters; split it", field="body")
+    language = fields.get("language") or "kk"
+    if language not in LANGS:
+        raise ServiceError(f"unknown language {language!r}", field="language")
+    if material is None:
+        material = Material(topic=topic, sort_order=len(topic.materials) + 1)
+        db.session.add(material)
+    material.title, material.body, material.language = title, body, language
+    material.body_html = render_markdown(body)
+    db.session.flush()
+    audit.record(actor, "material_saved", material, title)
+    return material
+
+
+def delete_material(material: Material, actor) -> None:
+    _editable(material.topic.programme)
+    audit.record(actor, "material_deleted", material, material.title, body=material.body)
+    material.topic.materials.remove(material)
+    db.session.delete(material)
+    db.session.flush()
+
+
+def approve(p: Programme, actor) -> None:
+    if p.status != "draft":
+        raise Conflict(f"only a draft can be approved; {p.code} v{p.version} is {p.status}")
+    if not p.modules or not any(t.module_id for t in p.topics):
+        raise ServiceError("a programme needs at least one module with a topic before approval")
+    for older in versions(p.code):
+        if older.status == "approved" and older.version < p.version:
+            older.status = "archived"
+            audit.record(actor, "programme_archived", older, f"{older.code} v{older.version}")
+    p.status, p.approved_at = "approved", utcnow()
+    db.session.flush()
+    audit.record(actor, "programme_approved", p, f"{p.code} v{p.version}")
+    programme_approved.send(p, actor=actor)
+
+
+def new_version(p: Programme, actor) -> Programme:
+    """An approved programme is read-only; changing it starts the next version as a draft copy
+    (materials included). An existing draft of the same programme is returned instead."""
+    existing = [v for v in versions(p.code) if v.status == "draft"]
+    if existing:
+        return existing[-1]
+    data = programme_to_data(p)
+    data["version"] = max(v.version for v in versions(p.code)) + 1
+    data["status"] = "draft"
+    draft = Programme(code=p.code, version=data["version"], audience=p.audience, title_kk="")
+    apply_programme_data(draft, data)
+    db.session.add(draft)
+    db.session.flush()
+    by_code = {t.code: t for t in draft.topics}
+    for topic in p.topics:
+        for m in topic.materials:
+            copy = Material(topic=by_code[topic.code], sort_order=m.sort_order, title=m.title,
+                            language=m.language, body=m.body, body_html=m.body_html)
+            db.session.add(copy)
+    db.session.flush()
+    audit.record(actor, "programme_versioned", draft, f"{p.code} v{p.version} -> v{draft.version}")
+    programme_versioned.send(draft, previous=p, actor=actor)
+    return draft
+
+
+__all__ = ["HOUR_KINDS", "FORMAT_CODES"]

@@ -1,0 +1,37 @@
+"""Alembic environment: the app's engine, Base.metadata and batch mode for SQLite."""
+from alembic import context
+
+from lms.db import Base, db
+
+config = context.config
+app = config.attributes["app"]
+prefixes = ("core_",) + tuple(f"{name}_" for name in app.extensions.get("lms_plugins", {}))
+#: when writing one branch's revision, only that branch's tables are compared
+if config.attributes.get("branch"):
+    prefixes = (f"{config.attributes['branch']}_",)
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table":
+        return name.startswith(prefixes)
+    return True
+
+
+def run(connection):
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run(connection)
+else:
+    with app.app_context(), db.engine.begin() as conn:
+        run(conn)
