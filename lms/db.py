@@ -64,6 +64,7 @@ class Database:
         self.engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self.session.configure(bind=self.engine)
         app.extensions["lms_db"] = self
 
@@ -73,11 +74,18 @@ class Database:
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
+    # let SQLAlchemy, not pysqlite, open transactions, so SAVEPOINTs work (SQLAlchemy docs,
+    # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite)
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _sqlite_begin(conn):
+    conn.exec_driver_sql("BEGIN")
 
 
 db = Database()

@@ -38,6 +38,11 @@ def init_core(app: Flask, config) -> None:
 
     app.register_blueprint(bp)
 
+    from lms.core.cli import db_group, demo_command, users_group
+
+    for command in (db_group, demo_command, users_group):
+        app.cli.add_command(command)
+
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         loc=localized,

@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-AUDIENCE_CHOICES = [("leaders", _l("School leaders")), ("teachers", _l("Teachers"))]
-FORMAT_CHOICES = [("online", _l("Online")), ("full_time", _l("Full-time")), ("blended", _l("Blended"))]
-LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+AUDIENCE_CHOICES = [SelectChoice("leaders", _l("School leaders")), SelectChoice("teachers", _l("Teachers"))]
+FORMAT_CHOICES = [SelectChoice("online", _l("Online")), SelectChoice("full_time", _l("Full-time")), SelectChoice("blended", _l("Blended"))]
+LANGUAGE_CHOICES = [SelectChoice("kk", "Қазақша"), SelectChoice("ru", "Русский"), SelectChoice("en", "English")]
 
 
 class TitlesMixin:

@@ -1,0 +1,157 @@
+"""Fixtures: `app`, `client`, `runner`, `auth`, a rolled-back `db`, factories, query counting.
+
+The suite runs on a real database: a temporary SQLite file by default, or PostgreSQL when
+LMS_TEST_DATABASE_URL is set (the schema there is dropped and rebuilt by the migrations).
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from lms import create_app
+from lms.config import Config
+from lms.core.migrate import upgrade
+from lms.core.services import users as user_service
+from lms.db import db
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+# scrypt at full cost makes every test user take ~50 ms; the mechanism is the same
+user_service.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
+def reset_database(url: str) -> None:
+    """An empty database: the migrations then build everything from nothing."""
+    if url.startswith("postgresql"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def make_config(url: str, **extra) -> Config:
+    return Config(
+        database_url=url,
+        secret_key="test-secret",
+        testing=True,
+        extra={"WTF_CSRF_ENABLED": False, **extra},
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("LMS_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    reset_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    from lms.courses.services import load_content
+
+    app = create_app(make_config(database_url))
+    with app.app_context():
+        upgrade(app)
+        load_content(CONTENT)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db_session(app):
+    """Each test runs inside a transaction that is rolled back afterwards; the code under
+    test may commit (that only releases a savepoint). No app context stays pushed, so every
+    request gets a fresh one (and a fresh `g`), as in production."""
+    db.session.remove()
+    conn = db.engine.connect()
+    trans = conn.begin()
+    db.session.configure(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        trans.rollback()
+        conn.close()
+        db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def client(app, db_session):
+    from lms.core.extensions import limiter
+
+    limiter.reset()  # the login limit counts per test, not across the suite
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db_session):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Creates rows with sensible defaults (Moodle's data generator)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def user(self, role: str | None = None, *, email=None, password="secret", context=("system", None), **kw):
+        self.n += 1
+        user = user_service.create_user(email or f"user{self.n}@test.kz", kw.pop("full_name", f"Тест Қолданушы {self.n}"),
+                                        password, **kw)
+        if role:
+            user_service.assign_role(user, role, *context)
+        db.session.commit()  # committed before any request, as a real account would be
+        return user
+
+
+@pytest.fixture
+def make(db_session):
+    return Factory()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password="secret"):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as q: ...` then `len(q)` is the number of SQL statements."""
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counter
