@@ -34,7 +34,7 @@ def _load_plugin(app: Flask, plugin) -> None:
     for make_blueprint in plugin.blueprints:
         app.register_blueprint(make_blueprint())
     if plugin.cli is not None:
-        app.cli.add_command(plugin.cli)
+        app.cli.add_command(plugin.cli())
     for signal, receiver in plugin.listeners:
         signal.connect(receiver, weak=False)
     if plugin.setup:

@@ -29,7 +29,8 @@ class Plugin:
     models: str | None = None
     blueprints: list[Callable[[], Blueprint]] = field(default_factory=list)
     capabilities: list[Capability] = field(default_factory=list)
-    cli: click.Group | None = None
+    #: a function returning the plugin's click group (imported only when enabled)
+    cli: Callable[[], click.Group] | None = None
     #: signal -> receiver, connected when the plugin is enabled
     listeners: list[tuple[object, Callable]] = field(default_factory=list)
     #: Alembic version folder of this plugin's own tables

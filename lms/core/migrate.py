@@ -57,3 +57,21 @@ def revision(message: str, branch: str, app=None) -> None:
         depends = None if branch == "core" else [r.revision for r in script.get_revisions("core@head")]
         command.revision(cfg, message=message, autogenerate=True, head="base", branch_label=branch,
                          version_path=str(locations[branch]), depends_on=depends)
+
+
+def table_prefixes(app=None) -> tuple[str, ...]:
+    """Tables belong to core or to an enabled plugin by their prefix."""
+    app = app or current_app
+    return tuple(f"{name}_" for name in version_locations(app))
+
+
+def owned_by_enabled(app=None):
+    """An Alembic include_object hook: compare only the enabled plugins' tables."""
+    prefixes = table_prefixes(app)
+
+    def include(obj, name, type_, reflected, compare_to):
+        table = obj if type_ == "table" else getattr(obj, "table", None)
+        table_name = name if type_ == "table" else getattr(table, "name", "")
+        return table_name is None or str(table_name).startswith(prefixes)
+
+    return include

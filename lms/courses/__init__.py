@@ -32,7 +32,7 @@ plugin = Plugin(
     models="lms.courses.models",
     blueprints=[_blueprints],
     capabilities=_capabilities(),
-    cli=_cli(),
+    cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",
     menu=[("courses.catalogue", _l("Programmes"), None)],
 )

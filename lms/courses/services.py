@@ -11,6 +11,7 @@ import markdown as md
 import nh3
 import yaml
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lms.core.permissions import Context, has_capability
 from lms.core.services import audit
@@ -49,7 +50,8 @@ def catalogue(user) -> list[Programme]:
 
 
 def get_programme(code: str, version: int | None = None) -> Programme:
-    stmt = select(Programme).where(Programme.code == code)
+    stmt = select(Programme).where(Programme.code == code).options(
+        selectinload(Programme.formats), selectinload(Programme.modules), selectinload(Programme.topics))
     if version is None:
         stmt = stmt.order_by((Programme.status == "approved").desc(), Programme.version.desc())
     else:
@@ -94,16 +96,21 @@ def hour_plan(programme: Programme, format_code: str) -> HourPlan:
             if t.module_id is None and t.position == position and t.hours.get(format_code):
                 rows.append(PlanRow("extra", t.code, t, t.hours[format_code], obj=t))
 
+    by_module: dict[int, list[Topic]] = {}
+    for t in programme.topics:  # one loaded list, not a query per module
+        if t.module_id is not None:
+            by_module.setdefault(t.module_id, []).append(t)
     extra("start")
     for m in programme.modules:
+        topics = by_module.get(m.id, [])
         printed = m.hours.get(format_code) or {}
         summed: dict = {}
-        for t in m.topics:
+        for t in topics:
             for k, v in (t.hours.get(format_code) or {}).items():
                 summed[k] = summed.get(k, 0) + v
         mismatch = {k: v for k, v in summed.items() if printed and k in printed and printed[k] != v}
         rows.append(PlanRow("module", str(m.number), m, printed or summed, mismatch, obj=m))
-        for t in m.topics:
+        for t in topics:
             rows.append(PlanRow("topic", t.code, t, t.hours.get(format_code) or {}, obj=t))
     extra("end")
     return HourPlan(fmt, rows, fmt.totals)

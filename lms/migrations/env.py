@@ -1,11 +1,12 @@
 """Alembic environment: the app's engine, Base.metadata and batch mode for SQLite."""
 from alembic import context
 
+from lms.core.migrate import table_prefixes
 from lms.db import Base, db
 
 config = context.config
 app = config.attributes["app"]
-prefixes = ("core_",) + tuple(f"{name}_" for name in app.extensions.get("lms_plugins", {}))
+prefixes = table_prefixes(app)
 #: when writing one branch's revision, only that branch's tables are compared
 if config.attributes.get("branch"):
     prefixes = (f"{config.attributes['branch']}_",)

@@ -31,16 +31,16 @@ def test_duplicate_and_bad_email_are_refused(make, db_session):
 
 
 def test_roles_grant_capabilities_in_their_context_only(app, make, db_session):
-    trainer = make.user("trainer", context=("programme", 7))
+    methodologist = make.user("methodologist", context=("programme", 7))
     with app.test_request_context():
-        assert has_capability(trainer, "courses:manage_programmes", Context("programme", 7))
-        assert not has_capability(trainer, "courses:manage_programmes", Context("programme", 8))
-        assert not has_capability(trainer, "courses:manage_programmes")
+        assert has_capability(methodologist, "core:manage_schools", Context("programme", 7))
+        assert not has_capability(methodologist, "core:manage_schools", Context("programme", 8))
+        assert not has_capability(methodologist, "core:manage_schools")
         admin = make.user("admin")
         # a system grant holds in every programme
-        assert has_capability(admin, "courses:manage_programmes", Context("programme", 8))
-        # everyone signed in may see their profile; nobody else
-        assert has_capability(trainer, "core:view_profile")
+        assert has_capability(admin, "core:manage_schools", Context("programme", 8))
+        # everyone signed in may see their profile
+        assert has_capability(methodologist, "core:view_profile")
 
 
 def test_assigning_roles_is_idempotent_and_audited(make, db_session):
