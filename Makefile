@@ -1,0 +1,43 @@
+# The only two set-up commands a newcomer needs: `make run` and `make test`.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+
+.PHONY: run test install translations browser db demo clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# compiled catalogues are build products, not sources
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d lms/translations >/dev/null
+
+# the browser tests drive Debian's Chromium; never a downloaded browser
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+db: install translations
+	$(BIN)/lms db upgrade
+	$(BIN)/lms content load content/ --quiet
+
+demo: db
+	$(BIN)/lms demo
+
+run: demo
+	$(BIN)/lms run --host $(HOST) --port $(PORT) --no-reload
+
+test: install translations browser
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info
+	find . -name '__pycache__' -prune -exec rm -rf {} +
