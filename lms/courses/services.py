@@ -299,6 +299,13 @@ def _texts_from(fields: dict, prefix: str) -> dict:
             if (fields.get(f"{prefix}_{lang}") or "").strip()}
 
 
+def _required_titles(fields: dict) -> dict:
+    title = _texts_from(fields, "title")
+    if not title.get("kk"):
+        raise ServiceError("the Kazakh title is required", field="title_kk")
+    return title
+
+
 def create_programme(fields: dict, actor) -> Programme:
     code = (fields.get("code") or "").strip().upper()
     if not content.CODE_RE.match(code):
@@ -323,9 +330,7 @@ def _default_kinds(format_code: str) -> tuple[str, ...]:
 
 
 def _update_fields(p: Programme, fields: dict) -> None:
-    title = _texts_from(fields, "title")
-    if not title.get("kk"):
-        raise ServiceError("the Kazakh title is required", field="title_kk")
+    title = _required_titles(fields)
     audience = fields.get("audience") or p.audience
     if audience not in AUDIENCES:
         raise ServiceError(f"unknown audience {audience!r}", field="audience")
@@ -360,9 +365,7 @@ def save_module(p: Programme, fields: dict, actor, module: Module | None = None)
         raise ServiceError("the module number must be 1 or more", field="number")
     if any(m.number == number and m is not module for m in p.modules):
         raise Conflict(f"module {number} already exists in this programme", field="number")
-    title = _texts_from(fields, "title")
-    if not title.get("kk"):
-        raise ServiceError("the Kazakh title is required", field="title_kk")
+    title = _required_titles(fields)
     choose = fields.get("choose") or None
     if choose is not None:
         try:
@@ -408,9 +411,7 @@ def save_topic(p: Programme, module: Module | None, fields: dict, actor, topic: 
         raise ServiceError("the topic code takes letters, digits and dots, e.g. 2.3", field="code")
     if any(t.code == code and t is not topic for t in p.topics):
         raise Conflict(f"topic {code} already exists in this programme", field="code")
-    title = _texts_from(fields, "title")
-    if not title.get("kk"):
-        raise ServiceError("the Kazakh title is required", field="title_kk")
+    title = _required_titles(fields)
     hours = parse_hours(p, fields)
     if topic is None:
         topic = Topic(programme=p, module=module)
