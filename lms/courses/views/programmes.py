@@ -12,7 +12,7 @@ from lms.courses.forms import ConfirmForm, MaterialForm, ModuleForm, ProgrammeFo
 from lms.courses.models import Material, Programme
 from lms.db import db
 
-bp = Blueprint("courses", __name__, template_folder="templates", url_prefix="/programmes")
+bp = Blueprint("courses", __name__, template_folder="../templates", url_prefix="/programmes")
 
 
 def _load(code: str, version: int | None = None) -> Programme:

@@ -525,4 +525,4 @@ def new_version(p: Programme, actor) -> Programme:
     return draft
 
 
-__all__ = ["HOUR_KINDS", "FORMAT_CODES"]
+
