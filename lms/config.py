@@ -42,6 +42,8 @@ class Config:
     default_locale: str = "kk"
     login_rate_limit: str = "10 per minute"
     public_url: str = "http://127.0.0.1:5000"
+    #: uploaded files (evidence, reports); default: <instance>/files
+    files_dir: str = ""
     secure_cookies: bool = False
     testing: bool = False
     extra: dict = field(default_factory=dict)
@@ -60,6 +62,7 @@ class Config:
             login_rate_limit=os.environ.get("LMS_LOGIN_RATE_LIMIT", "10 per minute"),
             public_url=os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000"),
             secure_cookies=_bool(os.environ.get("LMS_SECURE_COOKIES"), False),
+            files_dir=os.environ.get("LMS_FILES_DIR") or str((instance_dir / "files").resolve()),
         )
 
     def flask_settings(self) -> dict:

@@ -21,3 +21,17 @@ content_loaded = _signals.signal(
 demo_requested = _signals.signal(
     "demo_requested", doc="Sender: None. Payload: summary (list of lines `lms demo` prints; append to it)."
 )
+cohort_created = _signals.signal("cohort_created", doc="Sender: the Cohort. Payload: actor (User or None).")
+participant_enrolled = _signals.signal(
+    "participant_enrolled", doc="Sender: the Enrolment. Payload: actor (User or None)."
+)
+enrolment_completed = _signals.signal(
+    "enrolment_completed", doc="Sender: the Enrolment. Payload: actor (User or None)."
+)
+attendance_changed = _signals.signal(
+    "attendance_changed",
+    doc="Sender: the WebinarSession. Payload: enrolment_ids (list of int), actor (User or None), source (str).",
+)
+selfstudy_reviewed = _signals.signal(
+    "selfstudy_reviewed", doc="Sender: the Submission. Payload: actor (User), accepted (bool)."
+)

@@ -118,6 +118,28 @@ class Factory:
         return user
 
 
+    def cohort(self, code="TEST-COHORT", programme="LDR-SUS", format_code="online", participants=3, *,
+               start=None, days=30, trainer=None, **fields):
+        """An approved programme's cohort with `participants` enrolled participants
+        (e-mails <code>-pNN@test.kz, password "secret"); returns the Cohort."""
+        from datetime import date, timedelta
+
+        from lms.courses import services
+        from lms.courses.services import cohorts
+
+        start = start or date.today()
+        cohort = cohorts.create_cohort(services.get_programme(programme), {
+            "code": code, "format_code": format_code, "start_date": start,
+            "end_date": start + timedelta(days=days), **fields}, None)
+        for i in range(1, participants + 1):
+            user = self.user(email=f"{code.lower()}-p{i:02d}@test.kz", full_name=f"Қатысушы {i:02d}")
+            cohorts.enrol(cohort, user, None)
+        if trainer is not None:
+            cohorts.assign_staff(cohort, trainer, "trainer", None)
+        db.session.commit()
+        return cohort
+
+
 @pytest.fixture
 def make(db_session):
     return Factory()

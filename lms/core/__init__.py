@@ -43,6 +43,9 @@ def init_core(app: Flask, config) -> None:
     for command in (db_group, demo_command, users_group):
         app.cli.add_command(command)
 
+    from lms.core.i18n import localtime
+
+    app.jinja_env.filters["localtime"] = localtime
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         loc=localized,
@@ -59,7 +62,13 @@ def init_core(app: Flask, config) -> None:
             "main_menu": _main_menu(app),
         }
 
+    from lms.core.api import error_response, init_api, is_api_request
+
+    init_api(app)
+
     def error_page(status: int, title: str, message: str):
+        if is_api_request():
+            return error_response(status, message)
         return render_template("core/error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(403)

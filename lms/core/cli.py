@@ -79,3 +79,19 @@ def users_list():
         roles = ", ".join(f"{r.role}@{r.context_level}{':' + str(r.context_id) if r.context_id else ''}"
                           for r in user.role_assignments)
         click.echo(f"{user.email}\t{user.full_name}\t{roles}")
+
+
+@users_group.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True, help="a label to tell tokens apart")
+@with_appcontext
+def users_token(email, name):
+    """Create an API bearer token for a user; it is printed once and stored hashed."""
+    from lms.core.services import tokens
+
+    user = user_service.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    _token, plain = tokens.create_token(user, name)
+    db.session.commit()
+    click.echo(plain)

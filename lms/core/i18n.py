@@ -2,8 +2,11 @@
 (and per browser session before sign-in)."""
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app, request, session
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 
 from lms.core.models import LANGUAGES
@@ -42,3 +45,10 @@ def localized(value, field: str | None = None, lang: str | None = None) -> str:
         if text:
             return text
     return ""
+
+
+def localtime(value: datetime | None, tz: str = "Asia/Almaty", fmt: str = "EEE d MMM, HH:mm") -> str:
+    """A UTC datetime shown in the cohort's local time, in the reader's language."""
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(ZoneInfo(tz)).replace(tzinfo=None), fmt, rebase=False)

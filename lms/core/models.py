@@ -128,3 +128,38 @@ class AuditEntry(Base):
     summary: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API (scope "api") or a calendar feed (scope "calendar").
+    Only its SHA-256 is stored; the token itself is shown once, when created."""
+
+    __tablename__ = "core_api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('api', 'calendar')", name="scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    scope: Mapped[str] = mapped_column(String(16), default="api")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: the first characters, so a person can tell their tokens apart
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class StoredFile(Base):
+    """An uploaded file; the bytes live in the file store under their SHA-256."""
+
+    __tablename__ = "core_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    mime_type: Mapped[str] = mapped_column(String(100))
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -83,18 +83,25 @@ def has_capability_anywhere(user, capability: str) -> bool:
     return any(capability in reg.grants.get(role, ()) for role in roles)
 
 
-def requires(capability: str, context: Callable[..., Context] | None = None):
+def requires(capability: str, context: Callable[..., Context] | None = None, *, anywhere: bool = False):
     """Load (404) -> check (403) -> act. `context` receives the view's URL arguments,
-    loads what they name (aborting 404 when missing) and returns the Context to check in."""
+    loads what they name (aborting 404 when missing) and returns the Context to check in.
+    `anywhere=True` is for list pages: the capability held in any context admits, and the
+    view shows only what the user may see."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
-            ctx = context(**kwargs) if context else SYSTEM
-            if not has_capability(current_user, capability, ctx):
-                abort(403)
+            if anywhere:
+                if not has_capability_anywhere(current_user, capability):
+                    abort(403)
+                ctx = SYSTEM
+            else:
+                ctx = context(**kwargs) if context else SYSTEM
+                if not has_capability(current_user, capability, ctx):
+                    abort(403)
             g.lms_context = ctx
             return view(*args, **kwargs)
 

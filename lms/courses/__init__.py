@@ -7,10 +7,28 @@ from flask_babel import lazy_gettext as _l
 from lms.plugins import Plugin
 
 
-def _blueprints():
+def _programmes_bp():
     from lms.courses.views import bp
 
     return bp
+
+
+def _cohorts_bp():
+    from lms.courses.views import cohorts_bp
+
+    return cohorts_bp
+
+
+def _api_bp():
+    from lms.courses.api import bp
+
+    return bp
+
+
+def _setup(app):
+    from lms.courses.services.cohorts import cohort_parent
+
+    app.extensions["lms_capabilities"].parents["cohort"] = cohort_parent
 
 
 def _cli():
@@ -30,9 +48,12 @@ plugin = Plugin(
     version="2026112301",
     title="Courses",
     models="lms.courses.models",
-    blueprints=[_blueprints],
+    blueprints=[_programmes_bp, _cohorts_bp, _api_bp],
+    setup=_setup,
     capabilities=_capabilities(),
     cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",
-    menu=[("courses.catalogue", _l("Programmes"), None)],
+    menu=[("courses.catalogue", _l("Programmes"), None),
+          ("cohorts.index", _l("Cohorts"), "courses:view_cohort"),
+          ("cohorts.mine", _l("My courses"), "courses:participate")],
 )

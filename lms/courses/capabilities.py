@@ -7,4 +7,12 @@ CAPABILITIES = [
                "Approve or archive a programme version"),
     Capability("courses:view_drafts", ("admin", "methodologist", "trainer"), "read",
                "See draft and archived programme versions"),
+    Capability("courses:manage_cohorts", ("admin", "methodologist"), "write",
+               "Create cohorts, enrol and withdraw participants, import participant lists"),
+    Capability("courses:view_cohort", ("admin", "methodologist", "trainer", "curator"), "read",
+               "See a cohort's dashboard, attendance, ledger and personal data of its participants"),
+    Capability("courses:teach", ("admin", "methodologist", "trainer"), "write",
+               "Run a cohort: schedule sessions, mark attendance, review self-study"),
+    Capability("courses:participate", ("participant",), "write",
+               "Study in a cohort: see one's own ledger, choose topics, hand in self-study"),
 ]

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField,
+                     widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -48,3 +49,21 @@ class MaterialForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST button with nothing but the CSRF token."""
+
+
+class CohortForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
+    programme = SelectField(_l("Programme"), validators=[DataRequired()])
+    format_code = SelectField(_l("Format"), choices=FORMAT_CHOICES)
+    language = SelectField(_l("Language of instruction"),
+                           choices=[SelectChoice("kk", "Қазақша"), SelectChoice("ru", "Русский"),
+                                    SelectChoice("mixed", _l("Kazakh and Russian"))])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    end_date = DateField(_l("End date"), validators=[DataRequired()])
+    capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(1, 5000)])
+    mini_groups = IntegerField(_l("Mini-groups"), default=0, validators=[Optional(), NumberRange(0, 50)])
+    meeting_url = URLField(_l("Default meeting link (Zoom, Teams, Meet)"), validators=[Optional(), Length(max=500)])
+
+
+class EnrolForm(FlaskForm):
+    email = StringField(_l("E-mail of an existing account"), validators=[DataRequired(), Length(max=254)])

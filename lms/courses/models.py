@@ -6,11 +6,12 @@ discrepancy instead of hiding it.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.models import StoredFile, User  # noqa: F401  (plugins may reference core)
 from lms.db import Base, UTCDateTime, utcnow
 
 PROGRAMME_STATUSES = ("draft", "approved", "archived")
@@ -166,3 +167,213 @@ class Material(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     topic: Mapped[Topic] = relationship(back_populates="materials")
+
+
+# --- delivery: cohorts, enrolments, sessions, attendance, self-study ---------------------
+
+COHORT_STATUSES = ("planned", "running", "finished", "cancelled")
+COHORT_LANGUAGES = ("kk", "ru", "mixed")
+ENROLMENT_STATUSES = ("enrolled", "active", "completed", "withdrawn")
+SESSION_STATUSES = ("scheduled", "cancelled")
+ATTENDANCE_STATUSES = ("present", "late", "absent", "excused")
+ATTENDANCE_SOURCES = ("manual", "report", "mapped")
+SUBMISSION_STATUSES = ("submitted", "accepted", "returned")
+#: the hour kinds delivered as scheduled sessions, per format (the rest: self-study,
+#: defense and testing, are credited elsewhere)
+CONTACT_KINDS = {"online": ("webinar",), "full_time": ("lesson",), "blended": ("theory", "practical")}
+
+
+class Cohort(Base):
+    """A programme version run for a group of participants in one format."""
+
+    __tablename__ = "courses_cohorts"
+    __table_args__ = (
+        CheckConstraint(f"status IN {COHORT_STATUSES}", name="status"),
+        CheckConstraint(f"language IN {COHORT_LANGUAGES}", name="language"),
+        CheckConstraint(f"format_code IN {FORMAT_CODES}", name="format_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("courses_programmes.id"), index=True)
+    format_code: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="kk")
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    capacity: Mapped[int | None]
+    #: how many mini-groups the cohort is split into (the leaders' defense uses 5)
+    mini_groups: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    #: local time of the sessions; stored times are UTC
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Almaty")
+    #: the default meeting link (Zoom, Teams, Meet) for generated sessions
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    programme: Mapped[Programme] = relationship()
+    enrolments: Mapped[list["Enrolment"]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+    sessions: Mapped[list["WebinarSession"]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", order_by="WebinarSession.starts_at"
+    )
+    tasks: Mapped[list["SelfStudyTask"]] = relationship(
+        back_populates="cohort", cascade="all, delete-orphan", order_by="SelfStudyTask.sort_order"
+    )
+
+    @property
+    def contact_kinds(self) -> tuple[str, ...]:
+        return CONTACT_KINDS[self.format_code]
+
+
+class Enrolment(Base):
+    __tablename__ = "courses_enrolments"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id"),
+        CheckConstraint(f"status IN {ENROLMENT_STATUSES}", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="enrolled")
+    mini_group: Mapped[int | None]
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="enrolments")
+    user: Mapped["User"] = relationship()
+    choices: Mapped[list["TopicChoice"]] = relationship(back_populates="enrolment", cascade="all, delete-orphan")
+
+
+class TopicChoice(Base):
+    """A participant's pick in a variative module ("choose 1 topic")."""
+
+    __tablename__ = "courses_topic_choices"
+    __table_args__ = (UniqueConstraint("enrolment_id", "topic_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("courses_modules.id"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("courses_topics.id"), index=True)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrolment: Mapped[Enrolment] = relationship(back_populates="choices")
+    topic: Mapped[Topic] = relationship()
+
+
+class WebinarSession(Base):
+    """One scheduled contact session of a cohort, covering hours of one topic (or, in a
+    variative module whose topics carry no hours, of the module)."""
+
+    __tablename__ = "courses_sessions"
+    __table_args__ = (
+        CheckConstraint(f"status IN {SESSION_STATUSES}", name="status"),
+        CheckConstraint("academic_hours > 0", name="academic_hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("courses_modules.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("courses_topics.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="webinar")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    academic_hours: Mapped[float]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    meeting_url: Mapped[str | None] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+    cohort: Mapped[Cohort] = relationship(back_populates="sessions")
+    module: Mapped[Module] = relationship()
+    topic: Mapped[Topic | None] = relationship()
+
+    @property
+    def minutes(self) -> int:
+        return round(self.academic_hours * ACADEMIC_HOUR_MINUTES)
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+
+class Attendance(Base):
+    """Minutes one participant attended one session; the ledger credits at most the
+    session's planned minutes."""
+
+    __tablename__ = "courses_attendance"
+    __table_args__ = (
+        UniqueConstraint("session_id", "enrolment_id"),
+        CheckConstraint(f"status IN {ATTENDANCE_STATUSES}", name="status"),
+        CheckConstraint(f"source IN {ATTENDANCE_SOURCES}", name="source"),
+        CheckConstraint("minutes >= 0", name="minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("courses_sessions.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    minutes: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+
+    session: Mapped[WebinarSession] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()
+
+
+class AttendanceImport(Base):
+    """A meeting provider's participant report applied to a session; rows that matched
+    nobody wait here for manual mapping."""
+
+    __tablename__ = "courses_attendance_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("courses_sessions.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    matched: Mapped[int] = mapped_column(default=0)
+    #: [{"key", "name", "email", "minutes", "mapped_enrolment_id"}]
+    unmatched: Mapped[list] = mapped_column(default=list)
+
+    session: Mapped[WebinarSession] = relationship()
+
+
+class SelfStudyTask(Base):
+    """Self-study work on a topic; accepted work credits the task's hours."""
+
+    __tablename__ = "courses_selfstudy_tasks"
+    __table_args__ = (CheckConstraint("hours >= 0", name="hours"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("courses_topics.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    hours: Mapped[float]
+    due_date: Mapped[date | None]
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="tasks")
+    topic: Mapped[Topic] = relationship()
+
+
+class Submission(Base):
+    """One hand-in of evidence for a task. Every hand-in is kept; the newest counts."""
+
+    __tablename__ = "courses_submissions"
+    __table_args__ = (CheckConstraint(f"status IN {SUBMISSION_STATUSES}", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("courses_selfstudy_tasks.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(1000))
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id"))
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    feedback: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+
+    task: Mapped[SelfStudyTask] = relationship()
+    enrolment: Mapped[Enrolment] = relationship()
+    file: Mapped["StoredFile | None"] = relationship()

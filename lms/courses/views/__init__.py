@@ -1,2 +1,6 @@
-"""HTML blueprints of the courses plugin: `courses` (programmes) and `cohorts`."""
+"""HTML blueprints of the courses plugin: `courses` (programmes) and `cohorts`.
+
+Each area has its own module; importing them registers their routes."""
 from lms.courses.views.programmes import bp  # noqa: F401
+from lms.courses.views.common import cohorts_bp  # noqa: F401
+from lms.courses.views import cohorts, schedule, attendance, selfstudy, imports  # noqa: F401,E402

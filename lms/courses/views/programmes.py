@@ -8,6 +8,7 @@ from flask_login import current_user
 from lms.core.permissions import Context, public, requires
 from lms.core.services.errors import ServiceError
 from lms.courses import services
+from lms.courses.views.common import run_service
 from lms.courses.forms import ConfirmForm, MaterialForm, ModuleForm, ProgrammeForm, TopicForm
 from lms.courses.models import Material, Programme
 from lms.db import db
@@ -40,23 +41,6 @@ def _topic(programme: Programme, topic_code: str):
     if topic is None:
         abort(404)
     return topic
-
-
-def _attempt(form, action, success: str, redirect_to: str):
-    """Run a service call for a valid form; a refusal goes back onto the form, nothing is saved."""
-    try:
-        result = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        target = getattr(form, exc.field, None) if exc.field else None
-        if target is not None:
-            target.errors = list(target.errors) + [exc.message]
-        else:
-            flash(exc.message, "error")
-        return None
-    db.session.commit()
-    flash(success)
-    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 
 def _programme_url(p: Programme, **kw) -> str:
@@ -101,7 +85,7 @@ def topic(code, version, topic_code):
 def create():
     form = ProgrammeForm()
     if form.validate_on_submit():
-        done = _attempt(form, lambda: services.create_programme(form.data, current_user),
+        done = run_service(form, lambda: services.create_programme(form.data, current_user),
                         _("Programme created as a draft."), _programme_url)
         if done:
             return done
@@ -119,7 +103,7 @@ def edit(code, version):
         form.formats.data = [f.code for f in p.formats]
     form.code.data = p.code
     if form.validate_on_submit():
-        done = _attempt(form, lambda: services.update_programme(p, form.data, current_user),
+        done = run_service(form, lambda: services.update_programme(p, form.data, current_user),
                         _("Saved."), _programme_url(p))
         if done:
             return done
@@ -138,7 +122,7 @@ def module_form(code, version, number=None):
     if module is None and request.method == "GET":
         form.number.data = max((m.number for m in p.modules), default=0) + 1
     if form.validate_on_submit():
-        done = _attempt(form, lambda: services.save_module(p, form.data, current_user, module),
+        done = run_service(form, lambda: services.save_module(p, form.data, current_user, module),
                         _("Module saved."), _programme_url(p))
         if done:
             return done
@@ -168,7 +152,7 @@ def topic_form(code, version, topic_code=None):
                     hours.setdefault(f.code, {})[kind] = raw
     if form.validate_on_submit():
         fields = {**form.data, **request.form.to_dict()}
-        done = _attempt(form, lambda: services.save_topic(p, module, fields, current_user, topic),
+        done = run_service(form, lambda: services.save_topic(p, module, fields, current_user, topic),
                         _("Topic saved."), _programme_url(p))
         if done:
             return done
@@ -182,7 +166,7 @@ def topic_delete(code, version, topic_code):
     p = g.programme
     topic = _topic(p, topic_code)
     if ConfirmForm().validate_on_submit():
-        return _attempt(None, lambda: services.delete_topic(p, topic, current_user),
+        return run_service(None, lambda: services.delete_topic(p, topic, current_user),
                         _("Topic deleted."), _programme_url(p)) or redirect(_programme_url(p))
     abort(400)
 
@@ -201,7 +185,7 @@ def material_form(code, version, topic_code, material_id=None):
     form = MaterialForm(obj=material)
     back = url_for("courses.topic", code=p.code, version=p.version, topic_code=topic.code)
     if form.validate_on_submit():
-        done = _attempt(form, lambda: services.save_material(topic, form.data, current_user, material),
+        done = run_service(form, lambda: services.save_material(topic, form.data, current_user, material),
                         _("Material saved."), back)
         if done:
             return done
@@ -220,7 +204,7 @@ def material_delete(code, version, topic_code, material_id):
     back = url_for("courses.topic", code=p.code, version=p.version, topic_code=topic.code)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _attempt(None, lambda: services.delete_material(material, current_user),
+    return run_service(None, lambda: services.delete_material(material, current_user),
                     _("Material deleted."), back) or redirect(back)
 
 
@@ -241,5 +225,5 @@ def approve(code, version):
     p = g.programme
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return _attempt(None, lambda: services.approve(p, current_user),
+    return run_service(None, lambda: services.approve(p, current_user),
                     _("Approved. The programme is now read-only."), _programme_url(p)) or redirect(_programme_url(p))

@@ -1,0 +1,190 @@
+"""The JSON API under /api/v1: bearer-token authentication, JSON errors and the OpenAPI
+3.1 document, assembled from what each endpoint declares.
+
+A plugin's `api.py` makes its own Blueprint with `api_blueprint(name)` and decorates each
+endpoint with `api_endpoint(...)`, which states its capability (as `requires` does for
+HTML views) and its OpenAPI operation."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import Blueprint, abort, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from lms.core.extensions import csrf
+from lms.core.permissions import SYSTEM, Context, has_capability, public
+from lms.core.services import tokens
+from lms.core.services.errors import ServiceError
+
+PREFIX = "/api/v1"
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+               422: "invalid", 429: "too_many_requests", 500: "server_error"}
+SERVICE_STATUS = {"invalid": 422, "not_found": 404, "conflict": 409, "read_only": 409}
+
+ERROR_SCHEMA = {"type": "object", "required": ["error", "message"],
+                "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                               "field": {"type": "string"}}}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+        self.code = code or ERROR_CODES.get(status, "error")
+
+
+def error_response(status: int, message: str, code: str | None = None, field: str | None = None):
+    body = {"error": code or ERROR_CODES.get(status, "error"), "message": message}
+    if field:
+        body["field"] = field
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ustaz"'
+    return response
+
+
+def api_blueprint(name: str) -> Blueprint:
+    bp = Blueprint(name, __name__, url_prefix=PREFIX)
+    csrf.exempt(bp)
+    return bp
+
+
+def current_api_user():
+    return g.get("api_user")
+
+
+def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[..., Context] | None = None, *,
+                 summary: str, tags: tuple[str, ...] = (), parameters: list | None = None,
+                 request_body: dict | None = None, response: dict | None = None, status: int = 200):
+    """Authenticate (401) -> load (404) -> check capability (403) -> act. `capability=None`
+    marks an endpoint anyone may call (still documented); a tuple admits any of them (the
+    endpoint then narrows what it shows, e.g. a participant's own rows only)."""
+    capabilities = (capability,) if isinstance(capability, str) else tuple(capability or ())
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if capability is not None:
+                header = request.headers.get("Authorization", "")
+                scheme, _, token = header.partition(" ")
+                user = tokens.user_for(token.strip(), "api") if scheme.lower() == "bearer" else None
+                if user is None:
+                    raise ApiError(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+                g.api_user = user
+                ctx = context(**kwargs) if context else SYSTEM
+                held = [c for c in capabilities if has_capability(user, c, ctx)]
+                if not held:
+                    raise ApiError(403, f"this token's user lacks {' or '.join(capabilities)} here")
+                g.api_capabilities = held
+            return view(*args, **kwargs)
+
+        wrapped.openapi = {"summary": summary, "tags": list(tags), "parameters": parameters or [],
+                           "request_body": request_body, "response": response or {"type": "object"},
+                           "status": status, "capability": " or ".join(capabilities) or None}
+        if capability is None:
+            return public(wrapped)
+        wrapped.required_capability = capabilities[0]
+        wrapped.required_capabilities = capabilities
+        return wrapped
+
+    return decorator
+
+
+def path_parameter(name: str, schema_type: str = "string", description: str = "") -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": schema_type},
+            "description": description}
+
+
+def json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "the request body must be a JSON object")
+    return data
+
+
+def openapi_document(app) -> dict:
+    paths: dict = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX):
+            continue
+        spec = getattr(app.view_functions[rule.endpoint], "openapi", None)
+        if spec is None:
+            continue
+        path = rule.rule[len(PREFIX):]
+        for arg in rule.arguments:
+            path = path.replace(f"<int:{arg}>", f"{{{arg}}}").replace(f"<{arg}>", f"{{{arg}}}")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            op = {"operationId": rule.endpoint.replace(".", "_") + ("" if method == "GET" else f"_{method.lower()}"),
+                  "summary": spec["summary"], "tags": spec["tags"], "parameters": spec["parameters"],
+                  "responses": {str(spec["status"]): {"description": "OK", "content": {
+                      "application/json": {"schema": spec["response"]}}},
+                      "default": {"description": "Error", "content": {
+                          "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
+            if spec["request_body"]:
+                op["requestBody"] = {"required": True, "content": {"application/json": {"schema": spec["request_body"]}}}
+            if spec["capability"]:
+                op["security"] = [{"bearer": []}]
+                op["x-capability"] = spec["capability"]
+            else:
+                op["security"] = []
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Ustaz LMS API", "version": "1",
+                 "description": "Bearer tokens are created with `lms users token EMAIL`."},
+        "servers": [{"url": PREFIX}],
+        "paths": dict(sorted(paths.items())),
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {"Error": ERROR_SCHEMA}},
+    }
+
+
+core_api = api_blueprint("api")
+
+
+@core_api.route("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document(current_app))
+
+
+@core_api.route("/me")
+@api_endpoint("core:view_profile", summary="The token's user", tags=("core",),
+              response={"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
+                                                         "full_name": {"type": "string"},
+                                                         "language": {"type": "string"}}})
+def me():
+    user = current_api_user()
+    return jsonify(id=user.id, email=user.email, full_name=user.full_name, language=user.language)
+
+
+def init_api(app) -> None:
+    app.register_blueprint(core_api)
+
+    is_api = is_api_request
+
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return error_response(exc.status, exc.message, exc.code, exc.field)
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        status = SERVICE_STATUS.get(exc.code, 422)
+        if is_api():
+            return error_response(status, exc.message, exc.code, exc.field)
+        abort(404 if status == 404 else 400)
+
+    # HTTP errors inside /api/v1 answer JSON; the HTML error pages (403, 404, 429, CSRF)
+    # call `is_api_request` themselves, being matched by code before this handler
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if is_api():
+            return error_response(exc.code or 500, exc.description or exc.name)
+        return exc
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX

@@ -1,0 +1,82 @@
+"""The file store: uploads are checked for size and type, kept under their SHA-256 in
+LMS_FILES_DIR (default instance/files), and described by a StoredFile row."""
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+
+from flask import current_app
+
+from lms.core.models import StoredFile
+from lms.core.services.errors import ServiceError
+from lms.db import db
+
+#: what participants may hand in: documents, presentations, spreadsheets, images, PDF, archives
+EVIDENCE_TYPES = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".txt": "text/plain",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".zip": "application/zip",
+}
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+
+
+def files_dir() -> Path:
+    return Path(current_app.config["LMS"].files_dir)
+
+
+def _path(sha256: str) -> Path:
+    return files_dir() / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(data: bytes, filename: str, uploader=None, *, allowed: dict[str, str] = EVIDENCE_TYPES,
+          max_bytes: int = MAX_EVIDENCE_BYTES, field: str = "file") -> StoredFile:
+    """Refuses what is too large, empty, or of a type not in `allowed` (by extension, and
+    PDFs and ZIP-based Office files by their first bytes too)."""
+    name = Path(filename or "").name.strip()
+    suffix = Path(name).suffix.lower()
+    if not name:
+        raise ServiceError("the file has no name", field=field)
+    if suffix not in allowed:
+        raise ServiceError(f"files of type {suffix or '(none)'} are not accepted; accepted: "
+                           f"{', '.join(sorted(allowed))}", field=field)
+    if not data:
+        raise ServiceError("the file is empty", field=field)
+    if len(data) > max_bytes:
+        raise ServiceError(f"the file is {len(data) / 1048576:.1f} MB; the limit is "
+                           f"{max_bytes / 1048576:.0f} MB", field=field)
+    if suffix == ".pdf" and not data.startswith(b"%PDF"):
+        raise ServiceError("the file is named .pdf but is not a PDF", field=field)
+    if suffix in (".docx", ".pptx", ".xlsx", ".zip", ".odt") and not data.startswith(b"PK"):
+        raise ServiceError(f"the file is named {suffix} but its content is not of that type", field=field)
+    digest = hashlib.sha256(data).hexdigest()
+    path = _path(digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    stored = StoredFile(sha256=digest, size=len(data), original_name=name[:255],
+                        mime_type=allowed.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream",
+                        uploaded_by_id=getattr(uploader, "id", None))
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def read(stored: StoredFile) -> bytes:
+    return _path(stored.sha256).read_bytes()
+
+
+def path_of(stored: StoredFile) -> Path:
+    return _path(stored.sha256)

@@ -1,0 +1,69 @@
+"""Reading the spreadsheets people actually send: CSV in UTF-8 (with or without BOM) or
+Windows-1251, comma- or semicolon-separated, with Kazakh, Russian or English headers."""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+
+from lms.core.services.errors import ServiceError
+
+
+@dataclass
+class Table:
+    """Rows as dicts keyed by canonical column names; `line` is the file line of each row."""
+
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    encoding: str
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1251"), "cp1251"
+
+
+def _norm(header: str) -> str:
+    text = unicodedata.normalize("NFC", header or "").strip().lower()
+    return " ".join(text.replace("_", " ").replace("-", " ").split())
+
+
+def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[str, ...] = (),
+             filename: str = "file") -> Table:
+    """`synonyms` maps each canonical column to the header spellings accepted for it
+    (compared case-, space-, '-' and '_'-insensitively). Unknown columns are ignored."""
+    text, encoding = decode(data)
+    if not text.strip():
+        raise ServiceError(f"{filename}: the file is empty")
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ServiceError(f"{filename}: the file is empty") from None
+    lookup = {_norm(s): canon for canon, spellings in synonyms.items() for s in (canon, *spellings)}
+    columns = [lookup.get(_norm(h)) for h in header]
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise ServiceError(f"{filename}, line 1: missing column(s) {', '.join(missing)}; the header reads: "
+                           f"{', '.join(h for h in header if h)}")
+    rows = []
+    for values in reader:
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        row = {}
+        for col, value in zip(columns, values):
+            if col and col not in row:
+                row[col] = unicodedata.normalize("NFC", value).strip()
+        rows.append((line, row))
+    return Table([c for c in columns if c], rows, encoding)

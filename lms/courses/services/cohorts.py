@@ -1,0 +1,168 @@
+"""Cohorts and enrolments: a programme version run for a group in one format."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lms.core.models import RoleAssignment, User
+from lms.core.permissions import Context
+from lms.core.services import audit
+from lms.core.services import users as user_service
+from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.courses.models import (
+    COHORT_LANGUAGES, ENROLMENT_STATUSES, Cohort, Enrolment, Module, Programme, Topic, TopicChoice,
+)
+from lms.db import db, utcnow
+from lms.signals import cohort_created, enrolment_completed, participant_enrolled
+
+COHORT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+
+
+def cohort_context(cohort: Cohort) -> Context:
+    return Context("cohort", cohort.id)
+
+
+def cohort_parent(cohort_id: int) -> Context | None:
+    """The cohort context sits inside its programme's: a programme trainer may teach it."""
+    programme_id = db.session.scalar(select(Cohort.programme_id).where(Cohort.id == cohort_id))
+    return Context("programme", programme_id) if programme_id else None
+
+
+def get_cohort(code: str) -> Cohort:
+    cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
+    if cohort is None:
+        raise NotFound(f"no cohort {code}")
+    return cohort
+
+
+def create_cohort(programme: Programme, fields: dict, actor) -> Cohort:
+    code = (fields.get("code") or "").strip().upper()
+    if not COHORT_CODE_RE.match(code):
+        raise ServiceError("the code takes capital Latin letters, digits and '-' (e.g. SKO-LDR-2027-01)", field="code")
+    if db.session.scalar(select(Cohort.id).where(Cohort.code == code)):
+        raise Conflict(f"cohort {code} already exists", field="code")
+    if programme.status != "approved":
+        raise ServiceError(f"{programme.code} v{programme.version} is {programme.status}; only an approved"
+                           " programme can run", field="programme")
+    format_code = fields.get("format_code") or (programme.formats[0].code if programme.formats else None)
+    if programme.format(format_code) is None:
+        raise ServiceError(f"{programme.code} has no format {format_code!r}"
+                           f" (it has {', '.join(f.code for f in programme.formats)})", field="format_code")
+    start, end = fields.get("start_date"), fields.get("end_date")
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise ServiceError("start and end dates are required", field="start_date")
+    if end < start:
+        raise ServiceError("the end date is before the start date", field="end_date")
+    language = fields.get("language") or "kk"
+    if language not in COHORT_LANGUAGES:
+        raise ServiceError(f"unknown language {language!r}", field="language")
+    capacity = fields.get("capacity")
+    if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
+        raise ServiceError("the capacity must be a whole number of 1 or more", field="capacity")
+    mini_groups = fields.get("mini_groups") or 0
+    if not isinstance(mini_groups, int) or not 0 <= mini_groups <= 50:
+        raise ServiceError("mini-groups must be between 0 and 50", field="mini_groups")
+    cohort = Cohort(code=code, programme=programme, format_code=format_code, language=language,
+                    start_date=start, end_date=end, capacity=capacity, mini_groups=mini_groups,
+                    status=fields.get("status") or "planned", meeting_url=(fields.get("meeting_url") or None))
+    db.session.add(cohort)
+    db.session.flush()
+    audit.record(actor, "cohort_created", cohort, code)
+    cohort_created.send(cohort, actor=actor)
+    return cohort
+
+
+def staff(cohort: Cohort, role: str) -> list[User]:
+    """Users holding `role` in this cohort's own context (trainers, curator)."""
+    return list(db.session.scalars(
+        select(User).join(RoleAssignment).where(RoleAssignment.role == role,
+                                                RoleAssignment.context_level == "cohort",
+                                                RoleAssignment.context_id == cohort.id).order_by(User.full_name)))
+
+
+def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:
+    if role not in ("trainer", "curator", "assessor"):
+        raise ServiceError(f"{role!r} is not a cohort staff role", field="role")
+    user_service.assign_role(user, role, "cohort", cohort.id, actor=actor)
+
+
+def enrol(cohort: Cohort, user: User, actor, *, mini_group: int | None = None) -> Enrolment:
+    """Idempotent: enrolling someone already enrolled returns the existing enrolment
+    (and re-activates a withdrawn one)."""
+    existing = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
+                                                         Enrolment.user_id == user.id))
+    if existing is not None:
+        if existing.status == "withdrawn":
+            existing.status = "enrolled"
+            audit.record(actor, "enrolment_reactivated", existing, f"{user.email} in {cohort.code}")
+        return existing
+    if cohort.capacity is not None:
+        count = db.session.scalar(select(func.count()).select_from(Enrolment).where(
+            Enrolment.cohort_id == cohort.id, Enrolment.status != "withdrawn"))
+        if count >= cohort.capacity:
+            raise Conflict(f"cohort {cohort.code} is full ({cohort.capacity} places)")
+    if mini_group is not None and not 1 <= mini_group <= max(cohort.mini_groups, 0):
+        raise ServiceError(f"mini-group must be between 1 and {cohort.mini_groups}", field="mini_group")
+    enrolment = Enrolment(cohort=cohort, user=user, mini_group=mini_group)
+    db.session.add(enrolment)
+    user_service.assign_role(user, "participant", "cohort", cohort.id, actor=actor)
+    db.session.flush()
+    audit.record(actor, "participant_enrolled", enrolment, f"{user.email} in {cohort.code}")
+    participant_enrolled.send(enrolment, actor=actor)
+    return enrolment
+
+
+def set_status(enrolment: Enrolment, status: str, actor) -> None:
+    if status not in ENROLMENT_STATUSES:
+        raise ServiceError(f"unknown enrolment status {status!r}", field="status")
+    old = enrolment.status
+    enrolment.status = status
+    if status == "completed":
+        enrolment.completed_at = utcnow()
+    audit.record(actor, "enrolment_status_changed", enrolment, f"{old} -> {status}", old=old, new=status)
+    if status == "completed":
+        enrolment_completed.send(enrolment, actor=actor)
+
+
+def enrolment_of(cohort: Cohort, user) -> Enrolment | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
+                                                     Enrolment.user_id == user.id))
+
+
+def enrolments(cohort: Cohort, include_withdrawn: bool = False) -> list[Enrolment]:
+    """With their users loaded in the same round trip, ordered by name."""
+    stmt = (select(Enrolment).join(User).where(Enrolment.cohort_id == cohort.id)
+            .options(selectinload(Enrolment.user), selectinload(Enrolment.choices))
+            .order_by(User.full_name, Enrolment.id))
+    if not include_withdrawn:
+        stmt = stmt.where(Enrolment.status != "withdrawn")
+    return list(db.session.scalars(stmt))
+
+
+def choose_topic(enrolment: Enrolment, topic: Topic, actor) -> TopicChoice:
+    """A variative module's pick. Choosing again within the module replaces the earlier
+    pick when the module allows only one."""
+    module: Module | None = topic.module
+    if module is None or topic.programme_id != enrolment.cohort.programme_id:
+        raise ServiceError("that topic is not part of this cohort's programme", field="topic")
+    if not module.choose:
+        raise ServiceError(f"module {module.number} is not variative: every topic is taken", field="topic")
+    in_module = [c for c in enrolment.choices if c.module_id == module.id]
+    if any(c.topic_id == topic.id for c in in_module):
+        return next(c for c in in_module if c.topic_id == topic.id)
+    if len(in_module) >= module.choose:
+        if module.choose == 1:
+            for c in in_module:
+                enrolment.choices.remove(c)
+        else:
+            raise Conflict(f"module {module.number} allows {module.choose} topics; drop one first", field="topic")
+    choice = TopicChoice(enrolment=enrolment, module_id=module.id, topic_id=topic.id)
+    db.session.add(choice)
+    db.session.flush()
+    audit.record(actor, "topic_chosen", enrolment, f"module {module.number}: topic {topic.code}")
+    return choice

@@ -1,0 +1,128 @@
+"""Cohort list, creation, participants and the participant's own pages."""
+from __future__ import annotations
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.core.permissions import Context, has_capability, requires
+from lms.core.services import users as user_service
+from lms.core.services.errors import NotFound
+from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm
+from lms.courses.models import Cohort, Enrolment, Programme, Topic
+from lms.courses.services import cohorts as cohort_service
+from lms.courses.views.common import cohort_context, cohorts_bp as bp, load_cohort, my_enrolment, run_service
+from lms.db import db
+
+
+@bp.route("/")
+@requires("courses:view_cohort", anywhere=True)
+def index():
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.start_date.desc(), Cohort.code)).all()
+    visible = [c for c in cohorts if has_capability(current_user, "courses:view_cohort", Context("cohort", c.id))]
+    return render_template("courses/cohorts.html", cohorts=visible)
+
+
+@bp.route("/mine")
+@requires("courses:participate", anywhere=True)
+def mine():
+    enrolments = db.session.scalars(select(Enrolment).where(Enrolment.user_id == current_user.id)
+                                    .order_by(Enrolment.enrolled_at.desc())).all()
+    return render_template("courses/my_cohorts.html", enrolments=enrolments)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("courses:manage_cohorts")
+def create():
+    form = CohortForm()
+    approved = db.session.scalars(select(Programme).where(Programme.status == "approved")
+                                  .order_by(Programme.code)).all()
+    form.programme.choices = [(str(p.id), f"{p.code} v{p.version}") for p in approved]
+    if form.validate_on_submit():
+        programme = next(p for p in approved if str(p.id) == form.programme.data)
+        done = run_service(form, lambda: cohort_service.create_cohort(programme, form.data, current_user),
+                           _("Cohort created."), lambda c: url_for("cohorts.show", code=c.code))
+        if done:
+            return done
+    return render_template("courses/cohort_form.html", form=form)
+
+
+@bp.route("/<code>")
+@requires("courses:view_cohort", cohort_context)
+def show(code):
+    from lms.courses.services import ledger
+
+    dashboard = ledger.cohort_dashboard(g.cohort)
+    return render_template("courses/cohort.html", cohort=g.cohort, d=dashboard, confirm=ConfirmForm())
+
+
+@bp.route("/<code>/participants", methods=["GET", "POST"])
+@requires("courses:view_cohort", cohort_context)
+def participants(code):
+    cohort = g.cohort
+    form = EnrolForm()
+    can_manage = has_capability(current_user, "courses:manage_cohorts", g.lms_context)
+    if request.method == "POST":
+        if not can_manage:
+            abort(403)
+        if form.validate_on_submit():
+            def act():
+                user = user_service.get_by_email(form.email.data)
+                if user is None:
+                    raise NotFound(_("No account has this e-mail; import a participant list to create accounts."),
+                                   field="email")
+                return cohort_service.enrol(cohort, user, current_user)
+
+            done = run_service(form, act, _("Enrolled."), url_for("cohorts.participants", code=code))
+            if done:
+                return done
+    return render_template("courses/participants.html", cohort=cohort, form=form, can_manage=can_manage,
+                           enrolments=cohort_service.enrolments(cohort, include_withdrawn=True),
+                           trainers=cohort_service.staff(cohort, "trainer"),
+                           curators=cohort_service.staff(cohort, "curator"))
+
+
+@bp.route("/<code>/me")
+@requires("courses:participate", cohort_context)
+def me(code):
+    from lms.courses.services import ledger
+
+    enrolment = my_enrolment()
+    return render_template("courses/me.html", cohort=g.cohort, enrolment=enrolment,
+                           d=ledger.participant_dashboard(enrolment), confirm=ConfirmForm())
+
+
+@bp.route("/<code>/me/choose", methods=["POST"])
+@requires("courses:participate", cohort_context)
+def choose_topic(code):
+    enrolment = my_enrolment()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    topic = db.session.get(Topic, request.form.get("topic_id", type=int) or 0)
+    if topic is None or topic.programme_id != g.cohort.programme_id:
+        abort(404)
+    return run_service(None, lambda: cohort_service.choose_topic(enrolment, topic, current_user),
+                       _("Your choice is saved."), url_for("cohorts.me", code=code)) \
+        or redirect(url_for("cohorts.me", code=code))
+
+
+@bp.route("/<code>/ledger.<fmt>")
+@requires("courses:view_cohort", cohort_context)
+def ledger_export(code, fmt):
+    from flask import Response
+
+    from lms.core.services.exports import csv_bytes, xlsx_bytes
+    from lms.courses.services import ledger
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    header, rows = ledger.export_rows(g.cohort)
+    if fmt == "csv":
+        body, mime = csv_bytes(header, rows), "text/csv; charset=utf-8"
+    else:
+        body, mime = xlsx_bytes(header, rows, title=code), \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mime,
+                    headers={"Content-Disposition": f'attachment; filename="{code}-ledger.{fmt}"'})

@@ -1,0 +1,65 @@
+"""What the cohort views share: the blueprint, loaders for `requires`, form handling."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect
+from flask_login import current_user
+
+from lms.core.permissions import Context
+from lms.core.services.errors import ServiceError
+from lms.courses.models import Cohort, Enrolment
+from lms.courses.services import cohorts as cohort_service
+from lms.db import db
+
+cohorts_bp = Blueprint("cohorts", __name__, template_folder="../templates", url_prefix="/cohorts")
+
+#: tabs of a cohort's pages, (endpoint, label); each area module appends its own
+COHORT_TABS: list[tuple[str, object]] = []
+#: template helpers an area module provides to the shared pages, e.g. "review_url"
+#: (Submission -> url) and "task_url" (SelfStudyTask -> url)
+TEMPLATE_LINKS: dict[str, object] = {}
+
+
+@cohorts_bp.context_processor
+def _cohort_template_helpers():
+    return {"cohort_tabs": COHORT_TABS, **TEMPLATE_LINKS}
+
+
+def load_cohort(code: str) -> Cohort:
+    try:
+        cohort = cohort_service.get_cohort(code)
+    except ServiceError:
+        abort(404)
+    g.cohort = cohort
+    return cohort
+
+
+def cohort_context(code: str, **_kwargs) -> Context:
+    """For `requires`: load the cohort named in the URL (404) and check in its context."""
+    return cohort_service.cohort_context(load_cohort(code))
+
+
+def my_enrolment() -> Enrolment:
+    """The signed-in participant's own enrolment in g.cohort (never anyone else's)."""
+    enrolment = cohort_service.enrolment_of(g.cohort, current_user)
+    if enrolment is None:
+        abort(403)
+    return enrolment
+
+
+def run_service(form, action, success: str, redirect_to):
+    """Run a service call for a valid form: commit once on success, or roll back and put
+    the refusal on the form (or in a flash message). Returns a redirect or None."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        target = getattr(form, exc.field, None) if (form is not None and exc.field) else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = list(target.errors) + [exc.message]
+        else:
+            flash(exc.message, "error")
+        return None
+    db.session.commit()
+    if success:
+        flash(success)
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)

@@ -1,0 +1,118 @@
+"""Cohorts, enrolments, the participant's own page and who may see what."""
+from datetime import date
+
+import pytest
+
+from lms.core.services import tokens
+from lms.core.services.errors import Conflict, ServiceError
+from lms.courses import services
+from lms.courses.services import cohorts
+
+
+def test_create_cohort_validates(make, db_session):
+    p = services.get_programme("LDR-SUS")
+    with pytest.raises(ServiceError) as exc:
+        cohorts.create_cohort(p, {"code": "C-1", "format_code": "blended", "start_date": date(2027, 1, 1),
+                                  "end_date": date(2027, 2, 1)}, None)
+    assert exc.value.field == "format_code"
+    with pytest.raises(ServiceError) as exc:
+        cohorts.create_cohort(p, {"code": "C-1", "start_date": date(2027, 2, 1), "end_date": date(2027, 1, 1)}, None)
+    assert exc.value.field == "end_date"
+    c = cohorts.create_cohort(p, {"code": "c-1", "start_date": date(2027, 1, 1), "end_date": date(2027, 2, 1)}, None)
+    assert (c.code, c.format_code) == ("C-1", "full_time")
+    with pytest.raises(Conflict):
+        cohorts.create_cohort(p, {"code": "C-1", "start_date": date(2027, 1, 1), "end_date": date(2027, 2, 1)}, None)
+
+
+def test_enrol_is_idempotent_and_respects_capacity(make, db_session):
+    c = make.cohort(participants=2, capacity=2)
+    first = c.enrolments[0]
+    assert cohorts.enrol(c, first.user, None) is first
+    with pytest.raises(Conflict):
+        cohorts.enrol(c, make.user(), None)
+
+
+def test_variative_choice_replaces_the_earlier_pick(make, db_session):
+    c = make.cohort(programme="TCH-SUS", participants=1)  # module 3: choose 1 topic
+    e = c.enrolments[0]
+    module3 = next(m for m in c.programme.modules if m.number == 3)
+    t31, t33 = module3.topics[0], module3.topics[2]
+    cohorts.choose_topic(e, t31, None)
+    cohorts.choose_topic(e, t33, None)
+    assert [ch.topic_id for ch in e.choices] == [t33.id]
+    with pytest.raises(ServiceError):
+        cohorts.choose_topic(e, c.programme.modules[0].topics[0], None)
+
+
+def test_dashboards_render_for_trainer_and_participant(client, auth, make):
+    trainer = make.user()
+    c = make.cohort(participants=2, trainer=trainer)
+    participant_email = c.enrolments[0].user.email  # objects are detached once a request ends
+    auth.login(trainer.email)
+    page = client.get(f"/cohorts/{c.code}").get_data(as_text=True)
+    assert "Қатысушы 01" in page and "0 / 38" in page
+    auth.logout()
+    auth.login(participant_email)
+    page = client.get(f"/cohorts/{c.code}/me")
+    assert page.status_code == 200
+    assert 'id="progress-contact"' in page.get_data(as_text=True)
+    # a participant is not staff: the cohort dashboard and others' data stay closed
+    assert client.get(f"/cohorts/{c.code}").status_code == 403
+    assert client.get(f"/cohorts/{c.code}/participants").status_code == 403
+    assert client.get(f"/cohorts/{c.code}/ledger.csv").status_code == 403
+
+
+def test_participant_of_another_cohort_cannot_open_this_one(client, auth, make):
+    a = make.cohort(code="COH-A", participants=1)
+    b = make.cohort(code="COH-B", participants=1)
+    auth.login(b.enrolments[0].user.email)
+    assert client.get(f"/cohorts/{a.code}/me").status_code == 403
+
+
+def test_ledger_export_csv_has_bom_and_kazakh(client, auth, make):
+    admin = make.user("admin")
+    c = make.cohort(participants=2)
+    auth.login(admin.email)
+    with client.get(f"/cohorts/{c.code}/ledger.csv") as r:
+        body = r.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    assert "Қатысушы 01" in text and "TOTAL" in text
+    with client.get(f"/cohorts/{c.code}/ledger.xlsx") as r:
+        assert r.get_data().startswith(b"PK")
+
+
+def test_api_hours_own_only(client, make, db_session):
+    c = make.cohort(participants=2)
+    mine, other = c.enrolments
+    _t, token = tokens.create_token(mine.user)
+    db_session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    r = client.get(f"/api/v1/enrolments/{mine.id}/hours", headers=headers)
+    assert r.status_code == 200 and r.json["contact_planned"] == 38 and r.json["self_study_planned"] == 40
+    assert client.get(f"/api/v1/enrolments/{other.id}/hours", headers=headers).status_code == 403
+    assert client.get(f"/api/v1/cohorts/{c.code}/enrolments", headers=headers).status_code == 403
+    assert client.get("/api/v1/enrolments/999999/hours", headers=headers).status_code == 404
+    r = client.get(f"/api/v1/enrolments/{mine.id}/hours")
+    assert r.status_code == 401 and r.json["error"] == "unauthorized"
+
+
+def test_api_cohort_for_staff(client, make, db_session):
+    admin = make.user("admin")
+    c = make.cohort(participants=3)
+    _t, token = tokens.create_token(admin)
+    db_session.commit()
+    r = client.get(f"/api/v1/cohorts/{c.code}", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json["participants"] == 3 and r.json["programme"] == "LDR-SUS"
+    r = client.get(f"/api/v1/cohorts/{c.code}/enrolments", headers={"Authorization": f"Bearer {token}"})
+    assert len(r.json) == 3
+    r = client.get("/api/v1/cohorts/NOPE", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 404 and r.json["error"] == "not_found"
+
+
+def test_openapi_document_lists_the_endpoints(client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"] == "3.1.0"
+    for path in ("/cohorts/{code}", "/cohorts/{code}/enrolments", "/enrolments/{enrolment_id}/hours",
+                 "/programmes"):
+        assert path in doc["paths"], path
