@@ -140,6 +140,23 @@ class Factory:
         return cohort
 
 
+    def session(self, cohort, topic_code=None, *, starts_at=None, hours=2.0, module_number=None, kind="webinar",
+                status="scheduled", meeting_url=None):
+        """A WebinarSession of `cohort` for a topic (or a whole variative module)."""
+        from datetime import datetime, timedelta, timezone
+
+        from lms.courses.models import WebinarSession
+
+        topic = next((t for t in cohort.programme.topics if t.code == topic_code), None) if topic_code else None
+        module = topic.module if topic else next(m for m in cohort.programme.modules if m.number == module_number)
+        starts_at = starts_at or datetime.now(timezone.utc).replace(microsecond=0) - timedelta(days=1)
+        s = WebinarSession(cohort=cohort, module=module, topic=topic, kind=kind, starts_at=starts_at,
+                           academic_hours=hours, status=status, meeting_url=meeting_url)
+        db.session.add(s)
+        db.session.commit()
+        return s
+
+
 @pytest.fixture
 def make(db_session):
     return Factory()
