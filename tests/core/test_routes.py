@@ -12,6 +12,7 @@ PUBLIC_ENDPOINTS = {
     "courses.programme",
     "courses.programme_version",
     "courses.topic",
+    "courses.module_pack",
     "courses_api.programmes",
     "courses_api.programme",
 }

@@ -227,3 +227,29 @@ def approve(code, version):
         abort(400)
     return run_service(None, lambda: services.approve(p, current_user),
                     _("Approved. The programme is now read-only."), _programme_url(p)) or redirect(_programme_url(p))
+
+
+@bp.route("/<code>/v<int:version>/modules/<int:number>/pack.<fmt>")
+@public
+def module_pack(code, version, number, fmt):
+    """A module's materials for reading offline: one PDF, or a ZIP with the PDF,
+    Markdown sources and an HTML page."""
+    from flask import Response
+
+    from lms.core.i18n import current_language
+    from lms.courses.services import offline_pack
+
+    if fmt not in ("pdf", "zip"):
+        abort(404)
+    p = _visible(code, version)
+    try:
+        module = offline_pack.module_of(p, number)
+    except ServiceError:
+        abort(404)
+    lang = current_language()
+    if fmt == "pdf":
+        body, mime = offline_pack.module_pdf(p, module, lang), "application/pdf"
+    else:
+        body, mime = offline_pack.module_zip(p, module, lang), "application/zip"
+    return Response(body, mimetype=mime, headers={
+        "Content-Disposition": f'attachment; filename="{p.code}-module-{number}.{fmt}"'})
