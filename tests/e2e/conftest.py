@@ -28,8 +28,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("e2e-instance")
+def e2e_instance(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e-instance")
+
+
+@pytest.fixture(scope="session")
+def live_server_db(e2e_instance) -> str:
+    """The server's SQLite file, for tests that need to look up ids as a person would read them."""
+    return str(e2e_instance / "e2e.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_instance):
+    instance = e2e_instance
     env = {**os.environ, "LMS_INSTANCE_DIR": str(instance),
            "LMS_DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}"}
     env.pop("LMS_PLUGINS", None)
@@ -80,7 +91,7 @@ def page(browser):
 def screenshot(page):
     ARTIFACTS.mkdir(exist_ok=True)
 
-    def take(name: str):
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    def take(name: str, target=None):
+        (target or page).screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
