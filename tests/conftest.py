@@ -35,10 +35,18 @@ def reset_database(url: str) -> None:
         engine.dispose()
 
 
+FILES_DIR = None
+
+
 def make_config(url: str, **extra) -> Config:
+    import tempfile
+
+    global FILES_DIR
+    FILES_DIR = FILES_DIR or tempfile.mkdtemp(prefix="lms-test-files-")
     plugins = os.environ.get("LMS_PLUGINS")
     return Config(
         database_url=url,
+        files_dir=FILES_DIR,
         plugins=None if plugins is None else [p for p in plugins.split(",") if p.strip()],
         secret_key="test-secret",
         testing=True,

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
+from lms.signals import demo_requested
 
 
 def _programmes_bp():
@@ -30,6 +31,16 @@ def _setup(app):
 
     app.extensions["lms_capabilities"].parents["cohort"] = cohort_parent
 
+    from lms.courses.cli import register_user_import
+
+    register_user_import(app)
+
+
+def _on_demo(sender, **kw):
+    from lms.courses.demo import on_demo_requested
+
+    on_demo_requested(sender, **kw)
+
 
 def _cli():
     from lms.courses.cli import content_group
@@ -50,6 +61,7 @@ plugin = Plugin(
     models="lms.courses.models",
     blueprints=[_programmes_bp, _cohorts_bp, _api_bp],
     setup=_setup,
+    listeners=[(demo_requested, _on_demo)],
     capabilities=_capabilities(),
     cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",

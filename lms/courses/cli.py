@@ -1,4 +1,4 @@
-"""`lms content check|load|export`."""
+"""`lms content check|load|export` and `lms users import` (added to the core's `users` group)."""
 from __future__ import annotations
 
 import sys
@@ -69,3 +69,38 @@ def export(code, version, output):
         click.echo(f"wrote {output}")
     else:
         click.echo(text, nl=False)
+
+
+@click.command("import")
+@click.argument("csv_file", metavar="CSV", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@with_appcontext
+def import_command(csv_file, cohort_code):
+    """Import a participant list into a cohort: create missing accounts, match existing ones
+    by e-mail, enrol everyone. Any bad row: every error as FILE:LINE: reason, nothing written."""
+    from lms.courses.services import cohorts, user_import
+
+    try:
+        cohort = cohorts.get_cohort(cohort_code.strip().upper())
+        report = user_import.import_participants(cohort, csv_file.read_bytes(), str(csv_file), None)
+    except user_import.ParticipantImportError as exc:
+        db.session.rollback()
+        for line in exc.lines():
+            click.echo(line, err=True)
+        click.echo(f"{len(exc.errors)} error(s); nothing was imported", err=True)
+        sys.exit(1)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"{csv_file}: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"{cohort.code}: {report.rows} row(s); created: {len(report.created)}; matched: {report.matched};"
+               f" enrolled: {report.enrolled}; already enrolled: {report.already_enrolled}")
+
+
+def register_user_import(app) -> None:
+    """Adds `import` to the core's `lms users` group (the plugin's setup hook calls this).
+    Idempotent: adding the same command again replaces it."""
+    users = app.cli.commands.get("users")
+    if isinstance(users, click.Group):
+        users.add_command(import_command)

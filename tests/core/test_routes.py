@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = {
     "courses.programme_version",
     "courses.topic",
     "courses.module_pack",
+    "cohorts.calendar_feed",
     "courses_api.programmes",
     "courses_api.programme",
 }
@@ -45,7 +46,8 @@ def _guarded_urls(app, lacking_role: str):
     name real objects (so the check, not a 404, answers)."""
     grants = app.extensions["lms_capabilities"].grants
     held = grants.get("user", set()) | grants.get(lacking_role, set())
-    values = {"code": "LDR-SUS", "version": 1, "number": 1, "topic_code": "1.1", "material_id": 1, "fmt": "csv"}
+    values = {"code": "LDR-SUS", "version": 1, "number": 1, "topic_code": "1.1", "material_id": 1, "fmt": "csv",
+              "session_id": 1, "submission_id": 1, "task_id": 1, "import_id": 1}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
             continue  # the API authenticates by token; tests/core/test_api.py covers it

@@ -19,9 +19,20 @@ COHORT_TABS: list[tuple[str, object]] = []
 TEMPLATE_LINKS: dict[str, object] = {}
 
 
+def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
+    """A tab shows only to those its page admits (the capability its route declares)."""
+    from flask import current_app
+
+    from lms.core.permissions import has_capability
+
+    view = current_app.view_functions.get(endpoint)
+    capability = getattr(view, "required_capability", None)
+    return capability is None or has_capability(current_user, capability, Context("cohort", cohort.id))
+
+
 @cohorts_bp.context_processor
 def _cohort_template_helpers():
-    return {"cohort_tabs": COHORT_TABS, **TEMPLATE_LINKS}
+    return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, **TEMPLATE_LINKS}
 
 
 def load_cohort(code: str) -> Cohort:

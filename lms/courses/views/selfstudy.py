@@ -1,2 +1,206 @@
-"""Cohort views: selfstudy."""
-from lms.courses.views.common import cohorts_bp  # noqa: F401
+"""Cohort views: self-study tasks, hand-ins, the review queue and evidence files.
+
+Staff pages take the cohort from the URL and only ever load tasks and submissions that
+belong to it; participant pages (/me/...) only ever show the signed-in participant's own
+enrolment's hand-ins. Anything else is a 404, never its content."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+
+from lms.core.i18n import localized
+from lms.core.pagination import paginate
+from lms.core.permissions import has_capability, requires
+from lms.core.services import files
+from lms.core.services.errors import NotFound
+from lms.courses.forms import ConfirmForm
+from lms.courses.forms.selfstudy import ReviewForm, SubmissionForm, TaskForm
+from lms.courses.models import SelfStudyTask, Submission
+from lms.courses.services import ledger, render_markdown
+from lms.courses.services import selfstudy as service
+from lms.courses.views.common import (
+    COHORT_TABS, TEMPLATE_LINKS, cohort_context, cohorts_bp as bp, my_enrolment, run_service,
+)
+
+COHORT_TABS.append(("cohorts.selfstudy", _l("Self-study")))
+TEMPLATE_LINKS["review_url"] = lambda submission: url_for(
+    "cohorts.review_submission", code=submission.task.cohort.code, submission_id=submission.id)
+TEMPLATE_LINKS["task_url"] = lambda task: url_for("cohorts.my_task", code=task.cohort.code, task_id=task.id)
+
+
+def _task(task_id: int) -> SelfStudyTask:
+    try:
+        return service.get_task(g.cohort, task_id)
+    except NotFound:
+        abort(404)
+
+
+def _submission(submission_id: int) -> Submission:
+    try:
+        return service.get_submission(g.cohort, submission_id)
+    except NotFound:
+        abort(404)
+
+
+def _send(submission: Submission):
+    stored = submission.file
+    if stored is None or not files.path_of(stored).exists():
+        abort(404)
+    response = send_file(files.path_of(stored), mimetype=stored.mime_type, as_attachment=True,
+                         download_name=stored.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- staff: tasks -------------------------------------------------------------------------
+
+@bp.route("/<code>/selfstudy")
+@requires("courses:view_cohort", cohort_context)
+def selfstudy(code):
+    """Everyone on the cohort's staff may read the task list; trainers also edit it."""
+    cohort = g.cohort
+    units, _topics = ledger.units(cohort)
+    return render_template("courses/selfstudy.html", cohort=cohort, tasks=service.tasks(cohort),
+                           planned=sum(u.self_planned for u in units),
+                           counts=service.task_counts(cohort), confirm=ConfirmForm(),
+                           can_teach=has_capability(current_user, "courses:teach", g.lms_context))
+
+
+@bp.route("/<code>/selfstudy/defaults", methods=["POST"])
+@requires("courses:teach", cohort_context)
+def selfstudy_defaults(code):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    target = url_for("cohorts.selfstudy", code=code)
+    created: list[SelfStudyTask] = []
+    done = run_service(None, lambda: created.extend(service.create_default_tasks(g.cohort, current_user)), "", target)
+    if done is not None:
+        flash(ngettext("%(num)d task created from the hour plan.", "%(num)d tasks created from the hour plan.",
+                       len(created)) if created else _("Every topic with self-study hours already has a task."))
+    return done or redirect(target)
+
+
+def _topic_choices(cohort):
+    units, topics = ledger.units(cohort)
+    ids = [tid for u in units for tid in u.topic_ids]
+    return [(tid, f"{topics[tid].code}. {localized(topics[tid], 'title')}"[:120]) for tid in ids]
+
+
+def _task_form_page(task: SelfStudyTask | None):
+    cohort = g.cohort
+    form = TaskForm(obj=task)
+    form.topic_id.choices = _topic_choices(cohort)
+    if form.validate_on_submit():
+        fields = {"topic_id": form.topic_id.data, "title": form.title.data, "instructions": form.instructions.data,
+                  "hours": form.hours.data, "due_date": form.due_date.data}
+        done = run_service(form, lambda: service.save_task(cohort, fields, current_user, task),
+                           _("Task saved."), url_for("cohorts.selfstudy", code=cohort.code))
+        if done:
+            return done
+    return render_template("courses/selfstudy_task_form.html", cohort=cohort, form=form, task=task,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/<code>/selfstudy/new", methods=["GET", "POST"])
+@requires("courses:teach", cohort_context)
+def new_task(code):
+    return _task_form_page(None)
+
+
+@bp.route("/<code>/selfstudy/tasks/<int:task_id>", methods=["GET", "POST"])
+@requires("courses:teach", cohort_context)
+def edit_task(code, task_id):
+    return _task_form_page(_task(task_id))
+
+
+@bp.route("/<code>/selfstudy/tasks/<int:task_id>/delete", methods=["POST"])
+@requires("courses:teach", cohort_context)
+def delete_task(code, task_id):
+    task = _task(task_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    target = url_for("cohorts.selfstudy", code=code)
+    return run_service(None, lambda: service.delete_task(task, current_user), _("Task deleted."), target) \
+        or redirect(url_for("cohorts.edit_task", code=code, task_id=task_id))
+
+
+# --- trainer: review ----------------------------------------------------------------------
+
+@bp.route("/<code>/selfstudy/review")
+@requires("courses:teach", cohort_context)
+def review_queue(code):
+    page = paginate(service.review_queue(g.cohort), request.args.get("page", 1, type=int), per_page=30)
+    return render_template("courses/selfstudy_review.html", cohort=g.cohort, page=page)
+
+
+@bp.route("/<code>/selfstudy/submissions/<int:submission_id>", methods=["GET", "POST"])
+@requires("courses:teach", cohort_context)
+def review_submission(code, submission_id):
+    submission = _submission(submission_id)
+    form = ReviewForm()
+    if request.method == "POST" and form.validate_on_submit():
+        accept = bool(form.accept.data)
+        if not accept and not form.send_back.data:
+            abort(400)
+        message = _("Accepted.") if accept else _("Returned for rework.")
+        done = run_service(form, lambda: service.review(submission, accept, form.feedback.data, current_user),
+                           message, url_for("cohorts.review_queue", code=code))
+        if done:
+            return done
+    task, enrolment = submission.task, submission.enrolment
+    versions = service.history(task, enrolment)
+    return render_template("courses/selfstudy_submission.html", cohort=g.cohort, submission=submission,
+                           task=task, enrolment=enrolment, versions=versions, form=form,
+                           is_newest=bool(versions) and versions[0].id == submission.id,
+                           instructions_html=render_markdown(task.instructions),
+                           staff_file_url=lambda s: url_for("cohorts.submission_file", code=code,
+                                                            submission_id=s.id))
+
+
+@bp.route("/<code>/selfstudy/files/<int:submission_id>")
+@requires("courses:view_cohort", cohort_context)
+def submission_file(code, submission_id):
+    return _send(_submission(submission_id))
+
+
+# --- participant --------------------------------------------------------------------------
+
+@bp.route("/<code>/me/tasks/<int:task_id>", methods=["GET", "POST"])
+@requires("courses:participate", cohort_context)
+def my_task(code, task_id):
+    enrolment = my_enrolment()
+    task = _task(task_id)
+    form = SubmissionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        upload = None
+        storage = form.file.data
+        if isinstance(storage, FileStorage) and storage.filename:
+            upload = (storage.read(), storage.filename)  # bounded by MAX_CONTENT_LENGTH
+        done = run_service(form, lambda: service.submit(task, enrolment, form.text.data, form.link.data, upload,
+                                                        current_user),
+                           _("Handed in. Your trainer will review it."),
+                           url_for("cohorts.my_task", code=code, task_id=task_id))
+        if done:
+            return done
+    versions = service.history(task, enrolment)
+    return render_template("courses/selfstudy_task.html", cohort=g.cohort, task=task, enrolment=enrolment,
+                           versions=versions, form=form, instructions_html=render_markdown(task.instructions),
+                           own_file_url=lambda s: url_for("cohorts.my_submission_file", code=code,
+                                                          submission_id=s.id),
+                           can_hand_in=enrolment.status != "withdrawn"
+                           and not (versions and versions[0].status == "accepted"))
+
+
+@bp.route("/<code>/me/files/<int:submission_id>")
+@requires("courses:participate", cohort_context)
+def my_submission_file(code, submission_id):
+    enrolment = my_enrolment()
+    submission = _submission(submission_id)
+    if submission.enrolment_id != enrolment.id:
+        abort(404)
+    return _send(submission)

@@ -1,0 +1,296 @@
+"""Self-study: tasks per topic with planned hours, hand-ins of evidence, the trainer's review.
+
+Every hand-in is a new Submission row and none is ever changed by the participant or
+deleted, so nothing a participant saved is lost; the newest hand-in of a task counts
+(the ledger credits the task's hours while it is accepted)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lms.core.services import audit, files
+from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.courses.models import Cohort, Enrolment, SelfStudyTask, Submission, Topic
+from lms.courses.services import ledger
+from lms.db import db, utcnow
+from lms.signals import selfstudy_reviewed
+
+MAX_TEXT = 20_000
+MAX_INSTRUCTIONS = 20_000
+MAX_LINK = 1000
+MAX_TASK_HOURS = 80
+#: how long after the cohort's end a due date may fall (late final work, resits)
+DUE_GRACE_DAYS = 180
+
+
+# --- tasks --------------------------------------------------------------------------------
+
+def _plan(cohort: Cohort) -> tuple[list[ledger.Unit], dict[int, Topic], dict[int, int]]:
+    """The ledger units, the programme's topics, and each topic's position in programme order."""
+    units, topics = ledger.units(cohort)
+    position = {tid: i for i, tid in enumerate(topics)}
+    return units, topics, position
+
+
+def get_task(cohort: Cohort, task_id: int) -> SelfStudyTask:
+    """A task of this cohort; any other id (another cohort's task included) is not found."""
+    task = db.session.get(SelfStudyTask, task_id)
+    if task is None or task.cohort_id != cohort.id:
+        raise NotFound(f"no task {task_id} in cohort {cohort.code}")
+    return task
+
+
+def create_default_tasks(cohort: Cohort, actor) -> list[SelfStudyTask]:
+    """One task per plan unit with self-study hours; in a variative module one task per
+    topic, each worth the module's hours divided by how many topics a participant chooses.
+    Idempotent: topics that already have a task are skipped. Due dates are spread over the
+    cohort's dates in programme order, the last one on the end date."""
+    units, topics, position = _plan(cohort)
+    with_hours = [u for u in units if u.self_planned > 0]
+    have = set(db.session.scalars(select(SelfStudyTask.topic_id).where(SelfStudyTask.cohort_id == cohort.id)))
+    span = (cohort.end_date - cohort.start_date).days
+    created: list[SelfStudyTask] = []
+    for k, unit in enumerate(with_hours):
+        due = cohort.start_date + timedelta(days=round(span * (k + 1) / len(with_hours)))
+        if unit.topic is not None:
+            pairs = [(unit.topic, unit.self_planned)]
+        else:
+            module_topics = [topics[tid] for tid in unit.topic_ids]
+            share = unit.module.choose or len(module_topics) or 1
+            pairs = [(t, round(unit.self_planned / share, 2)) for t in module_topics]
+        for topic, hours in pairs:
+            if topic.id in have:
+                continue
+            task = SelfStudyTask(cohort=cohort, topic_id=topic.id, title=f"{topic.code}. {topic.title_kk}"[:300],
+                                 instructions="", hours=hours, due_date=due,
+                                 sort_order=10 * position.get(topic.id, 0))
+            db.session.add(task)
+            created.append(task)
+            have.add(topic.id)
+    db.session.flush()
+    if created:
+        audit.record(actor, "selfstudy_tasks_created", cohort, f"{len(created)} default tasks in {cohort.code}",
+                     task_ids=[t.id for t in created])
+    return created
+
+
+def _number(value, name: str, field: str) -> float:
+    if value is None or value == "":
+        raise ServiceError(f"{name} is required", field=field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ServiceError(f"{name} must be a number", field=field) from None
+    if number != number:  # NaN
+        raise ServiceError(f"{name} must be a number", field=field)
+    return number
+
+
+def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = None) -> SelfStudyTask:
+    """Create (task=None) or edit a task. Instructions are Markdown, stored as given and
+    sanitized when rendered."""
+    if task is not None and task.cohort_id != cohort.id:
+        raise NotFound(f"no task {task.id} in cohort {cohort.code}")
+    title = (fields.get("title") or "").strip()
+    if not title:
+        raise ServiceError("the task needs a title", field="title")
+    if len(title) > 300:
+        raise ServiceError("the title is longer than 300 characters", field="title")
+    instructions = fields.get("instructions") or ""
+    if len(instructions) > MAX_INSTRUCTIONS:
+        raise ServiceError(f"the instructions are longer than {MAX_INSTRUCTIONS:,} characters", field="instructions")
+    hours = _number(fields.get("hours"), "the hours", "hours")
+    if not 0 <= hours <= MAX_TASK_HOURS:
+        raise ServiceError(f"the hours must be between 0 and {MAX_TASK_HOURS}", field="hours")
+    due = fields.get("due_date")
+    if due is not None and not isinstance(due, date):
+        raise ServiceError("the due date is not a date", field="due_date")
+    latest = cohort.end_date + timedelta(days=DUE_GRACE_DAYS)
+    if due is not None and not cohort.start_date <= due <= latest:
+        raise ServiceError(f"the due date must fall between the cohort's start ({cohort.start_date}) and"
+                           f" {DUE_GRACE_DAYS} days after its end ({latest})", field="due_date")
+    topic_id = fields.get("topic_id")
+    if isinstance(topic_id, Topic):
+        topic_id = topic_id.id
+    units, topics, position = _plan(cohort)
+    topic = topics.get(topic_id) if isinstance(topic_id, int) else None
+    if topic is None:
+        raise ServiceError("choose a topic of this cohort's programme", field="topic_id")
+    if not any(topic.id in u.topic_ids for u in units):
+        raise ServiceError(f"topic {topic.code} has no hours in the {cohort.format_code} plan", field="topic_id")
+    before = None
+    if task is None:
+        task = SelfStudyTask(cohort=cohort)
+        db.session.add(task)
+    else:
+        before = {"title": task.title, "hours": task.hours, "topic_id": task.topic_id,
+                  "due_date": task.due_date.isoformat() if task.due_date else None}
+    if task.topic_id != topic.id:
+        task.sort_order = 10 * position.get(topic.id, 0) + 5  # after the topic's default task
+    task.topic_id, task.title, task.instructions = topic.id, title, instructions
+    task.hours, task.due_date = round(hours, 2), due
+    db.session.flush()
+    if before is None:
+        audit.record(actor, "selfstudy_task_created", task, f"{cohort.code}: {title}", hours=task.hours)
+    else:
+        audit.record(actor, "selfstudy_task_changed", task, f"{cohort.code}: {title}", old=before,
+                     new={"title": task.title, "hours": task.hours, "topic_id": task.topic_id,
+                          "due_date": due.isoformat() if due else None})
+    return task
+
+
+def delete_task(task: SelfStudyTask, actor) -> None:
+    """Refused once anyone has handed in work for it: their evidence must not disappear."""
+    count = db.session.scalar(select(func.count()).select_from(Submission).where(Submission.task_id == task.id))
+    if count:
+        raise Conflict(f"task «{task.title}» has {count} hand-in(s) and cannot be deleted; edit it instead")
+    audit.record(actor, "selfstudy_task_deleted", task, task.title, cohort_id=task.cohort_id, hours=task.hours)
+    db.session.delete(task)
+    db.session.flush()
+
+
+# --- hand-ins -----------------------------------------------------------------------------
+
+def history(task: SelfStudyTask, enrolment: Enrolment) -> list[Submission]:
+    """Every hand-in of one participant for one task, newest first."""
+    return list(db.session.scalars(
+        select(Submission).where(Submission.task_id == task.id, Submission.enrolment_id == enrolment.id)
+        .options(selectinload(Submission.file))
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc())))
+
+
+def newest(task: SelfStudyTask, enrolment: Enrolment) -> Submission | None:
+    return db.session.scalar(
+        select(Submission).where(Submission.task_id == task.id, Submission.enrolment_id == enrolment.id)
+        .order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(1))
+
+
+def _check_link(link: str) -> str:
+    if len(link) > MAX_LINK:
+        raise ServiceError(f"the link is longer than {MAX_LINK} characters", field="link")
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
+            c.isspace() for c in link):
+        raise ServiceError("the link must be a web address starting with http:// or https://", field="link")
+    return link
+
+
+def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: str | None,
+           upload: tuple[bytes, str] | None, actor) -> Submission:
+    """A new hand-in (a new row; earlier ones stay). All checks run before the file is
+    stored, so a refusal leaves nothing behind."""
+    if enrolment.cohort_id != task.cohort_id:
+        raise NotFound(f"no task {task.id} in this cohort")
+    if enrolment.status == "withdrawn":
+        raise ServiceError("you have withdrawn from this cohort and cannot hand in work")
+    text = (text or "").strip()
+    link = (link or "").strip()
+    if len(text) > MAX_TEXT:
+        raise ServiceError(f"the text is {len(text):,} characters long; the limit is {MAX_TEXT:,}", field="text")
+    if link:
+        _check_link(link)
+    if upload is not None and not (upload[0] or (upload[1] or "").strip()):
+        upload = None  # an empty file input
+    if not text and not link and upload is None:
+        raise ServiceError("hand in some evidence: a text, a link or a file", field="text")
+    current = newest(task, enrolment)
+    if current is not None and current.status == "accepted":
+        raise Conflict("this task is already accepted; there is nothing more to hand in")
+    stored = None
+    if upload is not None:
+        data, filename = upload
+        stored = files.store(data, filename, actor, field="file")
+    submission = Submission(task=task, enrolment=enrolment, text=text, link=link or None, file=stored,
+                            status="submitted", submitted_at=utcnow())
+    db.session.add(submission)
+    db.session.flush()
+    audit.record(actor, "selfstudy_submitted", submission, f"{task.title}",
+                 task_id=task.id, enrolment_id=enrolment.id, file_id=stored.id if stored else None,
+                 supersedes=current.id if current is not None else None)
+    return submission
+
+
+# --- review -------------------------------------------------------------------------------
+
+def get_submission(cohort: Cohort, submission_id: int) -> Submission:
+    """A submission to a task of this cohort; anything else is not found."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or submission.task.cohort_id != cohort.id:
+        raise NotFound(f"no submission {submission_id} in cohort {cohort.code}")
+    return submission
+
+
+def review(submission: Submission, accept: bool, feedback: str | None, actor) -> Submission:
+    """Accept or return the newest hand-in. Returning needs feedback; an accepted hand-in
+    may be returned later (an undo), which takes its hours off the ledger again."""
+    current = newest(submission.task, submission.enrolment)
+    if current is None or current.id != submission.id:
+        raise Conflict("a newer hand-in exists; review that one instead")
+    feedback = (feedback or "").strip()
+    if len(feedback) > MAX_TEXT:
+        raise ServiceError(f"the feedback is longer than {MAX_TEXT:,} characters", field="feedback")
+    new = "accepted" if accept else "returned"
+    if submission.status == new:
+        raise Conflict(f"this hand-in is already {new}")
+    if not accept and not feedback:
+        raise ServiceError("say what to improve: returning work needs feedback", field="feedback")
+    old, old_feedback = submission.status, submission.feedback
+    submission.status = new
+    submission.feedback = feedback or None
+    submission.reviewed_at = utcnow()
+    submission.reviewed_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(actor, "selfstudy_reviewed", submission,
+                 f"{submission.task.title}: {old} -> {new}", old=old, new=new, feedback=feedback or None,
+                 old_feedback=old_feedback,
+                 enrolment_id=submission.enrolment_id)
+    selfstudy_reviewed.send(submission, actor=actor, accepted=accept)
+    return submission
+
+
+# --- lists for the trainer ----------------------------------------------------------------
+
+def _newest_rows(cohort: Cohort):
+    """A subquery of the cohort's hand-ins by active participants, rn = 1 on the newest
+    of each (task, participant)."""
+    rn = func.row_number().over(partition_by=(Submission.task_id, Submission.enrolment_id),
+                                order_by=(Submission.submitted_at.desc(), Submission.id.desc())).label("rn")
+    return (select(Submission.id, Submission.task_id, Submission.status, rn)
+            .join(SelfStudyTask, SelfStudyTask.id == Submission.task_id)
+            .join(Enrolment, Enrolment.id == Submission.enrolment_id)
+            .where(SelfStudyTask.cohort_id == cohort.id, Enrolment.status != "withdrawn")
+            .subquery())
+
+
+def task_counts(cohort: Cohort) -> dict[int, dict[str, int]]:
+    """task id -> {status: how many participants' newest hand-in has it}, in one statement."""
+    sub = _newest_rows(cohort)
+    out: dict[int, dict[str, int]] = defaultdict(lambda: {"submitted": 0, "accepted": 0, "returned": 0})
+    for task_id, status, n in db.session.execute(
+            select(sub.c.task_id, sub.c.status, func.count()).where(sub.c.rn == 1)
+            .group_by(sub.c.task_id, sub.c.status)):
+        out[task_id][status] = n
+    return out
+
+
+def tasks(cohort: Cohort) -> list[SelfStudyTask]:
+    return list(db.session.scalars(select(SelfStudyTask).where(SelfStudyTask.cohort_id == cohort.id)
+                                   .options(selectinload(SelfStudyTask.topic))
+                                   .order_by(SelfStudyTask.sort_order, SelfStudyTask.id)))
+
+
+def review_queue(cohort: Cohort):
+    """The newest hand-ins waiting for review, oldest first (a statement to paginate)."""
+    sub = _newest_rows(cohort)
+    waiting = select(sub.c.id).where(sub.c.rn == 1, sub.c.status == "submitted")
+    return (select(Submission).where(Submission.id.in_(waiting))
+            .options(selectinload(Submission.task), selectinload(Submission.file),
+                     selectinload(Submission.enrolment).selectinload(Enrolment.user))
+            .order_by(Submission.submitted_at, Submission.id))
