@@ -116,3 +116,22 @@ def test_openapi_document_lists_the_endpoints(client):
     for path in ("/cohorts/{code}", "/cohorts/{code}/enrolments", "/enrolments/{enrolment_id}/hours",
                  "/programmes"):
         assert path in doc["paths"], path
+
+
+def test_participant_chooses_two_topics_in_the_leaders_variative_module(client, auth, make, db_session):
+    c = make.cohort(participants=1)  # LDR-SUS module 4: choose 2
+    email, code = c.enrolments[0].user.email, c.code
+    module4 = next(m for m in c.programme.modules if m.number == 4)
+    ids = [t.id for t in module4.topics]
+    auth.login(email)
+    page = client.get(f"/cohorts/{code}/me").get_data(as_text=True)
+    assert 'type="checkbox" name="topic_id"' in page
+    r = client.post(f"/cohorts/{code}/me/choose", data={"module_id": module4.id, "topic_id": [ids[0], ids[2]]})
+    assert r.status_code == 302
+    r = client.post(f"/cohorts/{code}/me/choose", data={"module_id": module4.id, "topic_id": ids[:3]},
+                    follow_redirects=True)
+    assert "choose between 1 and 2" in r.get_data(as_text=True)
+    from lms.courses.models import TopicChoice
+    from sqlalchemy import select
+    chosen = set(db_session.scalars(select(TopicChoice.topic_id)))
+    assert chosen == {ids[0], ids[2]}

@@ -166,3 +166,23 @@ def choose_topic(enrolment: Enrolment, topic: Topic, actor) -> TopicChoice:
     db.session.flush()
     audit.record(actor, "topic_chosen", enrolment, f"module {module.number}: topic {topic.code}")
     return choice
+
+
+def set_choices(enrolment: Enrolment, module: Module, topics: list[Topic], actor) -> None:
+    """Replace a participant's picks in one variative module with `topics` (1..choose)."""
+    if not module.choose:
+        raise ServiceError(f"module {module.number} is not variative: every topic is taken", field="topic")
+    if any(t.module_id != module.id for t in topics):
+        raise ServiceError("a chosen topic is not in this module", field="topic")
+    if not 1 <= len(topics) <= module.choose:
+        raise ServiceError(f"choose between 1 and {module.choose} topic(s) in module {module.number}", field="topic")
+    wanted = {t.id for t in topics}
+    for c in [c for c in enrolment.choices if c.module_id == module.id and c.topic_id not in wanted]:
+        enrolment.choices.remove(c)
+    have = {c.topic_id for c in enrolment.choices}
+    for t in topics:
+        if t.id not in have:
+            db.session.add(TopicChoice(enrolment=enrolment, module_id=module.id, topic_id=t.id))
+    db.session.flush()
+    audit.record(actor, "topics_chosen", enrolment,
+                 f"module {module.number}: {', '.join(t.code for t in topics)}")

@@ -10,7 +10,7 @@ from lms.core.permissions import Context, has_capability, requires
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
 from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm
-from lms.courses.models import Cohort, Enrolment, Programme, Topic
+from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.views.common import cohort_context, cohorts_bp as bp, load_cohort, my_enrolment, run_service
 from lms.db import db
@@ -97,15 +97,16 @@ def me(code):
 @requires("courses:participate", cohort_context)
 def choose_topic(code):
     enrolment = my_enrolment()
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    topic = db.session.get(Topic, request.form.get("topic_id", type=int) or 0)
-    if topic is None or topic.programme_id != g.cohort.programme_id:
+    module = next((m for m in g.cohort.programme.modules if m.id == request.form.get("module_id", type=int)), None)
+    if module is None:
         abort(404)
-    return run_service(None, lambda: cohort_service.choose_topic(enrolment, topic, current_user),
-                       _("Your choice is saved."), url_for("cohorts.me", code=code)) \
-        or redirect(url_for("cohorts.me", code=code))
+    ids = {int(v) for v in request.form.getlist("topic_id") if v.isdigit()}
+    topics = [t for t in module.topics if t.id in ids]
+    back = url_for("cohorts.me", code=code)
+    return run_service(None, lambda: cohort_service.set_choices(enrolment, module, topics, current_user),
+                       _("Your choice is saved."), back) or redirect(back)
 
 
 @bp.route("/<code>/ledger.<fmt>")
