@@ -75,7 +75,8 @@ def create_demo() -> list[str]:
         created += new
         user_service.assign_role(user, role)
     for n in range(1, 76):
-        name = f"{LAST[(n * 7) % len(LAST)]} {FIRST[n % len(FIRST)]}"
+        # 15 surnames x 15 first names, shifted per block of 15, so all 75 names differ
+        name = f"{LAST[n % len(LAST)]} {FIRST[(n + n // len(LAST)) % len(FIRST)]}"
         user, new = _get_or_create_user(participant_email(n), name, school=schools[n % len(schools)],
                                         position="director" if n <= 50 and n % 2 else "teacher")
         created += new
