@@ -135,3 +135,23 @@ def test_participant_chooses_two_topics_in_the_leaders_variative_module(client, 
     from sqlalchemy import select
     chosen = set(db_session.scalars(select(TopicChoice.topic_id)))
     assert chosen == {ids[0], ids[2]}
+
+
+def test_participant_dashboard_stays_light_and_bounded(client, auth, make, db_session, count_queries):
+    from datetime import time, timedelta
+
+    from lms.courses.services import schedule, selfstudy
+
+    c = make.cohort(participants=2, days=60, start=date.today() - timedelta(days=7))
+    schedule.generate(c, c.start_date, {0, 1, 2, 3, 4}, time(15, 0), 2, None)
+    selfstudy.create_default_tasks(c, None)
+    db_session.commit()
+    email, code = c.enrolments[0].user.email, c.code
+    auth.login(email)
+    client.get(f"/cohorts/{code}/me")
+    with count_queries() as q:
+        html = client.get(f"/cohorts/{code}/me").get_data()
+    with client.get("/static/lms.css") as r:
+        css = r.get_data()
+    assert len(html) + len(css) <= 60 * 1024, len(html) + len(css)
+    assert len(q) <= 20, len(q)
