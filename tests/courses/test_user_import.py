@@ -65,7 +65,7 @@ def test_one_bad_row_among_30_writes_nothing_and_names_the_line(make, db_session
 
 
 def test_good_file_imports_everyone_and_a_second_import_changes_nothing(make, db_session, schools):
-    admin = make.user("admin")
+    admin = make.user("admin", language="en")  # pages in English whatever the translations say
     cohort = make.cohort(code="IMP-C2", participants=0)
     report = import_participants(cohort, thirty_rows(), "list.csv", admin)
     db_session.commit()
@@ -218,7 +218,7 @@ def upload(client, code, data: bytes, filename="list.csv"):
 
 
 def test_page_lists_the_bad_row_and_writes_nothing(client, auth, make, db_session, schools):
-    admin = make.user("admin")
+    admin = make.user("admin", language="en")  # pages in English whatever the translations say
     cohort = make.cohort(code="IMP-P1", participants=0)
     cohort_id = cohort.id
     auth.login(admin.email)
@@ -232,7 +232,7 @@ def test_page_lists_the_bad_row_and_writes_nothing(client, auth, make, db_sessio
 
 
 def test_page_imports_and_shows_the_counts(client, auth, make, db_session, schools):
-    admin = make.user("admin")
+    admin = make.user("admin", language="en")  # pages in English whatever the translations say
     cohort = make.cohort(code="IMP-P2", participants=0)
     cohort_id = cohort.id
     auth.login(admin.email)
@@ -245,7 +245,7 @@ def test_page_imports_and_shows_the_counts(client, auth, make, db_session, schoo
 
 
 def test_page_refuses_other_files(client, auth, make, db_session, schools):
-    admin = make.user("admin")
+    admin = make.user("admin", language="en")  # pages in English whatever the translations say
     make.cohort(code="IMP-P3", participants=0)
     auth.login(admin.email)
     body = upload(client, "IMP-P3", thirty_rows(), filename="list.xlsx").get_data(as_text=True)
