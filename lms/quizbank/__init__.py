@@ -1,0 +1,32 @@
+"""quizbank: codified banks, item versions, blueprints, randomized tests and attempts."""
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from lms.plugins import Plugin
+
+
+def _capabilities():
+    from lms.quizbank.capabilities import CAPABILITIES
+
+    return CAPABILITIES
+
+
+def _cli():
+    from lms.quizbank.cli import bank_group
+
+    return bank_group
+
+
+plugin = Plugin(
+    name="quizbank",
+    version="2026112301",
+    title="Test banks",
+    models="lms.quizbank.models",
+    blueprints=[],
+    capabilities=_capabilities(),
+    cli=_cli,
+    migrations=Path(__file__).resolve().parent / "migrations",
+    requires=["courses"],
+    menu=[],
+)
