@@ -1,0 +1,273 @@
+"""Banks: creating them, importing GIFT / Moodle XML items into them, exporting them.
+
+An import is all or nothing: every item is checked first (code, topic, level, type data)
+and every problem is reported with its line; nothing is written while any is wrong. An
+item's code fixes its topic, module and level. Re-importing a code with other content adds
+a new version (a version is never edited: attempts keep the one they showed); the same
+content leaves the item unchanged, so importing a file twice changes nothing."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import selectinload
+
+from lms.core.services import audit
+from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.courses.models import Module, Programme, Topic
+from lms.courses.services import render_markdown
+from lms.db import db, utcnow
+from lms.quizbank.formats import (
+    CODE_RE, FORMATS, ItemFileError, ParsedItem, Skipped, check_data, dump, topic_from_category,
+)
+from lms.quizbank.models import Bank, Item, ItemVersion
+
+BANK_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,19}$")
+_LEVEL_TAG = re.compile(r"^level-([KUAH])$", re.I)
+_TOPIC_TAG = re.compile(r"^topic-(\d+\.\d+)$", re.I)
+_LANGUAGE_TAG = re.compile(r"^lang-(kk|ru)$", re.I)
+DRAFT_TAG = "draft"
+_KAZAKH_LETTERS = re.compile("[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
+_CYRILLIC = re.compile("[а-яёА-ЯЁ]")
+MAX_TEXT = 200_000
+
+
+@dataclass
+class BankImportReport:
+    bank: str
+    #: codes, in file order
+    created: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    #: existing items whose tags the file changed (tags belong to the item, not a version)
+    retagged: list[str] = field(default_factory=list)
+    #: (line, code) of items the file gave no code: the code given to them
+    generated: list[tuple[int, str]] = field(default_factory=list)
+    #: what the file held but a bank cannot (descriptions, unsupported types)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.bank}: {len(self.created)} created, {len(self.new_versions)} new version(s),"
+                f" {len(self.unchanged)} unchanged, {len(self.skipped)} skipped")
+
+
+def get_bank(code: str) -> Bank:
+    bank = db.session.scalar(select(Bank).where(Bank.code == (code or "").strip().upper()))
+    if bank is None:
+        raise NotFound(f"no bank {code}", field="bank")
+    return bank
+
+
+def get_or_create_bank(code: str, programme_code: str | None = None, title: str | None = None,
+                       actor=None) -> Bank:
+    """The bank `code`; created for `programme_code` when missing. A bank serves one
+    programme (all its versions): naming another programme for an existing bank is refused."""
+    code = (code or "").strip().upper()
+    if not BANK_CODE_RE.match(code):
+        raise ServiceError(f"bank code {code!r} must be a capital letter then up to 19 capitals or digits"
+                           " (e.g. LDR): it starts every item code", field="bank")
+    programme_code = (programme_code or "").strip().upper() or None
+    bank = db.session.scalar(select(Bank).where(Bank.code == code))
+    if bank is not None:
+        if programme_code and programme_code != bank.programme_code:
+            raise Conflict(f"bank {code} serves programme {bank.programme_code}, not {programme_code}",
+                           field="programme")
+        return bank
+    if programme_code is None:
+        raise ServiceError(f"there is no bank {code}; name its programme to create it", field="programme")
+    if db.session.scalar(select(Programme.id).where(Programme.code == programme_code).limit(1)) is None:
+        raise NotFound(f"no programme {programme_code}", field="programme")
+    bank = Bank(code=code, programme_code=programme_code, title=(title or "").strip() or f"{programme_code} test bank")
+    db.session.add(bank)
+    db.session.flush()
+    audit.record(actor, "bank_created", bank, f"{code} for {programme_code}")
+    return bank
+
+
+def _programme_topics(programme_code: str) -> dict[str, int]:
+    """Topic code -> module number, over every version of the programme (they share the bank)."""
+    rows = db.session.execute(
+        select(Topic.code, Module.number).join(Programme, Topic.programme_id == Programme.id)
+        .join(Module, Topic.module_id == Module.id).where(Programme.code == programme_code))
+    return {topic: number for topic, number in rows}
+
+
+def _language(text: str, tags: list[str]) -> str:
+    """A `lang-ru` / `lang-kk` tag decides; else Kazakh letters say kk, and a longer Cyrillic
+    text with none of them (ә ғ қ ң ө ұ ү һ і are in nearly every Kazakh sentence) is Russian.
+    Short texts stay kk, the programmes' language."""
+    for tag in tags:
+        if m := _LANGUAGE_TAG.match(tag):
+            return m.group(1).lower()
+    if _KAZAKH_LETTERS.search(text):
+        return "kk"
+    return "ru" if len(_CYRILLIC.findall(text)) >= 30 else "kk"
+
+
+@dataclass
+class _Plan:
+    parsed: ParsedItem
+    code: str | None
+    topic: str | None
+    level: str
+    tags: list[str]
+    draft: bool
+
+
+def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int]) -> tuple[_Plan, list[str]]:
+    problems: list[str] = []
+    levels = {m.group(1).upper() for t in p.tags if (m := _LEVEL_TAG.match(t))}
+    tagged_topics = {m.group(1) for t in p.tags if (m := _TOPIC_TAG.match(t))}
+    category_topic = topic_from_category(p.category)
+    if len(levels) > 1:
+        problems.append(f"more than one level tag: {', '.join(sorted(levels))}")
+    if len(tagged_topics) > 1:
+        problems.append(f"more than one topic tag: {', '.join(sorted(tagged_topics))}")
+    code, topic, level = None, None, "K"
+    if p.code:
+        code = p.code.strip()
+        m = CODE_RE.match(code)
+        if not m:
+            problems.append(f"code {code!r} is not <BANK>-<module>.<topic>-<level>-<NNN>"
+                            f" (e.g. {bank.code}-2.3-A-007)")
+        else:
+            prefix, topic, _module, level, _number = m.groups()
+            if prefix != bank.code:
+                problems.append(f"code {code} belongs to bank {prefix}, not {bank.code}")
+            if levels and levels != {level}:
+                problems.append(f"code {code} says level {level} but the tags say {', '.join(sorted(levels))}")
+            if tagged_topics and tagged_topics != {topic}:
+                problems.append(f"code {code} says topic {topic} but the tags say {', '.join(sorted(tagged_topics))}")
+            if category_topic and category_topic != topic:
+                problems.append(f"code {code} says topic {topic} but $CATEGORY {p.category} says {category_topic}")
+        if code in seen:
+            problems.append(f"code {code} is used twice (lines {seen[code]} and {p.line})")
+        seen.setdefault(code, p.line)
+    else:
+        if tagged_topics and category_topic and tagged_topics != {category_topic}:
+            problems.append(f"$CATEGORY {p.category} says topic {category_topic} but the tags say"
+                            f" {', '.join(sorted(tagged_topics))}")
+        topic = min(tagged_topics) if tagged_topics else category_topic
+        level = min(levels) if levels else "K"
+        if topic is None:
+            problems.append("no code and no topic: give // [id:CODE], a $CATEGORY ending in the topic"
+                            f" ({bank.code}/2.3) or [tag:topic-2.3]")
+    if topic and topic not in topics:
+        problems.append(f"topic {topic} is not a topic of programme {bank.programme_code}")
+    if p.title and len(p.title) > 300:
+        problems.append("the title is longer than 300 characters")
+    if not (p.text or "").strip():
+        problems.append("the question has no text")
+    elif len(p.text) > MAX_TEXT:
+        problems.append(f"the text is longer than {MAX_TEXT:,} characters")
+    problems += check_data(p.qtype, p.data)
+    tags = [t for t in p.tags if t.lower() != DRAFT_TAG]
+    draft = len(tags) != len(p.tags)
+    return _Plan(p, code, topic, level, tags, draft), problems
+
+
+def import_items(bank: Bank, items: list[ParsedItem], actor, filename: str = "items") -> BankImportReport:
+    """Check every item, then create items, add versions and retag; raises ItemFileError
+    listing every problem by line (nothing written). New items are "ready" unless tagged
+    `draft`; an existing item keeps its status."""
+    report = BankImportReport(bank=bank.code, skipped=list(getattr(items, "skipped", [])))
+    errors: list[tuple[int, str]] = []
+    if not items and not report.skipped:
+        errors.append((1, "the file holds no questions"))
+    topics = _programme_topics(bank.programme_code)
+    existing = {item.code: item for item in db.session.scalars(
+        select(Item).where(Item.bank_id == bank.id).options(selectinload(Item.versions)))}
+    seen: dict[str, int] = {}
+    plans = []
+    for p in items:
+        plan, problems = _plan(p, bank, topics, seen)
+        errors += [(p.line, problem) for problem in problems]
+        plans.append(plan)
+    # codes for items without one: after every number the bank or the file already uses
+    numbers = [int(code[-3:]) for code in [*existing, *seen] if CODE_RE.match(code)]
+    next_number = max(numbers, default=0) + 1
+    for plan in plans:
+        if plan.code is None and plan.topic is not None:
+            if next_number > 999:
+                errors.append((plan.parsed.line, f"bank {bank.code} has no free item number left (NNN ≤ 999)"))
+                continue
+            plan.code = f"{bank.code}-{plan.topic}-{plan.level}-{next_number:03d}"
+            report.generated.append((plan.parsed.line, plan.code))
+            next_number += 1
+    if errors:
+        raise ItemFileError(filename, errors)
+
+    # written in a fixed number of statements (bulk inserts), however long the file
+    actor_id, now = getattr(actor, "id", None), utcnow()
+    new_items: list[dict] = []
+    versions: list[tuple[str, int, dict]] = []  # (code, number, fields)
+    retag: list[dict] = []
+    for plan in plans:
+        p = plan.parsed
+        text = p.text.strip()
+        fields = {"qtype": p.qtype, "title": p.title, "text": text, "data": p.data,
+                  "general_feedback": p.general_feedback, "language": _language(text, plan.tags)}
+        item = existing.get(plan.code)
+        if item is None:
+            new_items.append({"bank_id": bank.id, "code": plan.code, "topic_code": plan.topic,
+                              "module_number": topics[plan.topic], "level": plan.level,
+                              "status": "draft" if plan.draft else "ready", "tags": plan.tags, "exposure": 0,
+                              "created_at": now})
+            versions.append((plan.code, 1, fields))
+            report.created.append(plan.code)
+            continue
+        current = item.current
+        if all(getattr(current, name) == value for name, value in fields.items()):
+            report.unchanged.append(plan.code)
+        else:
+            versions.append((plan.code, current.number + 1, fields))
+            report.new_versions.append(plan.code)
+        if item.tags != plan.tags:
+            retag.append({"id": item.id, "tags": plan.tags})
+            report.retagged.append(plan.code)
+    ids = {code: item.id for code, item in existing.items()}
+    if new_items:
+        ids.update({code: id_ for id_, code in db.session.execute(insert(Item).returning(Item.id, Item.code),
+                                                                 new_items)})
+    if versions:
+        db.session.execute(insert(ItemVersion), [
+            {"item_id": ids[code], "number": number, "text_html": render_markdown(fields["text"]),
+             "created_at": now, "created_by_id": actor_id, **fields} for code, number, fields in versions])
+    if retag:
+        db.session.execute(update(Item), retag)
+    for code in {*report.new_versions, *report.retagged}:
+        db.session.expire(existing[code])  # bulk writes bypass the loaded objects
+    db.session.flush()
+    audit.record(actor, "bank_imported", bank, f"{filename}: {report.summary()}", filename=filename,
+                 created=report.created, new_versions=report.new_versions, retagged=report.retagged,
+                 generated=[code for _, code in report.generated],
+                 skipped=[f"{s.line}: {s.reason}" for s in report.skipped])
+    return report
+
+
+def _topic_key(topic: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in topic.split("."))
+
+
+def bank_items(bank: Bank) -> list[ParsedItem]:
+    """Every non-retired item's current version, by topic then number, as a file would hold it."""
+    items = db.session.scalars(select(Item).where(Item.bank_id == bank.id, Item.status != "retired")
+                               .options(selectinload(Item.versions))).all()
+    result = []
+    for item in sorted(items, key=lambda i: (_topic_key(i.topic_code), i.code[-3:], i.code)):
+        version = item.current
+        result.append(ParsedItem(
+            qtype=version.qtype, text=version.text, data=version.data, code=item.code, title=version.title,
+            category=f"{bank.code}/{item.topic_code}",
+            tags=list(item.tags) + ([DRAFT_TAG] if item.status == "draft" else []),
+            general_feedback=version.general_feedback))
+    return result
+
+
+def export_items(bank: Bank, fmt: str) -> str:
+    """The bank as GIFT or Moodle XML; importing it into an empty bank of the same code gives
+    the same items (codes, types, texts, data, tags, draft status)."""
+    if fmt not in FORMATS:
+        raise ServiceError(f"unknown format {fmt!r}: use {' or '.join(FORMATS)}", field="format")
+    return dump(bank_items(bank), fmt)
