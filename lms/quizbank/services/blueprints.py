@@ -1,0 +1,333 @@
+"""Blueprints (how a test is drawn) and publishing a test: the check that every participant
+can get a complete, valid draw from the ready items, done once, before anyone starts.
+
+Moodle finds a short pool when a student opens the quiz; here publishing refuses and names
+each topic that is short and by how many.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
+
+from lms.core.services import audit
+from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.db import db, utcnow
+from lms.quizbank.models import LEVELS, Bank, Blueprint, Item, ItemVersion, Test
+from lms.quizbank.services.draw import feasible, module_of_rule, rule_for_item
+
+TOPIC_MODULE_RE = re.compile(r"^(\d+)\.")
+RULE_LINE_RE = re.compile(r"^\s*(\S+?)(?:\s*[:=]\s*|\s+)(\d+)(?:(?:\s*(?:-|–|\.\.)\s*|\s+)(\d+))?\s*$")
+QUOTA_RE = re.compile(r"([KUAH])\s*[:=]?\s*(-?\d+)", re.IGNORECASE)
+
+
+@dataclass
+class Problem:
+    """One reason a test cannot be published; `topic` is the rule's topic where there is one."""
+
+    message: str
+    topic: str | None = None
+    short: int = 0
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- text forms for the blueprint form -----------------------------------------------------
+
+def parse_rules(text: str) -> list[dict]:
+    """"2.3: 1-3" (or "2.3 1 3", or "2.3: 2" for exactly two), one rule a line."""
+    rules = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = RULE_LINE_RE.match(line)
+        if not m:
+            raise ServiceError(f"rules, line {n}: write a topic and its minimum-maximum, e.g. '2.3: 1-3'"
+                               f" (got {line.strip()!r})", field="rules")
+        lo = int(m.group(2))
+        rules.append({"topic": m.group(1), "min": lo, "max": int(m.group(3)) if m.group(3) else lo})
+    return rules
+
+
+def format_rules(rules: list[dict]) -> str:
+    return "\n".join(f"{r['topic']}: {r['min']}-{r['max']}" for r in rules)
+
+
+def parse_quotas(text: str) -> dict:
+    """"K 8, U 8, A 6, H 2" (also "K=8 U=8")."""
+    if not text.strip():
+        return {}
+    found = QUOTA_RE.findall(text)
+    rest = QUOTA_RE.sub("", text).replace(",", " ").replace(";", " ").strip()
+    if rest or not found:
+        raise ServiceError(f"level_quotas: write levels and counts, e.g. 'K 8, U 8, A 6, H 2' (could not read"
+                           f" {rest or text.strip()!r})", field="level_quotas")
+    return {lv.upper(): int(n) for lv, n in found}
+
+
+# --- validation ---------------------------------------------------------------------------
+
+def _as_int(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return None
+
+
+def known_topics(bank: Bank) -> set[str]:
+    """Rule topics a bank can draw under: its items' topics, its programme's topics, and
+    "M<n>" for each module (banks drawn per module)."""
+    codes: set[str] = set()
+    for topic_code, module_number in db.session.execute(
+            select(Item.topic_code, Item.module_number).where(Item.bank_id == bank.id).distinct()):
+        codes.add(topic_code)
+        if module_number is not None:
+            codes.add(f"M{module_number}")
+    try:
+        from lms.courses.services import get_programme
+
+        programme = get_programme(bank.programme_code)
+    except (ImportError, NotFound):
+        return codes
+    codes.update(t.code for t in programme.topics)
+    codes.update(f"M{m.number}" for m in programme.modules)
+    return codes
+
+
+def _structure_errors(total, rules, level_quotas, topics: set[str] | None, programme_code: str
+                      ) -> tuple[list[tuple[str, str]], int | None, list[dict], dict]:
+    """(field, message) errors and the normalized total, rules and quotas."""
+    errors: list[tuple[str, str]] = []
+    n_total = _as_int(total)
+    if n_total is None or n_total < 1:
+        errors.append(("total", f"total: must be a whole number of at least 1 (got {total!r})"))
+        n_total = None
+    clean: list[dict] = []
+    if not isinstance(rules, list) or not rules:
+        errors.append(("rules", "rules: give at least one topic with its minimum and maximum"))
+        rules = []
+    seen: set[str] = set()
+    for k, rule in enumerate(rules, start=1):
+        if not isinstance(rule, Mapping):
+            errors.append(("rules", f"rules, rule {k}: expected a topic with min and max"))
+            continue
+        topic = str(rule.get("topic") or "").strip()
+        label = f"rules, topic {topic}" if topic else f"rules, rule {k}"
+        if not topic:
+            errors.append(("rules", f"{label}: the topic is missing"))
+            continue
+        if topic in seen:
+            errors.append(("rules", f"{label}: the topic appears twice"))
+            continue
+        seen.add(topic)
+        if topics is not None and topic not in topics:
+            errors.append(("rules", f"{label}: not a topic of programme {programme_code} nor of the bank's items"))
+        lo, hi = _as_int(rule.get("min")), _as_int(rule.get("max"))
+        if lo is None or hi is None:
+            errors.append(("rules", f"{label}: min and max must be whole numbers"
+                                    f" (got {rule.get('min')!r} and {rule.get('max')!r})"))
+            continue
+        if lo < 0:
+            errors.append(("rules", f"{label}: min must be 0 or more (got {lo})"))
+            continue
+        if lo > hi:
+            errors.append(("rules", f"{label}: min {lo} is above max {hi}"))
+            continue
+        clean.append({"topic": topic, "min": lo, "max": hi})
+    # a module rule "M2" already draws from every topic of module 2
+    module_rules = {module_of_rule(r["topic"]): r["topic"] for r in clean if module_of_rule(r["topic"]) is not None}
+    for r in clean:
+        m = TOPIC_MODULE_RE.match(r["topic"])
+        if m and int(m.group(1)) in module_rules:
+            errors.append(("rules", f"rules, topic {r['topic']}: the rule {module_rules[int(m.group(1))]}"
+                                    " already draws from its module"))
+    if n_total is not None and len(clean) == len(rules) and clean:
+        lo_sum, hi_sum = sum(r["min"] for r in clean), sum(r["max"] for r in clean)
+        if lo_sum > n_total:
+            errors.append(("total", f"total: {n_total} is below the sum of the rules' minimums ({lo_sum})"))
+        if hi_sum < n_total:
+            errors.append(("total", f"total: {n_total} is above the sum of the rules' maximums ({hi_sum})"))
+    quotas: dict = {}
+    if level_quotas:
+        if not isinstance(level_quotas, Mapping):
+            errors.append(("level_quotas", "level_quotas: expected counts per level (K, U, A, H)"))
+        else:
+            for lv, n in level_quotas.items():
+                count = _as_int(n)
+                if lv not in LEVELS:
+                    errors.append(("level_quotas", f"level_quotas: unknown level {lv!r} (levels: {', '.join(LEVELS)})"))
+                elif count is None or count < 0:
+                    errors.append(("level_quotas", f"level_quotas, level {lv}: must be a whole number, 0 or more"
+                                                   f" (got {n!r})"))
+                elif count:
+                    quotas[lv] = count
+            if n_total is not None and sum(quotas.values()) > n_total:
+                errors.append(("level_quotas", f"level_quotas: the quotas add up to {sum(quotas.values())},"
+                                               f" above the total {n_total}"))
+    return errors, n_total, clean, quotas
+
+
+def save_blueprint(bank: Bank, fields: dict, actor, blueprint: Blueprint | None = None) -> Blueprint:
+    """Create (blueprint None) or change a blueprint of `bank`. Every error is listed in one
+    refusal; a blueprint a published test uses must still pass the publish check."""
+    if blueprint is not None and blueprint.bank_id != bank.id:
+        raise ServiceError(f"blueprint {blueprint.code} belongs to another bank", field="code")
+    code = str(fields.get("code", blueprint.code if blueprint else "") or "").strip()
+    title = str(fields.get("title", blueprint.title if blueprint else "") or "").strip()
+    total = fields.get("total", blueprint.total if blueprint else None)
+    rules = fields.get("rules", blueprint.rules if blueprint else None)
+    quotas = fields.get("level_quotas", blueprint.level_quotas if blueprint else None)
+    if isinstance(rules, str):
+        rules = parse_rules(rules)
+    if isinstance(quotas, str):
+        quotas = parse_quotas(quotas)
+
+    errors: list[tuple[str, str]] = []
+    if not code:
+        errors.append(("code", "code: required (e.g. LDR-FINAL)"))
+    elif len(code) > 40:
+        errors.append(("code", "code: at most 40 characters"))
+    if not title:
+        errors.append(("title", "title: required"))
+    elif len(title) > 300:
+        errors.append(("title", "title: at most 300 characters"))
+    more, n_total, clean, clean_quotas = _structure_errors(total, rules, quotas, known_topics(bank),
+                                                           bank.programme_code)
+    errors += more
+    if errors:
+        raise ServiceError("; ".join(m for _f, m in errors), field=errors[0][0])
+    clash = select(Blueprint.id).where(Blueprint.bank_id == bank.id, Blueprint.code == code)
+    if blueprint is not None:
+        clash = clash.where(Blueprint.id != blueprint.id)
+    if db.session.scalar(clash) is not None:
+        raise Conflict(f"code: bank {bank.code} already has a blueprint {code}", field="code")
+    if blueprint is not None:
+        published = db.session.scalars(select(Test.title).where(Test.blueprint_id == blueprint.id,
+                                                                Test.status == "published")).all()
+        if published:
+            problems = _pool_problems(bank.id, n_total, clean, clean_quotas)
+            if problems:
+                raise Conflict(f"published tests use this blueprint ({', '.join(published)}) and the change"
+                               " would leave them short: " + "; ".join(p.message for p in problems), field="rules")
+
+    creating = blueprint is None
+    if creating:
+        blueprint = Blueprint(bank_id=bank.id)
+        db.session.add(blueprint)
+    old = None if creating else {"total": blueprint.total, "rules": blueprint.rules,
+                                 "level_quotas": blueprint.level_quotas}
+    blueprint.code, blueprint.title, blueprint.total = code, title, n_total
+    blueprint.rules, blueprint.level_quotas = clean, clean_quotas
+    db.session.flush()
+    summary = f"{bank.code} {code}: {n_total} items from {len(clean)} topics"
+    if creating:
+        audit.record(actor, "blueprint_created", blueprint, summary)
+    else:
+        audit.record(actor, "blueprint_updated", blueprint, summary, old=old,
+                     new={"total": n_total, "rules": clean, "level_quotas": clean_quotas})
+    return blueprint
+
+
+# --- the publish check ----------------------------------------------------------------------
+
+def ready_pool(bank_id: int, rules: list[dict]) -> tuple[dict[str, list[int]], dict[int, str]]:
+    """Ready items (with at least one version) per rule topic, and each one's level: one statement."""
+    topics = [r["topic"] for r in rules]
+    modules = [m for m in (module_of_rule(t) for t in topics) if m is not None]
+    where = [Item.topic_code.in_(topics)]
+    if modules:
+        where.append(Item.module_number.in_(modules))
+    rows = db.session.execute(
+        select(Item.id, Item.topic_code, Item.module_number, Item.level)
+        .where(Item.bank_id == bank_id, Item.status == "ready", or_(*where),
+               exists().where(ItemVersion.item_id == Item.id))
+        .order_by(Item.id))
+    pool: dict[str, list[int]] = {t: [] for t in topics}
+    level_of: dict[int, str] = {}
+    for item_id, topic_code, module_number, level in rows:
+        topic = rule_for_item(rules, topic_code, module_number)
+        if topic is not None:
+            pool[topic].append(item_id)
+            level_of[item_id] = level
+    return pool, level_of
+
+
+def _pool_problems(bank_id: int, total: int, rules: list[dict], quotas: dict) -> list[Problem]:
+    pool, level_of = ready_pool(bank_id, rules)
+    problems: list[Problem] = []
+    for r in rules:
+        ready = len(pool[r["topic"]])
+        if ready < r["max"]:
+            problems.append(Problem(
+                f"topic {r['topic']}: {ready} ready item{'' if ready == 1 else 's'}, the blueprint may ask for"
+                f" {r['max']} ({r['max'] - ready} short)", r["topic"], r["max"] - ready))
+    fill = sum(min(r["max"], len(pool[r["topic"]])) for r in rules)
+    if fill < total:
+        problems.append(Problem(f"the blueprint's topics give at most {fill} ready items, the test has {total}"
+                                f" ({total - fill} short)", None, total - fill))
+    for lv in LEVELS:
+        need = quotas.get(lv, 0)
+        if not need:
+            continue
+        have = sum(min(r["max"], sum(1 for i in pool[r["topic"]] if level_of[i] == lv)) for r in rules)
+        if have < need:
+            problems.append(Problem(f"level {lv}: {have} ready items in the blueprint's topics, the quotas ask"
+                                    f" for {need} ({need - have} short)", None, need - have))
+    if not problems:
+        avail: dict[tuple[str, str], int] = {}
+        for t, ids in pool.items():
+            for i in ids:
+                avail[t, level_of[i]] = avail.get((t, level_of[i]), 0) + 1
+        bounds = {r["topic"]: (r["min"], r["max"]) for r in rules}
+        if not feasible(total, bounds, avail, quotas):
+            problems.append(Problem("the topic limits and level quotas cannot be met together by the ready items"))
+    return problems
+
+
+def check_publishable(blueprint: Blueprint) -> list[Problem]:
+    """Every reason the ready items cannot give every participant a complete draw: each rule
+    topic must hold as many ready items as its maximum, and the levels their quotas."""
+    errors, total, rules, quotas = _structure_errors(blueprint.total, blueprint.rules, blueprint.level_quotas,
+                                                     None, "")
+    if errors:
+        return [Problem(m) for _f, m in errors]
+    return _pool_problems(blueprint.bank_id, total, rules, quotas)
+
+
+def publish(test: Test, actor) -> Test:
+    """Open a test to its cohort once its blueprint passes the check; refuses listing every problem."""
+    if test.status != "draft":
+        raise Conflict(f"test {test.title!r} is already {test.status}", field="status")
+    problems: list[Problem] = []
+    if test.opens_at and test.closes_at and test.closes_at <= test.opens_at:
+        problems.append(Problem("the test closes before it opens"))
+    blueprint = test.blueprint
+    if blueprint is None:
+        if test.kind != "exit_survey":
+            raise ServiceError(f"test {test.title!r} has no blueprint: choose one before publishing",
+                               field="blueprint_id")
+    else:
+        from lms.courses.models import Cohort, Programme
+
+        programme_code = db.session.scalar(select(Programme.code).join(Cohort, Cohort.programme_id == Programme.id)
+                                           .where(Cohort.id == test.cohort_id))
+        bank = blueprint.bank
+        if programme_code is not None and bank.programme_code != programme_code:
+            problems.append(Problem(f"blueprint {blueprint.code} draws from bank {bank.code} of"
+                                    f" {bank.programme_code}; the cohort follows {programme_code}"))
+        problems += check_publishable(blueprint)
+    if problems:
+        raise ServiceError(f"test {test.title!r} cannot be published: " + "; ".join(p.message for p in problems),
+                           field="blueprint_id")
+    test.status = "published"
+    test.published_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "test_published", test, f"{test.kind} {test.title}"
+                 + (f" ({blueprint.code}, {blueprint.total} items)" if blueprint else ""))
+    return test

@@ -1,0 +1,284 @@
+"""The draw made when an attempt starts: which items, in which order.
+
+`select_items` is the whole algorithm on plain data (ids, counts, a seeded RNG), so it can be
+run a thousand times in a test; `draw_for` loads that data for one attempt in a fixed
+number of statements and turns the chosen ids into the items' current versions.
+
+The algorithm: every rule first gets its minimum; the places left (total minus the sum of
+minimums) go one at a time to a topic still below its maximum, chosen at random weighted by
+how many of its ready items are still unused. Within a topic the items a participant has
+not seen come first, then the least exposed, ties broken by the seed. With level quotas
+each pick is checked by a small flow computation so the draw can still be completed.
+The final order is one shuffle of the whole draw by the seed (not grouped by topic), so
+neighbours sitting the same test see different sequences.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from lms.core.services.errors import Conflict, ServiceError
+from lms.db import db
+from lms.quizbank.models import Attempt, AttemptSlot, Item, ItemVersion
+
+MODULE_RULE_RE = re.compile(r"^M(\d+)$")
+
+
+class ShortPool(Conflict):
+    """The ready items cannot give a complete draw (an item retired since publishing, say)."""
+
+
+def module_of_rule(topic: str) -> int | None:
+    """A rule topic "M2" stands for every item of module 2 (banks drawn per module)."""
+    m = MODULE_RULE_RE.match(topic)
+    return int(m.group(1)) if m else None
+
+
+def rule_for_item(rules: Sequence[Mapping], topic_code: str, module_number: int | None) -> str | None:
+    """The rule topic an item is drawn under: its own topic's rule, else its module's rule."""
+    topics = [r["topic"] for r in rules]
+    if topic_code in topics:
+        return topic_code
+    for t in topics:
+        if module_of_rule(t) is not None and module_of_rule(t) == module_number:
+            return t
+    return None
+
+
+# --- feasibility: can the draw still be completed? -------------------------------------
+
+def _max_flow(cap: list[dict[int, int]], s: int, t: int) -> int:
+    """Edmonds-Karp on a residual graph of a few dozen nodes (topics and levels)."""
+    flow = 0
+    n = len(cap)
+    while True:
+        parent = [-1] * n
+        parent[s] = s
+        queue = [s]
+        for u in queue:
+            for v, c in cap[u].items():
+                if c > 0 and parent[v] < 0:
+                    parent[v] = u
+                    queue.append(v)
+            if parent[t] >= 0:
+                break
+        if parent[t] < 0:
+            return flow
+        bottleneck, v = None, t
+        while v != s:
+            u = parent[v]
+            bottleneck = cap[u][v] if bottleneck is None else min(bottleneck, cap[u][v])
+            v = u
+        v = t
+        while v != s:
+            u = parent[v]
+            cap[u][v] -= bottleneck
+            cap[v][u] = cap[v].get(u, 0) + bottleneck
+            v = u
+        flow += bottleneck
+
+
+def feasible(remaining: int, bounds: Mapping[str, tuple[int, int]], avail: Mapping[tuple[str, str], int],
+             level_min: Mapping[str, int]) -> bool:
+    """Whether `remaining` more items can be taken with topic t getting between bounds[t][0]
+    and bounds[t][1] more, at most avail[(t, level)] of each cell, and at least
+    level_min[level] of each level. A circulation with lower bounds, solved as a max flow."""
+    if remaining < 0:
+        return False
+    topic_avail: dict[str, int] = {t: 0 for t in bounds}
+    for (t, _level), n in avail.items():
+        if t in topic_avail:
+            topic_avail[t] += n
+    lo = {t: max(0, b[0]) for t, b in bounds.items()}
+    hi = {t: min(b[1], topic_avail[t]) for t, b in bounds.items()}
+    if any(lo[t] > hi[t] for t in bounds) or sum(lo.values()) > remaining or sum(hi.values()) < remaining:
+        return False
+    needs = {lv: n for lv, n in level_min.items() if n > 0}
+    if not needs:
+        return True
+    if sum(needs.values()) > remaining:
+        return False
+    levels = sorted({lv for (_t, lv) in avail} | set(needs))
+    topics = list(bounds)
+    S, T, SS, TT = 0, 1, 2, 3
+    node = {("t", t): 4 + i for i, t in enumerate(topics)}
+    node.update({("l", lv): 4 + len(topics) + i for i, lv in enumerate(levels)})
+    cap: list[dict[int, int]] = [dict() for _ in range(4 + len(topics) + len(levels))]
+    excess = [0] * len(cap)
+
+    def edge(u: int, v: int, lower: int, upper: int) -> None:
+        cap[u][v] = cap[u].get(v, 0) + (upper - lower)
+        cap[v].setdefault(u, 0)
+        excess[v] += lower
+        excess[u] -= lower
+
+    for t in topics:
+        edge(S, node["t", t], lo[t], hi[t])
+    for (t, lv), n in avail.items():
+        if t in bounds and n > 0:
+            edge(node["t", t], node["l", lv], 0, n)
+    for lv in levels:
+        edge(node["l", lv], T, needs.get(lv, 0), remaining)
+    edge(T, S, remaining, remaining)
+    wanted = 0
+    for v, e in enumerate(excess):
+        if e > 0:
+            edge(SS, v, 0, e)
+            wanted += e
+        elif e < 0:
+            edge(v, TT, 0, -e)
+    return _max_flow(cap, SS, TT) == wanted
+
+
+def shortage_messages(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[str, Sequence[int]],
+                      level_quotas: Mapping[str, int] | None = None,
+                      level_of: Mapping[int, str] | None = None) -> list[tuple[str | None, str]]:
+    """Why the pool cannot give a draw at all: (topic or None, message) pairs."""
+    out: list[tuple[str | None, str]] = []
+    for r in rules:
+        n = len(pool_by_topic.get(r["topic"], ()))
+        if n < int(r["min"]):
+            out.append((r["topic"], f"topic {r['topic']}: {n} ready items, the test needs at least {r['min']}"
+                                    f" ({int(r['min']) - n} short)"))
+    fill = sum(min(int(r["max"]), len(pool_by_topic.get(r["topic"], ()))) for r in rules)
+    if fill < total:
+        out.append((None, f"the blueprint's topics give at most {fill} ready items, the test has {total}"
+                          f" ({total - fill} short)"))
+    for lv, need in sorted((level_quotas or {}).items()):
+        have = sum(min(int(r["max"]), sum(1 for i in pool_by_topic.get(r["topic"], ())
+                                          if (level_of or {}).get(i) == lv)) for r in rules)
+        if have < int(need):
+            out.append((None, f"level {lv}: {have} ready items in the blueprint's topics, the quotas ask for"
+                              f" {need} ({int(need) - have} short)"))
+    if not out:
+        out.append((None, "the topic limits and level quotas cannot be met together by the ready items"))
+    return out
+
+
+# --- the selection ------------------------------------------------------------------------
+
+def select_items(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[str, Iterable[int]],
+                 seen_ids: set[int] | frozenset[int], exposure: Mapping[int, int], rng: random.Random,
+                 level_quotas: Mapping[str, int] | None = None,
+                 level_of: Mapping[int, str] | None = None) -> list[int]:
+    """The ids of one attempt's items, in the order they are shown.
+
+    rules: [{"topic", "min", "max"}]; pool_by_topic: ready item ids per rule topic (disjoint);
+    seen_ids: items this participant has already been shown; exposure: item id -> times drawn;
+    level_quotas: {"K": 8, ...} read as "at least"; level_of: item id -> level.
+    Raises ShortPool when no complete draw exists. Deterministic for the same inputs and seed."""
+    quotas = {lv: int(n) for lv, n in (level_quotas or {}).items() if int(n) > 0}
+    level_of = level_of or {}
+    topics = [r["topic"] for r in rules]
+    lo = {r["topic"]: int(r["min"]) for r in rules}
+    hi = {r["topic"]: int(r["max"]) for r in rules}
+    pools = {t: sorted(set(pool_by_topic.get(t, ()))) for t in topics}
+
+    # each topic's items in the order they are preferred: unseen, least exposed, then by lot
+    queues: dict[str, list[int]] = {}
+    for t in topics:
+        keyed = [(i in seen_ids, exposure.get(i, 0), rng.random(), i) for i in pools[t]]
+        keyed.sort()
+        queues[t] = [k[3] for k in keyed]
+
+    avail: dict[tuple[str, str], int] = {}
+    for t in topics:
+        for i in queues[t]:
+            key = (t, level_of.get(i, "?"))
+            avail[key] = avail.get(key, 0) + 1
+    counts = {t: 0 for t in topics}
+    taken_levels: dict[str, int] = {}
+    chosen: list[int] = []
+
+    def state_ok(remaining: int) -> bool:
+        bounds = {t: (lo[t] - counts[t], hi[t] - counts[t]) for t in topics}
+        need = {lv: n - taken_levels.get(lv, 0) for lv, n in quotas.items()}
+        return feasible(remaining, bounds, avail, need)
+
+    if not state_ok(total):
+        raise ShortPool("; ".join(m for _t, m in shortage_messages(rules, total, pools, quotas, level_of)))
+
+    def take(t: str, remaining: int) -> bool:
+        """Take the most preferred item of topic t that keeps the draw completable."""
+        refused_levels: set[str] = set()
+        for pos, i in enumerate(queues[t]):
+            lv = level_of.get(i, "?")
+            if lv in refused_levels:
+                continue
+            counts[t] += 1
+            taken_levels[lv] = taken_levels.get(lv, 0) + 1
+            avail[t, lv] -= 1
+            # without quotas the caller only offers topics that can take an item
+            if not quotas or state_ok(remaining - 1):
+                chosen.append(queues[t].pop(pos))
+                return True
+            counts[t] -= 1
+            taken_levels[lv] -= 1
+            avail[t, lv] += 1
+            refused_levels.add(lv)
+        return False
+
+    remaining = total
+    for t in topics:
+        while counts[t] < lo[t]:
+            if not take(t, remaining):  # cannot happen after state_ok; kept as a guard
+                raise ShortPool(f"topic {t}: no ready item keeps the draw complete")
+            remaining -= 1
+    while remaining > 0:
+        open_topics = [t for t in topics if counts[t] < hi[t] and queues[t]]
+        while True:
+            if not open_topics:
+                raise ShortPool("the ready items cannot fill the test")  # guarded by state_ok
+            t = rng.choices(open_topics, weights=[len(queues[x]) for x in open_topics])[0]
+            if take(t, remaining):
+                break
+            open_topics.remove(t)
+        remaining -= 1
+    rng.shuffle(chosen)
+    return chosen
+
+
+# --- the draw of one attempt ---------------------------------------------------------------
+
+def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
+    """The current versions of the items drawn for `enrolment`'s new attempt at `test`.
+
+    Deterministic for a given seed and database state. Costs four statements at most (the
+    blueprint if not loaded, the ready items, their versions, the participant's seen items);
+    increments each drawn item's exposure, which the caller's flush writes."""
+    blueprint = test.blueprint
+    if blueprint is None:
+        raise ServiceError(f"test {test.title!r} has no blueprint to draw from", field="blueprint_id")
+    rules = list(blueprint.rules or [])
+    topics = [r["topic"] for r in rules]
+    modules = [m for m in (module_of_rule(t) for t in topics) if m is not None]
+    where = [Item.topic_code.in_(topics)]
+    if modules:
+        where.append(Item.module_number.in_(modules))
+    items = db.session.scalars(
+        select(Item).where(Item.bank_id == blueprint.bank_id, Item.status == "ready", or_(*where))
+        .options(selectinload(Item.versions)).order_by(Item.id)).all()
+    seen = set(db.session.scalars(
+        select(ItemVersion.item_id).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
+        .join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+        .where(Attempt.enrolment_id == enrolment.id).distinct()))
+
+    by_id: dict[int, Item] = {}
+    pool_by_topic: dict[str, list[int]] = {t: [] for t in topics}
+    for item in items:
+        topic = rule_for_item(rules, item.topic_code, item.module_number)
+        if topic is None or not item.versions:
+            continue
+        by_id[item.id] = item
+        pool_by_topic[topic].append(item.id)
+    ids = select_items(rules, blueprint.total, pool_by_topic, seen,
+                       {i: it.exposure or 0 for i, it in by_id.items()}, random.Random(seed),
+                       blueprint.level_quotas or None, {i: it.level for i, it in by_id.items()})
+    for i in ids:
+        by_id[i].exposure = (by_id[i].exposure or 0) + 1
+    return [by_id[i].versions[-1] for i in ids]
+
