@@ -35,3 +35,7 @@ attendance_changed = _signals.signal(
 selfstudy_reviewed = _signals.signal(
     "selfstudy_reviewed", doc="Sender: the Submission. Payload: actor (User), accepted (bool)."
 )
+attempt_finished = _signals.signal(
+    "attempt_finished",
+    doc="Sender: the Attempt, finished and graded (essays may still be pending). Payload: actor (User or None).",
+)

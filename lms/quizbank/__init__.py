@@ -12,6 +12,18 @@ def _capabilities():
     return CAPABILITIES
 
 
+def _api_bp():
+    from lms.quizbank.api import bp
+
+    return bp
+
+
+def _setup(app):
+    from lms.quizbank.cli_quiz import quiz_group
+
+    app.cli.add_command(quiz_group)
+
+
 def _cli():
     from lms.quizbank.cli import bank_group
 
@@ -23,9 +35,10 @@ plugin = Plugin(
     version="2026112301",
     title="Test banks",
     models="lms.quizbank.models",
-    blueprints=[],
+    blueprints=[_api_bp],
     capabilities=_capabilities(),
     cli=_cli,
+    setup=_setup,
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
     menu=[],

@@ -1,0 +1,455 @@
+"""Attempts: started with a frozen draw, every answer saved when given, graded exactly once.
+
+The two writes that race are single guarded statements, so the database, not the
+application, decides:
+
+- saving an answer is one UPDATE of the slot that only matches while the attempt is in
+  progress, before its deadline plus grace, and the participant's own; the caller commits
+  and only then acknowledges (an acknowledged answer is on disk);
+- finishing is one UPDATE ... SET status='finished' WHERE status='in_progress': whoever's
+  UPDATE matched grades; a second submit (another tab, a retry, the sweep) finds the
+  attempt finished and returns it as graded.
+
+On PostgreSQL the save's guard reads the attempt FOR SHARE, so a save and a submit of the
+same attempt are serialized: either the answer is in before grading or it is refused.
+SQLite serializes all writers anyway.
+
+Overdue attempts (deadline plus grace passed) are finished by `lms quiz sweep` and lazily
+whenever one is loaded here (start, save, submit, get).
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms import signals
+from lms.core.services import audit
+from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.courses.models import Enrolment
+from lms.db import db, utcnow
+from lms.quizbank.models import Attempt, AttemptSlot, ItemVersion, Test
+from lms.quizbank.qtypes import QUESTION_TYPES, parse_number, qtype
+from lms.quizbank.services import tests as test_service
+
+#: statuses an enrolment may take a test in
+ACTIVE_ENROLMENT = ("enrolled", "active", "completed")
+SWEEP_BATCH = 500
+
+
+class AttemptClosed(Conflict):
+    """The attempt takes no more answers (finished, or its time is up). What was decided
+    on the way (an overdue attempt finished and graded) should still be committed."""
+
+
+# --- small helpers --------------------------------------------------------------------------
+
+def _grace(test: Test) -> timedelta:
+    return timedelta(seconds=test.grace_seconds or 0)
+
+
+def answers_close_at(attempt: Attempt, test: Test) -> datetime | None:
+    """The moment answers stop counting: deadline plus grace (None: no limit)."""
+    return None if attempt.deadline_at is None else attempt.deadline_at + _grace(test)
+
+
+def is_overdue(attempt: Attempt, test: Test, now: datetime) -> bool:
+    close = answers_close_at(attempt, test)
+    return attempt.status == "in_progress" and close is not None and now >= close
+
+
+def _send_finished(attempt: Attempt, actor) -> None:
+    signals.attempt_finished.send(attempt, actor=actor)
+
+
+def _load(attempt_id: int, *, for_update: bool = False) -> Attempt | None:
+    """An attempt with its test, slots, versions and items, fresh from the database."""
+    stmt = (select(Attempt).where(Attempt.id == attempt_id)
+            .options(joinedload(Attempt.test),
+                     selectinload(Attempt.slots).joinedload(AttemptSlot.version).joinedload(ItemVersion.item))
+            .execution_options(populate_existing=True))
+    if for_update:
+        stmt = stmt.with_for_update(of=Attempt)
+    return db.session.scalar(stmt)
+
+
+def _owner_id(attempt: Attempt) -> int | None:
+    return db.session.scalar(select(Enrolment.user_id).where(Enrolment.id == attempt.enrolment_id))
+
+
+# --- start ----------------------------------------------------------------------------------
+
+def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[ItemVersion] | None = None,
+                  now: datetime | None = None) -> Attempt:
+    """A new attempt with its draw frozen (item versions, option orders, seed), or the
+    attempt already in progress (starting twice, from two tabs, gives the same attempt).
+
+    `versions` is the draw; when None it is made by `draw.draw_for` with the attempt's seed."""
+    now = now or utcnow()
+    if test.status != "published":
+        raise Conflict(f"test {test.title!r} is {test.status}: it cannot be taken", field="test")
+    if test.opens_at is not None and now < test.opens_at:
+        raise Conflict(f"test {test.title!r} opens at {test.opens_at:%Y-%m-%d %H:%M} UTC", field="test")
+    if test.closes_at is not None and now >= test.closes_at:
+        raise Conflict(f"test {test.title!r} closed at {test.closes_at:%Y-%m-%d %H:%M} UTC", field="test")
+    if enrolment.cohort_id != test.cohort_id:
+        raise ServiceError(f"test {test.title!r} belongs to another cohort", field="enrolment")
+    if enrolment.status not in ACTIVE_ENROLMENT:
+        raise Conflict(f"the enrolment is {enrolment.status}: a withdrawn participant takes no test",
+                       field="enrolment")
+
+    existing = list(db.session.scalars(
+        select(Attempt).where(Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id)
+        .order_by(Attempt.number).execution_options(populate_existing=True)))
+    for attempt in existing:
+        if attempt.status == "in_progress":
+            if not is_overdue(attempt, test, now):
+                return attempt
+            finish_if_overdue(attempt, now)
+    if len(existing) >= test.attempts_allowed:
+        raise Conflict(f"all {test.attempts_allowed} attempt(s) allowed at {test.title!r} are used",
+                       field="attempts_allowed")
+
+    seed = secrets.randbelow(2 ** 31)
+    if versions is None:
+        from lms.quizbank.services import draw
+
+        versions = draw.draw_for(test, enrolment, seed)
+    if not versions:
+        raise ServiceError(f"test {test.title!r} drew no items", field="blueprint_id")
+    if len({v.item_id for v in versions}) != len(versions):
+        raise ServiceError("the draw holds an item twice", field="blueprint_id")
+
+    ends = [d for d in (now + timedelta(minutes=test.time_limit_minutes) if test.time_limit_minutes else None,
+                        test.closes_at) if d is not None]
+    order_rng = random.Random(f"option-order-{seed}")
+    attempt = Attempt(test_id=test.id, enrolment_id=enrolment.id, number=len(existing) + 1, seed=seed,
+                      status="in_progress", started_at=now, deadline_at=min(ends) if ends else None,
+                      pending_grading=0)
+    attempt.slots = [AttemptSlot(slot=n, item_version_id=v.id, version=v, max_score=1.0,
+                                 option_order=qtype(v.qtype).shuffle_order(v.data or {}, order_rng))
+                     for n, v in enumerate(versions, start=1)]
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # another tab started the same attempt number a moment ago: that one is the attempt
+        again = db.session.scalar(select(Attempt).where(
+            Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id, Attempt.status == "in_progress"))
+        if again is None:
+            raise Conflict("another attempt was started at the same moment; reload the test") from None
+        return again
+    return attempt
+
+
+# --- saving an answer ------------------------------------------------------------------------
+
+@dataclass
+class AnswerTarget:
+    """What saving an answer needs, read in one statement (the API reads it to check access)."""
+
+    attempt_id: int
+    slot: int
+    status: str
+    deadline_at: datetime | None
+    grace_seconds: int
+    user_id: int
+    cohort_id: int
+    slot_id: int | None
+    qtype: str | None
+    data: dict | None
+    option_order: list | None
+
+    @property
+    def closes_at(self) -> datetime | None:
+        return None if self.deadline_at is None else self.deadline_at + timedelta(seconds=self.grace_seconds)
+
+
+def answer_target(attempt_id: int, slot: int) -> AnswerTarget | None:
+    """One SELECT: the attempt's state and owner, its test's grace and cohort, the slot's
+    frozen version and option order (None fields when the attempt has no such slot)."""
+    row = db.session.execute(
+        select(Attempt.status, Attempt.deadline_at, Test.grace_seconds, Enrolment.user_id, Test.cohort_id,
+               AttemptSlot.id, ItemVersion.qtype, ItemVersion.data, AttemptSlot.option_order)
+        .join(Test, Test.id == Attempt.test_id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+        .outerjoin(AttemptSlot, (AttemptSlot.attempt_id == Attempt.id) & (AttemptSlot.slot == slot))
+        .outerjoin(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+        .where(Attempt.id == attempt_id)).first()
+    if row is None:
+        return None
+    return AnswerTarget(attempt_id, slot, row[0], row[1], row[2] or 0, row[3], row[4], row[5], row[6], row[7],
+                        row[8])
+
+
+def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None = None, *,
+                target: AnswerTarget | None = None) -> datetime:
+    """Store one answer, as given in the shown order (see qtypes), and return its time.
+
+    One SELECT (skipped when the caller passes the `target` it read) and one guarded UPDATE;
+    the caller's COMMIT makes three statements. Refusals: NotFound (no such attempt, not
+    yours, no such slot), AttemptClosed (finished, past deadline plus grace), ServiceError
+    (an answer of the wrong shape)."""
+    now = now or utcnow()
+    t = target if target is not None else answer_target(attempt_id, slot)
+    if t is None or t.user_id != user.id:
+        raise NotFound(f"no attempt {attempt_id}")
+    if t.status != "in_progress":
+        raise AttemptClosed(f"attempt {attempt_id} is finished: answers are no longer accepted")
+    if t.closes_at is not None and now >= t.closes_at:
+        _finish_overdue_ids([attempt_id])
+        raise AttemptClosed(f"attempt {attempt_id}: time ran out at {t.deadline_at:%H:%M:%S} UTC"
+                            f" (with {t.grace_seconds} s grace); the answer was not saved")
+    if t.slot_id is None:
+        raise NotFound(f"attempt {attempt_id} has no question {slot}", field="slot")
+    stored = qtype(t.qtype).from_shown(t.data or {}, t.option_order or [], answer)
+
+    cutoff = now - timedelta(seconds=t.grace_seconds)
+    guard = (select(Attempt.id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+             .where(Attempt.id == attempt_id, Attempt.status == "in_progress",
+                    or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > cutoff),
+                    Enrolment.user_id == user.id)
+             .with_for_update(read=True, of=Attempt))
+    result = db.session.execute(
+        update(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot, exists(guard))
+        .values(answer=stored, answered_at=now).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        # the attempt changed between the read and the write: say what happened
+        again = answer_target(attempt_id, slot)
+        if again is None or again.user_id != user.id:
+            raise NotFound(f"no attempt {attempt_id}")
+        if again.status != "in_progress":
+            raise AttemptClosed(f"attempt {attempt_id} was finished before this answer arrived; it was not saved")
+        raise AttemptClosed(f"attempt {attempt_id}: time ran out; the answer was not saved")
+    return now
+
+
+# --- finishing and grading ----------------------------------------------------------------------
+
+def submit(attempt_id: int, user, now: datetime | None = None) -> Attempt:
+    """Finish and grade the participant's attempt. Grades once: a second submit, from another
+    tab or a retry, returns the attempt as the first one graded it."""
+    now = now or utcnow()
+    owned = select(Enrolment.id).where(Enrolment.user_id == user.id)
+    won = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt_id, Attempt.status == "in_progress",
+                              Attempt.enrolment_id.in_(owned))
+        .values(status="finished", finished_at=now).execution_options(synchronize_session=False)).rowcount
+    attempt = _load(attempt_id)
+    if attempt is None or _owner_id(attempt) != user.id:
+        raise NotFound(f"no attempt {attempt_id}")
+    if won == 1:
+        if attempt.deadline_at is not None and now >= answers_close_at(attempt, attempt.test):
+            attempt.finished_at = attempt.deadline_at  # time ran out before the participant submitted
+        _grade(attempt, user, "submitted")
+    return attempt
+
+
+def finish_if_overdue(attempt: Attempt | None, now: datetime | None = None) -> bool:
+    """Finish and grade one attempt whose time is up (lazily, when it is next loaded)."""
+    now = now or utcnow()
+    if attempt is None or attempt.status != "in_progress":
+        return False
+    test = attempt.test
+    if not is_overdue(attempt, test, now):
+        return False
+    return _finish_overdue_ids([attempt.id]) == 1
+
+
+def finish_overdue(now: datetime | None = None) -> int:
+    """Finish and grade every attempt in progress whose deadline plus grace has passed
+    (`lms quiz sweep`, from cron or RQ). Returns how many this call finished."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.deadline_at, Test.grace_seconds).join(Test, Test.id == Attempt.test_id)
+        .where(Attempt.status == "in_progress", Attempt.deadline_at.is_not(None), Attempt.deadline_at < now)
+        .order_by(Attempt.id)).all()
+    due = [i for i, deadline, grace in rows if now >= deadline + timedelta(seconds=grace or 0)]
+    return sum(_finish_overdue_ids(due[k:k + SWEEP_BATCH]) for k in range(0, len(due), SWEEP_BATCH))
+
+
+def _finish_overdue_ids(ids: list[int]) -> int:
+    if not ids:
+        return 0
+    won = list(db.session.scalars(
+        update(Attempt).where(Attempt.id.in_(ids), Attempt.status == "in_progress")
+        .values(status="finished", finished_at=Attempt.deadline_at).returning(Attempt.id)
+        .execution_options(synchronize_session=False)))
+    if not won:
+        return 0
+    attempts = db.session.scalars(
+        select(Attempt).where(Attempt.id.in_(won))
+        .options(joinedload(Attempt.test),
+                 selectinload(Attempt.slots).joinedload(AttemptSlot.version))
+        .execution_options(populate_existing=True)).all()
+    for attempt in attempts:
+        _grade(attempt, None, "time ran out")
+    return len(won)
+
+
+def _grade(attempt: Attempt, actor, reason: str) -> None:
+    """Score every slot of a just-finished attempt and set its totals. Unanswered items score
+    0 (an unanswered essay too: there is nothing to grade); answered essays wait for a grader.
+    Answers saved after the deadline plus grace never count (the save refuses them anyway)."""
+    test = attempt.test
+    close = answers_close_at(attempt, test)
+    for s in attempt.slots:
+        qt = QUESTION_TYPES[s.version.qtype]
+        late = close is not None and s.answered_at is not None and s.answered_at >= close
+        if s.answer is None or late:
+            s.score = 0.0
+        elif qt.manual:
+            s.score = None
+        else:
+            s.score = round(qt.score(s.version.data or {}, s.answer) * s.max_score, 6)
+    _totals(attempt, test)
+    db.session.flush()
+    audit.record(actor, "attempt_graded", attempt, f"{test.title}: {_summary(attempt)} ({reason})",
+                 score=attempt.score, max=attempt.max_score, percent=attempt.percent, band=attempt.band,
+                 passed=attempt.passed, pending_grading=attempt.pending_grading, reason=reason)
+    if attempt.pending_grading == 0:
+        _send_finished(attempt, actor)
+
+
+def _totals(attempt: Attempt, test: Test) -> None:
+    """Score, max, percent, band and pass. While essays wait for a grader the percent is over
+    the items graded so far (provisional) and band and pass are left empty."""
+    graded = [s for s in attempt.slots if s.score is not None]
+    attempt.pending_grading = sum(1 for s in attempt.slots if s.score is None)
+    attempt.score = round(sum(s.score for s in graded), 6)
+    attempt.max_score = round(sum(s.max_score for s in graded), 6)
+    attempt.percent = round(attempt.score / attempt.max_score * 100, 2) if attempt.max_score else None
+    if attempt.pending_grading or attempt.percent is None:
+        attempt.band, attempt.passed = None, None
+    else:
+        attempt.band = (test_service.band_label(test_service.band_for(test, attempt.percent), "kk") or None)
+        if attempt.band:
+            attempt.band = attempt.band[:100]
+        attempt.passed = attempt.percent >= float(test.pass_percent) - 1e-9
+
+
+def _summary(attempt: Attempt) -> str:
+    text = f"{attempt.score:g} / {attempt.max_score:g}"
+    if attempt.percent is not None:
+        text += f" = {attempt.percent:g} %"
+    if attempt.pending_grading:
+        text += f", {attempt.pending_grading} essay(s) to grade"
+    elif attempt.band:
+        text += f", {attempt.band}"
+    return text
+
+
+# --- essays ------------------------------------------------------------------------------------
+
+def grading_queue(test: Test) -> list[AttemptSlot]:
+    """Answered essays of finished attempts still without a score, oldest first."""
+    return list(db.session.scalars(
+        select(AttemptSlot).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+        .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+        .where(Attempt.test_id == test.id, Attempt.status == "finished", ItemVersion.qtype == "essay",
+               AttemptSlot.answer.is_not(None), AttemptSlot.score.is_(None))
+        .options(joinedload(AttemptSlot.version), joinedload(AttemptSlot.attempt))
+        .order_by(Attempt.finished_at, Attempt.id, AttemptSlot.slot)))
+
+
+def grade_essay(slot: AttemptSlot, score, feedback: str | None, actor) -> AttemptSlot:
+    """A grader's score (0 to the slot's maximum) and feedback for an essay; grading again
+    replaces the score. The attempt's totals, band and pass are worked out again. Audited."""
+    attempt = _load(slot.attempt_id, for_update=True)
+    slot = next(s for s in attempt.slots if s.id == slot.id)
+    if slot.version.qtype != "essay":
+        raise ServiceError(f"question {slot.slot} is a {slot.version.qtype} item, scored automatically",
+                           field="slot")
+    if attempt.status != "finished":
+        raise Conflict(f"attempt {attempt.id} is still in progress; grade it once it is finished", field="slot")
+    if slot.answer is None:
+        raise Conflict(f"question {slot.slot} was not answered; it scores 0", field="slot")
+    try:
+        value = parse_number(score)
+    except ServiceError:
+        raise ServiceError(f"score: a number from 0 to {slot.max_score:g} (got {score!r})", field="score") from None
+    if not 0 <= value <= slot.max_score:
+        raise ServiceError(f"score: a number from 0 to {slot.max_score:g} (got {value:g})", field="score")
+    old = slot.score
+    was_pending = attempt.pending_grading
+    slot.score = round(value, 6)
+    slot.feedback = (feedback or "").strip() or None
+    _totals(attempt, attempt.test)
+    db.session.flush()
+    audit.record(actor, "essay_graded" if old is None else "essay_regraded", slot,
+                 f"attempt {attempt.id}, question {slot.slot}: {old if old is not None else '-'} -> {value:g};"
+                 f" attempt {_summary(attempt)}",
+                 old=old, new=slot.score, attempt_id=attempt.id, attempt_score=attempt.score,
+                 attempt_percent=attempt.percent, passed=attempt.passed)
+    if was_pending and attempt.pending_grading == 0:
+        _send_finished(attempt, actor)
+    return slot
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def get_attempt(attempt_id: int, now: datetime | None = None) -> Attempt:
+    """An attempt with its slots and versions; finished and graded first if its time is up."""
+    attempt = _load(attempt_id)
+    if attempt is None:
+        raise NotFound(f"no attempt {attempt_id}")
+    if finish_if_overdue(attempt, now):
+        attempt = _load(attempt_id)
+    return attempt
+
+
+def attempts_of(test: Test, enrolment: Enrolment) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(Attempt.test_id == test.id,
+                                                         Attempt.enrolment_id == enrolment.id)
+                                   .order_by(Attempt.number)))
+
+
+def review_options(test: Test) -> dict:
+    return {**test_service.DEFAULT_REVIEW, **(test.review_options or {})}
+
+
+def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
+                now: datetime | None = None) -> dict:
+    """What the result page and the API show of a finished attempt, as the test's review
+    options allow (staff see everything). Hidden values are left out, and `hidden` names them."""
+    test = attempt.test
+    review = review_options(test)
+    out: dict = {"attempt_id": attempt.id, "status": attempt.status,
+                 "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+                 "pending_grading": attempt.pending_grading,
+                 "provisional": bool(attempt.pending_grading)}
+    if attempt.status != "finished":
+        return out
+    hidden: list[str] = []
+    later = (not staff and review.get("when") == "after_close"
+             and test_service.state(test, now) != "closed")
+    if staff or (review.get("score") and not later):
+        out.update(score=attempt.score, max=attempt.max_score, percent=attempt.percent, passed=attempt.passed)
+    else:
+        hidden += ["score", "max", "percent", "passed"]
+    if staff or (review.get("band") and not later):
+        band = test_service.band_for(test, attempt.percent) if attempt.band else None
+        out["band"] = test_service.band_label(band, language) if band else attempt.band
+    else:
+        hidden.append("band")
+    if staff or (review.get("answers") and not later):
+        out["answers"] = [_slot_review(s) for s in attempt.slots]
+    else:
+        hidden.append("answers")
+    if hidden:
+        out["hidden"] = hidden
+        if later:
+            out["shown_after"] = test.closes_at.isoformat() if test.closes_at else "the test closes"
+    return out
+
+
+def _slot_review(s: AttemptSlot) -> dict:
+    qt = QUESTION_TYPES[s.version.qtype]
+    return {"slot": s.slot, "score": s.score, "max": s.max_score,
+            "feedback": s.feedback if qt.manual else qt.feedback(s.version.data or {}, s.answer),
+            "general_feedback": s.version.general_feedback}
