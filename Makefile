@@ -28,6 +28,7 @@ browser:
 db: install translations
 	$(BIN)/lms db upgrade
 	$(BIN)/lms content load content/ --quiet
+	$(BIN)/lms bank load content/banks --quiet
 
 demo: db
 	$(BIN)/lms demo

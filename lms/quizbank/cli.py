@@ -50,6 +50,34 @@ def import_command(file, bank_code, programme_code, title):
     click.echo(report.summary())
 
 
+@bank_group.command("load")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--quiet", is_flag=True, help="print only problems")
+@with_appcontext
+def load_command(directory, quiet):
+    """Load the shipped banks: every <PROGRAMME>.gift named in DIRECTORY/blueprints.yaml and its
+    blueprints. Safe to run again: unchanged items and blueprints stay as they are."""
+    from lms.quizbank.formats import ItemFileError
+    from lms.quizbank.services.content import load_banks
+
+    try:
+        report = load_banks(directory)
+    except ItemFileError as exc:
+        db.session.rollback()
+        for line in exc.lines():
+            click.echo(line, err=True)
+        click.echo(f"{len(exc.errors)} error(s); nothing was loaded", err=True)
+        sys.exit(1)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    if not quiet:
+        for line in report.lines:
+            click.echo(line)
+
+
 @bank_group.command("export")
 @click.option("--bank", "bank_code", required=True, help="bank code, e.g. LDR")
 @click.option("--format", "fmt", type=click.Choice(["gift", "xml"]), default="gift", show_default=True)

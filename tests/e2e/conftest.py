@@ -45,7 +45,8 @@ def live_server(e2e_instance):
            "LMS_DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}"}
     env.pop("LMS_PLUGINS", None)
     lms = [str(Path(sys.executable).parent / "lms")]
-    for args in (["db", "upgrade"], ["content", "load", "content/", "--quiet"], ["demo"]):
+    for args in (["db", "upgrade"], ["content", "load", "content/", "--quiet"],
+                 ["bank", "load", "content/banks", "--quiet"], ["demo"]):
         done = subprocess.run(lms + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"lms {' '.join(args)}: {done.stderr}"
     port = _free_port()
