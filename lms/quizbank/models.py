@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base, UTCDateTime, utcnow
@@ -17,6 +17,7 @@ QUESTION_TYPES = ("single", "multiple", "truefalse", "matching", "short", "numer
 TEST_KINDS = ("diagnostic", "module", "final", "exit_survey")
 TEST_STATUSES = ("draft", "published", "closed")
 ATTEMPT_STATUSES = ("in_progress", "finished")
+SURVEY_QUESTION_KINDS = ("likert", "open")
 
 
 class Bank(Base):
@@ -141,6 +142,9 @@ class Test(Base):
     review_options: Mapped[dict] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: exit surveys: trainers see answers without names (each response still knows its
+    #: enrolment, so the graduate's own answers can seed their support plan)
+    anonymous: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     blueprint: Mapped[Blueprint | None] = relationship()
 
@@ -195,3 +199,58 @@ class AttemptSlot(Base):
 
     attempt: Mapped[Attempt] = relationship(back_populates="slots")
     version: Mapped[ItemVersion] = relationship()
+
+
+class SurveyQuestion(Base):
+    """One question of an exit survey: a statement rated 1-5 (disagree..agree) or an open question."""
+
+    __tablename__ = "quizbank_survey_questions"
+    __table_args__ = (
+        UniqueConstraint("test_id", "position"),
+        CheckConstraint(f"kind IN {SURVEY_QUESTION_KINDS}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("quizbank_tests.id", ondelete="CASCADE"), index=True)
+    #: 1, 2, ... in the order shown
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(8))
+    #: {"kk": ..., "ru": ..., "en": ...}; Kazakh always present
+    text: Mapped[dict] = mapped_column(default=dict)
+    required: Mapped[bool] = mapped_column(default=True)
+
+
+class SurveyResponse(Base):
+    """A participant's one submission to an exit survey. It keeps its enrolment even when the
+    survey is anonymous: only the pages and exports for trainers leave the name out."""
+
+    __tablename__ = "quizbank_survey_responses"
+    __table_args__ = (UniqueConstraint("test_id", "enrolment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("quizbank_tests.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    answers: Mapped[list["SurveyAnswer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
+
+
+class SurveyAnswer(Base):
+    """The answer to one question: a 1-5 value (Likert) or a text (open)."""
+
+    __tablename__ = "quizbank_survey_answers"
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        CheckConstraint("likert IS NULL OR (likert >= 1 AND likert <= 5)", name="likert"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("quizbank_survey_responses.id", ondelete="CASCADE"),
+                                             index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("quizbank_survey_questions.id", ondelete="CASCADE"),
+                                             index=True)
+    likert: Mapped[int | None]
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+    question: Mapped[SurveyQuestion] = relationship()

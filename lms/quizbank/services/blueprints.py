@@ -308,10 +308,15 @@ def publish(test: Test, actor) -> Test:
     if test.opens_at and test.closes_at and test.closes_at <= test.opens_at:
         problems.append(Problem("the test closes before it opens"))
     blueprint = test.blueprint
-    if blueprint is None:
-        if test.kind != "exit_survey":
-            raise ServiceError(f"test {test.title!r} has no blueprint: choose one before publishing",
-                               field="blueprint_id")
+    field = "blueprint_id"
+    if test.kind == "exit_survey":  # asks its own questions, draws nothing
+        from lms.quizbank.services.survey import publish_problems
+
+        problems += [Problem(m) for m in publish_problems(test)]
+        field = "questions"
+    elif blueprint is None:
+        raise ServiceError(f"test {test.title!r} has no blueprint: choose one before publishing",
+                           field="blueprint_id")
     else:
         from lms.courses.models import Cohort, Programme
 
@@ -324,7 +329,7 @@ def publish(test: Test, actor) -> Test:
         problems += check_publishable(blueprint)
     if problems:
         raise ServiceError(f"test {test.title!r} cannot be published: " + "; ".join(p.message for p in problems),
-                           field="blueprint_id")
+                           field=field)
     test.status = "published"
     test.published_at = utcnow()
     db.session.flush()
