@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from lms.core.permissions import SYSTEM, Context
 from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Module, Programme, Topic
@@ -21,7 +23,7 @@ from lms.db import db, utcnow
 from lms.quizbank.formats import (
     CODE_RE, FORMATS, ItemFileError, ParsedItem, Skipped, check_data, dump, topic_from_category,
 )
-from lms.quizbank.models import Bank, Item, ItemVersion
+from lms.quizbank.models import ITEM_STATUSES, AttemptSlot, Bank, Blueprint, Item, ItemVersion, Test
 
 BANK_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,19}$")
 _LEVEL_TAG = re.compile(r"^level-([KUAH])$", re.I)
@@ -271,3 +273,196 @@ def export_items(bank: Bank, fmt: str) -> str:
     if fmt not in FORMATS:
         raise ServiceError(f"unknown format {fmt!r}: use {' or '.join(FORMATS)}", field="format")
     return dump(bank_items(bank), fmt)
+
+
+# --- the web pages: banks, their items, one item's versions ----------------------------------
+
+def create_bank(code: str, programme_code: str, title: str | None, actor) -> Bank:
+    """A new bank (the web form): unlike `get_or_create_bank`, a code already taken is refused."""
+    taken = db.session.scalar(select(Bank.code).where(Bank.code == (code or "").strip().upper()))
+    if taken is not None:
+        raise Conflict(f"bank {taken} already exists", field="code")
+    try:
+        return get_or_create_bank(code, programme_code or None, title, actor)
+    except ServiceError as exc:
+        if exc.field == "bank":
+            exc.field = "code"
+        raise
+
+
+def programme_contexts(codes) -> dict[str, Context]:
+    """Where a programme's banks are checked: the programme's newest version, approved first
+    (as `get_programme` picks). One statement for all `codes`; a code with no programme is missing."""
+    from lms.courses.models import Programme
+
+    newest: dict[str, Context] = {}
+    codes = set(codes)
+    if codes:
+        for code, programme_id in db.session.execute(
+                select(Programme.code, Programme.id).where(Programme.code.in_(codes))
+                .order_by(Programme.code, (Programme.status == "approved").asc(), Programme.version.asc())):
+            newest[code] = Context("programme", programme_id)  # the last row of each code wins
+    return newest
+
+
+def bank_contexts(banks: list[Bank]) -> dict[int, Context]:
+    """Each bank's context (its programme's; the system when the programme is gone)."""
+    contexts = programme_contexts(b.programme_code for b in banks)
+    return {b.id: contexts.get(b.programme_code, SYSTEM) for b in banks}
+
+
+def bank_overview() -> list[dict]:
+    """Every bank with its items counted by status and its blueprints counted: three statements."""
+    banks = list(db.session.scalars(select(Bank).order_by(Bank.code)))
+    by_status: dict[int, dict[str, int]] = {}
+    for bank_id, status, n in db.session.execute(
+            select(Item.bank_id, Item.status, func.count()).group_by(Item.bank_id, Item.status)):
+        by_status.setdefault(bank_id, {})[status] = n
+    blueprints = dict(db.session.execute(select(Blueprint.bank_id, func.count()).group_by(Blueprint.bank_id)).all())
+    return [{"bank": b, "items": {s: by_status.get(b.id, {}).get(s, 0) for s in ITEM_STATUSES},
+             "total": sum(by_status.get(b.id, {}).values()), "blueprints": blueprints.get(b.id, 0)} for b in banks]
+
+
+def topic_counts(bank: Bank) -> list[dict]:
+    """Items per topic and status, every programme topic included (an empty topic is the
+    shortest of all), then topics only the items name; in topic order."""
+    counts: dict[str, dict[str, int]] = {t: {} for t in _programme_topics(bank.programme_code)}
+    for topic, status, n in db.session.execute(
+            select(Item.topic_code, Item.status, func.count()).where(Item.bank_id == bank.id)
+            .group_by(Item.topic_code, Item.status)):
+        counts.setdefault(topic, {})[status] = n
+    return [{"topic": t, **{s: counts[t].get(s, 0) for s in ITEM_STATUSES}}
+            for t in sorted(counts, key=_topic_key)]
+
+
+def _current_versions():
+    """(item_id, number) of each item's newest version, for joining the current version."""
+    return (select(ItemVersion.item_id, func.max(ItemVersion.number).label("number"))
+            .group_by(ItemVersion.item_id).subquery())
+
+
+def items_query(bank: Bank, *, topic: str | None = None, level: str | None = None, status: str | None = None,
+                qtype: str | None = None, text: str | None = None):
+    """A select of the bank's items matching every filter given (type and text are the current
+    version's); for `paginate`."""
+    current = _current_versions()
+    stmt = (select(Item).join(current, current.c.item_id == Item.id)
+            .join(ItemVersion, (ItemVersion.item_id == Item.id) & (ItemVersion.number == current.c.number))
+            .where(Item.bank_id == bank.id).options(selectinload(Item.versions))
+            # topic by topic ("1.2" before "1.10"), then by the item number NNN, as the bank file lists them
+            .order_by(Item.module_number, func.length(Item.topic_code), Item.topic_code,
+                      func.substr(Item.code, func.length(Item.code) - 2), Item.code))
+    if topic:
+        stmt = stmt.where(Item.topic_code == topic)
+    if level:
+        stmt = stmt.where(Item.level == level)
+    if status:
+        stmt = stmt.where(Item.status == status)
+    if qtype:
+        stmt = stmt.where(ItemVersion.qtype == qtype)
+    if text and text.strip():
+        words = text.strip()
+        stmt = stmt.where(Item.code.icontains(words, autoescape=True)
+                          | ItemVersion.text.icontains(words, autoescape=True)
+                          | ItemVersion.title.icontains(words, autoescape=True))
+    return stmt
+
+
+def get_item(bank: Bank, item_id: int) -> Item:
+    item = db.session.scalar(select(Item).where(Item.id == item_id, Item.bank_id == bank.id)
+                             .options(selectinload(Item.versions)))
+    if item is None:
+        raise NotFound(f"bank {bank.code} has no item {item_id}", field="item")
+    return item
+
+
+def version_uses(item: Item) -> dict[int, int]:
+    """How many attempt slots showed each version (version id -> count)."""
+    return dict(db.session.execute(
+        select(AttemptSlot.item_version_id, func.count())
+        .join(ItemVersion, AttemptSlot.item_version_id == ItemVersion.id).where(ItemVersion.item_id == item.id).group_by(AttemptSlot.item_version_id)).all())
+
+
+def _published_shortfalls(item: Item) -> list[str]:
+    """Published tests whose blueprint draws from the item's topic and is short without it."""
+    from lms.quizbank.services.blueprints import check_publishable
+    from lms.quizbank.services.draw import rule_for_item
+
+    blueprints = db.session.scalars(
+        select(Blueprint).where(Blueprint.bank_id == item.bank_id, Blueprint.id.in_(
+            select(Test.blueprint_id).where(Test.status == "published")))).all()
+    found = []
+    for blueprint in blueprints:
+        if rule_for_item(blueprint.rules, item.topic_code, item.module_number) is None:
+            continue
+        problems = check_publishable(blueprint)
+        if problems:
+            found.append(f"blueprint {blueprint.code}: " + "; ".join(p.message for p in problems))
+    return found
+
+
+def set_status(item: Item, status: str, actor) -> Item:
+    """Draft, ready or retired (only ready items are drawn). Taking an item out of "ready" is
+    refused when a published test could then no longer give every participant a full draw."""
+    if status not in ITEM_STATUSES:
+        raise ServiceError(f"status must be one of {', '.join(ITEM_STATUSES)} (got {status!r})", field="status")
+    old = item.status
+    if old == status:
+        return item
+    item.status = status
+    db.session.flush()
+    if old == "ready":
+        short = _published_shortfalls(item)
+        if short:
+            item.status = old
+            db.session.flush()
+            raise Conflict(f"{item.code} stays ready: published tests draw from topic {item.topic_code} and would be"
+                           " short without it (" + " | ".join(short) + "); add or ready another item first",
+                           field="status")
+    audit.record(actor, "item_status_changed", item, f"{item.code}: {old} -> {status}", old=old, new=status)
+    return item
+
+
+#: what a revision may change; the type, code, topic and level stay (they are the item)
+REVISABLE = ("title", "text", "general_feedback", "data")
+
+
+def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
+    """A new version of the item with `fields` changed. The current version is never edited:
+    attempts keep the version they showed. `base_version` (the number the editor started from)
+    refuses an edit made over someone else's newer version."""
+    current = item.current
+    base = str(fields.get("base_version") or "").strip()
+    if base and base != str(current.number):
+        raise Conflict(f"{item.code} is now at version {current.number} (you edited version {base}):"
+                       " reload it and make your change again", field="text")
+    new = {name: getattr(current, name) for name in REVISABLE}
+    new.update({name: fields[name] for name in REVISABLE if name in fields})
+    new["title"] = (new["title"] or "").strip() or None
+    new["text"] = (new["text"] or "").strip()
+    new["general_feedback"] = (new["general_feedback"] or "").strip() or None
+    problems: list[tuple[str, str]] = []
+    if not new["text"]:
+        problems.append(("text", "text: the question has no text"))
+    elif len(new["text"]) > MAX_TEXT:
+        problems.append(("text", f"text: longer than {MAX_TEXT:,} characters"))
+    if new["title"] and len(new["title"]) > 300:
+        problems.append(("title", "title: longer than 300 characters"))
+    problems += [("data", f"data: {p}") for p in check_data(current.qtype, new["data"])]
+    if problems:
+        raise ServiceError("; ".join(m for _f, m in problems), field=problems[0][0])
+    if all(getattr(current, name) == value for name, value in new.items()):
+        raise ServiceError(f"{item.code}: nothing changed, so no new version was made", field="text")
+    version = ItemVersion(number=current.number + 1, qtype=current.qtype, text_html=render_markdown(new["text"]),
+                          language=_language(new["text"], list(item.tags)), created_by_id=getattr(actor, "id", None),
+                          **new)
+    try:
+        with db.session.begin_nested():
+            item.versions.append(version)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(f"{item.code} was revised by someone else a moment ago: reload it", field="text") from None
+    changed = [name for name in REVISABLE if getattr(current, name) != new[name]]
+    audit.record(actor, "item_revised", item, f"{item.code}: version {version.number} ({', '.join(changed)})",
+                 version=version.number, changed=changed)
+    return version
