@@ -19,7 +19,9 @@ content_loaded = _signals.signal(
     "content_loaded", doc="Sender: None. Payload: codes (list of programme codes loaded)."
 )
 demo_requested = _signals.signal(
-    "demo_requested", doc="Sender: None. Payload: summary (list of lines `lms demo` prints; append to it)."
+    "demo_requested",
+    doc="Sender: None. Payload: summary (list of lines `lms demo` prints; append to it). Receivers declared in"
+        " a plugin's `listeners` are called in plugin dependency order.",
 )
 cohort_created = _signals.signal("cohort_created", doc="Sender: the Cohort. Payload: actor (User or None).")
 participant_enrolled = _signals.signal(

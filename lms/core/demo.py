@@ -4,6 +4,7 @@ Idempotent: existing rows are kept; the password 'demo' is only ever set here,
 and only when an account is created."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 
 from lms.core.models import District, Region, School, User
@@ -83,5 +84,10 @@ def create_demo() -> list[str]:
     db.session.flush()
     summary = [f"demo accounts: {created} created, password '{DEMO_PASSWORD}' (admin@demo.test, trainer@demo.test,"
                f" curator@demo.test, assessor1-3@demo.test, participant01-75@demo.test)"]
-    demo_requested.send(None, summary=summary)
+    # plugins build on each other's demo data (tests need the cohorts), so their receivers
+    # run in dependency order rather than blinker's unordered send
+    for plugin in current_app.extensions["lms_plugins"].values():
+        for signal, receiver in plugin.listeners:
+            if signal is demo_requested:
+                receiver(None, summary=summary)
     return summary

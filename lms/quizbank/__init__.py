@@ -4,12 +4,19 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
+from lms.signals import demo_requested
 
 
 def _capabilities():
     from lms.quizbank.capabilities import CAPABILITIES
 
     return CAPABILITIES
+
+
+def _views_bp():
+    from lms.quizbank.views import bp
+
+    return bp
 
 
 def _api_bp():
@@ -24,6 +31,12 @@ def _setup(app):
     app.cli.add_command(quiz_group)
 
 
+def _on_demo(sender, **kw):
+    from lms.quizbank.demo import on_demo_requested
+
+    on_demo_requested(sender, **kw)
+
+
 def _cli():
     from lms.quizbank.cli import bank_group
 
@@ -35,11 +48,12 @@ plugin = Plugin(
     version="2026112301",
     title="Test banks",
     models="lms.quizbank.models",
-    blueprints=[_api_bp],
+    blueprints=[_views_bp, _api_bp],
     capabilities=_capabilities(),
     cli=_cli,
     setup=_setup,
+    listeners=[(demo_requested, _on_demo)],
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
-    menu=[],
+    menu=[("quizbank.banks", _l("Test banks"), "quizbank:manage")],
 )

@@ -4,6 +4,7 @@ import pytest
 #: the only endpoints anyone may open without a capability
 PUBLIC_ENDPOINTS = {
     "static",
+    "quizbank.static",  # attempt.js, no data
     "core.home",
     "core.login",
     "core.set_language",
@@ -24,7 +25,7 @@ def test_every_route_requires_a_capability_or_is_listed_public(app):
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
         if rule.endpoint in PUBLIC_ENDPOINTS:
-            if rule.endpoint != "static" and not getattr(view, "is_public", False):
+            if not rule.endpoint.endswith("static") and not getattr(view, "is_public", False):
                 wrongly_public.append(rule.endpoint)
             continue
         if not getattr(view, "required_capability", None):
@@ -41,13 +42,13 @@ def test_every_required_capability_is_declared(app):
                 assert cap in declared, endpoint
 
 
-def _guarded_urls(app, lacking_role: str):
+def _guarded_urls(app, lacking_role: str, extra: dict | None = None):
     """Every guarded route whose capability the role does not hold, with URL values that
     name real objects (so the check, not a 404, answers)."""
     grants = app.extensions["lms_capabilities"].grants
     held = grants.get("user", set()) | grants.get(lacking_role, set())
     values = {"code": "LDR-SUS", "version": 1, "number": 1, "topic_code": "1.1", "material_id": 1, "fmt": "csv",
-              "session_id": 1, "submission_id": 1, "task_id": 1, "import_id": 1}
+              "session_id": 1, "submission_id": 1, "task_id": 1, "import_id": 1, **(extra or {})}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
             continue  # the API authenticates by token; tests/core/test_api.py covers it
@@ -60,11 +61,14 @@ def _guarded_urls(app, lacking_role: str):
 
 def test_participant_gets_403_on_every_page_beyond_their_role(app, client, auth, make):
     participant = make.user("participant")
+    extra = {}
     if "courses" in app.extensions["lms_plugins"]:
-        make.cohort(code="LDR-SUS", participants=0)  # so /cohorts/<code>/... names a real cohort
+        cohort = make.cohort(code="LDR-SUS", participants=0)  # so /cohorts/<code>/... names a real cohort
+        if "quizbank" in app.extensions["lms_plugins"]:
+            extra = _quizbank_objects(cohort)
     auth.login(participant.email)
     checked = []
-    for rule, url in _guarded_urls(app, "participant"):
+    for rule, url in _guarded_urls(app, "participant", extra):
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             assert response.status_code == 403, (method, url, response.status_code)
@@ -72,6 +76,24 @@ def test_participant_gets_403_on_every_page_beyond_their_role(app, client, auth,
     assert {"core.users", "core.audit_log"} <= set(checked)
     if "courses" in app.extensions["lms_plugins"]:
         assert {"courses.create", "courses.edit", "courses.topic_form", "courses.approve"} <= set(checked)
+
+
+def _quizbank_objects(cohort) -> dict:
+    """A bank, a blueprint and a test of the cohort, so quizbank URLs name real objects."""
+    from lms.db import db
+    from lms.quizbank.models import Bank, Blueprint, Item, ItemVersion, Test
+
+    bank = Bank(code="LDR", programme_code=cohort.programme.code, title="bank")
+    db.session.add(bank)
+    db.session.flush()
+    blueprint = Blueprint(bank_id=bank.id, code="B", title="b", total=1, rules=[])
+    test = Test(cohort_id=cohort.id, kind="final", title="t")
+    item = Item(bank_id=bank.id, code="LDR-1.1-K-001", topic_code="1.1", module_number=1,
+                versions=[ItemVersion(qtype="truefalse", text="?", data={"correct": True})])
+    db.session.add_all([blueprint, test, item])
+    db.session.flush()
+    return {"bank_code": "LDR", "test_id": test.id, "blueprint_id": blueprint.id, "attempt_id": 1, "slot_id": 1,
+            "item_id": item.id, "slot": 1}
 
 
 def test_anonymous_is_sent_to_sign_in(app, client):

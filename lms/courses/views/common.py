@@ -31,7 +31,7 @@ def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
 
 
 @cohorts_bp.context_processor
-def _cohort_template_helpers():
+def cohort_template_helpers():
     return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, **TEMPLATE_LINKS}
 
 

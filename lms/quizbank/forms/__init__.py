@@ -1,0 +1,1 @@
+"""Forms of the quizbank plugin, one module per area."""

@@ -1,0 +1,110 @@
+"""What the test pages list: a participant's tests with their own attempts, and a test's
+results per participant. Each list is read in a fixed number of statements."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from lms.courses.models import Cohort, Enrolment
+from lms.db import db
+from lms.quizbank.models import Attempt, Test
+from lms.quizbank.services import tests as test_service
+
+
+@dataclass
+class MyTest:
+    test: Test
+    state: str
+    attempts: list[Attempt] = field(default_factory=list)
+
+    @property
+    def in_progress(self) -> Attempt | None:
+        return next((a for a in self.attempts if a.status == "in_progress"), None)
+
+    @property
+    def last_finished(self) -> Attempt | None:
+        return next((a for a in reversed(self.attempts) if a.status == "finished"), None)
+
+    @property
+    def can_start(self) -> bool:
+        return (self.state == "open" and self.test.kind != "exit_survey" and self.in_progress is None
+                and len(self.attempts) < self.test.attempts_allowed)
+
+
+def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
+    """The cohort's published and closed tests, in the order the cohort meets them, each with
+    this enrolment's attempts (and nobody else's)."""
+    tests = test_service.tests_of(cohort)
+    attempts: dict[int, list[Attempt]] = {}
+    if tests:
+        for a in db.session.scalars(select(Attempt).where(Attempt.enrolment_id == enrolment.id,
+                                                          Attempt.test_id.in_([t.id for t in tests]))
+                                    .order_by(Attempt.number)):
+            attempts.setdefault(a.test_id, []).append(a)
+    return [MyTest(t, test_service.state(t, now), attempts.get(t.id, [])) for t in tests]
+
+
+@dataclass
+class ResultRow:
+    enrolment: Enrolment
+    attempts: list[Attempt]
+
+    @property
+    def best(self) -> Attempt | None:
+        done = [a for a in self.attempts if a.status == "finished" and a.percent is not None]
+        return max(done, key=lambda a: (a.percent, -a.number)) if done else None
+
+
+@dataclass
+class TestSummary:
+    __test__ = False  # not a pytest class
+
+    test: Test
+    rows: list[ResultRow]
+    finished: int
+    in_progress: int
+    passed: int
+    pending_grading: int
+    mean_percent: float | None
+
+
+def results(test: Test) -> TestSummary:
+    """Every enrolment of the test's cohort (withdrawn ones too when they attempted), with its
+    attempts; the best finished attempt counts for pass rate and mean."""
+    enrolments = list(db.session.scalars(
+        select(Enrolment).where(Enrolment.cohort_id == test.cohort_id).options(joinedload(Enrolment.user))))
+    by_enrolment: dict[int, list[Attempt]] = {}
+    for a in db.session.scalars(select(Attempt).where(Attempt.test_id == test.id).order_by(Attempt.number)):
+        by_enrolment.setdefault(a.enrolment_id, []).append(a)
+    rows = [ResultRow(e, by_enrolment.get(e.id, [])) for e in enrolments
+            if e.status != "withdrawn" or e.id in by_enrolment]
+    rows.sort(key=lambda r: (r.enrolment.user.full_name or "").casefold())
+    bests = [r.best for r in rows if r.best is not None]
+    all_attempts = [a for r in rows for a in r.attempts]
+    return TestSummary(
+        test=test, rows=rows,
+        finished=sum(1 for a in all_attempts if a.status == "finished"),
+        in_progress=sum(1 for a in all_attempts if a.status == "in_progress"),
+        passed=sum(1 for a in bests if a.passed),
+        pending_grading=sum(a.pending_grading or 0 for a in all_attempts),
+        mean_percent=round(sum(a.percent for a in bests) / len(bests), 1) if bests else None,
+    )
+
+
+def counts_by_test(tests: list[Test]) -> dict[int, dict[str, int]]:
+    """Finished and in-progress attempts and essays to grade, per test, in one statement."""
+    if not tests:
+        return {}
+    out = {t.id: {"finished": 0, "in_progress": 0, "pending": 0} for t in tests}
+    for test_id, status, n, pending in db.session.execute(
+            select(Attempt.test_id, Attempt.status, func.count(), func.coalesce(func.sum(Attempt.pending_grading), 0))
+            .where(Attempt.test_id.in_(list(out))).group_by(Attempt.test_id, Attempt.status)):
+        out[test_id][status] = n
+        out[test_id]["pending"] += int(pending or 0)
+    return out
+
+
+def answered_count(attempt: Attempt) -> int:
+    return sum(1 for s in attempt.slots if s.answer is not None)

@@ -1,0 +1,323 @@
+"""The trainer's bank pages: the banks, a bank's items (filters, counts per topic, import and
+export), one item (its versions, status, a revision), and the bank's blueprints.
+
+A bank is checked in its programme's context; the list shows only the banks the user may
+manage. Nothing here edits an item version: a revision adds one, so attempts keep theirs."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from lms.core.models import User
+from lms.core.pagination import paginate
+from lms.core.permissions import Context, has_capability, requires
+from lms.core.services.errors import ServiceError
+from lms.db import db
+from lms.quizbank.formats import ItemFileError, parse
+from lms.quizbank.forms.banks import (
+    ANY, BankCreateForm, BankImportForm, BlueprintForm, ItemFilterForm, ItemRevisionForm, ItemStatusForm,
+)
+from lms.quizbank.models import LEVELS, Bank, Blueprint
+from lms.quizbank.services import banks as bank_service
+from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.views.common import bp, load_bank
+
+MANAGE = "quizbank:manage"
+PER_PAGE = 25
+EXPORTS = {"gift": ("text/plain", "gift.txt"), "xml": ("application/xml", "moodle.xml")}
+
+
+def bank_context(bank_code: str, **_kw) -> Context:
+    """For `requires`: the bank from the URL (404), checked in its programme's context."""
+    bank = load_bank(bank_code)
+    return bank_service.bank_contexts([bank])[bank.id]
+
+
+def item_context(bank_code: str, item_id: int, **_kw) -> Context:
+    ctx = bank_context(bank_code)
+    try:
+        g.item = bank_service.get_item(g.bank, item_id)
+    except ServiceError:
+        abort(404)
+    return ctx
+
+
+def blueprint_context(bank_code: str, blueprint_id: int | None = None, **_kw) -> Context:
+    ctx = bank_context(bank_code)
+    g.blueprint = None
+    if blueprint_id is not None:
+        g.blueprint = db.session.get(Blueprint, blueprint_id)
+        if g.blueprint is None or g.blueprint.bank_id != g.bank.id:
+            abort(404)
+    return ctx
+
+
+def _apply(form, action, success: str | None, redirect_to):
+    """Run a service call: commit once, or roll back and put each refusal ("field: reason",
+    joined by "; ") on its field of the form, else in a flash. A redirect, or None."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        fields = form._fields if form is not None else {}
+        for part in exc.message.split("; "):
+            name = part.split(":", 1)[0].split(",", 1)[0].strip() if ":" in part else None
+            target = fields.get(name) or fields.get(exc.field)
+            if target is not None:
+                target.errors = list(target.errors) + [part]
+            else:
+                flash(part, "error")
+        return None
+    db.session.commit()
+    if success:
+        flash(success)
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+# --- the banks ---------------------------------------------------------------------------------
+
+def _manageable_programmes() -> list[str]:
+    from lms.courses.models import Programme
+
+    codes = db.session.scalars(select(Programme.code).distinct().order_by(Programme.code)).all()
+    contexts = bank_service.programme_contexts(codes)
+    return [c for c in codes if c in contexts and has_capability(current_user, MANAGE, contexts[c])]
+
+
+def _banks_page(form: BankCreateForm):
+    rows = bank_service.bank_overview()
+    contexts = bank_service.bank_contexts([r["bank"] for r in rows])
+    rows = [r for r in rows if has_capability(current_user, MANAGE, contexts[r["bank"].id])]
+    return render_template("quizbank/banks.html", rows=rows, form=form)
+
+
+def _create_form() -> BankCreateForm:
+    form = BankCreateForm()
+    form.programme.choices = [SelectChoice("", "—")] + [SelectChoice(c, c) for c in _manageable_programmes()]
+    return form
+
+
+@bp.route("/banks")
+@requires(MANAGE, anywhere=True)
+def banks():
+    return _banks_page(_create_form())
+
+
+@bp.route("/banks/new", methods=["POST"])
+@requires(MANAGE, anywhere=True)
+def bank_create():
+    """A bank for a programme the user manages (the choices hold only those)."""
+    form = _create_form()
+    if form.validate_on_submit():
+        done = _apply(form, lambda: bank_service.create_bank(form.code.data, form.programme.data, form.title.data,
+                                                             current_user),
+                      _("Bank created. Import its items from a GIFT or Moodle XML file."),
+                      lambda bank: url_for("quizbank.bank", bank_code=bank.code))
+        if done:
+            return done
+    return _banks_page(form)
+
+
+# --- one bank: its items, import, export -------------------------------------------------------
+
+def _bank_page(bank: Bank, import_form: BankImportForm, import_errors=None, filename: str | None = None):
+    topics = bank_service.topic_counts(bank)
+    topic_choices = [*ANY, *(SelectChoice(t["topic"], t["topic"]) for t in topics)]
+    filters = ItemFilterForm(request.args)
+    filters.topic.choices = topic_choices
+    if not filters.validate():
+        filters = ItemFilterForm()  # a hand-made URL with a bad value shows everything
+        filters.topic.choices = topic_choices
+    chosen = {name: value for name, value in filters.data.items() if value}
+    page = paginate(bank_service.items_query(bank, topic=chosen.get("topic"), level=chosen.get("level"),
+                                             status=chosen.get("status"), qtype=chosen.get("qtype"),
+                                             text=chosen.get("q")),
+                    request.args.get("page", 1, type=int), PER_PAGE)
+    blueprints = db.session.scalar(select(func.count()).select_from(Blueprint).where(Blueprint.bank_id == bank.id))
+    return render_template("quizbank/bank.html", bank=bank, topics=topics, filters=filters, chosen=chosen,
+                           page=page, import_form=import_form, import_errors=import_errors or [],
+                           filename=filename, blueprints=blueprints)
+
+
+@bp.route("/banks/<bank_code>")
+@requires(MANAGE, bank_context)
+def bank(bank_code):
+    return _bank_page(g.bank, BankImportForm(formdata=None))
+
+
+@bp.route("/banks/<bank_code>/import", methods=["POST"])
+@requires(MANAGE, bank_context)
+def bank_import(bank_code):
+    """All or nothing: a file with any problem imports nothing and the page lists every one by line."""
+    bank = g.bank
+    form = BankImportForm()
+    if not form.validate_on_submit():
+        return _bank_page(bank, form)
+    upload = form.file.data
+    filename = upload.filename or "items"
+    try:
+        report = bank_service.import_items(bank, parse(upload.read(), filename), current_user, filename)
+    except ItemFileError as exc:
+        db.session.rollback()
+        return _bank_page(bank, form, exc.errors, filename)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.file.errors = list(form.file.errors) + [exc.message]
+        return _bank_page(bank, form)
+    db.session.commit()
+    flash(_("%(file)s imported: %(created)s new items, %(versions)s new versions, %(unchanged)s unchanged,"
+            " %(skipped)s skipped.", file=filename, created=len(report.created),
+            versions=len(report.new_versions), unchanged=len(report.unchanged), skipped=len(report.skipped)))
+    if report.generated:
+        flash(_("Codes given to items that had none: %(codes)s.",
+                codes=", ".join(_("line %(line)s → %(code)s", line=line, code=code)
+                                for line, code in report.generated)))
+    for skipped in report.skipped:
+        flash(_("Line %(line)s skipped: %(reason)s", line=skipped.line, reason=skipped.reason), "warning")
+    return redirect(url_for("quizbank.bank", bank_code=bank.code))
+
+
+@bp.route("/banks/<bank_code>/export.<fmt>")
+@requires(MANAGE, bank_context)
+def bank_export(bank_code, fmt):
+    """Every non-retired item's current version; importing the file back gives the same items."""
+    if fmt not in EXPORTS:
+        abort(404)
+    mimetype, suffix = EXPORTS[fmt]
+    body = bank_service.export_items(g.bank, fmt)
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{g.bank.code}-{suffix}"'})
+
+
+# --- one item ----------------------------------------------------------------------------------
+
+def feedback_slots(qtype: str, data: dict) -> list[tuple[str, str | None]]:
+    """(label, feedback) of every place the type gives feedback, in data order."""
+    if qtype in ("single", "multiple"):
+        return [(o.get("text", ""), o.get("feedback")) for o in data.get("options", [])]
+    if qtype in ("short", "numerical"):
+        key = "text" if qtype == "short" else "value"
+        return [(_("Answer %(answer)s", answer=a.get(key)), a.get("feedback")) for a in data.get("answers", [])]
+    if qtype == "truefalse":
+        return [(_("Feedback for “true”"), data.get("feedback_true")),
+                (_("Feedback for “false”"), data.get("feedback_false"))]
+    if qtype == "essay":
+        return [(_("Information for graders"), data.get("grader_info"))]
+    return []
+
+
+def with_feedback(qtype: str, data: dict, values: list[str]) -> dict:
+    """A copy of `data` with the feedback of `feedback_slots` replaced (empty text: none)."""
+    import copy
+
+    data = copy.deepcopy(data)
+    values = [(v or "").strip() or None for v in values]
+    if qtype in ("single", "multiple", "short", "numerical"):
+        rows = data.get("options" if qtype in ("single", "multiple") else "answers", [])
+        for row, value in zip(rows, values):
+            row["feedback"] = value
+    elif qtype == "truefalse":
+        for key, value in zip(("feedback_true", "feedback_false"), values):
+            data[key] = value
+    elif qtype == "essay" and values:
+        data["grader_info"] = values[0]
+    return data
+
+
+@bp.route("/banks/<bank_code>/items/<int:item_id>")
+@requires(MANAGE, item_context)
+def item(bank_code, item_id):
+    item = g.item
+    author_ids = {v.created_by_id for v in item.versions if v.created_by_id}
+    authors = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(author_ids))).all()) \
+        if author_ids else {}
+    status_form = ItemStatusForm(formdata=None, status=item.status)
+    return render_template("quizbank/item.html", bank=g.bank, item=item, current=item.current,
+                           older=list(reversed(item.versions[:-1])), uses=bank_service.version_uses(item),
+                           authors=authors, status_form=status_form)
+
+
+@bp.route("/banks/<bank_code>/items/<int:item_id>/status", methods=["POST"])
+@requires(MANAGE, item_context)
+def item_status(bank_code, item_id):
+    item = g.item
+    form = ItemStatusForm()
+    back = url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id)
+    if not form.validate_on_submit():
+        flash(_("Choose draft, ready or retired."), "error")
+        return redirect(back)
+    return _apply(None, lambda: bank_service.set_status(item, form.status.data, current_user),
+                  _("%(code)s is now %(status)s.", code=item.code,
+                    status={c.value: c.label for c in form.status.choices}[form.status.data]),
+                  back) or redirect(back)
+
+
+@bp.route("/banks/<bank_code>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@requires(MANAGE, item_context)
+def item_edit(bank_code, item_id):
+    """Saving makes a new version; attempts that showed the current one keep it."""
+    item, current = g.item, g.item.current
+    slots = feedback_slots(current.qtype, current.data or {})
+    if request.method == "POST":
+        form = ItemRevisionForm()
+    else:
+        form = ItemRevisionForm(data={"base_version": current.number, "title": current.title or "",
+                                      "text": current.text, "general_feedback": current.general_feedback or "",
+                                      "feedback": [value or "" for _label, value in slots]})
+    if form.validate_on_submit():
+        fields = {"base_version": form.base_version.data, "title": form.title.data, "text": form.text.data,
+                  "general_feedback": form.general_feedback.data,
+                  "data": with_feedback(current.qtype, current.data or {}, [e.data for e in form.feedback.entries])}
+        done = _apply(form, lambda: bank_service.revise_item(item, fields, current_user),
+                      _("Saved as version %(n)s; attempts keep the version they showed.", n=current.number + 1),
+                      url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
+        if done:
+            return done
+    labels = [label for label, _value in slots]
+    return render_template("quizbank/item_form.html", bank=g.bank, item=item, current=current, form=form,
+                           labels=labels)
+
+
+# --- blueprints --------------------------------------------------------------------------------
+
+@bp.route("/banks/<bank_code>/blueprints")
+@requires(MANAGE, bank_context)
+def blueprints(bank_code):
+    """Each blueprint with what keeps it from being published (one statement per blueprint)."""
+    rows = db.session.scalars(select(Blueprint).where(Blueprint.bank_id == g.bank.id).order_by(Blueprint.code)).all()
+    return render_template("quizbank/blueprints.html", bank=g.bank,
+                           rows=[(b, blueprint_service.check_publishable(b)) for b in rows],
+                           format_rules=blueprint_service.format_rules, format_quotas=format_quotas)
+
+
+def format_quotas(quotas: dict) -> str:
+    """The form's text for level quotas, read back by `parse_quotas`."""
+    return ", ".join(f"{lv} {quotas[lv]}" for lv in LEVELS if quotas.get(lv))
+
+
+@bp.route("/banks/<bank_code>/blueprints/new", methods=["GET", "POST"])
+@bp.route("/banks/<bank_code>/blueprints/<int:blueprint_id>/edit", methods=["GET", "POST"])
+@requires(MANAGE, blueprint_context)
+def blueprint_edit(bank_code, blueprint_id=None):
+    bank, blueprint = g.bank, g.blueprint
+    if request.method == "POST":
+        form = BlueprintForm()
+    elif blueprint is not None:
+        form = BlueprintForm(data={"code": blueprint.code, "title": blueprint.title, "total": blueprint.total,
+                                   "rules": blueprint_service.format_rules(blueprint.rules),
+                                   "level_quotas": format_quotas(blueprint.level_quotas or {})})
+    else:
+        form = BlueprintForm(data={"code": f"{bank.code}-"})
+    if form.validate_on_submit():
+        fields = {name: form[name].data for name in ("code", "title", "total", "rules", "level_quotas")}
+        done = _apply(form, lambda: blueprint_service.save_blueprint(bank, fields, current_user, blueprint),
+                      _("Blueprint saved."),
+                      lambda saved: url_for("quizbank.blueprint_edit", bank_code=bank.code, blueprint_id=saved.id))
+        if done:
+            return done
+    problems = blueprint_service.check_publishable(blueprint) if blueprint is not None else []
+    return render_template("quizbank/blueprint_form.html", bank=bank, blueprint=blueprint, form=form,
+                           problems=problems, topics=bank_service.topic_counts(bank))

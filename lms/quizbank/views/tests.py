@@ -1,0 +1,203 @@
+"""Staff pages of a cohort's tests: the list, the setup form, publish and close, results.
+
+Every page takes the cohort from the URL and loads only that cohort's tests (a test id of
+another cohort is a 404)."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Response, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from lms.core.i18n import current_language
+from lms.core.permissions import requires
+from lms.core.services.exports import csv_bytes
+from lms.courses.forms import ConfirmForm
+from lms.courses.views.common import COHORT_TABS
+from lms.db import db
+from lms.quizbank.forms.tests import TestForm
+from lms.quizbank.models import Bank, Blueprint
+from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.services import results as result_service
+from lms.quizbank.services import tests as test_service
+from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
+
+COHORT_TABS.append(("quizbank.tests", _l("Tests")))
+
+
+def _blueprint_choices(cohort) -> list[SelectChoice]:
+    rows = db.session.execute(select(Blueprint.id, Blueprint.code, Blueprint.title, Blueprint.total)
+                              .join(Bank, Bank.id == Blueprint.bank_id)
+                              .where(Bank.programme_code == cohort.programme.code).order_by(Blueprint.code))
+    return [SelectChoice("", _("— none (exit survey) —"))] + [
+        SelectChoice(str(id_), f"{code}: {title} ({total})") for id_, code, title, total in rows]
+
+
+def _to_utc(value: datetime | None, tz: str) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=ZoneInfo(tz)).astimezone(ZoneInfo("UTC"))
+
+
+def _to_local(value: datetime | None, tz: str) -> datetime | None:
+    return None if value is None else value.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def bands_text(bands: list, language: str) -> str:
+    return "\n".join(f"{b['min']:g} = {test_service.band_label(b, language)}" for b in bands or [])
+
+
+def parse_bands(text: str, existing: list, language: str) -> list | str:
+    """Lines "90 = өте жақсы" as bands; a band's labels in other languages are kept when its
+    minimum stays. A line that does not parse is given back as is, for the service to name."""
+    old = {float(b["min"]): dict(b.get("label") or {}) for b in existing or [] if isinstance(b.get("label"), dict)}
+    bands = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        low, sep, label = line.partition("=")
+        if not sep:
+            return [{"min": line.strip(), "label": None}]
+        try:
+            minimum = float(low.strip().replace(",", "."))
+        except ValueError:
+            minimum = low.strip()
+        labels = old.get(minimum, {}) if isinstance(minimum, float) else {}
+        bands.append({"min": minimum, "label": {**labels, language: label.strip()}})
+    return bands
+
+
+def _fields(form: TestForm, cohort, current=None) -> dict:
+    language = current_language()
+    fields = {
+        "kind": form.kind.data, "title": form.title.data, "module_number": form.module_number.data,
+        "blueprint_id": form.blueprint_id.data or None,
+        "opens_at": _to_utc(form.opens_at.data, cohort.timezone),
+        "closes_at": _to_utc(form.closes_at.data, cohort.timezone),
+        "time_limit_minutes": form.time_limit_minutes.data,
+        "grace_seconds": 60 if form.grace_seconds.data is None else form.grace_seconds.data,
+        "attempts_allowed": form.attempts_allowed.data or 1,
+        "pass_percent": None if form.pass_percent.data is None else float(form.pass_percent.data),
+        "bands": parse_bands(form.bands.data, current.bands if current else [], language) or None,
+        "review_options": {"score": form.review_score.data, "band": form.review_band.data,
+                           "answers": form.review_answers.data, "when": form.review_when.data},
+    }
+    if current is not None and current.status == "published":
+        # only what may still change is sent; the rest stays as published
+        fields = {k: v for k, v in fields.items() if k in test_service.PUBLISHED_EDITABLE}
+    return fields
+
+
+def _fill(form: TestForm, test, cohort) -> None:
+    form.kind.data, form.title.data, form.module_number.data = test.kind, test.title, test.module_number
+    form.blueprint_id.data = str(test.blueprint_id or "")
+    form.opens_at.data = _to_local(test.opens_at, cohort.timezone)
+    form.closes_at.data = _to_local(test.closes_at, cohort.timezone)
+    form.time_limit_minutes.data, form.grace_seconds.data = test.time_limit_minutes, test.grace_seconds
+    form.attempts_allowed.data, form.pass_percent.data = test.attempts_allowed, test.pass_percent
+    form.bands.data = bands_text(test.bands, current_language())
+    review = {**test_service.DEFAULT_REVIEW, **(test.review_options or {})}
+    form.review_score.data, form.review_band.data = review["score"], review["band"]
+    form.review_answers.data, form.review_when.data = review["answers"], review["when"]
+
+
+@bp.route("/cohorts/<code>/tests")
+@requires("quizbank:view_results", cohort_context)
+def tests(code):
+    cohort = g.cohort
+    can_run = can_here("quizbank:run_tests")
+    items = test_service.tests_of(cohort, include_drafts=can_run)
+    return render_template("quizbank/tests.html", cohort=cohort, tests=items, can_run=can_run,
+                           counts=result_service.counts_by_test(items), state=test_service.state,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/cohorts/<code>/tests/new", methods=["GET", "POST"])
+@requires("quizbank:run_tests", cohort_context)
+def test_new(code):
+    cohort = g.cohort
+    form = TestForm()
+    form.blueprint_id.choices = _blueprint_choices(cohort)
+    if request.method == "GET":
+        form.bands.data = bands_text(test_service.PROGRAMME_DEFAULTS.get(cohort.programme.code, {}).get("bands", []),
+                                     current_language())
+    if form.validate_on_submit():
+        done = run_service(form, lambda: test_service.create_test(cohort, _fields(form, cohort), current_user),
+                           _("The test is saved as a draft. Publish it when it is ready."),
+                           lambda test: url_for(".tests", code=cohort.code))
+        if done:
+            return done
+    return render_template("quizbank/test_form.html", cohort=cohort, form=form, test=None)
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/edit", methods=["GET", "POST"])
+@requires("quizbank:run_tests", test_context)
+def test_edit(code, test_id):
+    cohort, test = g.cohort, g.test
+    form = TestForm()
+    form.blueprint_id.choices = _blueprint_choices(cohort)
+    if request.method == "GET":
+        _fill(form, test, cohort)
+    if form.validate_on_submit():
+        done = run_service(form, lambda: test_service.update_test(test, _fields(form, cohort, test), current_user),
+                           _("Changes saved."), url_for(".tests", code=cohort.code))
+        if done:
+            return done
+    return render_template("quizbank/test_form.html", cohort=cohort, form=form, test=test)
+
+
+def _state_change(action, success: str):
+    target = url_for(".tests", code=g.cohort.code)
+    if ConfirmForm().validate_on_submit():
+        done = run_service(None, lambda: action(g.test, current_user), success, target)
+        if done:
+            return done
+    return redirect(target)
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/publish", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_publish(code, test_id):
+    return _state_change(blueprint_service.publish, _("Published: participants can take it from its opening time."))
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/close", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_close(code, test_id):
+    return _state_change(test_service.close_test, _("Closed: no new attempts or answers are taken."))
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>")
+@requires("quizbank:view_results", test_context)
+def test_results(code, test_id):
+    summary = result_service.results(g.test)
+    if request.args.get("format") == "csv":
+        return _results_csv(summary)
+    return render_template("quizbank/test_results.html", cohort=g.cohort, test=g.test, summary=summary,
+                           state=test_service.state(g.test), band_of=_band_of,
+                           can_run=can_here("quizbank:run_tests"))
+
+
+def _band_of(attempt) -> str:
+    band = test_service.band_for(attempt.test, attempt.percent) if attempt.band else None
+    return test_service.band_label(band, current_language()) if band else (attempt.band or "")
+
+
+def _results_csv(summary) -> Response:
+    header = [_("Participant"), _("E-mail"), _("Attempt"), _("Status"), _("Score"), _("Max"), _("Percent"),
+              _("Band"), _("Passed"), _("Essays to grade")]
+    rows = []
+    for row in summary.rows:
+        for a in row.attempts or [None]:
+            user = row.enrolment.user
+            if a is None:
+                rows.append([user.full_name, user.email, "", _("not started"), "", "", "", "", "", ""])
+                continue
+            rows.append([user.full_name, user.email, a.number, a.status, a.score, a.max_score, a.percent,
+                         _band_of(a) if a.status == "finished" else "",
+                         "" if a.passed is None else (_("yes") if a.passed else _("no")), a.pending_grading])
+    return Response(csv_bytes(header, rows), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{g.cohort.code}-test-{summary.test.id}-results.csv"'})

@@ -1,0 +1,102 @@
+"""Done-when of issue 4 in a real browser: a participant takes the LDR-DT module 1 test in
+Kazakh without JavaScript and another with it (answers autosaved, surviving a reload), and
+each sees the band."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.test_catalogue import sign_in
+
+BANDS_KK = ("өте жақсы", "жақсы", "қанағаттанарлық", "қанағаттанарлықсыз")
+
+
+def _answer_page(page) -> int:
+    """Give an answer to every question on the page; returns how many."""
+    boxes = page.locator("fieldset.question")
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        kind = box.get_attribute("data-kind")
+        if kind in ("single", "truefalse"):
+            box.locator("input[type=radio]").first.check()
+        elif kind == "multiple":
+            box.locator("input[type=checkbox]").first.check()
+        elif kind == "matching":
+            selects = box.locator("select")
+            for k in range(selects.count()):
+                selects.nth(k).select_option(index=1)
+        elif kind == "essay":
+            box.locator("textarea").fill("Мектебімізде бұл тәсілді сынап көреміз.")
+        else:
+            box.locator("input[type=text]").fill("5")
+    return boxes.count()
+
+
+def _start_module_1(page, base):
+    page.goto(base + "/cohorts/DEMO-LDR-DT/me/tests")
+    expect(page.locator("html")).to_have_attribute("lang", "kk")
+    row = page.locator("#my-tests tr", has_text="1-модуль бойынша тест")
+    row.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/me/attempts/\d+"))
+
+
+def _finish(page):
+    page.locator("button[name=action][value=finish]").click()
+    expect(page).to_have_url(re.compile(r"/summary$"))
+    page.locator("form#attempt button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/result$"))
+    band = page.locator("#band")
+    expect(band).to_be_visible()
+    assert band.inner_text() in BANDS_KK
+    expect(page.locator("#percent")).to_contain_text("%")
+    return band.inner_text()
+
+
+def test_module_test_without_javascript(browser, live_server, screenshot):
+    context = browser.new_context(locale="kk-KZ", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "participant51@demo.test", expect_text=None)
+    _start_module_1(page, live_server)
+    answered = 0
+    while True:
+        answered += _answer_page(page)
+        following = page.locator("button[name=action][value=next]")
+        if following.count() == 0:
+            break
+        following.click()
+    assert answered == 10
+    page.locator("button[name=action][value=save]").click()
+    expect(page.locator("fieldset.question .saved").first).not_to_be_empty()
+    screenshot("quiz-no-js-last-page", page)
+    _finish(page)
+    screenshot("quiz-no-js-result", page)
+    context.close()
+
+
+def test_module_test_with_javascript_autosaves(browser, live_server, screenshot):
+    context = browser.new_context(locale="kk-KZ")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "participant52@demo.test", expect_text=None)
+    _start_module_1(page, live_server)
+    timer = page.locator("#timer")
+    first = timer.inner_text()
+    expect(timer).not_to_have_text(first, timeout=5_000)  # the countdown runs
+    n = _answer_page(page)
+    saved = page.locator("fieldset.question .saved")
+    for i in range(n):  # each answer acknowledged by the server, no button pressed
+        expect(saved.nth(i)).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
+    page.reload()
+    boxes = page.locator("fieldset.question")
+    for i in range(n):
+        box = boxes.nth(i)
+        if box.get_attribute("data-kind") in ("single", "truefalse"):
+            expect(box.locator("input[type=radio]").first).to_be_checked()
+    page.locator("button[name=action][value=next]").click()
+    _answer_page(page)
+    for i in range(page.locator("fieldset.question").count()):
+        expect(page.locator("fieldset.question .saved").nth(i)).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
+    screenshot("quiz-js-page-2", page)
+    _finish(page)
+    screenshot("quiz-js-result", page)
+    context.close()
