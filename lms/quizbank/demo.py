@@ -69,6 +69,30 @@ def _take(test: Test, enrolment, user, ability: float, rng: random.Random, when)
     attempts.submit(attempt.id, user, when + timedelta(minutes=len(attempt.slots) + 1))
 
 
+OPEN_ANSWERS = ["Сабақты бейнеге түсіріп талдауға көмек керек.", "Цифрлық құралдар модулі ең пайдалы болды.",
+                "Интернет баяу болғанда вебинарлар үзіліп қалды.", "Тәжірибе алмасуға көбірек уақыт берілсе екен."]
+
+
+def _answer_survey(test: Test, cohort, rng: random.Random) -> int:
+    """Participants 60-71 answer the exit survey, mostly agreeing, some with a comment."""
+    from lms.courses.services import cohorts as cohort_service
+    from lms.quizbank.services import survey
+
+    questions = survey.questions_of(test)
+    answered = 0
+    for n in range(60, 72):
+        user = user_service.get_by_email(participant_email(n))
+        enrolment = cohort_service.enrolment_of(cohort, user)
+        if enrolment is None:
+            continue
+        answers = {q.id: (rng.choice([3, 4, 4, 5, 5, 5, 2]) if q.kind == "likert"
+                          else (rng.choice(OPEN_ANSWERS) if rng.random() < 0.5 else ""))
+                   for q in questions}
+        survey.submit(test, enrolment, answers, user)
+        answered += 1
+    return answered
+
+
 def create_demo_tests(summary: list[str]) -> None:
     from lms.courses.services import cohorts as cohort_service
     from lms.quizbank.services import blueprints, survey
@@ -116,6 +140,7 @@ def create_demo_tests(summary: list[str]) -> None:
                 _take(module_1, enrolment, user, ability, rng, now - timedelta(hours=20) + timedelta(minutes=n))
                 taken += 1
             line += f"; {taken} participants took the module 1 test (participant51-55 have not)"
+            line += f"; {_answer_survey(survey_test, cohort, rng)} answered the exit survey"
         summary.append(line)
 
 
