@@ -16,7 +16,7 @@ REVIEW_WHEN_CHOICES = [SelectChoice("immediately", _l("as soon as the attempt is
 class TestForm(FlaskForm):
     __test__ = False  # not a pytest class
 
-    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validators=[InputRequired()])
+    kind = SelectField(_l("Test kind"), choices=KIND_CHOICES, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
     module_number = IntegerField(_l("Module (for a module test)"), validators=[Optional(), NumberRange(min=1)])
     blueprint_id = SelectField(_l("Blueprint (how items are drawn)"), choices=[], validate_choice=False)

@@ -172,9 +172,8 @@ def bank_import(bank_code):
             " %(skipped)s skipped.", file=filename, created=len(report.created),
             versions=len(report.new_versions), unchanged=len(report.unchanged), skipped=len(report.skipped)))
     if report.generated:
-        flash(_("Codes given to items that had none: %(codes)s.",
-                codes=", ".join(_("line %(line)s → %(code)s", line=line, code=code)
-                                for line, code in report.generated)))
+        given = [_("line %(line)s → %(code)s", line=line, code=code) for line, code in report.generated]
+        flash(_("Codes given to items that had none: %(codes)s.", codes=", ".join(given)))
     for skipped in report.skipped:
         flash(_("Line %(line)s skipped: %(reason)s", line=skipped.line, reason=skipped.reason), "warning")
     return redirect(url_for("quizbank.bank", bank_code=bank.code))
