@@ -108,3 +108,32 @@ def counts_by_test(tests: list[Test]) -> dict[int, dict[str, int]]:
 
 def answered_count(attempt: Attempt) -> int:
     return sum(1 for s in attempt.slots if s.answer is not None)
+
+
+@dataclass(frozen=True)
+class KindResult:
+    """A participant's best finished attempt at the tests of one kind (one module)."""
+
+    percent: float
+    passed: bool
+    finished_at: object
+    test_id: int
+
+
+def best_results(cohort_id: int, kind: str = "final") -> dict[int, dict[int | None, KindResult]]:
+    """{enrolment id: {module number (None for non-module tests): best result}} over the
+    cohort's published or closed tests of `kind`, finished and fully graded attempts only.
+    Other plugins (the gradebook, certificates, post-course needs) read results through this."""
+    rows = db.session.execute(
+        select(Attempt.enrolment_id, Test.module_number, Attempt.percent, Attempt.passed, Attempt.finished_at,
+               Test.id)
+        .join(Test, Test.id == Attempt.test_id)
+        .where(Test.cohort_id == cohort_id, Test.kind == kind, Test.status != "draft",
+               Attempt.status == "finished", Attempt.pending_grading == 0, Attempt.percent.is_not(None)))
+    out: dict[int, dict[int | None, KindResult]] = {}
+    for enrolment_id, module, percent, passed, finished_at, test_id in rows:
+        mine = out.setdefault(enrolment_id, {})
+        best = mine.get(module)
+        if best is None or percent > best.percent:
+            mine[module] = KindResult(float(percent), bool(passed), finished_at, test_id)
+    return out

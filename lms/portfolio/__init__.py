@@ -1,0 +1,52 @@
+"""portfolio: portfolios, project defenses scored by rubric panels, the gradebook and
+verifiable certificates."""
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from lms.plugins import Plugin
+
+
+def _capabilities():
+    from lms.portfolio.capabilities import CAPABILITIES
+
+    return CAPABILITIES
+
+
+def _views_bp():
+    from lms.portfolio.views import bp
+
+    return bp
+
+
+def _api_bp():
+    from lms.portfolio.api import bp
+
+    return bp
+
+
+def _cli():
+    from lms.portfolio.cli import rubrics_group
+
+    return rubrics_group
+
+
+def _setup(app):
+    from lms.portfolio.cli_certificates import certificates_group
+
+    app.cli.add_command(certificates_group)
+
+
+plugin = Plugin(
+    name="portfolio",
+    version="2026112901",
+    title="Portfolio, defenses and certificates",
+    models="lms.portfolio.models",
+    blueprints=[_views_bp, _api_bp],
+    capabilities=_capabilities(),
+    cli=_cli,
+    setup=_setup,
+    migrations=Path(__file__).resolve().parent / "migrations",
+    requires=["courses", "quizbank"],
+    menu=[],
+)

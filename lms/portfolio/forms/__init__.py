@@ -1,0 +1,1 @@
+"""Forms of the portfolio plugin, one module per area."""

@@ -1,0 +1,1 @@
+"""Domain logic of the portfolio plugin, one module per area."""
