@@ -1,0 +1,1 @@
+"""Forms of the postcourse plugin, one module per area."""

@@ -1,0 +1,1 @@
+"""Domain logic of the postcourse plugin, one module per area."""
