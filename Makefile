@@ -29,6 +29,7 @@ db: install translations
 	$(BIN)/lms db upgrade
 	$(BIN)/lms content load content/ --quiet
 	$(BIN)/lms bank load content/banks --quiet
+	$(BIN)/lms rubrics load content/rubrics --quiet
 
 demo: db
 	$(BIN)/lms demo

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
+from lms.signals import demo_requested
 
 
 def _capabilities():
@@ -37,6 +38,12 @@ def _setup(app):
     app.cli.add_command(certificates_group)
 
 
+def _on_demo_defenses(sender, **kw):
+    from lms.portfolio.demo import on_demo_requested
+
+    on_demo_requested(sender, **kw)
+
+
 plugin = Plugin(
     name="portfolio",
     version="2026112901",
@@ -48,5 +55,7 @@ plugin = Plugin(
     setup=_setup,
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
-    menu=[],
+    listeners=[(demo_requested, _on_demo_defenses)],
+    menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
+          ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
 )

@@ -1,9 +1,81 @@
 """`lms certificates ...`: issue a cohort's certificates from the command line."""
 from __future__ import annotations
 
+import sys
+
 import click
+from flask.cli import with_appcontext
+
+from lms.core.services.errors import ServiceError
+from lms.db import db
 
 
 @click.group("certificates")
 def certificates_group():
     """Certificates: issue, revoke, verify."""
+
+
+@certificates_group.command("issue")
+@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@click.option("--language", type=click.Choice(["kk", "ru"]), default=None,
+              help="language of the certificates (default: the cohort's, or each participant's)")
+@with_appcontext
+def issue_command(cohort_code, language):
+    """Issue a certificate to every eligible participant of the cohort who has none yet; print
+    each one issued, and each participant refused with the reasons. Staff are never issued."""
+    from lms.courses.services import cohorts
+    from lms.portfolio.services import certificates
+
+    try:
+        cohort = cohorts.get_cohort(cohort_code.strip().upper())
+        report = certificates.issue_cohort(cohort, language, None)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"{cohort_code}: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for cert in report.issued:
+        click.echo(f"issued {cert.number}: {cert.holder_name}")
+    for enrolment, cert in report.already:
+        click.echo(f"already holds {cert.number}: {enrolment.user.full_name}")
+    for row in report.refused:
+        click.echo(f"refused {row.enrolment.user.full_name} <{row.enrolment.user.email}>: "
+                   + "; ".join(r.message for r in row.reasons))
+    click.echo(f"{cohort.code}: {report.summary()}")
+
+
+@certificates_group.command("revoke")
+@click.argument("number")
+@click.option("--reason", required=True, help="why (shown on the public verification page)")
+@with_appcontext
+def revoke_command(number, reason):
+    """Revoke a certificate by its number, with the reason."""
+    from lms.portfolio.services import certificates
+
+    try:
+        cert = certificates.revoke(certificates.get_certificate(number), reason, None)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"{number}: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"revoked {cert.number}: {cert.revoke_reason}")
+
+
+@certificates_group.command("verify")
+@click.argument("number")
+@with_appcontext
+def verify_command(number):
+    """Print what the public verification page says about a number."""
+    from lms.portfolio.services import certificates
+
+    try:
+        facts = certificates.verify(number)
+    except ServiceError as exc:
+        click.echo(f"{number}: {exc.message}", err=True)
+        sys.exit(1)
+    click.echo(f"{facts['number']}: {facts['status']}")
+    for key in ("holder_name", "programme_title", "hours", "completed_on", "issued_on", "revoked_on",
+                "revoke_reason"):
+        if facts[key] is not None:
+            click.echo(f"  {key}: {facts[key]}")

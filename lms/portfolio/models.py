@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.models import StoredFile
+from lms.courses.models import Enrolment  # noqa: F401  (relationship target: a portfolio needs courses)
 from lms.db import Base, UTCDateTime, utcnow
 
 ARTEFACT_KINDS = ("file", "link", "text")
@@ -46,6 +48,8 @@ class Artefact(Base):
     file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    file: Mapped[StoredFile | None] = relationship()
 
 
 class ShareLink(Base):
@@ -121,6 +125,8 @@ class ProjectSubmission(Base):
     file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id", ondelete="RESTRICT"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     late: Mapped[bool] = mapped_column(default=False)
+
+    file: Mapped[StoredFile | None] = relationship()
 
 
 class DefenseSession(Base):
@@ -236,6 +242,11 @@ class Certificate(Base):
     revocation if any. Never regenerated silently."""
 
     __tablename__ = "portfolio_certificates"
+    __table_args__ = (
+        # one valid certificate per enrolment, even when two issues race; a revoked one may be replaced
+        Index("uq_portfolio_certificates_valid_enrolment", "enrolment_id", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -253,3 +264,6 @@ class Certificate(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    enrolment: Mapped["Enrolment"] = relationship()
+    file: Mapped[StoredFile] = relationship()

@@ -135,6 +135,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('portfolio_certificates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_portfolio_certificates_enrolment_id'), ['enrolment_id'], unique=False)
+        batch_op.create_index('uq_portfolio_certificates_valid_enrolment', ['enrolment_id'], unique=True,
+                              sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
 
     op.create_table('portfolio_defenses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,6 +264,7 @@ def downgrade() -> None:
 
     op.drop_table('portfolio_defenses')
     with op.batch_alter_table('portfolio_certificates', schema=None) as batch_op:
+        batch_op.drop_index('uq_portfolio_certificates_valid_enrolment')
         batch_op.drop_index(batch_op.f('ix_portfolio_certificates_enrolment_id'))
 
     op.drop_table('portfolio_certificates')
