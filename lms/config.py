@@ -18,6 +18,14 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _port(value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"LMS_SMTP_PORT must be a port number from 1 to 65535 (got {value!r})")
+    return int(value)
+
+
 def _secret_key(instance_dir: Path) -> str:
     """An explicit key wins; otherwise one is generated once and kept in instance/."""
     key = os.environ.get("LMS_SECRET_KEY")
@@ -45,6 +53,14 @@ class Config:
     #: uploaded files (evidence, reports); default: <instance>/files
     files_dir: str = ""
     secure_cookies: bool = False
+    #: outgoing mail: sent over SMTP when smtp_host is set, else written as .eml files to outbox_dir
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_sender: str = "ustaz@localhost"
+    #: default: <instance>/outbox
+    outbox_dir: str = ""
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -63,6 +79,12 @@ class Config:
             public_url=os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000"),
             secure_cookies=_bool(os.environ.get("LMS_SECURE_COOKIES"), False),
             files_dir=os.environ.get("LMS_FILES_DIR") or str((instance_dir / "files").resolve()),
+            smtp_host=os.environ.get("LMS_SMTP_HOST") or None,
+            smtp_port=_port(os.environ.get("LMS_SMTP_PORT"), 587),
+            smtp_user=os.environ.get("LMS_SMTP_USER") or None,
+            smtp_password=os.environ.get("LMS_SMTP_PASSWORD") or None,
+            smtp_sender=os.environ.get("LMS_SMTP_SENDER") or "ustaz@localhost",
+            outbox_dir=str((instance_dir / "outbox").resolve()),
         )
 
     def flask_settings(self) -> dict:

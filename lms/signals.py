@@ -41,3 +41,36 @@ attempt_finished = _signals.signal(
     "attempt_finished",
     doc="Sender: the Attempt, finished and graded (essays may still be pending). Payload: actor (User or None).",
 )
+certificate_issued = _signals.signal(
+    "certificate_issued",
+    doc="Sender: the Certificate, its PDF stored. Payload: actor (User or None).",
+)
+defense_scored = _signals.signal(
+    "defense_scored",
+    doc="Sender: the Assessment, just submitted by its assessor (locked from now on). Payload: actor (User).",
+)
+defense_decided = _signals.signal(
+    "defense_decided",
+    doc="Sender: the Defense, decided: points, grade and passed set, by the panel's aggregate or the chair's"
+        " reconciliation (not yet released to the participants). Payload: actor (User or None),"
+        " reconciled (bool).",
+)
+support_plan_opened = _signals.signal(
+    "support_plan_opened",
+    doc="Sender: the SupportPlan, just opened for a graduate (needs and the model's required activities"
+        " filled in). Payload: actor (User or None).",
+)
+support_plan_versioned = _signals.signal(
+    "support_plan_versioned",
+    doc="Sender: the SupportPlan, after a new PlanVersion was kept. Payload: action (\"agreed\", \"accepted\","
+        " \"adjusted\" or \"closed\"), version (PlanVersion), actor (User or None).",
+)
+support_activity_done = _signals.signal(
+    "support_activity_done",
+    doc="Sender: the PlanActivity, just marked done (by hand, or by a consultation, observation, evidence"
+        " or event attendance linked to it). Payload: actor (User or None), source (str).",
+)
+support_contact_logged = _signals.signal(
+    "support_contact_logged",
+    doc="Sender: the Contact, a consultation just logged. Payload: plan (SupportPlan), actor (User or None).",
+)

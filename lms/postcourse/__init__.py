@@ -5,6 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
+from lms.signals import demo_requested, enrolment_completed
 
 
 def _capabilities():
@@ -25,10 +26,22 @@ def _api_bp():
     return bp
 
 
+def _on_demo(sender, **kw):
+    from lms.postcourse.demo import on_demo_requested
+
+    on_demo_requested(sender, **kw)
+
+
 def _cli():
     from lms.postcourse.cli import postcourse_group
 
     return postcourse_group
+
+
+def _on_enrolment_completed(sender, **kw):
+    from lms.postcourse.services.plans import on_enrolment_completed
+
+    on_enrolment_completed(sender, **kw)
 
 
 plugin = Plugin(
@@ -41,5 +54,6 @@ plugin = Plugin(
     capabilities=_capabilities(),
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
-    menu=[],
+    listeners=[(demo_requested, _on_demo), (enrolment_completed, _on_enrolment_completed)],
+    menu=[("postcourse.dashboard", _l("Post-course support"), "postcourse:view_cohort")],
 )

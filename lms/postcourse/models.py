@@ -69,6 +69,8 @@ class PlanActivity(Base):
         CheckConstraint(f"stage IN {STAGES}", name="stage"),
         CheckConstraint(f"status IN {ACTIVITY_STATUSES}", name="status"),
         Index("ix_postcourse_activities_due", "status", "due_on"),
+        #: the dashboard's per-plan probes (overdue? due soon? all done?)
+        Index("ix_postcourse_activities_plan_status_due", "plan_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

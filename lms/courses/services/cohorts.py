@@ -9,13 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.models import RoleAssignment, User
 from lms.core.permissions import Context
-from lms.core.services import audit
+from lms.core.services import audit, clock
 from lms.core.services import users as user_service
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import (
     COHORT_LANGUAGES, ENROLMENT_STATUSES, Cohort, Enrolment, Module, Programme, Topic, TopicChoice,
 )
-from lms.db import db, utcnow
+from lms.db import db
 from lms.signals import cohort_created, enrolment_completed, participant_enrolled
 
 COHORT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
@@ -121,7 +121,7 @@ def set_status(enrolment: Enrolment, status: str, actor) -> None:
     old = enrolment.status
     enrolment.status = status
     if status == "completed":
-        enrolment.completed_at = utcnow()
+        enrolment.completed_at = clock.now()
     audit.record(actor, "enrolment_status_changed", enrolment, f"{old} -> {status}", old=old, new=status)
     if status == "completed":
         enrolment_completed.send(enrolment, actor=actor)

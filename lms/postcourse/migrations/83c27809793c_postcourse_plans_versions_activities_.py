@@ -69,6 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('postcourse_activities', schema=None) as batch_op:
         batch_op.create_index('ix_postcourse_activities_due', ['status', 'due_on'], unique=False)
+        batch_op.create_index('ix_postcourse_activities_plan_status_due', ['plan_id', 'status', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_postcourse_activities_plan_id'), ['plan_id'], unique=False)
 
     op.create_table('postcourse_event_attendance',
@@ -191,6 +192,7 @@ def downgrade() -> None:
     with op.batch_alter_table('postcourse_activities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_postcourse_activities_plan_id'))
         batch_op.drop_index('ix_postcourse_activities_due')
+        batch_op.drop_index('ix_postcourse_activities_plan_status_due')
 
     op.drop_table('postcourse_activities')
     op.drop_table('postcourse_plans')

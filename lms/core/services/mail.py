@@ -1,0 +1,131 @@
+"""The mail outbox: a message is queued once per key (OutboxMessage.key is unique), so a job
+that queues the same reminder twice sends it once; `deliver` sends what waits, over SMTP
+when LMS_SMTP_HOST is set, else as .eml files in <instance>/outbox (the default, so a
+fresh install never needs a mail server).
+
+Both functions only change rows and flush; the caller commits (a CLI command commits after
+each `deliver` batch, so a crash re-sends at most one batch)."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.core.models import OutboxMessage
+from lms.core.services import clock
+from lms.core.services.errors import ServiceError
+from lms.db import db
+
+MAX_ATTEMPTS = 5
+SMTP_TIMEOUT = 30
+
+
+def queue(key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
+    """The new message, or None when `key` was queued before (then nothing changes)."""
+    key, to = (key or "").strip(), (to or "").strip()
+    if not key or len(key) > 200:
+        raise ServiceError("a message key is 1 to 200 characters", field="key")
+    if "@" not in to or any(c in to for c in "\r\n,;"):
+        raise ServiceError(f"{to!r} is not one e-mail address", field="to")
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)) is not None:
+        return None
+    message = OutboxMessage(key=key, to_email=to[:254], subject=" ".join(subject.split())[:300], body=body,
+                            created_at=clock.now())
+    try:
+        with db.session.begin_nested():  # a concurrent run queued the same key a moment ago
+            db.session.add(message)
+            db.session.flush()
+    except IntegrityError:
+        return None
+    return message
+
+
+def pending(limit: int = 100) -> list[OutboxMessage]:
+    return list(db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .order_by(OutboxMessage.id).limit(limit)))
+
+
+def _config():
+    return current_app.config["LMS"]
+
+
+def outbox_dir() -> Path:
+    return Path(_config().outbox_dir or Path(current_app.instance_path) / "outbox")
+
+
+def as_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_email
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at)
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=sender.rpartition("@")[2] or None)
+    email.set_content(message.body)
+    return email
+
+
+def _smtp(config) -> smtplib.SMTP:
+    if config.smtp_port == 465:
+        server: smtplib.SMTP = smtplib.SMTP_SSL(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT)
+    else:
+        server = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT)
+        server.ehlo()
+        if server.has_extn("starttls"):
+            server.starttls()
+            server.ehlo()
+    if config.smtp_user:
+        server.login(config.smtp_user, config.smtp_password or "")
+    return server
+
+
+def deliver(limit: int = 100) -> int:
+    """Send up to `limit` waiting messages, oldest first; returns how many went. A message that
+    fails keeps its error and is tried again on the next run (up to MAX_ATTEMPTS times)."""
+    messages = pending(limit)
+    if not messages:
+        return 0
+    config = _config()
+    sent = 0
+    if config.smtp_host:
+        try:
+            server = _smtp(config)
+        except (OSError, smtplib.SMTPException) as exc:
+            for m in messages:
+                m.attempts += 1
+                m.last_error = f"cannot reach {config.smtp_host}:{config.smtp_port}: {exc}"[:2000]
+            db.session.flush()
+            return 0
+        try:
+            for m in messages:
+                m.attempts += 1
+                try:
+                    server.send_message(as_email(m, config.smtp_sender))
+                except smtplib.SMTPException as exc:
+                    m.last_error = str(exc)[:2000]
+                    continue
+                m.sent_at, m.last_error = clock.now(), None
+                sent += 1
+        finally:
+            try:
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    else:
+        directory = outbox_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        for m in messages:
+            m.attempts += 1
+            path = directory / f"{m.id}.eml"
+            tmp = path.with_suffix(".part")
+            tmp.write_bytes(bytes(as_email(m, config.smtp_sender)))
+            tmp.replace(path)
+            m.sent_at, m.last_error = clock.now(), None
+            sent += 1
+    db.session.flush()
+    return sent
