@@ -17,6 +17,13 @@ PUBLIC_ENDPOINTS = {
     "cohorts.calendar_feed",
     "courses_api.programmes",
     "courses_api.programme",
+    "portfolio.verify",  # what a certificate's QR code opens
+    "portfolio.shared",  # a portfolio share link: a hashed token that expires and can be revoked
+    "portfolio.shared_file",
+    "portfolio_api.certificate_verify",
+    "portfolio_api.certificate_badge",
+    "portfolio_api.badge_class",
+    "portfolio_api.badge_issuer",
 }
 
 
@@ -48,7 +55,10 @@ def _guarded_urls(app, lacking_role: str, extra: dict | None = None):
     grants = app.extensions["lms_capabilities"].grants
     held = grants.get("user", set()) | grants.get(lacking_role, set())
     values = {"code": "LDR-SUS", "version": 1, "number": 1, "topic_code": "1.1", "material_id": 1, "fmt": "csv",
-              "session_id": 1, "submission_id": 1, "task_id": 1, "import_id": 1, **(extra or {})}
+              "session_id": 1, "submission_id": 1, "task_id": 1, "import_id": 1,
+              "enrolment_id": 1, "artefact_id": 1, "project_id": 1, "defense_id": 1, "rubric_id": 1,
+              "plan_id": 1, "activity_id": 1, "event_id": 1, "file_id": 1,
+              **(extra or {})}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
             continue  # the API authenticates by token; tests/core/test_api.py covers it
