@@ -65,7 +65,7 @@ def deliver_all() -> int:
 @postcourse_group.command("remind")
 @with_appcontext
 def remind():
-    """Queue reminders of activities due within 7 days or overdue (once per activity and kind),
+    """Queue reminders of activities due within 14 days (DUE_SOON_DAYS) or overdue (once per activity and kind),
     with a summary to each cohort's trainer or curator, then deliver the outbox."""
     from lms.postcourse.services import reminders
 

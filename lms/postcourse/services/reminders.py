@@ -1,6 +1,6 @@
 """Reminders of support activities (`lms postcourse remind`, daily from cron or RQ): one e-mail
 per (activity, kind) to the graduate, in their language (Kazakh by default), when an
-activity falls due within 7 days ("due_soon") and again once it is overdue ("overdue"); and
+activity falls due within DUE_SOON_DAYS (14) ("due_soon") and again once it is overdue ("overdue"); and
 to the cohort's supporting staff (the model's `supported_by`: trainer or curator, else the
 other) one summary of the reminders a run queued. The outbox keys make a second run, or a
 run on the next day, queue nothing already queued."""
