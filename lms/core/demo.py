@@ -36,6 +36,10 @@ SCHOOLS = [
 ]
 
 
+#: participant01..85: 01-75 fill the three running demo cohorts, 76-85 the finished one (portfolio)
+PARTICIPANTS = 85
+
+
 def participant_email(n: int) -> str:
     return f"participant{n:02d}@demo.test"
 
@@ -75,15 +79,15 @@ def create_demo() -> list[str]:
         user, new = _get_or_create_user(email, name)
         created += new
         user_service.assign_role(user, role)
-    for n in range(1, 76):
-        # 15 surnames x 15 first names, shifted per block of 15, so all 75 names differ
+    for n in range(1, PARTICIPANTS + 1):
+        # 15 surnames x 15 first names, shifted per block of 15, so all names differ
         name = f"{LAST[n % len(LAST)]} {FIRST[(n + n // len(LAST)) % len(FIRST)]}"
         user, new = _get_or_create_user(participant_email(n), name, school=schools[n % len(schools)],
-                                        position="director" if n <= 50 and n % 2 else "teacher")
+                                        position="director" if (n <= 50 or n > 75) and n % 2 else "teacher")
         created += new
     db.session.flush()
     summary = [f"demo accounts: {created} created, password '{DEMO_PASSWORD}' (admin@demo.test, trainer@demo.test,"
-               f" curator@demo.test, assessor1-3@demo.test, participant01-75@demo.test)"]
+               f" curator@demo.test, assessor1-3@demo.test, participant01-{PARTICIPANTS}@demo.test)"]
     # plugins build on each other's demo data (tests need the cohorts), so their receivers
     # run in dependency order rather than blinker's unordered send
     for plugin in current_app.extensions["lms_plugins"].values():

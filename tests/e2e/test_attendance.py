@@ -7,6 +7,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_catalogue import sign_in
 
+import pytest
+
+pytestmark = pytest.mark.e2e
+
 
 def _upcoming_session(db_path: str) -> tuple[int, datetime]:
     with sqlite3.connect(db_path) as conn:

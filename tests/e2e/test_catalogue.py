@@ -2,6 +2,10 @@
 Kazakh, then switches to Russian and English."""
 from playwright.sync_api import expect
 
+import pytest
+
+pytestmark = pytest.mark.e2e
+
 
 def cell(page, fmt: str, row: str, kind: str = "total"):
     return page.locator(f'#plan-{fmt} tr[data-row="{row}"] td[data-kind="{kind}"]')

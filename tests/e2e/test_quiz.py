@@ -7,6 +7,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.test_catalogue import sign_in
 
+import pytest
+
+pytestmark = pytest.mark.e2e
+
 BANDS_KK = ("өте жақсы", "жақсы", "қанағаттанарлық", "қанағаттанарлықсыз")
 
 
