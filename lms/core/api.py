@@ -16,6 +16,7 @@ from lms.core.extensions import csrf
 from lms.core.permissions import SYSTEM, Context, has_capability, public
 from lms.core.services import tokens
 from lms.core.services.errors import ServiceError
+from lms.db import db
 
 PREFIX = "/api/v1"
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -53,33 +54,56 @@ def api_blueprint(name: str) -> Blueprint:
 
 
 def current_api_user():
-    return g.get("api_user")
+    """The token's user, a mapped User (made on first call from the row authentication read)."""
+    who = g.get("api_caller")
+    return who.user() if who is not None else None
+
+
+def current_api_caller() -> tokens.TokenUser | None:
+    """The token's user as authentication read it: `id`, `language` and role assignments,
+    without a mapped object (what hot paths such as an answer save need)."""
+    return g.get("api_caller")
 
 
 def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[..., Context] | None = None, *,
                  summary: str, tags: tuple[str, ...] = (), parameters: list | None = None,
-                 request_body: dict | None = None, response: dict | None = None, status: int = 200):
+                 request_body: dict | None = None, response: dict | None = None, status: int = 200,
+                 joined: Callable[[], tuple] | None = None):
     """Authenticate (401) -> load (404) -> check capability (403) -> act. `capability=None`
     marks an endpoint anyone may call (still documented); a tuple admits any of them (the
-    endpoint then narrows what it shows, e.g. a participant's own rows only)."""
+    endpoint then narrows what it shows, e.g. a participant's own rows only).
+
+    `joined` gives (tables, columns, condition) of the endpoint's own read, which is then
+    done by the authenticating SELECT itself (its bind parameters take the URL values of the
+    same names); `context` finds the values in `current_api_caller().joined`. For hot paths:
+    an answer save reads once."""
     capabilities = (capability,) if isinstance(capability, str) else tuple(capability or ())
+    statement = []  # the authenticating SELECT with the joined read, built on first use
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if capability is not None:
-                header = request.headers.get("Authorization", "")
-                scheme, _, token = header.partition(" ")
-                user = tokens.user_for(token.strip(), "api") if scheme.lower() == "bearer" else None
-                if user is None:
-                    raise ApiError(401, "a valid bearer token is required (Authorization: Bearer <token>)")
-                g.api_user = user
-                ctx = context(**kwargs) if context else SYSTEM
-                held = [c for c in capabilities if has_capability(user, c, ctx)]
-                if not held:
-                    raise ApiError(403, f"this token's user lacks {' or '.join(capabilities)} here")
-                g.api_capabilities = held
-            return view(*args, **kwargs)
+            if capability is None:
+                return view(*args, **kwargs)
+            header = request.headers.get("Authorization", "")
+            scheme, _, plain = header.partition(" ")
+            if joined is not None and not statement:
+                statement.append(tokens.authenticating_select(joined()))
+            who = (tokens.token_user(plain.strip(), "api", statement[0] if statement else None, kwargs)
+                   if scheme.lower() == "bearer" else None)
+            if who is None:
+                raise ApiError(401, "a valid bearer token is required (Authorization: Bearer <token>)")
+            g.api_caller = who
+            used = tokens.record_use(who)
+            ctx = context(**kwargs) if context else SYSTEM
+            held = [c for c in capabilities if has_capability(who, c, ctx)]
+            if not held:
+                raise ApiError(403, f"this token's user lacks {' or '.join(capabilities)} here")
+            g.api_capabilities = held
+            response = view(*args, **kwargs)
+            if used:
+                db.session.commit()  # a reading endpoint commits nothing itself; keep the token's last use
+            return response
 
         wrapped.openapi = {"summary": summary, "tags": list(tags), "parameters": parameters or [],
                            "request_body": request_body, "response": response or {"type": "object"},

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable, NamedTuple
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, has_app_context
 from flask_login import current_user
 
 from lms.core.capabilities import Capability
@@ -42,13 +42,30 @@ class CapabilityRegistry:
                 self.grants.setdefault(role, set()).add(cap.name)
 
     def chain(self, ctx: Context) -> list[Context]:
-        """The context and all its parents, innermost first."""
+        """The context and all its parents, innermost first (a parent told by
+        `remember_parent` is not looked up again)."""
+        known = _known_parents()
         out = [ctx]
         while ctx.level != "system":
-            parent = self.parents.get(ctx.level)
-            ctx = (parent(ctx.id) if parent else None) or SYSTEM
+            if ctx in known:
+                parent = known[ctx]
+            else:
+                find = self.parents.get(ctx.level)
+                parent = find(ctx.id) if find else None
+            ctx = parent or SYSTEM
             out.append(ctx)
         return out
+
+
+def _known_parents() -> dict:
+    return g.get("lms_context_parents", {}) if has_app_context() else {}
+
+
+def remember_parent(ctx: Context, parent: Context | None) -> None:
+    """Tell the capability check a context's parent that a loader read along with its object
+    (an answer save reads its cohort's programme in the same SELECT), sparing it a query.
+    Kept in `g`, so for the current request only."""
+    g.setdefault("lms_context_parents", {})[ctx] = parent
 
 
 def registry() -> CapabilityRegistry:

@@ -13,8 +13,9 @@ from flask import g, jsonify
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from lms.core.api import ApiError, api_blueprint, api_endpoint, current_api_user, json_body, path_parameter
-from lms.core.permissions import Context
+from lms.core.api import (ApiError, api_blueprint, api_endpoint, current_api_caller, current_api_user, json_body,
+                          path_parameter)
+from lms.core.permissions import Context, remember_parent
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Enrolment
 from lms.courses.services import cohorts as cohort_service
@@ -71,7 +72,7 @@ def _iso(value):
 
 
 def _language() -> str:
-    return getattr(current_api_user(), "language", None) or "kk"
+    return getattr(current_api_caller(), "language", None) or "kk"
 
 
 def _is_staff() -> bool:
@@ -96,12 +97,16 @@ def _test_ctx(test_id: int, **_kw) -> Context:
 
 
 def _answer_ctx(attempt_id: int, slot: int, **_kw) -> Context:
-    """The one read a save needs, done here so the capability check can use its cohort."""
-    target = attempt_service.answer_target(attempt_id, slot)
-    if target is None or target.user_id != current_api_user().id:
+    """The one read a save needs, done by the authenticating SELECT (`joined`), so the
+    capability check can use its cohort and the cohort's programme without a query."""
+    caller = current_api_caller()
+    target = attempt_service.answer_target_of(attempt_id, slot, caller.joined)
+    if target is None or target.user_id != caller.id:
         raise ApiError(404, f"no attempt {attempt_id}")
     g.answer_target = target
-    return Context("cohort", target.cohort_id)
+    ctx = Context("cohort", target.cohort_id)
+    remember_parent(ctx, Context("programme", target.programme_id) if target.programme_id else None)
+    return ctx
 
 
 def _attempt_ctx(attempt_id: int, **_kw) -> Context:
@@ -116,7 +121,7 @@ def _attempt_ctx(attempt_id: int, **_kw) -> Context:
 
 
 def _own_attempt_only(attempt_id: int) -> None:
-    if g.attempt_owner_id != current_api_user().id:
+    if g.attempt_owner_id != current_api_caller().id:
         raise ApiError(404, f"no attempt {attempt_id}")
 
 
@@ -214,6 +219,7 @@ def start(test_id):
 @bp.route("/attempts/<int:attempt_id>/answers/<int:slot>", methods=["PUT"])
 @_retry_when_locked
 @api_endpoint(PARTICIPANT, _answer_ctx, summary="Save one answer; 200 only once it is committed", tags=TAGS,
+              joined=attempt_service.answer_target_read,
               parameters=[path_parameter("attempt_id", "integer"), path_parameter("slot", "integer")],
               request_body=ANSWER_BODY,
               response={"type": "object", "properties": {"slot": {"type": "integer"}, "saved_at": TIME}})
@@ -222,7 +228,7 @@ def save_answer(attempt_id, slot):
     if "answer" not in body:
         raise ApiError(400, "the body is {\"answer\": {...}}", field="answer")
     try:
-        saved_at = attempt_service.save_answer(attempt_id, slot, body["answer"], current_api_user(),
+        saved_at = attempt_service.save_answer(attempt_id, slot, body["answer"], current_api_caller(),
                                                target=g.answer_target)
     except attempt_service.AttemptClosed as exc:
         _closed(exc)

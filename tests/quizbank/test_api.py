@@ -5,11 +5,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lms.core.models import User
 from lms.core.services import tokens
-from lms.db import utcnow
+from lms.db import db, utcnow
 from lms.quizbank.models import Attempt, AttemptSlot, Blueprint
 from lms.quizbank.services import attempts, tests
 from tests.quizbank.test_attempts import ITEMS, RIGHT, build_items, make_test
@@ -184,29 +184,56 @@ def test_review_options_decide_what_the_participant_sees(client, api, db_session
     assert "band" not in later and "score" not in later and later["shown_after"] == "the test closes"
 
 
-def test_a_save_costs_three_statements_in_the_service_and_few_in_the_request(client, api, db_session,
-                                                                               count_queries):
-    body = start(client, api).get_json()
+def test_a_save_request_costs_three_statements_with_its_commit(client, api, db_session, count_queries):
+    body = start(client, api).get_json()  # the token's first use: its last_used_at is now recorded
     attempt_id = body["id"]
     slot = next(s for s in body["slots"] if s["type"] == "single")
     participant = db_session.get(User, api["p1_id"])
     with count_queries() as q:
         attempts.save_answer(attempt_id, slot["slot"], {"choice": 0}, participant)
         db_session.commit()
-    # SELECT (attempt state, owner, slot version) and the guarded UPDATE; the COMMIT is the
-    # third (here it is a RELEASE SAVEPOINT, which the counter leaves out)
+    # the service: SELECT (attempt state, owner, slot version) and the guarded UPDATE
     assert [s.split()[0].upper() for s in q] == ["SELECT", "UPDATE"]
 
-    with count_queries() as q:
-        r = client.put(f"/api/v1/attempts/{attempt_id}/answers/{slot['slot']}", json={"answer": {"choice": 1}},
-                       headers=api["p1"])
+    commits: list[str] = []
+
+    def on_commit(conn, cursor, statement, *args):
+        # the request's COMMIT is a RELEASE SAVEPOINT here (the test's transaction is rolled back)
+        if statement.lstrip().upper().startswith("RELEASE"):
+            commits.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", on_commit)
+    try:
+        with count_queries() as q:
+            r = client.put(f"/api/v1/attempts/{attempt_id}/answers/{slot['slot']}", json={"answer": {"choice": 1}},
+                           headers=api["p1"])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_commit)
     assert r.status_code == 200
-    writes = [s for s in q if s.lstrip().upper().startswith("UPDATE QUIZBANK")]
-    assert len(writes) == 1 and "EXISTS" in writes[0].upper()
-    # the save's own share is the same SELECT and UPDATE (plus the COMMIT); the rest is the token
-    # authentication and capability check of lms.core.api: the token, its last use, the roles
-    # and the cohort's programme (and the user, which this test's session already holds)
-    assert len(q) <= 7, q
+    # one SELECT authenticates (token, user and role assignments) and reads what the save needs
+    # (with the cohort's programme, for the capability check), one guarded UPDATE writes, one COMMIT
+    assert [s.split()[0].upper() for s in q] == ["SELECT", "UPDATE"], q
+    assert all(t in q[0] for t in ("core_api_tokens", "core_role_assignments", "quizbank_attempt_slots",
+                                   "courses_cohorts"))
+    assert "EXISTS" in q[1].upper() and len(commits) == 1
+    assert len(q) + len(commits) <= 3
+
+
+def test_a_participant_cannot_save_into_another_participants_attempt(client, api, db_session):
+    body = start(client, api).get_json()
+    attempt_id, slot = body["id"], body["slots"][0]
+    url = f"/api/v1/attempts/{attempt_id}/answers/{slot['slot']}"
+    r = client.put(url, json={"answer": shown_right(slot)}, headers=api["p2"])
+    assert r.status_code == 404 and r.get_json()["message"] == f"no attempt {attempt_id}"
+    assert db_session.scalar(select(AttemptSlot.answer).where(AttemptSlot.attempt_id == attempt_id,
+                                                              AttemptSlot.slot == slot["slot"])) is None
+    assert client.put(url, json={"answer": shown_right(slot)}, headers=api["p1"]).status_code == 200
+    # the token is checked before the attempt is looked at: 401 whether or not the attempt exists
+    for path in (url, "/api/v1/attempts/999999/answers/1"):
+        r = client.put(path, json={"answer": shown_right(slot)}, headers=bearer("lms_no-such-token"))
+        assert r.status_code == 401, path
+    r = client.put("/api/v1/attempts/999999/answers/1", json={"answer": shown_right(slot)}, headers=api["p1"])
+    assert r.status_code == 404 and r.get_json()["message"] == "no attempt 999999"
 
 
 def test_the_endpoints_are_in_the_openapi_document(client):

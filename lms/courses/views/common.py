@@ -23,11 +23,15 @@ def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
     """A tab shows only to those its page admits (the capability its route declares)."""
     from flask import current_app
 
-    from lms.core.permissions import has_capability
+    from lms.core.permissions import has_capability, remember_parent
 
     view = current_app.view_functions.get(endpoint)
     capability = getattr(view, "required_capability", None)
-    return capability is None or has_capability(current_user, capability, Context("cohort", cohort.id))
+    if capability is None:
+        return True
+    ctx = Context("cohort", cohort.id)
+    remember_parent(ctx, Context("programme", cohort.programme_id))  # one tab bar, no lookup per tab
+    return has_capability(current_user, capability, ctx)
 
 
 @cohorts_bp.context_processor

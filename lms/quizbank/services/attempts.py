@@ -24,14 +24,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms import signals
 from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError
-from lms.courses.models import Enrolment
+from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
 from lms.quizbank.models import Attempt, AttemptSlot, ItemVersion, Test
 from lms.quizbank.qtypes import QUESTION_TYPES, parse_number, qtype
@@ -93,6 +93,8 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     now = now or utcnow()
     if test.status != "published":
         raise Conflict(f"test {test.title!r} is {test.status}: it cannot be taken", field="test")
+    if test.kind == "exit_survey":
+        raise Conflict(f"{test.title!r} is a survey: it is answered on its own page, not attempted", field="test")
     if test.opens_at is not None and now < test.opens_at:
         raise Conflict(f"test {test.title!r} opens at {test.opens_at:%Y-%m-%d %H:%M} UTC", field="test")
     if test.closes_at is not None and now >= test.closes_at:
@@ -161,6 +163,7 @@ class AnswerTarget:
     grace_seconds: int
     user_id: int
     cohort_id: int
+    programme_id: int | None
     slot_id: int | None
     qtype: str | None
     data: dict | None
@@ -171,20 +174,61 @@ class AnswerTarget:
         return None if self.deadline_at is None else self.deadline_at + timedelta(seconds=self.grace_seconds)
 
 
-def answer_target(attempt_id: int, slot: int) -> AnswerTarget | None:
-    """One SELECT: the attempt's state and owner, its test's grace and cohort, the slot's
-    frozen version and option order (None fields when the attempt has no such slot)."""
-    row = db.session.execute(
-        select(Attempt.status, Attempt.deadline_at, Test.grace_seconds, Enrolment.user_id, Test.cohort_id,
-               AttemptSlot.id, ItemVersion.qtype, ItemVersion.data, AttemptSlot.option_order)
-        .join(Test, Test.id == Attempt.test_id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
-        .outerjoin(AttemptSlot, (AttemptSlot.attempt_id == Attempt.id) & (AttemptSlot.slot == slot))
-        .outerjoin(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
-        .where(Attempt.id == attempt_id)).first()
-    if row is None:
+def answer_target_read() -> tuple:
+    """The read a save needs as (tables, columns, condition): `answer_target` runs it alone;
+    the API joins it to its authenticating SELECT, so a save request reads once. Core (table
+    columns, not mapped attributes) and built once: a save runs it on every answer, and a
+    reused Core statement keeps its memoized cache key and skips the ORM's setup."""
+    a, t, e, c = Attempt.__table__.c, Test.__table__.c, Enrolment.__table__.c, Cohort.__table__.c
+    s, v = AttemptSlot.__table__.c, ItemVersion.__table__.c
+    tables = (Attempt.__table__.join(Test.__table__, t.id == a.test_id)
+              .join(Enrolment.__table__, e.id == a.enrolment_id).join(Cohort.__table__, c.id == t.cohort_id)
+              .outerjoin(AttemptSlot.__table__, (s.attempt_id == a.id) & (s.slot == bindparam("slot")))
+              .outerjoin(ItemVersion.__table__, v.id == s.item_version_id))
+    columns = (a.status, a.deadline_at, t.grace_seconds, e.user_id, t.cohort_id, c.programme_id,
+               s.id, v.qtype, v.data, s.option_order)
+    return tables, columns, a.id == bindparam("attempt_id")
+
+
+def answer_target_of(attempt_id: int, slot: int, values) -> AnswerTarget | None:
+    """The AnswerTarget from the columns of `answer_target_read` (None: no such attempt)."""
+    if values is None or values[0] is None:
         return None
-    return AnswerTarget(attempt_id, slot, row[0], row[1], row[2] or 0, row[3], row[4], row[5], row[6], row[7],
-                        row[8])
+    return AnswerTarget(attempt_id, slot, values[0], values[1], values[2] or 0, *values[3:])
+
+
+def _save_statement():
+    """The guarded write (Core, built once like the read): the slot's UPDATE matches only
+    while its attempt is in progress, before deadline plus grace (`cutoff` = now - grace),
+    and the participant's own. On PostgreSQL the guard reads the attempt FOR SHARE (see the
+    module docstring)."""
+    a, e, slots = Attempt.__table__, Enrolment.__table__, AttemptSlot.__table__
+    guard = (select(a.c.id).select_from(a).join(e, e.c.id == a.c.enrolment_id)
+             .where(a.c.id == bindparam("a_id"), a.c.status == "in_progress",
+                    or_(a.c.deadline_at.is_(None), a.c.deadline_at > bindparam("cutoff")),
+                    e.c.user_id == bindparam("user_id"))
+             .with_for_update(read=True, of=a))
+    # bind names differ from the table's column names: UPDATE reserves those for its SET clause
+    return (update(slots).where(slots.c.attempt_id == bindparam("a_id"), slots.c.slot == bindparam("slot_no"),
+                                exists(guard))
+            .values(answer=bindparam("new_answer", type_=slots.c.answer.type),
+                    answered_at=bindparam("saved_at", type_=slots.c.answered_at.type)))
+
+
+def _target_statement():
+    tables, columns, where = answer_target_read()
+    return select(*columns).select_from(tables).where(where)
+
+
+_TARGET, _SAVE = _target_statement(), _save_statement()
+
+
+def answer_target(attempt_id: int, slot: int) -> AnswerTarget | None:
+    """One SELECT: the attempt's state and owner, its test's grace, cohort and the cohort's
+    programme (the capability check's context chain), the slot's frozen version and option
+    order (None fields when the attempt has no such slot)."""
+    return answer_target_of(attempt_id, slot, db.session.execute(_TARGET, {"attempt_id": attempt_id,
+                                                                           "slot": slot}).first())
 
 
 def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None = None, *,
@@ -209,15 +253,9 @@ def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None =
         raise NotFound(f"attempt {attempt_id} has no question {slot}", field="slot")
     stored = qtype(t.qtype).from_shown(t.data or {}, t.option_order or [], answer)
 
-    cutoff = now - timedelta(seconds=t.grace_seconds)
-    guard = (select(Attempt.id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
-             .where(Attempt.id == attempt_id, Attempt.status == "in_progress",
-                    or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > cutoff),
-                    Enrolment.user_id == user.id)
-             .with_for_update(read=True, of=Attempt))
-    result = db.session.execute(
-        update(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot, exists(guard))
-        .values(answer=stored, answered_at=now).execution_options(synchronize_session=False))
+    result = db.session.execute(_SAVE, {"a_id": attempt_id, "slot_no": slot, "user_id": user.id,
+                                        "cutoff": now - timedelta(seconds=t.grace_seconds),
+                                        "new_answer": stored, "saved_at": now})
     if result.rowcount != 1:
         # the attempt changed between the read and the write: say what happened
         again = answer_target(attempt_id, slot)

@@ -1,0 +1,1 @@
+"""Load and scale benchmarks (not run as tests): see docs/performance.md."""
