@@ -2,32 +2,43 @@
 """Final test day: gunicorn on PostgreSQL, N participants each starting the LDR-SUS final test
 (24 items), answering every item and submitting, at 50, 100 and 200 concurrent clients.
 
-For each level the same client first drives a baseline route (bench/baseline_app.py: one
-INSERT and COMMIT on the same stack and database, the floor of a write here), then the three
-phases of the test day, each started together behind a barrier:
+At each level the N participants start together (behind a barrier), then the same client
+alternates bursts of answer saves with bursts of a baseline route (bench/baseline_app.py:
+one INSERT and COMMIT on the same stack and database, the floor of a write here), so both
+meet the same machine, and finally every participant submits:
 
-    start   POST /api/v1/tests/{id}/attempts            (draws the 24 items)
-    save    PUT  /api/v1/attempts/{id}/answers/{slot}   x 24 per participant
-    submit  POST /api/v1/attempts/{id}/submit           (grades)
+    start     POST /api/v1/tests/{id}/attempts            (draws the 24 items)
+    save      PUT  /api/v1/attempts/{id}/answers/{slot}   x 24 per participant and burst
+    baseline  PUT  /baseline                              as many, same clients
+    submit    POST /api/v1/attempts/{id}/submit           (grades)
 
-and prints, per route: requests, throughput, p50/p95/p99 latency, the ratio of its throughput
-to the baseline's, SQL statements per request (counted by bench/sqlcount.py in the servers),
-worker RSS (from /proc), and where the CPU went (app, baseline, PostgreSQL, client, others).
+It prints, per route: requests, throughput, p50/p95/p99 latency, the ratio of its throughput
+to the baseline's, SQL statements per request (counted by bench/sqlcount.py in the servers,
+COMMIT included), worker RSS (from /proc) and where the CPU went (app workers, baseline
+workers, PostgreSQL, the client, other processes, idle), then checks the bars of issue 4.
 
 Clients are closed loops without think time (each sends its next request when the last one
-is answered), on keep-alive connections, spread over a few processes of asyncio; so the
-latency at N clients is mostly the queue in front of the server (Little's law:
-mean latency = N / throughput).
+is answered; `--think MS` adds a pause), on keep-alive connections, spread over a few
+processes running asyncio; so the latency at N clients is mostly the queue in front of the
+server (Little's law: mean latency = N / throughput).
 
-    .venv/bin/python bench/final_test_day.py            # 50, 100, 200 clients (a few minutes)
-    .venv/bin/python bench/final_test_day.py --quick    # 100 clients, fewer requests
+gunicorn runs gthread workers, 4 processes x 2 threads by default: the work is CPU-bound
+Python under one GIL per process, so at least one process per core, and a second thread
+per process runs while the first waits on PostgreSQL (five round trips per save, the COMMIT
+waiting for its fsync); on this 2-core machine 4 x 2 kept both cores busy with the fewest
+threads (see docs/performance.md). Each worker binds its own socket (--reuse-port), so the kernel
+spreads the keep-alive connections over the workers.
+
+    .venv/bin/python bench/final_test_day.py            # 50, 100, 200 clients (about 2 minutes)
+    .venv/bin/python bench/final_test_day.py --quick    # 100 clients, one burst (under a minute)
 
 The database (default ustaz_bench on 127.0.0.1:5432, user postgres, trust auth) is dropped
-and created again by every run."""
+and created again by every run, migrated, loaded with the programmes and the LDR-SUS bank."""
 from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import json
 import os
 import random
@@ -60,14 +71,17 @@ def parse_args(argv=None):
     p.add_argument("--bursts", type=int, default=3,
                    help="baseline and save bursts alternated at each level (default: %(default)s)")
     p.add_argument("--quick", action="store_true", help="a short run: 100 clients, one round, one burst")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default: %(default)s)")
-    p.add_argument("--threads", type=int, default=4, help="gthread threads per worker (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=2, help="gthread threads per worker (default: %(default)s)")
     p.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
                    help="gunicorn worker class (default: %(default)s; sync has no keep-alive)")
     p.add_argument("--client-procs", type=int, default=2, help="load client processes (default: %(default)s)")
     p.add_argument("--pg", default="postgres@127.0.0.1:5432", help="PostgreSQL user@host:port (default: %(default)s)")
     p.add_argument("--db", default="ustaz_bench", help="database dropped and created for the run (default: %(default)s)")
-    p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    p.add_argument("--think", type=float, default=0.0, metavar="MS",
+                   help="each client pauses this long after every answer (default 0: closed loop, the server"
+                        " saturated); with a pause the latency is the server's at less than full load")
+    p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = p.parse_args(argv)
     if args.quick:
         args.clients, args.rounds, args.bursts = "100", 1, 1
@@ -269,8 +283,11 @@ async def _exchange(conn, host: str, job: Job):
     return status, sql, pid, close, body
 
 
-async def _client(host, port, conn, jobs: list[Job], stats: dict, attempts: dict, rng: random.Random):
+async def _client(host, port, conn, jobs: list[Job], stats: dict, attempts: dict, rng: random.Random,
+                  think: float = 0.0):
     for job in jobs:
+        if think and job.label in ("save", "baseline"):
+            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
         for retry in range(3):
             if conn is None:
                 conn = await _open(host, port)
@@ -305,7 +322,7 @@ async def _client(host, port, conn, jobs: list[Job], stats: dict, attempts: dict
         conn[1].close()
 
 
-def _client_process(host, port, clients: list[list[Job]], barrier, queue, seed: int) -> None:
+def _client_process(host, port, clients: list[list[Job]], barrier, queue, seed: int, think: float) -> None:
     try:
         rng = random.Random(seed)
         loop = asyncio.new_event_loop()
@@ -315,7 +332,7 @@ def _client_process(host, port, clients: list[list[Job]], barrier, queue, seed: 
         attempts: dict = {}
         barrier.wait(timeout=120)
         cpu0, t0 = os.times(), time.monotonic()
-        loop.run_until_complete(asyncio.gather(*[_client(host, port, c, jobs, stats, attempts, rng)
+        loop.run_until_complete(asyncio.gather(*[_client(host, port, c, jobs, stats, attempts, rng, think)
                                                  for c, jobs in zip(conns, clients)]))
         t1, cpu1 = time.monotonic(), os.times()
         loop.close()
@@ -375,13 +392,16 @@ class Machine:
         return out
 
 
+THINK = 0.0  # seconds; set from --think
+
+
 def run_phase(label: str, port: int, clients: list[list[Job]], procs: int, machine: Machine,
               attempts_out: dict | None = None) -> Phase:
     ctx = get_context("fork")
     procs = max(1, min(procs, len(clients)))
     barrier, queue = ctx.Barrier(procs), ctx.Queue()
     shares = [clients[k::procs] for k in range(procs)]
-    children = [ctx.Process(target=_client_process, args=("127.0.0.1", port, share, barrier, queue, k))
+    children = [ctx.Process(target=_client_process, args=("127.0.0.1", port, share, barrier, queue, k, THINK))
                 for k, share in enumerate(shares)]
     for c in children:
         c.start()
@@ -472,9 +492,18 @@ HEADER = (f"{'route':<9}{'clients':>7}{'requests':>9}{'fail':>6}{'req/s':>9}{'p5
 
 
 def main(argv=None) -> int:
+    global THINK
     args = parse_args(argv)
+    THINK = args.think / 1000
     participants = sum(args.levels) * args.rounds
     warm = 2 * args.workers * args.threads
+    # two runs on one database would drop it under each other: the second one waits its turn
+    lock = open(Path(tempfile.gettempdir()) / f"ustaz-bench-{args.db}.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(f"# another run uses database {args.db}: waiting for it to finish", flush=True)
+        fcntl.flock(lock, fcntl.LOCK_EX)
     instance = Path(tempfile.mkdtemp(prefix="ustaz-bench-"))
     url = f"postgresql+psycopg://{args.pg}/{args.db}"
     env = {**os.environ, "LMS_DATABASE_URL": url, "LMS_INSTANCE_DIR": str(instance),
@@ -485,7 +514,8 @@ def main(argv=None) -> int:
 
     print(f"# final test day: {CORES} cores, {os.uname().release}, Python {sys.version.split()[0]}; "
           f"gunicorn {args.worker_class} {args.workers} workers x {args.threads} threads; clients {args.levels},"
-          f" {args.rounds} participant(s) per client; {args.client_procs} client processes", flush=True)
+          f" {args.rounds} participant(s) per client; {args.client_procs} client processes"
+          + (f"; {args.think:g} ms pause after each answer" if args.think else ""), flush=True)
     t = time.monotonic()
     seed = prepare(args, env, participants + warm)
     tokens, test_id = seed["tokens"], seed["test_id"]
@@ -566,9 +596,13 @@ def main(argv=None) -> int:
     for name, ok in bars:
         print(f"# {'PASS' if ok else 'FAIL'}  {name}" + ("" if at100 or "100" not in name else " (not run)"))
     if args.json:
-        args.json.write_text(json.dumps([{**{k: v for k, v in vars(p).items() if k not in ("latencies",)},
-                                          "rps": p.rps, "p50": p.pct(50), "p95": p.pct(95), "p99": p.pct(99)}
-                                         for p in results], indent=1, default=str))
+        args.json.write_text(json.dumps([{
+            "route": p.label, "clients": p.clients, "requests": p.requests, "failed": p.failed,
+            "seconds": round(p.seconds, 3), "rps": round(p.rps, 1), "p50_ms": round(p.pct(50), 1),
+            "p95_ms": round(p.pct(95), 1), "p99_ms": round(p.pct(99), 1),
+            "sql_mean": round(sum(p.sql) / len(p.sql), 2) if p.sql else None, "sql_max": max(p.sql, default=None),
+            "rss_mb": [round(r) for r in p.rss], "cpu_percent": {k: round(v, 1) for k, v in p.cpu.items()}}
+            for p in results], indent=1))
     return 0 if all(ok for _n, ok in bars) else 1
 
 
