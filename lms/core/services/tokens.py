@@ -105,8 +105,9 @@ def token_user(plain: str, scope: str = "api", statement=None, params: dict | No
     `TokenUser.joined`."""
     if not plain:
         return None
-    rows = db.session.execute(statement if statement is not None else _BY_HASH,
-                              {"token_hash": _hash(plain), **(params or {})}).all()
+    if statement is None:
+        statement, params = _BY_HASH, None
+    rows = db.session.execute(statement, {**(params or {}), "token_hash": _hash(plain)}).all()
     if not rows:
         return None
     token_id, scope_of, revoked_at, last_used_at = rows[0][:4]
@@ -114,7 +115,7 @@ def token_user(plain: str, scope: str = "api", statement=None, params: dict | No
     if scope_of != scope or revoked_at is not None or not columns["is_active_account"]:
         return None
     who = TokenUser(token_id, last_used_at, columns, [Assignment(*r[4:7]) for r in rows if r[4] is not None])
-    who.joined = tuple(rows[0][_OWN:]) if statement is not None else None
+    who.joined = tuple(rows[0][_OWN:]) if statement is not _BY_HASH else None
     return who
 
 
