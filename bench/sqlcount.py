@@ -41,14 +41,19 @@ def install(app, engine) -> None:
     def _commit(conn):
         note("COMMIT")
 
-    @app.after_request
-    def _header(response):
+    def header(response):
         seen = g.get("bench_sql", [])
         response.headers[HEADER] = str(len(seen))
         response.headers[PID_HEADER] = pid
         if log:
-            from flask import request
+            from flask import has_request_context, request
 
-            print(f"[sql] {request.method} {request.path}: {len(seen)}\n  " +
+            where = f"{request.method} {request.path}" if has_request_context() else "api lane"
+            print(f"[sql] {where}: {len(seen)}\n  " +
                   "\n  ".join(" ".join(s.split())[:300] for s in seen), file=sys.stderr, flush=True)
         return response
+
+    app.after_request(header)
+    lane = app.extensions.get("lms_api_lane")
+    if lane is not None:  # the API's express lane answers without Flask's after_request hooks
+        lane.response_hooks.append(header)

@@ -89,13 +89,19 @@ def init_core(app: Flask, config) -> None:
                           _("The form has expired. Go back, reload the page and send it again."))
 
     @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.endpoint != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    def _security_headers(response):
+        return security_headers(response, static=request.endpoint == "static")
+
+    app.extensions["lms_api_lane"].response_hooks.append(security_headers)
+
+
+def security_headers(response, static: bool = False):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not static:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _main_menu(app: Flask) -> list:

@@ -12,6 +12,8 @@ from typing import Callable
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from lms.core import api_lane
+from lms.core.api_lane import lane_request
 from lms.core.extensions import csrf
 from lms.core.permissions import SYSTEM, Context, has_capability, public
 from lms.core.services import tokens
@@ -85,7 +87,8 @@ def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[...
         def wrapped(*args, **kwargs):
             if capability is None:
                 return view(*args, **kwargs)
-            header = request.headers.get("Authorization", "")
+            lane = lane_request()
+            header = lane.authorization if lane is not None else request.headers.get("Authorization", "")
             scheme, _, plain = header.partition(" ")
             if joined is not None and not statement:
                 statement.append(tokens.authenticating_select(joined()))
@@ -123,7 +126,8 @@ def path_parameter(name: str, schema_type: str = "string", description: str = ""
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    lane = lane_request()
+    data = lane.json if lane is not None else request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "the request body must be a JSON object")
     return data
@@ -185,21 +189,30 @@ def me():
     return jsonify(id=user.id, email=user.email, full_name=user.full_name, language=user.language)
 
 
+def refusal_response(exc: Exception):
+    """The JSON error for the API's own refusals; None for any other exception."""
+    if isinstance(exc, ApiError):
+        return error_response(exc.status, exc.message, exc.code, exc.field)
+    if isinstance(exc, ServiceError):
+        return error_response(SERVICE_STATUS.get(exc.code, 422), exc.message, exc.code, exc.field)
+    return None
+
+
 def init_api(app) -> None:
     app.register_blueprint(core_api)
+    api_lane.install(app, refusal_response)
 
     is_api = is_api_request
 
     @app.errorhandler(ApiError)
     def api_error(exc: ApiError):
-        return error_response(exc.status, exc.message, exc.code, exc.field)
+        return refusal_response(exc)
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
-        status = SERVICE_STATUS.get(exc.code, 422)
         if is_api():
-            return error_response(status, exc.message, exc.code, exc.field)
-        abort(404 if status == 404 else 400)
+            return refusal_response(exc)
+        abort(404 if SERVICE_STATUS.get(exc.code, 422) == 404 else 400)
 
     # HTTP errors inside /api/v1 answer JSON; the HTML error pages (403, 404, 429, CSRF)
     # call `is_api_request` themselves, being matched by code before this handler

@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from lms.core.api import (ApiError, api_blueprint, api_endpoint, current_api_caller, current_api_user, json_body,
                           path_parameter)
+from lms.core.api_lane import lane_endpoint
 from lms.core.permissions import Context, remember_parent
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Enrolment
@@ -217,6 +218,7 @@ def start(test_id):
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:slot>", methods=["PUT"])
+@lane_endpoint  # the final test day's request: served without Flask's request context (core/api_lane.py)
 @_retry_when_locked
 @api_endpoint(PARTICIPANT, _answer_ctx, summary="Save one answer; 200 only once it is committed", tags=TAGS,
               joined=attempt_service.answer_target_read,

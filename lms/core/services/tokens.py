@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from lms.core.models import ApiToken, RoleAssignment, User
@@ -65,7 +65,9 @@ class TokenUser:
         if self._user is None:
             key = db.session.identity_key(User, self.id)
             self._user = db.session.identity_map.get(key)
-            if self._user is None:
+            if self._user is None and len(self.columns) < len(_USER_KEYS):
+                self._user = db.session.get(User, self.id)  # a hot path's lean read: load it
+            elif self._user is None:
                 # a detached instance holding the row's values, added as if loaded (no SELECT);
                 # its relationships, role_assignments included, load lazily when touched
                 user = User(**self.columns)
@@ -76,46 +78,59 @@ class TokenUser:
 
 
 _T, _U, _R = ApiToken.__table__.c, User.__table__.c, RoleAssignment.__table__.c
-_USER_KEYS = [c.key for c in User.__table__.c]
-_OWN = 7 + len(_USER_KEYS)  # the authenticating SELECT's own columns; a joined read's follow
+_USER_KEYS = tuple(c.key for c in User.__table__.c)
+#: what a hot path reads of the user: every column the database describes costs the driver
+#: an object per request (about 5 % of an answer save)
+_LEAN_USER_KEYS = ("id", "language", "is_active_account")
 
 
-def authenticating_select(joined: tuple | None = None):
+class AuthenticatingSelect(NamedTuple):
+    statement: Select
+    user_keys: tuple[str, ...]
+
+
+def authenticating_select(joined: tuple | None = None) -> AuthenticatingSelect:
     """The SELECT that authenticates a token: the token, its user and the user's role
     assignments (one row per assignment). `joined` = (tables, columns, condition) adds an
     endpoint's own read, LEFT JOINed on its condition (NULLs when nothing matches), so that
     request reads once; its bind parameters take the values of the same names the caller
-    passes. Build it once and reuse it: SQLAlchemy memoizes a statement object's cache key."""
+    passes, and it reads only the user's id, language and state (`TokenUser.user()` then
+    loads the rest if asked). Build it once and reuse it: SQLAlchemy memoizes a statement
+    object's cache key."""
+    keys = _USER_KEYS if joined is None else _LEAN_USER_KEYS
     tables = (ApiToken.__table__.join(User.__table__, _U.id == _T.user_id)
               .outerjoin(RoleAssignment.__table__, _R.user_id == _U.id))
-    columns = [_T.id, _T.scope, _T.revoked_at, _T.last_used_at, _R.role, _R.context_level, _R.context_id, *_U]
+    columns = [_T.id, _T.scope, _T.revoked_at, _T.last_used_at, _R.role, _R.context_level, _R.context_id,
+               *(_U[k] for k in keys)]
     if joined is not None:
         tables = tables.outerjoin(joined[0], joined[2])
         columns += joined[1]
-    return select(*columns).select_from(tables).where(_T.token_hash == bindparam("token_hash"))
+    return AuthenticatingSelect(select(*columns).select_from(tables).where(_T.token_hash == bindparam("token_hash")),
+                                keys)
 
 
 _BY_HASH = authenticating_select()
 
 
-def token_user(plain: str, scope: str = "api", statement=None, params: dict | None = None) -> TokenUser | None:
+def token_user(plain: str, scope: str = "api", auth: AuthenticatingSelect | None = None,
+               params: dict | None = None) -> TokenUser | None:
     """Who the token speaks for, if it is of `scope`, not revoked and its user active; else
-    None. One SELECT reads the token, its user and the user's role assignments; with a
-    `statement` from `authenticating_select(joined)`, the joined read's values are in
-    `TokenUser.joined`."""
+    None. One SELECT reads the token, its user and the user's role assignments; with `auth`
+    from `authenticating_select(joined)`, the joined read's values are in `TokenUser.joined`."""
     if not plain:
         return None
-    if statement is None:
-        statement, params = _BY_HASH, None
-    rows = db.session.execute(statement, {**(params or {}), "token_hash": _hash(plain)}).all()
+    if auth is None:
+        auth, params = _BY_HASH, None
+    rows = db.session.execute(auth.statement, {**(params or {}), "token_hash": _hash(plain)}).all()
     if not rows:
         return None
     token_id, scope_of, revoked_at, last_used_at = rows[0][:4]
-    columns = dict(zip(_USER_KEYS, rows[0][7:_OWN]))
+    own = 7 + len(auth.user_keys)  # the SELECT's own columns; a joined read's follow
+    columns = dict(zip(auth.user_keys, rows[0][7:own]))
     if scope_of != scope or revoked_at is not None or not columns["is_active_account"]:
         return None
     who = TokenUser(token_id, last_used_at, columns, [Assignment(*r[4:7]) for r in rows if r[4] is not None])
-    who.joined = tuple(rows[0][_OWN:]) if statement is not _BY_HASH else None
+    who.joined = tuple(rows[0][own:]) if auth is not _BY_HASH else None
     return who
 
 
