@@ -35,6 +35,7 @@ from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
 from lms.quizbank.models import Attempt, AttemptSlot, ItemVersion, Test
 from lms.quizbank.qtypes import QUESTION_TYPES, parse_number, qtype
+from lms.quizbank.services import draw
 from lms.quizbank.services import tests as test_service
 
 #: statuses an enrolment may take a test in
@@ -118,9 +119,8 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
                        field="attempts_allowed")
 
     seed = secrets.randbelow(2 ** 31)
-    if versions is None:
-        from lms.quizbank.services import draw
-
+    drawn_here = versions is None
+    if drawn_here:
         versions = draw.draw_for(test, enrolment, seed)
     if not versions:
         raise ServiceError(f"test {test.title!r} drew no items", field="blueprint_id")
@@ -140,6 +140,8 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
         with db.session.begin_nested():
             db.session.add(attempt)
             db.session.flush()
+            if drawn_here:
+                draw.count_exposure(versions)  # undone with the attempt if another tab won
     except IntegrityError:
         # another tab started the same attempt number a moment ago: that one is the attempt
         again = db.session.scalar(select(Attempt).where(

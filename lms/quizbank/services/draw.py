@@ -18,8 +18,8 @@ import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from lms.core.services.errors import Conflict, ServiceError
 from lms.db import db
@@ -247,9 +247,11 @@ def select_items(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[st
 def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
     """The current versions of the items drawn for `enrolment`'s new attempt at `test`.
 
-    Deterministic for a given seed and database state. Costs four statements at most (the
-    blueprint if not loaded, the ready items, their versions, the participant's seen items);
-    increments each drawn item's exposure, which the caller's flush writes."""
+    Deterministic for a given seed and database state. Costs three statements at most (the
+    blueprint if not loaded; the ready items as plain rows, each with its current version and
+    whether this participant has seen it; the drawn versions with their items): a start
+    parses the bank's rows, not every item's text and options, which only the drawn ones
+    need. The caller counts the draw with `count_exposure` when it keeps it."""
     blueprint = test.blueprint
     if blueprint is None:
         raise ServiceError(f"test {test.title!r} has no blueprint to draw from", field="blueprint_id")
@@ -259,26 +261,39 @@ def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
     where = [Item.topic_code.in_(topics)]
     if modules:
         where.append(Item.module_number.in_(modules))
-    items = db.session.scalars(
-        select(Item).where(Item.bank_id == blueprint.bank_id, Item.status == "ready", or_(*where))
-        .options(selectinload(Item.versions)).order_by(Item.id)).all()
-    seen = set(db.session.scalars(
-        select(ItemVersion.item_id).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
-        .join(Attempt, Attempt.id == AttemptSlot.attempt_id)
-        .where(Attempt.enrolment_id == enrolment.id).distinct()))
+    current = (select(ItemVersion.id).where(ItemVersion.item_id == Item.id)
+               .order_by(ItemVersion.number.desc()).limit(1).scalar_subquery())
+    seen = exists(select(AttemptSlot.id).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+                  .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+                  .where(Attempt.enrolment_id == enrolment.id, ItemVersion.item_id == Item.id))
+    rows = db.session.execute(
+        select(Item.id, Item.topic_code, Item.module_number, Item.level, Item.exposure, current, seen)
+        .where(Item.bank_id == blueprint.bank_id, Item.status == "ready", or_(*where)).order_by(Item.id)).all()
 
-    by_id: dict[int, Item] = {}
+    version_of: dict[int, int] = {}
     pool_by_topic: dict[str, list[int]] = {t: [] for t in topics}
-    for item in items:
-        topic = rule_for_item(rules, item.topic_code, item.module_number)
-        if topic is None or not item.versions:
+    exposure: dict[int, int] = {}
+    level_of: dict[int, str] = {}
+    seen_ids: set[int] = set()
+    for item_id, topic_code, module_number, level, exposed, version_id, was_seen in rows:
+        topic = rule_for_item(rules, topic_code, module_number)
+        if topic is None or version_id is None:
             continue
-        by_id[item.id] = item
-        pool_by_topic[topic].append(item.id)
-    ids = select_items(rules, blueprint.total, pool_by_topic, seen,
-                       {i: it.exposure or 0 for i, it in by_id.items()}, random.Random(seed),
-                       blueprint.level_quotas or None, {i: it.level for i, it in by_id.items()})
-    for i in ids:
-        by_id[i].exposure = (by_id[i].exposure or 0) + 1
-    return [by_id[i].versions[-1] for i in ids]
+        version_of[item_id] = version_id
+        pool_by_topic[topic].append(item_id)
+        exposure[item_id], level_of[item_id] = exposed or 0, level
+        if was_seen:
+            seen_ids.add(item_id)
+    ids = select_items(rules, blueprint.total, pool_by_topic, seen_ids, exposure, random.Random(seed),
+                       blueprint.level_quotas or None, level_of)
+    versions = {v.id: v for v in db.session.scalars(
+        select(ItemVersion).where(ItemVersion.id.in_([version_of[i] for i in ids]))
+        .options(joinedload(ItemVersion.item)))}
+    return [versions[version_of[i]] for i in ids]
 
+
+def count_exposure(versions: Sequence[ItemVersion]) -> None:
+    """Count a kept draw: one UPDATE adding 1 to each drawn item's exposure in the database,
+    so simultaneous starts all count (a value computed here would lose one of two)."""
+    db.session.execute(update(Item).where(Item.id.in_([v.item_id for v in versions]))
+                       .values(exposure=Item.exposure + 1))
