@@ -93,19 +93,6 @@ def _moment(value, name: str, tz: str) -> datetime:
     raise ServiceError("required: a date and time (YYYY-MM-DDTHH:MM)", field=name)
 
 
-def _day(value, name: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ServiceError(f"expected a date (YYYY-MM-DD), got {value!r}", field=name)
-
-
 def _in_plan_time(plan: SupportPlan, day: date, name: str, tz: str) -> None:
     today = clock.today(tz)
     if day > today:
@@ -179,7 +166,8 @@ def add_observation(plan: SupportPlan, fields: Mapping, actor, upload=None) -> O
     kind, observed_on, url or file, feedback, optional activity_id (marked done)."""
     tz = _tz(_cohort_of(plan))
     kind = _choice(fields, "kind", OBSERVATION_KINDS)
-    observed_on = _day(fields.get("observed_on") or clock.today(tz), "observed_on")
+    observed_on = plan_service.parse_date(fields.get("observed_on") or clock.today(tz), "observed_on",
+                                          from_datetime=True)
     _in_plan_time(plan, observed_on, "observed_on", tz)
     url = _url(fields)
     feedback = _text(fields, "feedback")
@@ -210,7 +198,8 @@ def add_evidence(plan: SupportPlan, fields: Mapping, actor, upload=None) -> Evid
     kind = _choice(fields, "kind", EVIDENCE_KINDS)
     level = _choice(fields, "level", EVIDENCE_LEVELS, "school")
     title = _text(fields, "title", required=True, limit=300)
-    happened_on = _day(fields.get("happened_on") or clock.today(tz), "happened_on")
+    happened_on = plan_service.parse_date(fields.get("happened_on") or clock.today(tz), "happened_on",
+                                          from_datetime=True)
     _in_plan_time(plan, happened_on, "happened_on", tz)
     url = _url(fields)
     activity = _linked_activity(plan, fields)

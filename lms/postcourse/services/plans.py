@@ -386,8 +386,12 @@ def close_plan(plan: SupportPlan, actor, note: str | None = None) -> PlanVersion
 
 # --- activities ------------------------------------------------------------------------------------
 
-def _date(value, field: str) -> date:
+def parse_date(value, field: str, *, from_datetime: bool = False) -> date:
+    """A date from a form, the API or the CLI (a date or ISO text), refused naming `field`;
+    a datetime is taken as its date only where `from_datetime` says a moment will do."""
     if isinstance(value, datetime):
+        if from_datetime:
+            return value.date()
         raise ServiceError("expected a date (YYYY-MM-DD)", field=field)
     if isinstance(value, date):
         return value
@@ -423,7 +427,7 @@ def _add(plan: SupportPlan, model: SupportModel, fields: Mapping) -> PlanActivit
     if item is None:
         raise ServiceError(f"{code!r} is not on the {model.code} menu (choose from"
                            f" {', '.join(m.code for m in model.menu)})", field="activity_type")
-    due_on = _date(fields["due_on"], "due_on") if fields.get("due_on") else due_for(plan, item)
+    due_on = parse_date(fields["due_on"], "due_on") if fields.get("due_on") else due_for(plan, item)
     _check_due(plan, model, item, due_on)
     activity = _activity_from(plan, item, due_on, _title(fields.get("title"), item), _note(fields.get("note")))
     db.session.add(activity)
@@ -441,7 +445,7 @@ def _change(plan: SupportPlan, model: SupportModel, activity: PlanActivity, fiel
     item = model.find(activity.activity_type)
     changed = []
     if "due_on" in fields:
-        due_on = _date(fields["due_on"], "due_on")
+        due_on = parse_date(fields["due_on"], "due_on")
         if item is not None:
             _check_due(plan, model, item, due_on)
         if due_on != activity.due_on:
@@ -568,7 +572,7 @@ def mark_activity(plan: SupportPlan, activity: PlanActivity, status: str, actor,
         raise ServiceError(f"one of {', '.join(ACTIVITY_STATUSES)} (got {status!r})", field="status")
     today = clock.today()
     if status == "done":
-        on = _date(on, "done_on") if on else today
+        on = parse_date(on, "done_on") if on else today
         if on > today:
             raise ServiceError(f"{on} is in the future", field="done_on")
         if on < plan.starts_on:
