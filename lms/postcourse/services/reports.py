@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from lms.core.services import clock
 from lms.db import db
@@ -35,6 +35,7 @@ class Report:
     generated_on: date
     plans: dict[str, int] = field(default_factory=dict)  # status -> plans
     activities: dict[str, dict[str, int]] = field(default_factory=dict)  # stage -> status -> activities
+    overdue: dict[str, int] = field(default_factory=dict)  # stage -> planned activities past their date
     contacts: dict[str, dict[str, int]] = field(default_factory=dict)  # channel -> individual/group -> n
     evidence: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> level -> n
 
@@ -62,18 +63,27 @@ def build(user, scope: Scope, today: date | None = None) -> Report:
     """The report over the plans of `scope` that `user` may see (the dashboard's own filter)."""
     plans = dashboard.plans_query(user, dashboard.Filters(region_id=scope.region_id, programme=scope.programme,
                                                      cohort=scope.cohort), None)
+    return count(plans, scope, today)
+
+
+def count(plans, scope: Scope, today: date | None = None) -> Report:
+    """The four aggregate statements over the plans a SELECT of plan ids gives (the pages'
+    report and the summary API count with the same code)."""
     report = Report(scope, today or clock.today(),
                     plans=dict.fromkeys(PLAN_STATUSES, 0),
                     activities={s: dict.fromkeys(ACTIVITY_STATUSES, 0) for s in STAGES},
+                    overdue=dict.fromkeys(STAGES, 0),
                     contacts={c: {"individual": 0, "group": 0} for c in CHANNELS},
                     evidence={k: dict.fromkeys(EVIDENCE_LEVELS, 0) for k in EVIDENCE_KINDS})
     for status, n in db.session.execute(select(SupportPlan.status, func.count()).where(SupportPlan.id.in_(plans))
                                         .group_by(SupportPlan.status)):
         report.plans[status] = n
-    for stage, status, n in db.session.execute(
-            select(PlanActivity.stage, PlanActivity.status, func.count()).where(PlanActivity.plan_id.in_(plans))
-            .group_by(PlanActivity.stage, PlanActivity.status)):
+    late = case(((PlanActivity.status == "planned") & (PlanActivity.due_on < report.generated_on), 1), else_=0)
+    for stage, status, n, overdue in db.session.execute(
+            select(PlanActivity.stage, PlanActivity.status, func.count(), func.coalesce(func.sum(late), 0))
+            .where(PlanActivity.plan_id.in_(plans)).group_by(PlanActivity.stage, PlanActivity.status)):
         report.activities[stage][status] = n
+        report.overdue[stage] += int(overdue)
     for channel, group, n in db.session.execute(
             select(Contact.channel, Contact.group, func.count()).where(Contact.plan_id.in_(plans))
             .group_by(Contact.channel, Contact.group)):

@@ -1,23 +1,23 @@
 """The numbers of a cohort's support year, counted from the records in a fixed number of
 statements: plans by status, activities per stage, consultations by channel, observations,
 evidence (artefacts) by kind and level, events and attendance. The summary API returns it;
-the curator's reports render it."""
+its plans, activities, consultations and evidence are counted by `reports.count`, the code
+of the curator's report pages."""
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from lms.core.services import clock
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
 from lms.postcourse.models import (
-    ACTIVITY_STATUSES, CHANNELS, EVENT_KINDS, EVIDENCE_KINDS, EVIDENCE_LEVELS, OBSERVATION_KINDS, PLAN_STATUSES,
-    STAGES, Contact, EventAttendance, Evidence, GroupEvent, Observation, PlanActivity, SupportPlan,
+    CHANNELS, EVENT_KINDS, EVIDENCE_KINDS, EVIDENCE_LEVELS, OBSERVATION_KINDS, STAGES, EventAttendance, GroupEvent,
+    Observation, SupportPlan,
 )
-
-#: plan statuses that count as agreed (agreed, and what follows an agreement)
-AGREED = ("agreed", "accepted", "closed")
+from lms.postcourse.services import reports
+from lms.postcourse.services.reports import AGREED
 
 
 def _plan_ids(cohort: Cohort):
@@ -30,44 +30,26 @@ def summary(cohort: Cohort, today: date | None = None) -> dict:
     by_status}, "activities": {stage: {planned, done, cancelled, overdue, total}}, "consultations":
     {total, group, by_channel}, "observations": {total, by_kind}, "evidence": {total, by_kind,
     by_level, by_kind_level}, "events": {total, by_kind, attended}}. Every key is present (zero
-    when nothing happened), so a report can print its table without guessing."""
+    when nothing happened), so a report can print its table without guessing. Plans,
+    activities, consultations and evidence are counted by `reports.count`, as the pages' report."""
     today = today or clock.today(cohort.timezone or "Asia/Almaty")
     plan_ids = _plan_ids(cohort)
+    counted = reports.count(plan_ids, reports.Scope(cohort=cohort.code), today)
     graduates = db.session.scalar(select(func.count()).select_from(Enrolment).where(
         Enrolment.cohort_id == cohort.id, Enrolment.status == "completed"))
 
-    by_status = {s: 0 for s in PLAN_STATUSES}
-    by_status.update(dict(db.session.execute(
-        select(SupportPlan.status, func.count()).where(SupportPlan.id.in_(plan_ids))
-        .group_by(SupportPlan.status)).all()))
-
-    activities = {s: {**{k: 0 for k in ACTIVITY_STATUSES}, "overdue": 0, "total": 0} for s in STAGES}
-    overdue = case(((PlanActivity.status == "planned") & (PlanActivity.due_on < today), 1), else_=0)
-    for stage, status, n, late in db.session.execute(
-            select(PlanActivity.stage, PlanActivity.status, func.count(), func.coalesce(func.sum(overdue), 0))
-            .where(PlanActivity.plan_id.in_(plan_ids)).group_by(PlanActivity.stage, PlanActivity.status)):
-        activities[stage][status] += n
-        activities[stage]["overdue"] += int(late)
-        activities[stage]["total"] += n
-
-    by_channel = {c: 0 for c in CHANNELS}
-    group = 0
-    for channel, is_group, n in db.session.execute(
-            select(Contact.channel, Contact.group, func.count()).where(Contact.plan_id.in_(plan_ids))
-            .group_by(Contact.channel, Contact.group)):
-        by_channel[channel] += n
-        group += n if is_group else 0
+    by_status = counted.plans
+    activities = {s: {**counted.activities[s], "overdue": counted.overdue[s],
+                      "total": sum(counted.activities[s].values())} for s in STAGES}
+    by_channel = {c: sum(counted.contacts[c].values()) for c in CHANNELS}
+    group = sum(counted.contacts[c]["group"] for c in CHANNELS)
 
     observations = {k: 0 for k in OBSERVATION_KINDS}
     observations.update(dict(db.session.execute(
         select(Observation.kind, func.count()).where(Observation.plan_id.in_(plan_ids))
         .group_by(Observation.kind)).all()))
 
-    by_kind_level = {k: {lv: 0 for lv in EVIDENCE_LEVELS} for k in EVIDENCE_KINDS}
-    for kind, level, n in db.session.execute(
-            select(Evidence.kind, Evidence.level, func.count()).where(Evidence.plan_id.in_(plan_ids))
-            .group_by(Evidence.kind, Evidence.level)):
-        by_kind_level[kind][level] += n
+    by_kind_level = counted.evidence
     by_kind = {k: sum(levels.values()) for k, levels in by_kind_level.items()}
     by_level = {lv: sum(by_kind_level[k][lv] for k in EVIDENCE_KINDS) for lv in EVIDENCE_LEVELS}
 
