@@ -18,7 +18,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
 from lms.core.services.errors import Conflict, ServiceError
@@ -263,11 +263,15 @@ def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
         where.append(Item.module_number.in_(modules))
     current = (select(ItemVersion.id).where(ItemVersion.item_id == Item.id)
                .order_by(ItemVersion.number.desc()).limit(1).scalar_subquery())
-    seen = exists(select(AttemptSlot.id).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
-                  .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
-                  .where(Attempt.enrolment_id == enrolment.id, ItemVersion.item_id == Item.id))
+    # the items this participant was shown, computed once and joined (a correlated EXISTS
+    # would scan their slots once per item of the bank)
+    seen = (select(ItemVersion.item_id).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
+            .join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+            .where(Attempt.enrolment_id == enrolment.id).distinct().subquery())
     rows = db.session.execute(
-        select(Item.id, Item.topic_code, Item.module_number, Item.level, Item.exposure, current, seen)
+        select(Item.id, Item.topic_code, Item.module_number, Item.level, Item.exposure, current,
+               seen.c.item_id.is_not(None))
+        .outerjoin(seen, seen.c.item_id == Item.id)
         .where(Item.bank_id == blueprint.bank_id, Item.status == "ready", or_(*where)).order_by(Item.id)).all()
 
     version_of: dict[int, int] = {}
