@@ -4,6 +4,7 @@ Services flush, never commit; the view, API handler or CLI command commits once.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
@@ -88,8 +89,16 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
+#: set for a request that writes (POST, PUT, PATCH, DELETE; by core's before_request hook and
+#: the API lane): on SQLite its transaction begins IMMEDIATE, taking the write lock first and
+#: waiting for it (busy_timeout) instead of failing at its first write because another writer
+#: committed after it read ("database is locked", SQLITE_BUSY_SNAPSHOT in WAL mode)
+write_intent: ContextVar[bool] = ContextVar("lms_write_intent", default=False)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def _sqlite_begin(conn):
-    conn.exec_driver_sql("BEGIN")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
 db = Database()

@@ -10,7 +10,7 @@ from lms.core.capabilities import CORE_CAPABILITIES
 from lms.core.extensions import babel, csrf, limiter, login_manager
 from lms.core.i18n import LANGUAGE_NAMES, current_language, localized, select_locale
 from lms.core.permissions import SYSTEM, CapabilityRegistry, Context, has_capability, has_capability_anywhere
-from lms.db import db
+from lms.db import WRITE_METHODS, db, write_intent
 
 
 def init_core(app: Flask, config) -> None:
@@ -87,6 +87,10 @@ def init_core(app: Flask, config) -> None:
     def csrf_error(e):
         return error_page(400, _("The form has expired"),
                           _("The form has expired. Go back, reload the page and send it again."))
+
+    @app.before_request
+    def _write_intent():
+        write_intent.set(request.method in WRITE_METHODS)
 
     @app.after_request
     def _security_headers(response):

@@ -27,7 +27,7 @@ from flask import Flask, g
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 
-from lms.db import db
+from lms.db import WRITE_METHODS, db, write_intent
 
 #: bodies larger than this go the usual way (an answer is a few hundred bytes)
 LANE_BODY_LIMIT = 64 * 1024
@@ -94,6 +94,7 @@ class ApiLane:
             data = json.loads(body)
         except ValueError:
             return None
+        write_intent.set(environ["REQUEST_METHOD"] in WRITE_METHODS)
         with self.app.app_context():
             g.api_lane_request = LaneRequest(environ["HTTP_AUTHORIZATION"], data)
             try:

@@ -28,29 +28,43 @@ from tests.conftest import ROOT
 LMS = str(Path(sys.executable).parent / "lms")
 PYTHON = sys.executable
 
-SETUP = textwrap.dedent('''
-    """Seed the server's database: a cohort, one item of each auto-graded type, two published
-    tests, participants with tokens and attempts started (with explicit items: no draw)."""
+#: the seeding scripts' start: the app, and an LDR-DT cohort with an empty bank
+SEED_PRELUDE = textwrap.dedent('''
     import json
+    import sys
     from datetime import date, timedelta
 
     from lms import create_app
     from lms.db import db, utcnow
 
     app = create_app()
-    with app.app_context():
-        from lms.core.services import tokens, users
+
+
+    def cohort_and_bank(code, bank_code, title):
+        from lms.core.services import users
         from lms.courses import services
         from lms.courses.services import cohorts
-        from lms.quizbank.models import Bank, Item, ItemVersion
-        from lms.quizbank.services import attempts, tests
+        from lms.quizbank.models import Bank
 
         users.PASSWORD_METHOD = "pbkdf2:sha256:1000"
         cohort = cohorts.create_cohort(services.get_programme("LDR-DT"), {
-            "code": "DUR-1", "format_code": "blended", "start_date": date.today(),
+            "code": code, "format_code": "blended", "start_date": date.today(),
             "end_date": date.today() + timedelta(days=30)}, None)
-        bank = Bank(code="DUR", programme_code="LDR-DT", title="durability")
+        bank = Bank(code=bank_code, programme_code="LDR-DT", title=title)
         db.session.add(bank)
+        return cohort, bank
+''')
+
+SETUP = SEED_PRELUDE + textwrap.dedent('''
+    # Seed the server's database: a cohort, one item of each auto-graded type, two published
+    # tests, participants with tokens and attempts started (with explicit items: no draw).
+    with app.app_context():
+        from lms.core.services import tokens, users
+        from lms.courses.services import cohorts
+        from lms.quizbank.models import Item, ItemVersion
+        from lms.quizbank.services import attempts, tests
+
+        cohort, bank = cohort_and_bank("DUR-1", "DUR", "durability")
         kinds = [("single", {"options": [{"text": "иә", "fraction": 1.0, "feedback": None},
                                          {"text": "жоқ", "fraction": 0.0, "feedback": None}], "shuffle": False}),
                  ("truefalse", {"correct": True, "feedback_true": None, "feedback_false": None}),
@@ -189,6 +203,38 @@ CONCURRENT_SUBMITS = textwrap.dedent('''
     print(json.dumps({"seen": seen, "graded": graded}))
 ''')
 
+
+START_SETUP = SEED_PRELUDE + textwrap.dedent('''
+    # A test drawn from one small bank (twelve items, six drawn) and participants with tokens
+    # who have not started it.
+    with app.app_context():
+        from lms.core.services import tokens, users
+        from lms.courses.services import cohorts
+        from lms.quizbank.models import Blueprint, Item, ItemVersion
+        from lms.quizbank.services import tests
+
+        cohort, bank = cohort_and_bank("DUR-START", "DURS", "starts")
+        for k in range(1, 13):
+            bank.items.append(Item(code=f"DURS-1.1-K-{k:03d}", topic_code="1.1", module_number=1, level="K",
+                                   status="ready", versions=[ItemVersion(qtype="truefalse", text=f"Q{k}",
+                                                                         data={"correct": True})]))
+        db.session.flush()
+        blueprint = Blueprint(bank_id=bank.id, code="DURS-M1", title="M1", total=6,
+                              rules=[{"topic": "1.1", "min": 6, "max": 6}])
+        db.session.add(blueprint)
+        db.session.flush()
+        test = tests.create_test(cohort, {"kind": "module", "title": "M1", "module_number": 1,
+                                          "blueprint_id": blueprint.id}, None)
+        test.status = "published"
+        plain = []
+        for n in range(int(sys.argv[1])):
+            user = users.create_user(f"dur-start{n}@test.kz", f"Starter {n}", "secret")
+            cohorts.enrol(cohort, user, None)
+            db.session.flush()
+            plain.append(tokens.create_token(user)[1])
+        db.session.commit()
+        print(json.dumps({"test": test.id, "bank": bank.id, "tokens": plain}))
+''')
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -377,3 +423,28 @@ def test_a_save_racing_a_finish_is_refused_not_lost(live):
                               " it was not saved"
     else:
         assert out["save"] == "locked: database is locked", out
+
+
+
+def test_participants_starting_at_once_all_get_their_draw_and_every_draw_is_counted(live):
+    """Twenty starts at one moment over a twelve-item bank: every one gets its six items (no
+    deadlock between starts that share items), and each item's exposure is exactly the
+    number of attempts showing it (no increment lost between simultaneous starts)."""
+    server = live["server"]
+    if server.process is None or server.process.poll() is not None:
+        server.start()
+    done = subprocess.run([PYTHON, "-c", START_SETUP, "20"], cwd=ROOT, env=live["env"], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seeded = json.loads(done.stdout.strip().splitlines()[-1])
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(lambda token: server.call("POST", f"/tests/{seeded['test']}/attempts", token),
+                                seeded["tokens"]))
+    assert [(status, len(body.get("slots", []))) for status, body in results] == [(201, 6)] * 20, results
+    with live["db"].connect() as conn:
+        rows = conn.execute(text(
+            "SELECT i.id, i.exposure, (SELECT count(*) FROM quizbank_attempt_slots s JOIN quizbank_item_versions v"
+            " ON v.id = s.item_version_id WHERE v.item_id = i.id) FROM quizbank_items i WHERE i.bank_id = :b"),
+            {"b": seeded["bank"]}).all()
+    assert sum(shown for _i, _e, shown in rows) == 120
+    assert all(exposure == shown for _i, exposure, shown in rows), rows

@@ -18,7 +18,7 @@ import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from lms.core.services.errors import Conflict, ServiceError
@@ -296,8 +296,19 @@ def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
     return [versions[version_of[i]] for i in ids]
 
 
+_COUNT_EXPOSURE = (update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))
+                   .values(exposure=Item.__table__.c.exposure + 1))
+
+
 def count_exposure(versions: Sequence[ItemVersion]) -> None:
-    """Count a kept draw: one UPDATE adding 1 to each drawn item's exposure in the database,
-    so simultaneous starts all count (a value computed here would lose one of two)."""
-    db.session.execute(update(Item).where(Item.id.in_([v.item_id for v in versions]))
-                       .values(exposure=Item.exposure + 1))
+    """Count a kept draw: each drawn item's exposure + 1 in the database, so simultaneous
+    starts all count (a value computed here would lose one of two). One statement run for
+    each item in the order of their ids: simultaneous starts lock the rows they share in the
+    same order and wait for each other instead of deadlocking (one UPDATE ... IN (...) locks
+    rows in their order on disk, which updates keep changing)."""
+    ids = sorted({v.item_id for v in versions})
+    db.session.execute(_COUNT_EXPOSURE, [{"item_id": i} for i in ids])
+    for i in ids:  # items already loaded read their new count when next asked
+        loaded = db.session.identity_map.get(db.session.identity_key(Item, i))
+        if loaded is not None:
+            db.session.expire(loaded, ["exposure"])
