@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Callable
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_babel import force_locale
 from werkzeug.exceptions import HTTPException
 
 from lms.core import api_lane
@@ -190,11 +191,14 @@ def me():
 
 
 def refusal_response(exc: Exception):
-    """The JSON error for the API's own refusals; None for any other exception."""
+    """The JSON error for the API's own refusals (messages in English, as the API documents
+    them, whatever the token user's language); None for any other exception."""
     if isinstance(exc, ApiError):
         return error_response(exc.status, exc.message, exc.code, exc.field)
     if isinstance(exc, ServiceError):
-        return error_response(SERVICE_STATUS.get(exc.code, 422), exc.message, exc.code, exc.field)
+        with force_locale("en"):
+            message = exc.message
+        return error_response(SERVICE_STATUS.get(exc.code, 422), message, exc.code, exc.field)
     return None
 
 

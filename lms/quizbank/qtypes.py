@@ -17,6 +17,8 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
+from flask_babel import lazy_gettext as _l
+
 from lms.core.services.errors import ServiceError
 
 #: longest text answer kept (an essay of several pages; a short answer needs far less)
@@ -24,24 +26,25 @@ MAX_ESSAY_CHARS = 20_000
 MAX_SHORT_CHARS = 500
 
 
-def _invalid(message: str) -> ServiceError:
+def _invalid(message) -> ServiceError:
     return ServiceError(message, field="answer")
 
 
 def _expect_mapping(answer) -> Mapping:
     if not isinstance(answer, Mapping):
-        raise _invalid("the answer must be an object, e.g. {\"choice\": 0}")
+        raise _invalid(_l("the answer must be an object, e.g. %(example)s", example='{"choice": 0}'))
     return answer
 
 
-def _index(value, size: int, what: str) -> int:
+def _index(value, size: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
             value = int(value)
         else:
-            raise _invalid(f"{what} must be a whole number (got {value!r})")
+            raise _invalid(_l("choice must be a whole number (got %(value)s)", value=repr(value)))
     if not 0 <= value < size:
-        raise _invalid(f"{what} {value} is out of range: there are {size} options (0 to {size - 1})")
+        raise _invalid(_l("choice %(value)s is out of range: there are %(size)s options (0 to %(last)s)",
+                          value=value, size=size, last=size - 1))
     return value
 
 
@@ -54,7 +57,7 @@ def fold_text(text: str, case_sensitive: bool = False) -> str:
 def parse_number(value) -> float:
     """A number as typed on a phone or a Kazakh keyboard: 12.5, "12,5", " 1 000,5 "."""
     if isinstance(value, bool):
-        raise _invalid(f"the value must be a number (got {value!r})")
+        raise _invalid(_l("the value must be a number (got %(value)s)", value=repr(value)))
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
@@ -63,12 +66,12 @@ def parse_number(value) -> float:
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")
         if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
-            raise _invalid(f"the value must be a number, e.g. 12.5 or 12,5 (got {value!r})")
+            raise _invalid(_l("the value must be a number, e.g. 12.5 or 12,5 (got %(value)s)", value=repr(value)))
         number = float(text)
     else:
-        raise _invalid(f"the value must be a number (got {value!r})")
+        raise _invalid(_l("the value must be a number (got %(value)s)", value=repr(value)))
     if not math.isfinite(number):
-        raise _invalid(f"the value must be a finite number (got {value!r})")
+        raise _invalid(_l("the value must be a finite number (got %(value)s)", value=repr(value)))
     return number
 
 
@@ -135,15 +138,15 @@ class SingleChoice(_Choice):
     def validate_answer(self, data, answer):
         answer = _expect_mapping(answer)
         if "choice" not in answer:
-            raise _invalid("a single-choice answer is {\"choice\": <option>}")
-        return {"choice": _index(answer["choice"], len(self._options(data)), "choice")}
+            raise _invalid(_l("a single-choice answer is {\"choice\": <option>}"))
+        return {"choice": _index(answer["choice"], len(self._options(data)))}
 
     def from_shown(self, data, order, answer):
         answer = _expect_mapping(answer)
         if "choice" not in answer:
-            raise _invalid("a single-choice answer is {\"choice\": <option>}")
+            raise _invalid(_l("a single-choice answer is {\"choice\": <option>}"))
         shown = self._order(data, order)
-        return {"choice": shown[_index(answer["choice"], len(shown), "choice")]}
+        return {"choice": shown[_index(answer["choice"], len(shown))]}
 
     def to_shown(self, data, order, answer):
         if answer is None:
@@ -174,10 +177,10 @@ class MultipleChoice(_Choice):
         answer = _expect_mapping(answer)
         choices = answer.get("choices")
         if not isinstance(choices, list):
-            raise _invalid("a multiple-choice answer is {\"choices\": [<option>, ...]}")
-        out = [_index(c, size, "choice") for c in choices]
+            raise _invalid(_l("a multiple-choice answer is {\"choices\": [<option>, ...]}"))
+        out = [_index(c, size) for c in choices]
         if len(set(out)) != len(out):
-            raise _invalid("an option is chosen twice")
+            raise _invalid(_l("an option is chosen twice"))
         return out
 
     def validate_answer(self, data, answer):
@@ -219,7 +222,7 @@ class TrueFalse(QuestionType):
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             value = value.strip().lower() == "true"
         if not isinstance(value, bool):
-            raise _invalid("a true/false answer is {\"value\": true} or {\"value\": false}")
+            raise _invalid(_l("a true/false answer is {\"value\": true} or {\"value\": false}"))
         return {"value": value}
 
     def public_view(self, data, order):
@@ -265,18 +268,18 @@ class Matching(QuestionType):
         answer = _expect_mapping(answer)
         pairs = answer.get("pairs")
         if not isinstance(pairs, Mapping):
-            raise _invalid("a matching answer is {\"pairs\": {\"<question>\": \"<answer text>\", ...}}")
+            raise _invalid(_l("a matching answer is {\"pairs\": {\"<question>\": \"<answer text>\", ...}}"))
         n = len(data.get("pairs") or [])
         choices = set(self._choices(data))
         out = {}
         for key, text in pairs.items():
             if not (isinstance(key, (str, int)) and not isinstance(key, bool) and str(key).isdigit()
                     and int(key) < n):
-                raise _invalid(f"question {key!r} is not one of 0 to {n - 1}")
+                raise _invalid(_l("question %(key)s is not one of 0 to %(last)s", key=repr(key), last=n - 1))
             if text is None or text == "":
                 continue  # left unanswered
             if not isinstance(text, str) or text not in choices:
-                raise _invalid(f"question {key}: {text!r} is not one of the answers")
+                raise _invalid(_l("question %(key)s: %(text)s is not one of the answers", key=key, text=repr(text)))
             out[str(int(key))] = text
         return {"pairs": dict(sorted(out.items(), key=lambda kv: int(kv[0])))}
 
@@ -306,10 +309,11 @@ class ShortAnswer(QuestionType):
         answer = _expect_mapping(answer)
         text = answer.get("text")
         if not isinstance(text, str):
-            raise _invalid("a short answer is {\"text\": \"...\"}")
+            raise _invalid(_l("a short answer is {\"text\": \"...\"}"))
         text = unicodedata.normalize("NFC", text).strip()
         if len(text) > MAX_SHORT_CHARS:
-            raise _invalid(f"a short answer takes at most {MAX_SHORT_CHARS} characters (got {len(text)})")
+            raise _invalid(_l("a short answer takes at most %(most)s characters (got %(got)s)", most=MAX_SHORT_CHARS,
+                                  got=len(text)))
         return {"text": text}
 
     def _best(self, data, answer):
@@ -339,7 +343,7 @@ class Numerical(QuestionType):
     def validate_answer(self, data, answer):
         answer = _expect_mapping(answer)
         if "value" not in answer or answer["value"] in (None, ""):
-            raise _invalid("a numerical answer is {\"value\": 12.5}")
+            raise _invalid(_l("a numerical answer is {\"value\": 12.5}"))
         return {"value": parse_number(answer["value"])}
 
     def _best(self, data, answer):
@@ -372,10 +376,11 @@ class Essay(QuestionType):
         answer = _expect_mapping(answer)
         text = answer.get("text")
         if not isinstance(text, str):
-            raise _invalid("an essay answer is {\"text\": \"...\"}")
+            raise _invalid(_l("an essay answer is {\"text\": \"...\"}"))
         text = unicodedata.normalize("NFC", text).strip()
         if len(text) > MAX_ESSAY_CHARS:
-            raise _invalid(f"an essay takes at most {MAX_ESSAY_CHARS} characters (got {len(text)})")
+            raise _invalid(_l("an essay takes at most %(most)s characters (got %(got)s)", most=MAX_ESSAY_CHARS,
+                                  got=len(text)))
         return {"text": text}
 
     def score(self, data, answer):

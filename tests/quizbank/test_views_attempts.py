@@ -123,6 +123,8 @@ def test_a_bad_answer_is_named_and_the_others_on_the_page_are_kept(client, auth,
                            data={**_form_of(page.text), **fields, "action": "next"}, follow_redirects=True)
     assert f"Question {numerical}" in response.text or f"{numerical}-сұрақ" in response.text \
         or f"Сұрақ {numerical}" in response.text
+    # the reason in the participant's language (Kazakh), not the service's English
+    assert "Мән сан болуы керек, мысалы 12.5 немесе 12,5 (берілгені: &#39;он екі&#39;)" in response.text
     db.session.expire_all()
     rows = {s.slot: s.answer for s in db.session.scalars(select(AttemptSlot).where(
         AttemptSlot.attempt_id == attempt_id))}
@@ -156,6 +158,7 @@ def test_autosave_acknowledges_only_a_committed_answer(client, auth, setup):
     late = client.post(f"/cohorts/{CODE}/me/attempts/{attempt_id}/slots/{truefalse}",
                        data={**token, f"q{truefalse}": "false"})
     assert late.status_code == 409 and late.json["result_url"].endswith("/result")
+    assert late.json["message"].startswith(f"{attempt_id}-әрекет: уақыт ") and "жауап сақталмады" in late.json["message"]
     db.session.expire_all()
     assert db.session.get(Attempt, attempt_id).status == "finished"
     assert db.session.scalar(select(AttemptSlot.answer).where(AttemptSlot.attempt_id == attempt_id,

@@ -2,14 +2,24 @@
 
 
 class ServiceError(Exception):
-    """A request the domain refuses. `field` names the offending input where there is one."""
+    """A request the domain refuses. `field` names the offending input where there is one.
+
+    `message` may be a lazy translation (`lazy_gettext` with its values): it is read in the
+    language of whoever is shown it (the page's, English in the JSON API and the CLI)."""
 
     code = "invalid"
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message, field: str | None = None):
         super().__init__(message)
-        self.message = message
+        self._message = message
         self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self._message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotFound(ServiceError):

@@ -24,6 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -93,18 +94,22 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     `versions` is the draw; when None it is made by `draw.draw_for` with the attempt's seed."""
     now = now or utcnow()
     if test.status != "published":
-        raise Conflict(f"test {test.title!r} is {test.status}: it cannot be taken", field="test")
+        raise Conflict(_l("test '%(title)s' is %(status)s: it cannot be taken", title=test.title, status=test.status),
+                       field="test")
     if test.kind == "exit_survey":
-        raise Conflict(f"{test.title!r} is a survey: it is answered on its own page, not attempted", field="test")
+        raise Conflict(_l("'%(title)s' is a survey: it is answered on its own page, not attempted", title=test.title),
+                       field="test")
     if test.opens_at is not None and now < test.opens_at:
-        raise Conflict(f"test {test.title!r} opens at {test.opens_at:%Y-%m-%d %H:%M} UTC", field="test")
+        raise Conflict(_l("test '%(title)s' opens at %(time)s UTC", title=test.title,
+                          time=f"{test.opens_at:%Y-%m-%d %H:%M}"), field="test")
     if test.closes_at is not None and now >= test.closes_at:
-        raise Conflict(f"test {test.title!r} closed at {test.closes_at:%Y-%m-%d %H:%M} UTC", field="test")
+        raise Conflict(_l("test '%(title)s' closed at %(time)s UTC", title=test.title,
+                          time=f"{test.closes_at:%Y-%m-%d %H:%M}"), field="test")
     if enrolment.cohort_id != test.cohort_id:
-        raise ServiceError(f"test {test.title!r} belongs to another cohort", field="enrolment")
+        raise ServiceError(_l("test '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
     if enrolment.status not in ACTIVE_ENROLMENT:
-        raise Conflict(f"the enrolment is {enrolment.status}: a withdrawn participant takes no test",
-                       field="enrolment")
+        raise Conflict(_l("the enrolment is %(status)s: a withdrawn participant takes no test",
+                          status=enrolment.status), field="enrolment")
 
     existing = list(db.session.scalars(
         select(Attempt).where(Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id)
@@ -115,8 +120,8 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
                 return attempt
             finish_if_overdue(attempt, now)
     if len(existing) >= test.attempts_allowed:
-        raise Conflict(f"all {test.attempts_allowed} attempt(s) allowed at {test.title!r} are used",
-                       field="attempts_allowed")
+        raise Conflict(_l("all %(n)s attempt(s) allowed at '%(title)s' are used", n=test.attempts_allowed,
+                          title=test.title), field="attempts_allowed")
 
     seed = secrets.randbelow(2 ** 31)
     drawn_here = versions is None
@@ -147,7 +152,7 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
         again = db.session.scalar(select(Attempt).where(
             Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id, Attempt.status == "in_progress"))
         if again is None:
-            raise Conflict("another attempt was started at the same moment; reload the test") from None
+            raise Conflict(_l("another attempt was started at the same moment; reload the test")) from None
         return again
     return attempt
 
@@ -244,15 +249,16 @@ def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None =
     now = now or utcnow()
     t = target if target is not None else answer_target(attempt_id, slot)
     if t is None or t.user_id != user.id:
-        raise NotFound(f"no attempt {attempt_id}")
+        raise NotFound(_l("no attempt %(id)s", id=attempt_id))
     if t.status != "in_progress":
-        raise AttemptClosed(f"attempt {attempt_id} is finished: answers are no longer accepted")
+        raise AttemptClosed(_l("attempt %(id)s is finished: answers are no longer accepted", id=attempt_id))
     if t.closes_at is not None and now >= t.closes_at:
         _finish_overdue_ids([attempt_id])
-        raise AttemptClosed(f"attempt {attempt_id}: time ran out at {t.deadline_at:%H:%M:%S} UTC"
-                            f" (with {t.grace_seconds} s grace); the answer was not saved")
+        raise AttemptClosed(_l("attempt %(id)s: time ran out at %(time)s UTC (with %(grace)s s grace); the answer"
+                               " was not saved", id=attempt_id, time=f"{t.deadline_at:%H:%M:%S}",
+                               grace=t.grace_seconds))
     if t.slot_id is None:
-        raise NotFound(f"attempt {attempt_id} has no question {slot}", field="slot")
+        raise NotFound(_l("attempt %(id)s has no question %(slot)s", id=attempt_id, slot=slot), field="slot")
     stored = qtype(t.qtype).from_shown(t.data or {}, t.option_order or [], answer)
 
     result = db.session.execute(_SAVE, {"a_id": attempt_id, "slot_no": slot, "user_id": user.id,
@@ -262,10 +268,11 @@ def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None =
         # the attempt changed between the read and the write: say what happened
         again = answer_target(attempt_id, slot)
         if again is None or again.user_id != user.id:
-            raise NotFound(f"no attempt {attempt_id}")
+            raise NotFound(_l("no attempt %(id)s", id=attempt_id))
         if again.status != "in_progress":
-            raise AttemptClosed(f"attempt {attempt_id} was finished before this answer arrived; it was not saved")
-        raise AttemptClosed(f"attempt {attempt_id}: time ran out; the answer was not saved")
+            raise AttemptClosed(_l("attempt %(id)s was finished before this answer arrived; it was not saved",
+                                   id=attempt_id))
+        raise AttemptClosed(_l("attempt %(id)s: time ran out; the answer was not saved", id=attempt_id))
     return now
 
 
@@ -282,7 +289,7 @@ def submit(attempt_id: int, user, now: datetime | None = None) -> Attempt:
         .values(status="finished", finished_at=now).execution_options(synchronize_session=False)).rowcount
     attempt = _load(attempt_id)
     if attempt is None or _owner_id(attempt) != user.id:
-        raise NotFound(f"no attempt {attempt_id}")
+        raise NotFound(_l("no attempt %(id)s", id=attempt_id))
     if won == 1:
         if attempt.deadline_at is not None and now >= answers_close_at(attempt, attempt.test):
             attempt.finished_at = attempt.deadline_at  # time ran out before the participant submitted
@@ -437,7 +444,7 @@ def get_attempt(attempt_id: int, now: datetime | None = None) -> Attempt:
     """An attempt with its slots and versions; finished and graded first if its time is up."""
     attempt = _load(attempt_id)
     if attempt is None:
-        raise NotFound(f"no attempt {attempt_id}")
+        raise NotFound(_l("no attempt %(id)s", id=attempt_id))
     if finish_if_overdue(attempt, now):
         attempt = _load(attempt_id)
     return attempt
