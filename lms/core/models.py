@@ -5,8 +5,9 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from lms.core.collation import SORT_KEY_LENGTH, name_sort_key
 from lms.db import Base, UTCDateTime, utcnow
 
 SCHOOL_TYPES = ("hub", "magnet", "small_ungraded", "other")
@@ -61,6 +62,11 @@ class School(Base):
     district: Mapped[District] = relationship(back_populates="schools")
 
 
+def _sort_key_of_row(context) -> str:
+    """The key of a row inserted without the ORM (a bulk insert of users)."""
+    return name_sort_key(context.get_current_parameters().get("full_name"))
+
+
 class User(UserMixin, Base):
     __tablename__ = "core_users"
 
@@ -68,6 +74,9 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
+    #: the name spelled to sort in the Kazakh alphabet's order (lms/core/collation.py); kept in
+    #: step with full_name, so lists order and page by it in SQL
+    sort_key: Mapped[str] = mapped_column(String(SORT_KEY_LENGTH), default=_sort_key_of_row, index=True)
     language: Mapped[str] = mapped_column(String(2), default="kk")
     school_id: Mapped[int | None] = mapped_column(ForeignKey("core_schools.id"), index=True)
     #: position at school: director, deputy, teacher, methodologist ...
@@ -80,6 +89,11 @@ class User(UserMixin, Base):
     role_assignments: Mapped[list["RoleAssignment"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @validates("full_name")
+    def _keep_sort_key(self, _key, value):
+        self.sort_key = name_sort_key(value)
+        return value
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

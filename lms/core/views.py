@@ -93,7 +93,7 @@ def profile():
 @requires("core:manage_users")
 def users():
     q = request.args.get("q", "").strip()
-    stmt = select(User).order_by(User.full_name)
+    stmt = select(User).order_by(User.sort_key)
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.full_name).like(like)))

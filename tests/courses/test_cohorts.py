@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 
+from lms.core.models import User
 from lms.core.services import tokens
 from lms.core.services.errors import Conflict, ServiceError
 from lms.courses import services
@@ -155,3 +156,28 @@ def test_participant_dashboard_stays_light_and_bounded(client, auth, make, db_se
         css = r.get_data()
     assert len(html) + len(css) <= 60 * 1024, len(html) + len(css)
     assert len(q) <= 20, len(q)
+
+
+def test_participants_are_listed_in_the_order_of_the_kazakh_alphabet(client, auth, make, db_session):
+    """By code point Ә, Қ, Ұ, І ... come after Я; a Kazakh reader looks for «Әбілқайыр» after
+    «Абай» and before «Бекзат». A renamed participant moves to the new name's place."""
+    trainer = make.user("trainer", email="trainer-abc@test.kz")
+    cohort = make.cohort(code="ABC-1", participants=0, trainer=trainer)
+    names = ["Ярослав Ким", "Ілияс Есенберлин", "Бекзат Сәрсенов", "Әбілқайыр Ұлықбекұлы", "Абай Құнанбаев",
+             "Қасым Аманжолов", "Ыбырай Алтынсарин"]
+    people = {n: make.user(full_name=n).id for n in names}
+    for user_id in people.values():
+        cohorts.enrol(cohort, db_session.get(User, user_id), None)
+    db_session.commit()
+    kazakh_order = ["Абай Құнанбаев", "Әбілқайыр Ұлықбекұлы", "Бекзат Сәрсенов", "Қасым Аманжолов",
+                    "Ыбырай Алтынсарин", "Ілияс Есенберлин", "Ярослав Ким"]
+    assert [e.user.full_name for e in cohorts.enrolments(cohort)] == kazakh_order
+
+    auth.login("trainer-abc@test.kz")
+    page = client.get("/cohorts/ABC-1/participants").text
+    assert sorted(names, key=page.index) == kazakh_order
+
+    db_session.get(User, people["Ярослав Ким"]).full_name = "Әлия Ким"  # the key follows the name
+    db_session.commit()
+    assert [e.user.full_name for e in cohorts.enrolments(cohort)][:3] == [
+        "Абай Құнанбаев", "Әбілқайыр Ұлықбекұлы", "Әлия Ким"]

@@ -150,7 +150,7 @@ def session_sheet(session: WebinarSession) -> list[tuple[Enrolment, Attendance |
     plus anyone withdrawn who already has a mark (two statements)."""
     existing = _existing(session)
     stmt = (select(Enrolment).join(User).where(Enrolment.cohort_id == session.cohort_id)
-            .options(selectinload(Enrolment.user)).order_by(User.full_name, Enrolment.id))
+            .options(selectinload(Enrolment.user)).order_by(User.sort_key, Enrolment.id))
     return [(e, existing.get(e.id)) for e in db.session.scalars(stmt)
             if e.status != "withdrawn" or e.id in existing]
 

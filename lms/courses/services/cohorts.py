@@ -80,7 +80,7 @@ def staff(cohort: Cohort, role: str) -> list[User]:
     return list(db.session.scalars(
         select(User).join(RoleAssignment).where(RoleAssignment.role == role,
                                                 RoleAssignment.context_level == "cohort",
-                                                RoleAssignment.context_id == cohort.id).order_by(User.full_name)))
+                                                RoleAssignment.context_id == cohort.id).order_by(User.sort_key)))
 
 
 def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:
@@ -138,7 +138,7 @@ def enrolments(cohort: Cohort, include_withdrawn: bool = False) -> list[Enrolmen
     """With their users loaded in the same round trip, ordered by name."""
     stmt = (select(Enrolment).join(User).where(Enrolment.cohort_id == cohort.id)
             .options(selectinload(Enrolment.user), selectinload(Enrolment.choices))
-            .order_by(User.full_name, Enrolment.id))
+            .order_by(User.sort_key, Enrolment.id))
     if not include_withdrawn:
         stmt = stmt.where(Enrolment.status != "withdrawn")
     return list(db.session.scalars(stmt))

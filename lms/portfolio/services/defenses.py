@@ -83,7 +83,7 @@ def eligible_assessors(cohort: Cohort) -> list[User]:
             or_((RoleAssignment.context_level == "cohort") & (RoleAssignment.context_id == cohort.id),
                 (RoleAssignment.context_level == "programme") & (RoleAssignment.context_id == cohort.programme_id),
                 RoleAssignment.context_level == "system"))
-        .distinct().order_by(User.full_name, User.id)))
+        .distinct().order_by(User.sort_key, User.id)))
 
 
 def _session_fields(cohort: Cohort, fields: dict) -> dict:
@@ -253,7 +253,7 @@ def generate_slots(session: DefenseSession, actor, *, mode: str | None = None, m
         wanted = [{"mini_group": g} for g in groups if g not in have]
     else:
         ids = list(db.session.scalars(select(Enrolment.id).join(User, User.id == Enrolment.user_id).where(
-            Enrolment.cohort_id == session.cohort_id, active).order_by(User.full_name, Enrolment.id)))
+            Enrolment.cohort_id == session.cohort_id, active).order_by(User.sort_key, Enrolment.id)))
         if not ids:
             raise ServiceError("the cohort has no participants", field="mode")
         have = {d.enrolment_id for d in session.defenses if d.enrolment_id is not None}
@@ -308,7 +308,7 @@ def defenders(cohort_id: int) -> tuple[dict[int, list[Enrolment]], dict[int, Enr
         if e.mini_group is not None:
             groups.setdefault(e.mini_group, []).append(e)
     for members in groups.values():
-        members.sort(key=lambda e: (e.user.full_name, e.id))
+        members.sort(key=lambda e: (e.user.sort_key, e.id))
     return groups, by_id
 
 

@@ -278,7 +278,7 @@ def grid(user, filters: Filters | None = None, page: int = 1, *, cohort_id: int 
         rows_stmt = plans.with_only_columns(*ROW_COLUMNS)
         if filters.state:
             rows_stmt = rows_stmt.where(state == filters.state)
-        found = db.session.execute(rows_stmt.order_by(Cohort.code, User.full_name, SupportPlan.id)
+        found = db.session.execute(rows_stmt.order_by(Cohort.code, User.sort_key, SupportPlan.id)
                                    .limit(per_page).offset((page - 1) * per_page)).all()
     by_plan = defaultdict(list)
     if found:

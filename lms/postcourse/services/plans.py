@@ -145,7 +145,7 @@ def plans_of(cohort: Cohort) -> list[SupportPlan]:
     return list(db.session.scalars(
         select(SupportPlan).join(Enrolment, Enrolment.id == SupportPlan.enrolment_id)
         .join(User, User.id == Enrolment.user_id).where(Enrolment.cohort_id == cohort.id)
-        .options(selectinload(SupportPlan.activities)).order_by(User.full_name, SupportPlan.id)))
+        .options(selectinload(SupportPlan.activities)).order_by(User.sort_key, SupportPlan.id)))
 
 
 def graduate_names(plans: list[SupportPlan]) -> dict[int, str]:

@@ -54,7 +54,7 @@ def due_rows(today: date):
         .join(User, User.id == Enrolment.user_id).join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(PlanActivity.status == "planned", PlanActivity.due_on <= horizon,
                SupportPlan.status != "closed", Enrolment.status == "completed")
-        .order_by(Cohort.id, User.full_name, PlanActivity.due_on, PlanActivity.id)).all()
+        .order_by(Cohort.id, User.sort_key, PlanActivity.due_on, PlanActivity.id)).all()
 
 
 def _graduate_message(kind: str, activity: PlanActivity, user: User, cohort: Cohort, model) -> tuple[str, str]:

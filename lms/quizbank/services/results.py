@@ -80,7 +80,7 @@ def results(test: Test) -> TestSummary:
         by_enrolment.setdefault(a.enrolment_id, []).append(a)
     rows = [ResultRow(e, by_enrolment.get(e.id, [])) for e in enrolments
             if e.status != "withdrawn" or e.id in by_enrolment]
-    rows.sort(key=lambda r: (r.enrolment.user.full_name or "").casefold())
+    rows.sort(key=lambda r: r.enrolment.user.sort_key)
     bests = [r.best for r in rows if r.best is not None]
     all_attempts = [a for r in rows for a in r.attempts]
     return TestSummary(
