@@ -212,7 +212,9 @@ def start(test_id):
         raise
     created = attempt.started_at == now
     db.session.commit()
-    response = jsonify(_attempt_json(attempt_service.get_attempt(attempt.id)))
+    # a new attempt is answered from what the start built (its slots, versions and items are
+    # loaded: expire_on_commit is off); one resumed is read afresh, finished first if overdue
+    response = jsonify(_attempt_json(attempt if created else attempt_service.get_attempt(attempt.id)))
     response.status_code = 201 if created else 200
     return response
 

@@ -184,6 +184,20 @@ def test_review_options_decide_what_the_participant_sees(client, api, db_session
     assert "band" not in later and "score" not in later and later["shown_after"] == "the test closes"
 
 
+def test_a_start_reads_the_bank_in_a_bounded_number_of_statements(client, api, count_queries):
+    """The draw reads the bank's rows once and only the drawn versions; the new attempt is
+    answered from what the start built, without reading it again."""
+    with count_queries() as q:
+        r = start(client, api)
+    assert r.status_code == 201 and len(r.get_json()["slots"]) == 6
+    assert all(s["answer"] is None and s["answered_at"] is None for s in r.get_json()["slots"])
+    # SQLite inserts the slots one by one, PostgreSQL in one statement: count the rest
+    rest = [" ".join(s.split()[:3]) for s in q if not s.lstrip().startswith("INSERT INTO quizbank_attempt_slots")]
+    # token, its last use, test, cohort's programme, enrolment, earlier attempts, blueprint,
+    # the bank's rows, the drawn versions, the attempt, the exposure
+    assert len(rest) <= 11, rest
+
+
 def test_a_save_request_costs_three_statements_with_its_commit(client, api, db_session, count_queries):
     body = start(client, api).get_json()  # the token's first use: its last_used_at is now recorded
     attempt_id = body["id"]
