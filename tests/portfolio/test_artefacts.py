@@ -240,15 +240,16 @@ def test_file_type_and_size_refusals_store_nothing(client, auth, cohort, db_sess
 
     r = client.post(url, data={"kind": "file", "title": "Бағдарлама", "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")},
                     content_type="multipart/form-data")
-    assert r.status_code == 200 and "files of type .exe are not accepted" in r.get_data(as_text=True)
+    # the refusal in the participant's language (Kazakh)
+    assert r.status_code == 200 and ".exe түріндегі файлдар қабылданбайды" in r.get_data(as_text=True)
     r = client.post(url, data={"kind": "file", "title": "Жалған", "file": (io.BytesIO(b"not a pdf"), "fake.pdf")},
                     content_type="multipart/form-data")
-    assert "is named .pdf but is not a PDF" in r.get_data(as_text=True)
+    assert "Файл .pdf деп аталған, бірақ ол PDF емес" in r.get_data(as_text=True)
     big = PDF + b"0" * (10 * 1024 * 1024)
     boundary, body = encode_multipart({"kind": "file", "title": "Үлкен",
                                        "file": FileStorage(io.BytesIO(big), "big.pdf", content_type="application/pdf")})
     r = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-    assert r.status_code == 200 and "the limit is 10 MB" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "шегі — 10 МБ" in r.get_data(as_text=True)
     r = client.post(url, data={"kind": "file", "title": "Бос"}, content_type="multipart/form-data")
     assert "attach the file" in r.get_data(as_text=True)
 

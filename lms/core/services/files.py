@@ -7,6 +7,7 @@ import mimetypes
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from lms.core.models import StoredFile
 from lms.core.services.errors import ServiceError
@@ -46,19 +47,20 @@ def store(data: bytes, filename: str, uploader=None, *, allowed: dict[str, str] 
     name = Path(filename or "").name.strip()
     suffix = Path(name).suffix.lower()
     if not name:
-        raise ServiceError("the file has no name", field=field)
+        raise ServiceError(_l("the file has no name"), field=field)
     if suffix not in allowed:
-        raise ServiceError(f"files of type {suffix or '(none)'} are not accepted; accepted: "
-                           f"{', '.join(sorted(allowed))}", field=field)
+        raise ServiceError(_l("files of type %(type)s are not accepted; accepted: %(accepted)s",
+                              type=suffix or "(none)", accepted=", ".join(sorted(allowed))), field=field)
     if not data:
-        raise ServiceError("the file is empty", field=field)
+        raise ServiceError(_l("the file is empty"), field=field)
     if len(data) > max_bytes:
-        raise ServiceError(f"the file is {len(data) / 1048576:.1f} MB; the limit is "
-                           f"{max_bytes / 1048576:.0f} MB", field=field)
+        raise ServiceError(_l("the file is %(size)s MB; the limit is %(limit)s MB", size=f"{len(data) / 1048576:.1f}",
+                              limit=f"{max_bytes / 1048576:.0f}"), field=field)
     if suffix == ".pdf" and not data.startswith(b"%PDF"):
-        raise ServiceError("the file is named .pdf but is not a PDF", field=field)
+        raise ServiceError(_l("the file is named .pdf but is not a PDF"), field=field)
     if suffix in (".docx", ".pptx", ".xlsx", ".zip", ".odt") and not data.startswith(b"PK"):
-        raise ServiceError(f"the file is named {suffix} but its content is not of that type", field=field)
+        raise ServiceError(_l("the file is named %(type)s but its content is not of that type", type=suffix),
+                           field=field)
     digest = hashlib.sha256(data).hexdigest()
     path = _path(digest)
     if not path.exists():
