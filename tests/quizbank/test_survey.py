@@ -254,6 +254,9 @@ def test_participant_answers_through_the_page_once(client, auth, cohort, db_sess
     data = {f"q-{q.id}": "4" if q.kind == "likert" else "Жеке кеңес" for q in questions}
     r = client.post(url, data={**data, f"q-{likert[2].id}": ""})
     assert r.status_code == 200 and 'class="card survey-q has-error"' in r.get_data(as_text=True)
+    # a value off the scale: the reason in the participant's language (Kazakh)
+    r = client.post(url, data={**data, f"q-{likert[1].id}": "9"})
+    assert f"{likert[1].position}-сұрақ: 1-ден 5-ке дейін таңдаңыз (берілгені: 9)" in r.get_data(as_text=True)
     assert f'name="q-{likert[0].id}" value="4" checked' in r.get_data(as_text=True)
     assert count(db_session, SurveyResponse) == 0
     r = client.post(url, data=data)

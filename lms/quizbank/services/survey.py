@@ -16,6 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -267,16 +269,16 @@ def publish_problems(test: Test) -> list[str]:
 
 # --- answering -----------------------------------------------------------------------------
 
-def check_answers(questions: list[SurveyQuestion], answers: Mapping) -> tuple[dict[int, int | str], dict[int, str]]:
+def check_answers(questions: list[SurveyQuestion], answers: Mapping) -> tuple[dict[int, int | str], dict[int, object]]:
     """({question id: 1-5 or text}, {question id: problem}). `answers` maps question ids (int
     or str) to a value; empty values are no answer."""
     by_id = {q.id: q for q in questions}
     given: dict[int, object] = {}
-    errors: dict[int, str] = {}
+    errors: dict[int, object] = {}  # lazy translations, read in the reader's language
     for key, value in answers.items():
         qid = int(key) if isinstance(key, str) and key.strip().isdigit() else key
         if qid not in by_id:
-            raise ServiceError(f"no question {key!r} in this survey", field="answers")
+            raise ServiceError(_l("no question %(key)s in this survey", key=repr(key)), field="answers")
         given[qid] = value
     clean: dict[int, int | str] = {}
     for q in questions:
@@ -285,18 +287,19 @@ def check_answers(questions: list[SurveyQuestion], answers: Mapping) -> tuple[di
             value = value.strip()
         if value is None or value == "":
             if q.required:
-                errors[q.id] = f"question {q.position}: an answer is required"
+                errors[q.id] = _l("question %(n)s: an answer is required", n=q.position)
             continue
         if q.kind == "likert":
             if isinstance(value, str) and value.isdigit():
                 value = int(value)
             if isinstance(value, bool) or value not in LIKERT_VALUES:
-                errors[q.id] = f"question {q.position}: choose 1 to 5 (got {value!r})"
+                errors[q.id] = _l("question %(n)s: choose 1 to 5 (got %(value)s)", n=q.position, value=repr(value))
                 continue
         else:
             value = str(value)
             if len(value) > MAX_ANSWER_CHARS:
-                errors[q.id] = f"question {q.position}: at most {MAX_ANSWER_CHARS} characters ({len(value)} given)"
+                errors[q.id] = _l("question %(n)s: at most %(most)s characters (%(got)s given)", n=q.position,
+                                  most=MAX_ANSWER_CHARS, got=len(value))
                 continue
         clean[q.id] = value
     return clean, errors
@@ -307,19 +310,21 @@ def submit(test: Test, enrolment: Enrolment, answers: Mapping, actor, now: datet
     answered. A second submission (another tab, a retry) is refused and the first stays."""
     _require_survey(test)
     if enrolment.cohort_id != test.cohort_id:
-        raise ServiceError(f"survey {test.title!r} belongs to another cohort", field="enrolment")
+        raise ServiceError(_l("survey '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
     if enrolment.status not in ACTIVE_ENROLMENT:
-        raise Conflict(f"the enrolment is {enrolment.status}: a withdrawn participant answers no survey",
-                       field="enrolment")
+        raise Conflict(_l("the enrolment is %(status)s: a withdrawn participant answers no survey",
+                          status=enrolment.status), field="enrolment")
     state = test_service.state(test, now)
     if state != "open":
-        raise Conflict(f"survey {test.title!r} is {state}: it takes no answers", field="test")
+        raise Conflict(_l("survey '%(title)s' is %(state)s: it takes no answers", title=test.title, state=state),
+                       field="test")
     if response_of(test, enrolment) is not None:
-        raise Conflict(f"you have already answered {test.title!r}", field="answers")
+        raise Conflict(_l("you have already answered '%(title)s'", title=test.title), field="answers")
     questions = questions_of(test)
     clean, errors = check_answers(questions, answers)
     if errors:
-        raise ServiceError("; ".join(errors.values()), field=f"q-{next(iter(errors))}")
+        problems = list(errors.values())
+        raise ServiceError(LazyString(lambda: "; ".join(str(p) for p in problems)), field=f"q-{next(iter(errors))}")
     by_id = {q.id: q for q in questions}
     response = SurveyResponse(test_id=test.id, enrolment_id=enrolment.id, submitted_at=now or utcnow())
     response.answers = [SurveyAnswer(question_id=qid, likert=value if by_id[qid].kind == "likert" else None,
@@ -330,7 +335,7 @@ def submit(test: Test, enrolment: Enrolment, answers: Mapping, actor, now: datet
             db.session.add(response)
             db.session.flush()
     except IntegrityError:  # the same participant's other tab answered a moment ago
-        raise Conflict(f"you have already answered {test.title!r}", field="answers") from None
+        raise Conflict(_l("you have already answered '%(title)s'", title=test.title), field="answers") from None
     return response
 
 
