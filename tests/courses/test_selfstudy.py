@@ -231,7 +231,7 @@ def test_participant_hands_in_through_the_page_and_the_trainer_accepts(client, a
         assert r.status_code == 200 and r.get_data() == PDF
     # returning needs feedback: the form says so and nothing changes
     r = client.post(f"/cohorts/{code}/selfstudy/submissions/{sub_id}", data={"send_back": "1", "feedback": ""})
-    assert r.status_code == 200 and "returning work needs feedback" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "жұмысты қайтару үшін кері байланыс қажет" in r.get_data(as_text=True)
     assert db_session.get(Submission, sub_id).status == "submitted"
     r = client.post(f"/cohorts/{code}/selfstudy/submissions/{sub_id}", data={"accept": "1", "feedback": "Жақсы"})
     assert r.status_code == 302
@@ -258,7 +258,7 @@ def test_empty_and_bad_uploads_are_refused_and_nothing_is_stored(client, auth, m
     auth.login(email)
     url = f"/cohorts/{code}/me/tasks/{task_id}"
     r = client.post(url, data={"text": "", "link": ""})
-    assert r.status_code == 200 and "hand in some evidence" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "Жұмысты тапсырыңыз: мәтін, сілтеме немесе файл" in r.get_data(as_text=True)
     r = client.post(url, data={"text": "менің жұмысым", "file": (io.BytesIO(b"MZ\x90\x00"), "setup.exe")},
                     content_type="multipart/form-data")
     # the refusal in the participant's language (Kazakh)
@@ -270,7 +270,7 @@ def test_empty_and_bad_uploads_are_refused_and_nothing_is_stored(client, auth, m
     r = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert r.status_code == 200 and "шегі — 10 МБ" in r.get_data(as_text=True)
     r = client.post(url, data={"text": "менің жұмысым", "link": "ftp://example.kz/x"})
-    assert r.status_code == 200 and "http:// or https://" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "http:// немесе https://" in r.get_data(as_text=True)
     assert (_count(db_session, StoredFile), _count(db_session, Submission)) == (files_before, subs_before)
     assert not files_dir.exists() or not any(p.is_file() for p in files_dir.rglob("*"))
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -171,14 +172,14 @@ def newest(task: SelfStudyTask, enrolment: Enrolment) -> Submission | None:
 
 def _check_link(link: str) -> str:
     if len(link) > MAX_LINK:
-        raise ServiceError(f"the link is longer than {MAX_LINK} characters", field="link")
+        raise ServiceError(_l("the link is longer than %(most)s characters", most=MAX_LINK), field="link")
     try:
         parts = urlsplit(link)
     except ValueError:
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
             c.isspace() for c in link):
-        raise ServiceError("the link must be a web address starting with http:// or https://", field="link")
+        raise ServiceError(_l("the link must be a web address starting with http:// or https://"), field="link")
     return link
 
 
@@ -187,22 +188,23 @@ def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: st
     """A new hand-in (a new row; earlier ones stay). All checks run before the file is
     stored, so a refusal leaves nothing behind."""
     if enrolment.cohort_id != task.cohort_id:
-        raise NotFound(f"no task {task.id} in this cohort")
+        raise NotFound(_l("no task %(id)s in this cohort", id=task.id))
     if enrolment.status == "withdrawn":
-        raise ServiceError("you have withdrawn from this cohort and cannot hand in work")
+        raise ServiceError(_l("you have withdrawn from this cohort and cannot hand in work"))
     text = (text or "").strip()
     link = (link or "").strip()
     if len(text) > MAX_TEXT:
-        raise ServiceError(f"the text is {len(text):,} characters long; the limit is {MAX_TEXT:,}", field="text")
+        raise ServiceError(_l("the text is %(got)s characters long; the limit is %(most)s", got=f"{len(text):,}",
+                              most=f"{MAX_TEXT:,}"), field="text")
     if link:
         _check_link(link)
     if upload is not None and not (upload[0] or (upload[1] or "").strip()):
         upload = None  # an empty file input
     if not text and not link and upload is None:
-        raise ServiceError("hand in some evidence: a text, a link or a file", field="text")
+        raise ServiceError(_l("hand in some evidence: a text, a link or a file"), field="text")
     current = newest(task, enrolment)
     if current is not None and current.status == "accepted":
-        raise Conflict("this task is already accepted; there is nothing more to hand in")
+        raise Conflict(_l("this task is already accepted; there is nothing more to hand in"))
     stored = None
     if upload is not None:
         data, filename = upload
@@ -232,15 +234,17 @@ def review(submission: Submission, accept: bool, feedback: str | None, actor) ->
     may be returned later (an undo), which takes its hours off the ledger again."""
     current = newest(submission.task, submission.enrolment)
     if current is None or current.id != submission.id:
-        raise Conflict("a newer hand-in exists; review that one instead")
+        raise Conflict(_l("a newer hand-in exists; review that one instead"))
     feedback = (feedback or "").strip()
     if len(feedback) > MAX_TEXT:
-        raise ServiceError(f"the feedback is longer than {MAX_TEXT:,} characters", field="feedback")
+        raise ServiceError(_l("the feedback is longer than %(most)s characters", most=f"{MAX_TEXT:,}"),
+                           field="feedback")
     new = "accepted" if accept else "returned"
     if submission.status == new:
-        raise Conflict(f"this hand-in is already {new}")
+        raise Conflict(_l("this hand-in is already accepted") if new == "accepted" else
+                       _l("this hand-in is already returned"))
     if not accept and not feedback:
-        raise ServiceError("say what to improve: returning work needs feedback", field="feedback")
+        raise ServiceError(_l("say what to improve: returning work needs feedback"), field="feedback")
     old, old_feedback = submission.status, submission.feedback
     submission.status = new
     submission.feedback = feedback or None
