@@ -251,7 +251,7 @@ def test_file_type_and_size_refusals_store_nothing(client, auth, cohort, db_sess
     r = client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
     assert r.status_code == 200 and "шегі — 10 МБ" in r.get_data(as_text=True)
     r = client.post(url, data={"kind": "file", "title": "Бос"}, content_type="multipart/form-data")
-    assert "attach the file" in r.get_data(as_text=True)
+    assert "Файлды тіркеңіз" in r.get_data(as_text=True)
 
     assert _count(db_session, StoredFile) == files_before and _count(db_session, Artefact) == artefacts_before
     assert not files_dir.exists() or not any(p.is_file() for p in files_dir.rglob("*"))

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -97,14 +98,14 @@ def get_artefact(enrolment: Enrolment, artefact_id: int) -> Artefact:
     """An artefact of this enrolment; any other id (another participant's too) is not found."""
     artefact = db.session.get(Artefact, artefact_id)
     if artefact is None or artefact.enrolment_id != enrolment.id:
-        raise NotFound(f"no artefact {artefact_id} in this portfolio")
+        raise NotFound(_l("no artefact %(id)s in this portfolio", id=artefact_id))
     return artefact
 
 
 def get_enrolment(cohort: Cohort, enrolment_id: int) -> Enrolment:
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != cohort.id:
-        raise NotFound(f"no participant {enrolment_id} in cohort {cohort.code}")
+        raise NotFound(_l("no participant %(id)s in cohort %(cohort)s", id=enrolment_id, cohort=cohort.code))
     return enrolment
 
 
@@ -161,14 +162,15 @@ def _placement(enrolment: Enrolment, module_value, topic_value) -> tuple[int | N
         return None, None
     modules, topics = programme_parts(enrolment.cohort.programme_id)
     if number is not None and number not in modules:
-        raise ServiceError(f"the programme has no module {number}", field="module_number")
+        raise ServiceError(_l("the programme has no module %(n)s", n=number), field="module_number")
     if topic_code is not None:
         topic = topics.get(topic_code)
         if topic is None or topic.module_id is None:
-            raise ServiceError(f"the programme has no topic {topic_code}", field="topic_code")
+            raise ServiceError(_l("the programme has no topic %(code)s", code=topic_code), field="topic_code")
         topic_module = next(n for n, m in modules.items() if m.id == topic.module_id)
         if number is not None and number != topic_module:
-            raise ServiceError(f"topic {topic_code} belongs to module {topic_module}, not {number}",
+            raise ServiceError(_l("topic %(code)s belongs to module %(module)s, not %(n)s", code=topic_code,
+                                  module=topic_module, n=number),
                                field="topic_code")
         number = topic_module
     return number, topic_code
@@ -176,7 +178,7 @@ def _placement(enrolment: Enrolment, module_value, topic_value) -> tuple[int | N
 
 def _refuse_withdrawn(enrolment: Enrolment) -> None:
     if enrolment.status == "withdrawn":
-        raise ServiceError("you have withdrawn from this cohort; the portfolio is read-only")
+        raise ServiceError(_l("you have withdrawn from this cohort; the portfolio is read-only"))
 
 
 def _upload(upload) -> tuple[bytes, str] | None:
@@ -193,42 +195,43 @@ def save_artefact(enrolment: Enrolment, fields: dict, upload: tuple[bytes, str] 
     _refuse_withdrawn(enrolment)
     if artefact is not None:
         if artefact.enrolment_id != enrolment.id:
-            raise NotFound(f"no artefact {artefact.id} in this portfolio")
+            raise NotFound(_l("no artefact %(id)s in this portfolio", id=artefact.id))
         if artefact.section == "submission":
-            raise Conflict("a handed-in portfolio is kept as it was handed in; hand it in again instead")
+            raise Conflict(_l("a handed-in portfolio is kept as it was handed in; hand it in again instead"))
         section, kind = artefact.section, artefact.kind
     else:
         section = fields.get("section") or "work"
         kind = "link" if section == "infoteka" else (fields.get("kind") or "")
     if section not in ARTEFACT_SECTIONS:
-        raise ServiceError(f"unknown section {section!r}", field="section")
+        raise ServiceError(_l("unknown section %(section)s", section=repr(section)), field="section")
     if kind not in ARTEFACT_KINDS:
-        raise ServiceError("choose what it is: a file, a link or a text", field="kind")
+        raise ServiceError(_l("choose what it is: a file, a link or a text"), field="kind")
     title = (fields.get("title") or "").strip()
     if not title:
-        raise ServiceError("give it a title", field="title")
+        raise ServiceError(_l("give it a title"), field="title")
     if len(title) > MAX_TITLE:
-        raise ServiceError(f"the title is longer than {MAX_TITLE} characters", field="title")
+        raise ServiceError(_l("the title is longer than %(most)s characters", most=MAX_TITLE), field="title")
     category = (fields.get("category") or "").strip() or None
     if section == "infoteka":
         if category not in INFOTEKA_CATEGORIES:
-            raise ServiceError("choose the infoteka category", field="category")
+            raise ServiceError(_l("choose the infoteka category"), field="category")
     else:
         category = None
     module_number, topic_code = _placement(enrolment, fields.get("module_number"), fields.get("topic_code"))
     text = (fields.get("text") or "").strip()
     link = (fields.get("link") or "").strip()
     if len(text) > MAX_TEXT:
-        raise ServiceError(f"the text is {len(text):,} characters long; the limit is {MAX_TEXT:,}", field="text")
+        raise ServiceError(_l("the text is %(got)s characters long; the limit is %(most)s", got=f"{len(text):,}",
+                              most=f"{MAX_TEXT:,}"), field="text")
     upload = _upload(upload)
     if kind == "link":
         if not link:
-            raise ServiceError("give the web address", field="link")
+            raise ServiceError(_l("give the web address"), field="link")
         _check_link(link)
     elif kind == "text" and not text:
-        raise ServiceError("write the text", field="text")
+        raise ServiceError(_l("write the text"), field="text")
     elif kind == "file" and upload is None and (artefact is None or artefact.file_id is None):
-        raise ServiceError("attach the file", field="file")
+        raise ServiceError(_l("attach the file"), field="file")
     if kind != "file":
         upload = None
     stored = files.store(upload[0], upload[1], actor, field="file") if upload is not None else None
@@ -263,10 +266,10 @@ def delete_artefact(artefact: Artefact, enrolment: Enrolment, actor) -> None:
     """The owner deletes an artefact (the stored file stays in the file store, where other rows
     may share it by content). A hand-in is not deleted: staff may already have read it."""
     if artefact.enrolment_id != enrolment.id:
-        raise NotFound(f"no artefact {artefact.id} in this portfolio")
+        raise NotFound(_l("no artefact %(id)s in this portfolio", id=artefact.id))
     _refuse_withdrawn(enrolment)
     if artefact.section == "submission":
-        raise Conflict("a handed-in portfolio cannot be deleted")
+        raise Conflict(_l("a handed-in portfolio cannot be deleted"))
     audit.record(actor, "artefact_deleted", artefact, artefact.title, enrolment_id=enrolment.id,
                  section=artefact.section, kind=artefact.kind, file_id=artefact.file_id, url=artefact.url)
     db.session.delete(artefact)
@@ -296,11 +299,11 @@ def create_share_link(enrolment: Enrolment, days, actor, now: datetime | None = 
     days = _int_or_none(days, "the number of days", "days")
     days = SHARE_DAYS_DEFAULT if days is None else days
     if not 1 <= days <= SHARE_DAYS_MAX:
-        raise ServiceError(f"a link lasts from 1 to {SHARE_DAYS_MAX} days", field="days")
+        raise ServiceError(_l("a link lasts from 1 to %(most)s days", most=SHARE_DAYS_MAX), field="days")
     now = now or utcnow()
     live = [link for link in share_links(enrolment) if is_live(link, now)]
     if len(live) >= MAX_LIVE_LINKS:
-        raise Conflict(f"you have {len(live)} live links; revoke one first", field="days")
+        raise Conflict(_l("you have %(n)s live links; revoke one first", n=len(live)), field="days")
     plain = secrets.token_urlsafe(32)
     link = ShareLink(enrolment_id=enrolment.id, token_hash=_hash(plain), expires_at=now + timedelta(days=days),
                      created_at=now)
@@ -314,13 +317,13 @@ def create_share_link(enrolment: Enrolment, days, actor, now: datetime | None = 
 def get_share_link(enrolment: Enrolment, link_id: int) -> ShareLink:
     link = db.session.get(ShareLink, link_id)
     if link is None or link.enrolment_id != enrolment.id:
-        raise NotFound(f"no share link {link_id}")
+        raise NotFound(_l("no share link %(id)s", id=link_id))
     return link
 
 
 def revoke_share_link(link: ShareLink, actor) -> ShareLink:
     if link.revoked_at is not None:
-        raise Conflict("this link is already revoked")
+        raise Conflict(_l("this link is already revoked"))
     link.revoked_at = utcnow()
     audit.record(actor, "share_link_revoked", link, f"portfolio of enrolment {link.enrolment_id}",
                  enrolment_id=link.enrolment_id)
@@ -334,7 +337,7 @@ def live_share(token: str, now: datetime | None = None) -> ShareLink:
     token = (token or "").strip()
     link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == _hash(token))) if token else None
     if link is None:
-        raise NotFound("no such link")
+        raise NotFound(_l("no such link"))
     if link.revoked_at is not None:
         raise ShareLinkGone("the owner has revoked this link", "revoked")
     if not is_live(link, now):
