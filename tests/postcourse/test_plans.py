@@ -340,7 +340,7 @@ def test_staff_agree_and_log_a_consultation_on_the_plan_page(opened, client, aut
         assert response.status_code == 302
         response = client.post(f"{url}/activities", data={"activity-activity_type": "consultation",
                                                           "activity-due_on": "2029-01-01"})
-        assert response.status_code == 200 and "outside the plan&#39;s year" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "жоспар жылынан тыс" in response.get_data(as_text=True)
         assert client.post(f"{url}/agree", data={"note": "келісілді"}).status_code == 302
     plan = db_session.get(SupportPlan, plan.id)  # the requests ran in their own sessions
     assert (plan.status, plan.version) == ("agreed", 2)
@@ -606,7 +606,7 @@ def test_an_uploaded_lesson_plan_is_reachable_only_through_its_own_plan(opened, 
         refused = client.post(f"{url}/observations", content_type="multipart/form-data", data={
             "observation-kind": "plan_analysis", "observation-observed_on": "2027-09-18",
             "observation-file": (io.BytesIO(b"MZ not a pdf"), "жоспар.pdf")})
-        assert refused.status_code == 200 and "not a PDF" in refused.get_data(as_text=True)
+        assert refused.status_code == 200 and "бірақ ол PDF емес" in refused.get_data(as_text=True)
     stored = db_session.scalar(select(Observation).where(Observation.plan_id == mine))
     assert db_session.get(PlanActivity, observation).done_on == date(2027, 9, 18)
     with client.get(f"{url}/files/{stored.file_id}") as download:

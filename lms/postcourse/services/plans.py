@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -332,7 +333,7 @@ def _note(value, field: str = "note") -> str | None:
 
 def _open_for_edits(plan: SupportPlan) -> None:
     if plan.status == "closed":
-        raise Conflict("the plan is closed: its year is over", field="plan")
+        raise Conflict(_l("the plan is closed: its year is over"), field="plan")
 
 
 def agree(plan: SupportPlan, actor, note: str | None = None, needs_note: str | None = None) -> PlanVersion:
@@ -340,9 +341,9 @@ def agree(plan: SupportPlan, actor, note: str | None = None, needs_note: str | N
     are the agreement itself (needs analysed, programme agreed): they are done today."""
     _open_for_edits(plan)
     if plan.status != "draft":
-        raise Conflict("the plan is agreed already; change its activities to adjust it", field="plan")
+        raise Conflict(_l("the plan is agreed already; change its activities to adjust it"), field="plan")
     if not plan.activities:
-        raise ServiceError("agree at least one activity from the menu first", field="activities")
+        raise ServiceError(_l("agree at least one activity from the menu first"), field="activities")
     note = _note(note)
     if needs_note is not None:
         plan.needs = {**(plan.needs or {}), "note": _note(needs_note, "needs_note") or ""}
@@ -362,11 +363,11 @@ def accept(plan: SupportPlan, actor) -> PlanVersion:
     """Only the graduate accepts their own plan, once agreed (and again after each adjustment)."""
     _open_for_edits(plan)
     if getattr(actor, "id", None) != owner_id(plan):
-        raise ServiceError("only the graduate accepts their own plan", field="plan")
+        raise ServiceError(_l("only the graduate accepts their own plan"), field="plan")
     if plan.status == "draft":
-        raise Conflict("the plan is still a draft: it is accepted once it is agreed", field="plan")
+        raise Conflict(_l("the plan is still a draft: it is accepted once it is agreed"), field="plan")
     if plan.status == "accepted":
-        raise Conflict("you have accepted this version already", field="plan")
+        raise Conflict(_l("you have accepted this version already"), field="plan")
     plan.status, plan.accepted_at = "accepted", clock.now()
     version = _keep_version(plan, "accepted", actor, None)
     audit.record(actor, "support_plan_accepted", plan, f"version {version.number}")
@@ -392,7 +393,7 @@ def parse_date(value, field: str, *, from_datetime: bool = False) -> date:
     if isinstance(value, datetime):
         if from_datetime:
             return value.date()
-        raise ServiceError("expected a date (YYYY-MM-DD)", field=field)
+        raise ServiceError(_l("expected a date (YYYY-MM-DD)"), field=field)
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -400,12 +401,13 @@ def parse_date(value, field: str, *, from_datetime: bool = False) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ServiceError(f"expected a date (YYYY-MM-DD), got {value!r}", field=field)
+    raise ServiceError(_l("expected a date (YYYY-MM-DD), got %(value)s", value=repr(value)), field=field)
 
 
 def _check_due(plan: SupportPlan, model: SupportModel, item: MenuItem, due_on: date) -> None:
     if not plan.starts_on <= due_on <= plan.ends_on:
-        raise ServiceError(f"{due_on} is outside the plan's year ({plan.starts_on} to {plan.ends_on})", field="due_on")
+        raise ServiceError(_l("%(day)s is outside the plan's year (%(start)s to %(end)s)", day=due_on,
+                              start=plan.starts_on, end=plan.ends_on), field="due_on")
     first, last = stage_window(plan, model.stage(item.stage))
     if not first <= due_on <= last:
         raise ServiceError(f"{item.code} belongs to the {item.stage} stage ({first} to {last}); {due_on} is"
@@ -574,9 +576,10 @@ def mark_activity(plan: SupportPlan, activity: PlanActivity, status: str, actor,
     if status == "done":
         on = parse_date(on, "done_on") if on else today
         if on > today:
-            raise ServiceError(f"{on} is in the future", field="done_on")
+            raise ServiceError(_l("%(day)s is in the future", day=on), field="done_on")
         if on < plan.starts_on:
-            raise ServiceError(f"{on} is before the plan started ({plan.starts_on})", field="done_on")
+            raise ServiceError(_l("%(day)s is before the plan started (%(start)s)", day=on, start=plan.starts_on),
+                               field="done_on")
         if activity.status == "done" and activity.done_on == on:
             return activity
         old = activity.status
