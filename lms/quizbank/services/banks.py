@@ -397,7 +397,7 @@ def _published_shortfalls(item: Item) -> list[str]:
             continue
         problems = check_publishable(blueprint)
         if problems:
-            found.append(f"blueprint {blueprint.code}: " + "; ".join(p.message for p in problems))
+            found.append(f"blueprint {blueprint.code}: " + "; ".join(map(str, problems)))
     return found
 
 

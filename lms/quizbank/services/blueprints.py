@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import exists, or_, select
 
 from lms.core.services import audit
@@ -27,12 +29,12 @@ QUOTA_RE = re.compile(r"([KUAH])\s*[:=]?\s*(-?\d+)", re.IGNORECASE)
 class Problem:
     """One reason a test cannot be published; `topic` is the rule's topic where there is one."""
 
-    message: str
+    message: object  # a lazy translation: read in the reader's language when shown
     topic: str | None = None
     short: int = 0
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 # --- text forms for the blueprint form -----------------------------------------------------
@@ -213,8 +215,10 @@ def save_blueprint(bank: Bank, fields: dict, actor, blueprint: Blueprint | None 
         if published:
             problems = _pool_problems(bank.id, n_total, clean, clean_quotas)
             if problems:
-                raise Conflict(f"published tests use this blueprint ({', '.join(published)}) and the change"
-                               " would leave them short: " + "; ".join(p.message for p in problems), field="rules")
+                raise Conflict(LazyString(lambda: str(_l(
+                    "published tests use this blueprint (%(tests)s) and the change would leave them short:"
+                    " %(problems)s", tests=", ".join(published), problems="; ".join(map(str, problems))))),
+                    field="rules")
 
     creating = blueprint is None
     if creating:
@@ -264,21 +268,26 @@ def _pool_problems(bank_id: int, total: int, rules: list[dict], quotas: dict) ->
     for r in rules:
         ready = len(pool[r["topic"]])
         if ready < r["max"]:
+            values = {"topic": r["topic"], "ready": ready, "max": r["max"], "short": r["max"] - ready}
             problems.append(Problem(
-                f"topic {r['topic']}: {ready} ready item{'' if ready == 1 else 's'}, the blueprint may ask for"
-                f" {r['max']} ({r['max'] - ready} short)", r["topic"], r["max"] - ready))
+                _l("topic %(topic)s: %(ready)s ready item, the blueprint may ask for %(max)s (%(short)s short)",
+                   **values) if ready == 1 else
+                _l("topic %(topic)s: %(ready)s ready items, the blueprint may ask for %(max)s (%(short)s short)",
+                   **values), r["topic"], r["max"] - ready))
     fill = sum(min(r["max"], len(pool[r["topic"]])) for r in rules)
     if fill < total:
-        problems.append(Problem(f"the blueprint's topics give at most {fill} ready items, the test has {total}"
-                                f" ({total - fill} short)", None, total - fill))
+        problems.append(Problem(_l("the blueprint's topics give at most %(fill)s ready items, the test has"
+                                   " %(total)s (%(short)s short)", fill=fill, total=total, short=total - fill),
+                                None, total - fill))
     for lv in LEVELS:
         need = quotas.get(lv, 0)
         if not need:
             continue
         have = sum(min(r["max"], sum(1 for i in pool[r["topic"]] if level_of[i] == lv)) for r in rules)
         if have < need:
-            problems.append(Problem(f"level {lv}: {have} ready items in the blueprint's topics, the quotas ask"
-                                    f" for {need} ({need - have} short)", None, need - have))
+            problems.append(Problem(_l("level %(level)s: %(have)s ready items in the blueprint's topics, the quotas"
+                                       " ask for %(need)s (%(short)s short)", level=lv, have=have, need=need,
+                                       short=need - have), None, need - have))
     if not problems:
         avail: dict[tuple[str, str], int] = {}
         for t, ids in pool.items():
@@ -286,7 +295,7 @@ def _pool_problems(bank_id: int, total: int, rules: list[dict], quotas: dict) ->
                 avail[t, level_of[i]] = avail.get((t, level_of[i]), 0) + 1
         bounds = {r["topic"]: (r["min"], r["max"]) for r in rules}
         if not feasible(total, bounds, avail, quotas):
-            problems.append(Problem("the topic limits and level quotas cannot be met together by the ready items"))
+            problems.append(Problem(_l("the topic limits and level quotas cannot be met together by the ready items")))
     return problems
 
 
@@ -303,10 +312,11 @@ def check_publishable(blueprint: Blueprint) -> list[Problem]:
 def publish(test: Test, actor) -> Test:
     """Open a test to its cohort once its blueprint passes the check; refuses listing every problem."""
     if test.status != "draft":
-        raise Conflict(f"test {test.title!r} is already {test.status}", field="status")
+        raise Conflict(_l("test '%(title)s' is already %(status)s", title=test.title, status=test.status),
+                       field="status")
     problems: list[Problem] = []
     if test.opens_at and test.closes_at and test.closes_at <= test.opens_at:
-        problems.append(Problem("the test closes before it opens"))
+        problems.append(Problem(_l("the test closes before it opens")))
     blueprint = test.blueprint
     field = "blueprint_id"
     if test.kind == "exit_survey":  # asks its own questions, draws nothing
@@ -315,7 +325,7 @@ def publish(test: Test, actor) -> Test:
         problems += [Problem(m) for m in publish_problems(test)]
         field = "questions"
     elif blueprint is None:
-        raise ServiceError(f"test {test.title!r} has no blueprint: choose one before publishing",
+        raise ServiceError(_l("test '%(title)s' has no blueprint: choose one before publishing", title=test.title),
                            field="blueprint_id")
     else:
         from lms.courses.models import Cohort, Programme
@@ -324,11 +334,13 @@ def publish(test: Test, actor) -> Test:
                                            .where(Cohort.id == test.cohort_id))
         bank = blueprint.bank
         if programme_code is not None and bank.programme_code != programme_code:
-            problems.append(Problem(f"blueprint {blueprint.code} draws from bank {bank.code} of"
-                                    f" {bank.programme_code}; the cohort follows {programme_code}"))
+            problems.append(Problem(_l("blueprint %(code)s draws from bank %(bank)s of %(programme)s; the cohort"
+                                       " follows %(cohort_programme)s", code=blueprint.code, bank=bank.code,
+                                       programme=bank.programme_code, cohort_programme=programme_code)))
         problems += check_publishable(blueprint)
     if problems:
-        raise ServiceError(f"test {test.title!r} cannot be published: " + "; ".join(p.message for p in problems),
+        raise ServiceError(LazyString(lambda: str(_l("test '%(title)s' cannot be published: %(problems)s",
+                                                     title=test.title, problems="; ".join(map(str, problems))))),
                            field=field)
     test.status = "published"
     test.published_at = utcnow()
