@@ -103,6 +103,8 @@ class ApiLane:
                 response = self.error_response(exc) if self.error_response else None
                 if response is None:
                     db.session.rollback()
+                    self.app.logger.warning("api lane: %s %s handed to Flask after %r", environ["REQUEST_METHOD"],
+                                            environ.get("PATH_INFO"), exc)
                     return None
             for hook in self.response_hooks:
                 hook(response)

@@ -5,6 +5,7 @@ from flask import request_started
 from sqlalchemy import select
 
 from lms.core.api_lane import LANE_BODY_LIMIT
+from lms.db import db
 from lms.quizbank.models import AttemptSlot
 from tests.quizbank.test_api import api, shown_right, start  # noqa: F401 - the fixture
 
@@ -82,3 +83,28 @@ def test_what_the_lane_does_not_take_goes_through_flask_with_the_same_result(app
     assert seen.paths == [f"{url}/{first['slot']}", f"{url}/{first['slot']}", f"{url}/{second['slot']}"]
     assert stored(db_session, attempt["id"], first["slot"]) is None
     assert stored(db_session, attempt["id"], second["slot"]) is not None
+
+
+def test_an_unexpected_error_in_the_lane_is_logged_and_flask_answers(app, client, api, db_session, monkeypatch,
+                                                                    caplog):
+    """A failure the API does not expect (here the first save's COMMIT fails once) is rolled
+    back and handed to Flask, which runs the save again; the lane's failure is logged."""
+    attempt = start(client, api).get_json()
+    first = next(s for s in attempt["slots"] if s["type"] == "single")
+    real_commit, failures = db.session.commit, []
+
+    def commit_failing_once():
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("the database went away for a moment")
+        return real_commit()
+
+    monkeypatch.setattr(db.session, "commit", commit_failing_once)
+    with FlaskRequests(app) as seen, caplog.at_level("WARNING"):
+        r = client.put(f"/api/v1/attempts/{attempt['id']}/answers/{first['slot']}",
+                       json={"answer": shown_right(first)}, headers=api["p1"])
+    assert r.status_code == 200 and failures == [1]
+    assert seen.paths == [f"/api/v1/attempts/{attempt['id']}/answers/{first['slot']}"]  # Flask ran it again
+    assert "api lane: PUT" in caplog.text and "went away" in caplog.text
+    monkeypatch.undo()
+    assert stored(db_session, attempt["id"], first["slot"]) is not None
