@@ -410,18 +410,21 @@ def grade_essay(slot: AttemptSlot, score, feedback: str | None, actor) -> Attemp
     attempt = _load(slot.attempt_id, for_update=True)
     slot = next(s for s in attempt.slots if s.id == slot.id)
     if slot.version.qtype != "essay":
-        raise ServiceError(f"question {slot.slot} is a {slot.version.qtype} item, scored automatically",
-                           field="slot")
+        raise ServiceError(_l("question %(n)s is a %(qtype)s item, scored automatically", n=slot.slot,
+                              qtype=slot.version.qtype), field="slot")
     if attempt.status != "finished":
-        raise Conflict(f"attempt {attempt.id} is still in progress; grade it once it is finished", field="slot")
+        raise Conflict(_l("attempt %(id)s is still in progress; grade it once it is finished", id=attempt.id),
+                       field="slot")
     if slot.answer is None:
-        raise Conflict(f"question {slot.slot} was not answered; it scores 0", field="slot")
+        raise Conflict(_l("question %(n)s was not answered; it scores 0", n=slot.slot), field="slot")
     try:
         value = parse_number(score)
     except ServiceError:
-        raise ServiceError(f"score: a number from 0 to {slot.max_score:g} (got {score!r})", field="score") from None
+        raise ServiceError(_l("score: a number from 0 to %(most)s (got %(got)s)", most=f"{slot.max_score:g}",
+                              got=repr(score)), field="score") from None
     if not 0 <= value <= slot.max_score:
-        raise ServiceError(f"score: a number from 0 to {slot.max_score:g} (got {value:g})", field="score")
+        raise ServiceError(_l("score: a number from 0 to %(most)s (got %(got)s)", most=f"{slot.max_score:g}",
+                              got=f"{value:g}"), field="score")
     old = slot.score
     was_pending = attempt.pending_grading
     slot.score = round(value, 6)
