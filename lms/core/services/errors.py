@@ -1,4 +1,14 @@
 """Domain errors services raise; views turn them into form messages, the API into 4xx JSON."""
+from collections.abc import Iterable
+
+from flask_babel.speaklater import LazyString
+
+
+def joined(parts: Iterable, separator: str = "; ") -> LazyString:
+    """Several refusals as one message, each read (translated) only when the whole is shown;
+    usable on its own or as a value of a `lazy_gettext` message."""
+    parts = list(parts)
+    return LazyString(lambda: separator.join(str(p) for p in parts))
 
 
 class ServiceError(Exception):

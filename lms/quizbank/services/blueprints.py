@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import exists, or_, select
 
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ServiceError, joined
 from lms.db import db, utcnow
 from lms.quizbank.models import LEVELS, Bank, Blueprint, Item, ItemVersion, Test
 from lms.quizbank.services.draw import feasible, module_of_rule, rule_for_item
@@ -215,10 +214,9 @@ def save_blueprint(bank: Bank, fields: dict, actor, blueprint: Blueprint | None 
         if published:
             problems = _pool_problems(bank.id, n_total, clean, clean_quotas)
             if problems:
-                raise Conflict(LazyString(lambda: str(_l(
-                    "published tests use this blueprint (%(tests)s) and the change would leave them short:"
-                    " %(problems)s", tests=", ".join(published), problems="; ".join(map(str, problems))))),
-                    field="rules")
+                raise Conflict(_l("published tests use this blueprint (%(tests)s) and the change would leave them"
+                                  " short: %(problems)s", tests=", ".join(published), problems=joined(problems)),
+                               field="rules")
 
     creating = blueprint is None
     if creating:
@@ -339,9 +337,8 @@ def publish(test: Test, actor) -> Test:
                                        programme=bank.programme_code, cohort_programme=programme_code)))
         problems += check_publishable(blueprint)
     if problems:
-        raise ServiceError(LazyString(lambda: str(_l("test '%(title)s' cannot be published: %(problems)s",
-                                                     title=test.title, problems="; ".join(map(str, problems))))),
-                           field=field)
+        raise ServiceError(_l("test '%(title)s' cannot be published: %(problems)s", title=test.title,
+                              problems=joined(problems)), field=field)
     test.status = "published"
     test.published_at = utcnow()
     db.session.flush()

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import yaml
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.i18n import localized
 from lms.core.models import User
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, ServiceError
+from lms.core.services.errors import Conflict, ServiceError, joined
 from lms.courses.models import Enrolment
 from lms.db import db, utcnow
 from lms.quizbank.models import SURVEY_QUESTION_KINDS, SurveyAnswer, SurveyQuestion, SurveyResponse, Test
@@ -323,8 +322,7 @@ def submit(test: Test, enrolment: Enrolment, answers: Mapping, actor, now: datet
     questions = questions_of(test)
     clean, errors = check_answers(questions, answers)
     if errors:
-        problems = list(errors.values())
-        raise ServiceError(LazyString(lambda: "; ".join(str(p) for p in problems)), field=f"q-{next(iter(errors))}")
+        raise ServiceError(joined(errors.values()), field=f"q-{next(iter(errors))}")
     by_id = {q.id: q for q in questions}
     response = SurveyResponse(test_id=test.id, enrolment_id=enrolment.id, submitted_at=now or utcnow())
     response.answers = [SurveyAnswer(question_id=qid, likert=value if by_id[qid].kind == "likert" else None,
