@@ -327,6 +327,10 @@ def test_a_revision_makes_version_2_and_the_attempt_keeps_version_1(client, trai
                                   "feedback-0": "Дұрыс, Астана", "feedback-1": "", "feedback-2": "Жоқ"}
                        ).get_data(as_text=True)
     assert "nothing changed, so no new version was made" in html
+    client.post("/language", data={"language": "kk"})
+    html = client.post(url, data={"base_version": "1", "text": "Басқа мәтін"}).get_data(as_text=True)
+    assert "қазір 2-нұсқада (сіз 1-нұсқаны өңдедіңіз): бетті қайта жүктеп, өзгерісті қайта енгізіңіз" in html
+    client.post("/language", data={"language": "en"})
     html = client.post(url, data={"base_version": "2", "text": "  "}).get_data(as_text=True)
     assert re.search(r'class="field\s+has-error">\s*<label for="text">', html)
     assert len(db_session.scalars(select(Item).where(Item.id == v1.item_id)).one().versions) == 2
@@ -398,6 +402,21 @@ def test_the_blueprint_form_names_each_bad_field(client, trainer, bank, db_sessi
     assert "level_quotas: the quotas add up to 9, above the total 3" in html
     assert db_session.scalar(select(func.count()).select_from(Blueprint)
                              .where(Blueprint.bank_id == banks.get_bank(BANK).id)) == 0
+
+    # a trainer reading Kazakh (or Russian) is told the same in the form's own words
+    client.post("/language", data={"language": "kk"})
+    html = client.post(f"/banks/{BANK}/blueprints/new", data=data).get_data(as_text=True)
+    assert "тақырыптар, 1-жол: тақырыпты және оның ең аз–ең көп санын жазыңыз" in html
+    html = client.post(f"/banks/{BANK}/blueprints/new", data={**data, "rules": "1.1: 1-1\n9.9: 1-1",
+                                                               "level_quotas": "K 9"}).get_data(as_text=True)
+    assert ("тақырыптар, 9.9 тақырыбы: LDR-SUS бағдарламасының да, банк тапсырмаларының да тақырыбы емес"
+            in html)
+    assert "деңгейлер бойынша квота: квоталардың қосындысы 9, бұл тапсырмалар санынан (3) көп" in html
+    client.post("/language", data={"language": "ru"})
+    html = client.post(f"/banks/{BANK}/blueprints/new", data={**data, "rules": "1.1: 1-1\n9.9: 1-1",
+                                                               "level_quotas": "K 9"}).get_data(as_text=True)
+    assert "заданий в тесте: 3 больше суммы максимумов по правилам (2)" in html
+    client.post("/language", data={"language": "en"})
 
     # editing keeps the id; quotas come back in the form's own notation
     client.post(f"/banks/{BANK}/blueprints/new", data={**data, "rules": "1.1: 1-3", "level_quotas": "K=2"})

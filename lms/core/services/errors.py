@@ -1,6 +1,7 @@
 """Domain errors services raise; views turn them into form messages, the API into 4xx JSON."""
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 
@@ -9,6 +10,12 @@ def joined(parts: Iterable, separator: str = "; ") -> LazyString:
     usable on its own or as a value of a `lazy_gettext` message."""
     parts = list(parts)
     return LazyString(lambda: separator.join(str(p) for p in parts))
+
+
+def about(name, problem) -> LazyString:
+    """"<what>: <problem>" (a field, a line, a rule), both read in the reader's language when
+    shown: a refusal that lists several problems names each one's place this way."""
+    return lazy_gettext("%(what)s: %(problem)s", what=name, problem=problem)
 
 
 class ServiceError(Exception):

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.core.permissions import SYSTEM, Context
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ServiceError, about, joined
 from lms.courses.models import Module, Programme, Topic
 from lms.courses.services import render_markdown
 from lms.db import db, utcnow
@@ -57,7 +59,7 @@ class BankImportReport:
 def get_bank(code: str) -> Bank:
     bank = db.session.scalar(select(Bank).where(Bank.code == (code or "").strip().upper()))
     if bank is None:
-        raise NotFound(f"no bank {code}", field="bank")
+        raise NotFound(_l("no bank %(code)s", code=code), field="bank")
     return bank
 
 
@@ -67,19 +69,20 @@ def get_or_create_bank(code: str, programme_code: str | None = None, title: str 
     programme (all its versions): naming another programme for an existing bank is refused."""
     code = (code or "").strip().upper()
     if not BANK_CODE_RE.match(code):
-        raise ServiceError(f"bank code {code!r} must be a capital letter then up to 19 capitals or digits"
-                           " (e.g. LDR): it starts every item code", field="bank")
+        raise ServiceError(_l("bank code %(code)s must be a capital letter then up to 19 capitals or digits (e.g."
+                              " LDR): it starts every item code", code=repr(code)), field="bank")
     programme_code = (programme_code or "").strip().upper() or None
     bank = db.session.scalar(select(Bank).where(Bank.code == code))
     if bank is not None:
         if programme_code and programme_code != bank.programme_code:
-            raise Conflict(f"bank {code} serves programme {bank.programme_code}, not {programme_code}",
-                           field="programme")
+            raise Conflict(_l("bank %(code)s serves programme %(programme)s, not %(other)s", code=code,
+                              programme=bank.programme_code, other=programme_code), field="programme")
         return bank
     if programme_code is None:
-        raise ServiceError(f"there is no bank {code}; name its programme to create it", field="programme")
+        raise ServiceError(_l("there is no bank %(code)s; name its programme to create it", code=code),
+                           field="programme")
     if db.session.scalar(select(Programme.id).where(Programme.code == programme_code).limit(1)) is None:
-        raise NotFound(f"no programme {programme_code}", field="programme")
+        raise NotFound(_l("no programme %(code)s", code=programme_code), field="programme")
     bank = Bank(code=code, programme_code=programme_code, title=(title or "").strip() or f"{programme_code} test bank")
     db.session.add(bank)
     db.session.flush()
@@ -271,7 +274,8 @@ def export_items(bank: Bank, fmt: str) -> str:
     """The bank as GIFT or Moodle XML; importing it into an empty bank of the same code gives
     the same items (codes, types, texts, data, tags, draft status)."""
     if fmt not in FORMATS:
-        raise ServiceError(f"unknown format {fmt!r}: use {' or '.join(FORMATS)}", field="format")
+        raise ServiceError(_l("unknown format %(format)s: use %(formats)s", format=repr(fmt),
+                              formats=" or ".join(FORMATS)), field="format")
     return dump(bank_items(bank), fmt)
 
 
@@ -281,7 +285,7 @@ def create_bank(code: str, programme_code: str, title: str | None, actor) -> Ban
     """A new bank (the web form): unlike `get_or_create_bank`, a code already taken is refused."""
     taken = db.session.scalar(select(Bank.code).where(Bank.code == (code or "").strip().upper()))
     if taken is not None:
-        raise Conflict(f"bank {taken} already exists", field="code")
+        raise Conflict(_l("bank %(code)s already exists", code=taken), field="code")
     try:
         return get_or_create_bank(code, programme_code or None, title, actor)
     except ServiceError as exc:
@@ -372,7 +376,7 @@ def get_item(bank: Bank, item_id: int) -> Item:
     item = db.session.scalar(select(Item).where(Item.id == item_id, Item.bank_id == bank.id)
                              .options(selectinload(Item.versions)))
     if item is None:
-        raise NotFound(f"bank {bank.code} has no item {item_id}", field="item")
+        raise NotFound(_l("bank %(code)s has no item %(id)s", code=bank.code, id=item_id), field="item")
     return item
 
 
@@ -397,7 +401,7 @@ def _published_shortfalls(item: Item) -> list[str]:
             continue
         problems = check_publishable(blueprint)
         if problems:
-            found.append(f"blueprint {blueprint.code}: " + "; ".join(map(str, problems)))
+            found.append(about(_l("blueprint %(code)s", code=blueprint.code), joined(problems)))
     return found
 
 
@@ -405,7 +409,8 @@ def set_status(item: Item, status: str, actor) -> Item:
     """Draft, ready or retired (only ready items are drawn). Taking an item out of "ready" is
     refused when a published test could then no longer give every participant a full draw."""
     if status not in ITEM_STATUSES:
-        raise ServiceError(f"status must be one of {', '.join(ITEM_STATUSES)} (got {status!r})", field="status")
+        raise ServiceError(_l("status must be one of %(choices)s (got %(value)s)", choices=", ".join(ITEM_STATUSES),
+                              value=repr(status)), field="status")
     old = item.status
     if old == status:
         return item
@@ -416,9 +421,9 @@ def set_status(item: Item, status: str, actor) -> Item:
         if short:
             item.status = old
             db.session.flush()
-            raise Conflict(f"{item.code} stays ready: published tests draw from topic {item.topic_code} and would be"
-                           " short without it (" + " | ".join(short) + "); add or ready another item first",
-                           field="status")
+            raise Conflict(_l("%(code)s stays ready: published tests draw from topic %(topic)s and would be short"
+                              " without it (%(problems)s); add or ready another item first", code=item.code,
+                              topic=item.topic_code, problems=joined(short, " | ")), field="status")
     audit.record(actor, "item_status_changed", item, f"{item.code}: {old} -> {status}", old=old, new=status)
     return item
 
@@ -434,25 +439,27 @@ def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
     current = item.current
     base = str(fields.get("base_version") or "").strip()
     if base and base != str(current.number):
-        raise Conflict(f"{item.code} is now at version {current.number} (you edited version {base}):"
-                       " reload it and make your change again", field="text")
+        raise Conflict(_l("%(code)s is now at version %(current)s (you edited version %(base)s): reload it and make"
+                          " your change again", code=item.code, current=current.number, base=base), field="text")
     new = {name: getattr(current, name) for name in REVISABLE}
     new.update({name: fields[name] for name in REVISABLE if name in fields})
     new["title"] = (new["title"] or "").strip() or None
     new["text"] = (new["text"] or "").strip()
     new["general_feedback"] = (new["general_feedback"] or "").strip() or None
-    problems: list[tuple[str, str]] = []
+    problems: list[tuple[str, object]] = []
     if not new["text"]:
-        problems.append(("text", "text: the question has no text"))
+        problems.append(("text", about(_lp("item field", "text"), _l("the question has no text"))))
     elif len(new["text"]) > MAX_TEXT:
-        problems.append(("text", f"text: longer than {MAX_TEXT:,} characters"))
+        problems.append(("text", about(_lp("item field", "text"), _l("longer than %(count)s characters",
+                                                                       count=f"{MAX_TEXT:,}"))))
     if new["title"] and len(new["title"]) > 300:
-        problems.append(("title", "title: longer than 300 characters"))
+        problems.append(("title", about(_lp("item field", "title"), _l("longer than %(count)s characters",
+                                                                         count=300))))
     problems += [("data", f"data: {p}") for p in check_data(current.qtype, new["data"])]
     if problems:
-        raise ServiceError("; ".join(m for _f, m in problems), field=problems[0][0])
+        raise ServiceError(joined(m for _f, m in problems), field=problems[0][0])
     if all(getattr(current, name) == value for name, value in new.items()):
-        raise ServiceError(f"{item.code}: nothing changed, so no new version was made", field="text")
+        raise ServiceError(_l("%(code)s: nothing changed, so no new version was made", code=item.code), field="text")
     version = ItemVersion(number=current.number + 1, qtype=current.qtype, text_html=render_markdown(new["text"]),
                           language=_language(new["text"], list(item.tags)), created_by_id=getattr(actor, "id", None),
                           **new)
@@ -461,7 +468,8 @@ def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
             item.versions.append(version)
             db.session.flush()
     except IntegrityError:
-        raise Conflict(f"{item.code} was revised by someone else a moment ago: reload it", field="text") from None
+        raise Conflict(_l("%(code)s was revised by someone else a moment ago: reload it", code=item.code),
+                       field="text") from None
     changed = [name for name in REVISABLE if getattr(current, name) != new[name]]
     audit.record(actor, "item_revised", item, f"{item.code}: version {version.number} ({', '.join(changed)})",
                  version=version.number, changed=changed)

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import exists, or_, select
 
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, NotFound, ServiceError, joined
+from lms.core.services.errors import Conflict, NotFound, ServiceError, about, joined
 from lms.db import db, utcnow
 from lms.quizbank.models import LEVELS, Bank, Blueprint, Item, ItemVersion, Test
 from lms.quizbank.services.draw import feasible, module_of_rule, rule_for_item
@@ -22,6 +23,20 @@ from lms.quizbank.services.draw import feasible, module_of_rule, rule_for_item
 TOPIC_MODULE_RE = re.compile(r"^(\d+)\.")
 RULE_LINE_RE = re.compile(r"^\s*(\S+?)(?:\s*[:=]\s*|\s+)(\d+)(?:(?:\s*(?:-|–|\.\.)\s*|\s+)(\d+))?\s*$")
 QUOTA_RE = re.compile(r"([KUAH])\s*[:=]?\s*(-?\d+)", re.IGNORECASE)
+#: how a refusal names a field: the API's names in English, the blueprint form's words in Kazakh and Russian
+FIELD_NAMES = {"code": _lp("blueprint field", "code"), "title": _lp("blueprint field", "title"),
+               "total": _lp("blueprint field", "total"), "rules": _lp("blueprint field", "rules"),
+               "level_quotas": _lp("blueprint field", "level_quotas")}
+
+
+def _problem(field: str, message, where=None) -> tuple:
+    """(field, "<field's name>[, where]: <message>"), translated when shown."""
+    name = FIELD_NAMES[field] if where is None else _l("%(field)s, %(where)s", field=FIELD_NAMES[field], where=where)
+    return field, about(name, message)
+
+
+def _rule_label(topic: str, k: int):
+    return _l("topic %(topic)s", topic=topic) if topic else _l("rule %(number)s", number=k)
 
 
 @dataclass
@@ -46,8 +61,9 @@ def parse_rules(text: str) -> list[dict]:
             continue
         m = RULE_LINE_RE.match(line)
         if not m:
-            raise ServiceError(f"rules, line {n}: write a topic and its minimum-maximum, e.g. '2.3: 1-3'"
-                               f" (got {line.strip()!r})", field="rules")
+            raise ServiceError(_problem("rules", _l("write a topic and its minimum-maximum, e.g. '2.3: 1-3' (got"
+                                                    " %(line)s)", line=repr(line.strip())),
+                                        _l("line %(number)s", number=n))[1], field="rules")
         lo = int(m.group(2))
         rules.append({"topic": m.group(1), "min": lo, "max": int(m.group(3)) if m.group(3) else lo})
     return rules
@@ -64,8 +80,9 @@ def parse_quotas(text: str) -> dict:
     found = QUOTA_RE.findall(text)
     rest = QUOTA_RE.sub("", text).replace(",", " ").replace(";", " ").strip()
     if rest or not found:
-        raise ServiceError(f"level_quotas: write levels and counts, e.g. 'K 8, U 8, A 6, H 2' (could not read"
-                           f" {rest or text.strip()!r})", field="level_quotas")
+        raise ServiceError(_problem("level_quotas", _l("write levels and counts, e.g. 'K 8, U 8, A 6, H 2' (could not"
+                                                       " read %(text)s)", text=repr(rest or text.strip())))[1],
+                           field="level_quotas")
     return {lv.upper(): int(n) for lv, n in found}
 
 
@@ -107,38 +124,39 @@ def _structure_errors(total, rules, level_quotas, topics: set[str] | None, progr
     errors: list[tuple[str, str]] = []
     n_total = _as_int(total)
     if n_total is None or n_total < 1:
-        errors.append(("total", f"total: must be a whole number of at least 1 (got {total!r})"))
+        errors.append(_problem("total", _l("must be a whole number of at least 1 (got %(value)s)", value=repr(total))))
         n_total = None
     clean: list[dict] = []
     if not isinstance(rules, list) or not rules:
-        errors.append(("rules", "rules: give at least one topic with its minimum and maximum"))
+        errors.append(_problem("rules", _l("give at least one topic with its minimum and maximum")))
         rules = []
     seen: set[str] = set()
     for k, rule in enumerate(rules, start=1):
         if not isinstance(rule, Mapping):
-            errors.append(("rules", f"rules, rule {k}: expected a topic with min and max"))
+            errors.append(_problem("rules", _l("expected a topic with min and max"), _rule_label("", k)))
             continue
         topic = str(rule.get("topic") or "").strip()
-        label = f"rules, topic {topic}" if topic else f"rules, rule {k}"
+        label = _rule_label(topic, k)
         if not topic:
-            errors.append(("rules", f"{label}: the topic is missing"))
+            errors.append(_problem("rules", _l("the topic is missing"), label))
             continue
         if topic in seen:
-            errors.append(("rules", f"{label}: the topic appears twice"))
+            errors.append(_problem("rules", _l("the topic appears twice"), label))
             continue
         seen.add(topic)
         if topics is not None and topic not in topics:
-            errors.append(("rules", f"{label}: not a topic of programme {programme_code} nor of the bank's items"))
+            errors.append(_problem("rules", _l("not a topic of programme %(programme)s nor of the bank's items",
+                                               programme=programme_code), label))
         lo, hi = _as_int(rule.get("min")), _as_int(rule.get("max"))
         if lo is None or hi is None:
-            errors.append(("rules", f"{label}: min and max must be whole numbers"
-                                    f" (got {rule.get('min')!r} and {rule.get('max')!r})"))
+            errors.append(_problem("rules", _l("min and max must be whole numbers (got %(min)s and %(max)s)",
+                                               min=repr(rule.get("min")), max=repr(rule.get("max"))), label))
             continue
         if lo < 0:
-            errors.append(("rules", f"{label}: min must be 0 or more (got {lo})"))
+            errors.append(_problem("rules", _l("min must be 0 or more (got %(value)s)", value=lo), label))
             continue
         if lo > hi:
-            errors.append(("rules", f"{label}: min {lo} is above max {hi}"))
+            errors.append(_problem("rules", _l("min %(min)s is above max %(max)s", min=lo, max=hi), label))
             continue
         clean.append({"topic": topic, "min": lo, "max": hi})
     # a module rule "M2" already draws from every topic of module 2
@@ -146,31 +164,34 @@ def _structure_errors(total, rules, level_quotas, topics: set[str] | None, progr
     for r in clean:
         m = TOPIC_MODULE_RE.match(r["topic"])
         if m and int(m.group(1)) in module_rules:
-            errors.append(("rules", f"rules, topic {r['topic']}: the rule {module_rules[int(m.group(1))]}"
-                                    " already draws from its module"))
+            errors.append(_problem("rules", _l("the rule %(rule)s already draws from its module",
+                                               rule=module_rules[int(m.group(1))]), _rule_label(r["topic"], 0)))
     if n_total is not None and len(clean) == len(rules) and clean:
         lo_sum, hi_sum = sum(r["min"] for r in clean), sum(r["max"] for r in clean)
         if lo_sum > n_total:
-            errors.append(("total", f"total: {n_total} is below the sum of the rules' minimums ({lo_sum})"))
+            errors.append(_problem("total", _l("%(total)s is below the sum of the rules' minimums (%(sum)s)",
+                                               total=n_total, sum=lo_sum)))
         if hi_sum < n_total:
-            errors.append(("total", f"total: {n_total} is above the sum of the rules' maximums ({hi_sum})"))
+            errors.append(_problem("total", _l("%(total)s is above the sum of the rules' maximums (%(sum)s)",
+                                               total=n_total, sum=hi_sum)))
     quotas: dict = {}
     if level_quotas:
         if not isinstance(level_quotas, Mapping):
-            errors.append(("level_quotas", "level_quotas: expected counts per level (K, U, A, H)"))
+            errors.append(_problem("level_quotas", _l("expected counts per level (K, U, A, H)")))
         else:
             for lv, n in level_quotas.items():
                 count = _as_int(n)
                 if lv not in LEVELS:
-                    errors.append(("level_quotas", f"level_quotas: unknown level {lv!r} (levels: {', '.join(LEVELS)})"))
+                    errors.append(_problem("level_quotas", _l("unknown level %(level)s (levels: %(levels)s)",
+                                                              level=repr(lv), levels=", ".join(LEVELS))))
                 elif count is None or count < 0:
-                    errors.append(("level_quotas", f"level_quotas, level {lv}: must be a whole number, 0 or more"
-                                                   f" (got {n!r})"))
+                    errors.append(_problem("level_quotas", _l("must be a whole number, 0 or more (got %(value)s)",
+                                                              value=repr(n)), _l("level %(level)s", level=lv)))
                 elif count:
                     quotas[lv] = count
             if n_total is not None and sum(quotas.values()) > n_total:
-                errors.append(("level_quotas", f"level_quotas: the quotas add up to {sum(quotas.values())},"
-                                               f" above the total {n_total}"))
+                errors.append(_problem("level_quotas", _l("the quotas add up to %(sum)s, above the total %(total)s",
+                                                          sum=sum(quotas.values()), total=n_total)))
     return errors, n_total, clean, quotas
 
 
@@ -178,7 +199,7 @@ def save_blueprint(bank: Bank, fields: dict, actor, blueprint: Blueprint | None 
     """Create (blueprint None) or change a blueprint of `bank`. Every error is listed in one
     refusal; a blueprint a published test uses must still pass the publish check."""
     if blueprint is not None and blueprint.bank_id != bank.id:
-        raise ServiceError(f"blueprint {blueprint.code} belongs to another bank", field="code")
+        raise ServiceError(_l("blueprint %(code)s belongs to another bank", code=blueprint.code), field="code")
     code = str(fields.get("code", blueprint.code if blueprint else "") or "").strip()
     title = str(fields.get("title", blueprint.title if blueprint else "") or "").strip()
     total = fields.get("total", blueprint.total if blueprint else None)
@@ -191,23 +212,24 @@ def save_blueprint(bank: Bank, fields: dict, actor, blueprint: Blueprint | None 
 
     errors: list[tuple[str, str]] = []
     if not code:
-        errors.append(("code", "code: required (e.g. LDR-FINAL)"))
+        errors.append(_problem("code", _l("required (e.g. %(example)s)", example="LDR-FINAL")))
     elif len(code) > 40:
-        errors.append(("code", "code: at most 40 characters"))
+        errors.append(_problem("code", _l("at most %(count)s characters", count=40)))
     if not title:
-        errors.append(("title", "title: required"))
+        errors.append(_problem("title", _l("required")))
     elif len(title) > 300:
-        errors.append(("title", "title: at most 300 characters"))
+        errors.append(_problem("title", _l("at most %(count)s characters", count=300)))
     more, n_total, clean, clean_quotas = _structure_errors(total, rules, quotas, known_topics(bank),
                                                            bank.programme_code)
     errors += more
     if errors:
-        raise ServiceError("; ".join(m for _f, m in errors), field=errors[0][0])
+        raise ServiceError(joined(m for _f, m in errors), field=errors[0][0])
     clash = select(Blueprint.id).where(Blueprint.bank_id == bank.id, Blueprint.code == code)
     if blueprint is not None:
         clash = clash.where(Blueprint.id != blueprint.id)
     if db.session.scalar(clash) is not None:
-        raise Conflict(f"code: bank {bank.code} already has a blueprint {code}", field="code")
+        raise Conflict(_problem("code", _l("bank %(bank)s already has a blueprint %(code)s", bank=bank.code,
+                                           code=code))[1], field="code")
     if blueprint is not None:
         published = db.session.scalars(select(Test.title).where(Test.blueprint_id == blueprint.id,
                                                                 Test.status == "published")).all()

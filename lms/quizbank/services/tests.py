@@ -10,10 +10,12 @@ import math
 from collections.abc import Mapping
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import or_, select, update
 
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ServiceError, about, joined
 from lms.courses.models import Cohort
 from lms.db import db, utcnow
 from lms.quizbank.models import TEST_KINDS, Attempt, Bank, Blueprint, Test
@@ -35,12 +37,28 @@ FIELDS = ("kind", "title", "module_number", "blueprint", "opens_at", "closes_at"
 #: what may still change once participants can start: times, limits and what they see
 PUBLISHED_EDITABLE = {"title", "closes_at", "time_limit_minutes", "grace_seconds", "attempts_allowed",
                       "review_options", "opens_at"}
+#: how a refusal names a field: in English the API's own names (as the API documents them),
+#: in Kazakh and Russian the words of the test form
+FIELD_NAMES = {
+    "kind": _lp("test field", "kind"), "title": _lp("test field", "title"),
+    "module_number": _lp("test field", "module_number"), "blueprint": _lp("test field", "blueprint"),
+    "blueprint_id": _lp("test field", "blueprint"), "opens_at": _lp("test field", "opens_at"),
+    "closes_at": _lp("test field", "closes_at"), "time_limit_minutes": _lp("test field", "time_limit_minutes"),
+    "grace_seconds": _lp("test field", "grace_seconds"), "attempts_allowed": _lp("test field", "attempts_allowed"),
+    "pass_percent": _lp("test field", "pass_percent"), "bands": _lp("test field", "bands"),
+    "review_options": _lp("test field", "review_options"),
+}
+
+
+def _problem(field: str, message):
+    """(field, "<field's name>: <message>") for a refusal's list, translated when shown."""
+    return field, about(FIELD_NAMES.get(field, field), message)
 
 
 def get_test(test_id: int) -> Test:
     test = db.session.get(Test, test_id)
     if test is None:
-        raise NotFound(f"no test {test_id}")
+        raise NotFound(_l("no test %(id)s", id=test_id))
     return test
 
 
@@ -95,32 +113,37 @@ def _int(value, field: str, errors: list, *, low: int, high: int | None = None, 
     if value is None or value == "":
         if optional:
             return None
-        errors.append((field, f"{field}: required"))
+        errors.append(_problem(field, _l("required")))
         return None
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int):
-        errors.append((field, f"{field}: must be a whole number (got {value!r})"))
+        errors.append(_problem(field, _l("must be a whole number (got %(value)s)", value=repr(value))))
         return None
     if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"{low} or more"
-        errors.append((field, f"{field}: must be {bound} (got {value})"))
+        errors.append(_problem(field, _l("must be between %(low)s and %(high)s (got %(value)s)", low=low, high=high,
+                                         value=value) if high is not None else
+                               _l("must be %(low)s or more (got %(value)s)", low=low, value=value)))
         return None
     return value
 
 
-def _percent(value, field: str, errors: list):
+def _percent(value, field: str, errors: list, where=None):
+    """A percent; `where` names it in a refusal when it is not a field of its own (a band's minimum)."""
+    def problem(message):
+        return (field, about(where, message)) if where is not None else _problem(field, message)
+
     if isinstance(value, str):
         try:
             value = float(value.strip().replace(",", "."))
         except ValueError:
-            errors.append((field, f"{field}: must be a number from 0 to 100 (got {value!r})"))
+            errors.append(problem(_l("must be a number from 0 to 100 (got %(value)s)", value=repr(value))))
             return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        errors.append((field, f"{field}: must be a number from 0 to 100 (got {value!r})"))
+        errors.append(problem(_l("must be a number from 0 to 100 (got %(value)s)", value=repr(value))))
         return None
     if not 0 <= value <= 100:
-        errors.append((field, f"{field}: must be from 0 to 100 (got {value:g})"))
+        errors.append(problem(_l("must be from 0 to 100 (got %(value)s)", value=f"{value:g}")))
         return None
     return float(value)
 
@@ -129,10 +152,10 @@ def _datetime(value, field: str, errors: list):
     if value is None or value == "":
         return None
     if not isinstance(value, datetime):
-        errors.append((field, f"{field}: expected a date and time (got {value!r})"))
+        errors.append(_problem(field, _l("expected a date and time (got %(value)s)", value=repr(value))))
         return None
     if value.tzinfo is None:
-        errors.append((field, f"{field}: the time has no time zone"))
+        errors.append(_problem(field, _l("the time has no time zone")))
         return None
     return value
 
@@ -141,15 +164,19 @@ def _bands(value, errors: list) -> list:
     if value is None or value == "":
         return []
     if not isinstance(value, list):
-        errors.append(("bands", "bands: expected a list of {min, label}, highest first"))
+        errors.append(_problem("bands", _l("expected a list of {min, label}, highest first")))
         return []
     clean, last = [], None
     for k, band in enumerate(value, start=1):
+        def problem(message, k=k):
+            return "bands", about(_l("%(bands)s, band %(number)s", bands=FIELD_NAMES["bands"], number=k), message)
+
         if not isinstance(band, Mapping):
-            errors.append(("bands", f"bands, band {k}: expected {{min, label}}"))
+            errors.append(problem(_l("expected {min, label}")))
             continue
         sub: list = []
-        low = _percent(band.get("min"), f"bands, band {k}: min", sub)
+        low = _percent(band.get("min"), "bands", sub,
+                       where=_l("%(bands)s, band %(number)s, min", bands=FIELD_NAMES["bands"], number=k))
         label = band.get("label")
         if isinstance(label, str):
             label = {"kk": label.strip()} if label.strip() else None
@@ -159,15 +186,15 @@ def _bands(value, errors: list) -> list:
         else:
             label = None
         if label is None:
-            sub.append(("bands", f"bands, band {k}: a label is required (kk, ru or en)"))
+            sub.append(problem(_l("a label is required (kk, ru or en)")))
         elif any(len(text) > 100 for text in label.values()):
-            sub.append(("bands", f"bands, band {k}: a label takes at most 100 characters"))
+            sub.append(problem(_l("a label takes at most 100 characters")))
         if sub:
             errors += [("bands", m) for _f, m in sub]
             continue
         if last is not None and low >= last:
-            errors.append(("bands", f"bands, band {k}: min {low:g} must be below the band before it ({last:g});"
-                                    " list the highest band first"))
+            errors.append(problem(_l("min %(low)s must be below the band before it (%(last)s); list the highest"
+                                     " band first", low=f"{low:g}", last=f"{last:g}")))
             continue
         last = low
         clean.append({"min": low, "label": label})
@@ -178,22 +205,26 @@ def _review(value, errors: list) -> dict:
     if value is None or value == "":
         return dict(DEFAULT_REVIEW)
     if not isinstance(value, Mapping):
-        errors.append(("review_options", "review_options: expected {score, band, answers, when}"))
+        errors.append(_problem("review_options", _l("expected {score, band, answers, when}")))
         return dict(DEFAULT_REVIEW)
     out = dict(DEFAULT_REVIEW)
     for key, v in value.items():
         if key in ("score", "band", "answers"):
             if not isinstance(v, bool):
-                errors.append(("review_options", f"review_options, {key}: true or false (got {v!r})"))
+                errors.append(("review_options", about(_l("%(review)s, %(option)s", review=FIELD_NAMES["review_options"],
+                                                          option=key),
+                                                       _l("true or false (got %(value)s)", value=repr(v)))))
             out[key] = bool(v)
         elif key == "when":
             if v not in REVIEW_WHEN:
-                errors.append(("review_options", f"review_options, when: one of {', '.join(REVIEW_WHEN)}"
-                                                 f" (got {v!r})"))
+                errors.append(("review_options", about(_l("%(review)s, %(option)s", review=FIELD_NAMES["review_options"],
+                                                          option="when"),
+                                                       _l("one of %(choices)s (got %(value)s)",
+                                                          choices=", ".join(REVIEW_WHEN), value=repr(v)))))
             out[key] = v
         else:
-            errors.append(("review_options", f"review_options: unknown option {key!r}"
-                                             " (score, band, answers, when)"))
+            errors.append(_problem("review_options", _l("unknown option %(option)s (score, band, answers, when)",
+                                                        option=repr(key))))
     return out
 
 
@@ -207,12 +238,13 @@ def _resolve_blueprint(value, cohort: Cohort, errors: list) -> Blueprint | None:
             blueprint_id = int(value)
         blueprint = db.session.get(Blueprint, blueprint_id) if blueprint_id is not None else None
         if blueprint is None:
-            errors.append(("blueprint_id", f"blueprint: no blueprint {value!r}"))
+            errors.append(_problem("blueprint_id", _l("no blueprint %(value)s", value=repr(value))))
             return None
     bank_programme = db.session.scalar(select(Bank.programme_code).where(Bank.id == blueprint.bank_id))
     if bank_programme != cohort.programme.code:
-        errors.append(("blueprint_id", f"blueprint: {blueprint.code} draws from a {bank_programme} bank; cohort"
-                                       f" {cohort.code} follows {cohort.programme.code}"))
+        errors.append(_problem("blueprint_id", _l("%(blueprint)s draws from a %(bank)s bank; cohort %(cohort)s follows"
+                                                  " %(programme)s", blueprint=blueprint.code, bank=bank_programme,
+                                                  cohort=cohort.code, programme=cohort.programme.code)))
         return None
     return blueprint
 
@@ -222,7 +254,7 @@ def _clean(cohort: Cohort, fields: Mapping, current: Test | None) -> dict:
     errors: list[tuple[str, str]] = []
     unknown = sorted(set(fields) - set(FIELDS) - {"blueprint_id"})
     if unknown:
-        errors.append((unknown[0], f"unknown field(s): {', '.join(unknown)}"))
+        errors.append((unknown[0], _l("unknown field(s): %(fields)s", fields=", ".join(unknown))))
 
     def given(name, default=None):
         if name in fields:
@@ -235,25 +267,27 @@ def _clean(cohort: Cohort, fields: Mapping, current: Test | None) -> dict:
     out: dict = {}
     kind = given("kind")
     if kind not in TEST_KINDS:
-        errors.append(("kind", f"kind: one of {', '.join(TEST_KINDS)} (got {kind!r})"))
+        errors.append(_problem("kind", _l("one of %(choices)s (got %(value)s)", choices=", ".join(TEST_KINDS),
+                                          value=repr(kind))))
     out["kind"] = kind
     title = str(given("title") or "").strip()
     if not title:
-        errors.append(("title", "title: required"))
+        errors.append(_problem("title", _l("required")))
     elif len(title) > 300:
-        errors.append(("title", "title: at most 300 characters"))
+        errors.append(_problem("title", _l("at most %(count)s characters", count=300)))
     out["title"] = title
     module_number = _int(given("module_number"), "module_number", errors, low=1, optional=True)
     if kind == "module" and module_number is None and not any(f == "module_number" for f, _m in errors):
-        errors.append(("module_number", "module_number: a module test names its module"))
+        errors.append(_problem("module_number", _l("a module test names its module")))
     if module_number is not None and module_number not in {m.number for m in cohort.programme.modules}:
-        errors.append(("module_number", f"module_number: {cohort.programme.code} has no module {module_number}"))
+        errors.append(_problem("module_number", _l("%(programme)s has no module %(number)s",
+                                                   programme=cohort.programme.code, number=module_number)))
     out["module_number"] = module_number
     out["blueprint"] = _resolve_blueprint(given("blueprint"), cohort, errors)
     out["opens_at"] = _datetime(given("opens_at"), "opens_at", errors)
     out["closes_at"] = _datetime(given("closes_at"), "closes_at", errors)
     if out["opens_at"] and out["closes_at"] and out["closes_at"] <= out["opens_at"]:
-        errors.append(("closes_at", "closes_at: the test closes before it opens"))
+        errors.append(_problem("closes_at", _l("the test closes before it opens")))
     out["time_limit_minutes"] = _int(given("time_limit_minutes"), "time_limit_minutes", errors, low=1,
                                      high=24 * 60, optional=True)
     out["grace_seconds"] = _int(given("grace_seconds", 60), "grace_seconds", errors, low=0, high=3600)
@@ -268,7 +302,7 @@ def _clean(cohort: Cohort, fields: Mapping, current: Test | None) -> dict:
     out["bands"] = _bands(bands, errors)
     out["review_options"] = _review(given("review_options"), errors)
     if errors:
-        raise ServiceError("; ".join(m for _f, m in errors), field=errors[0][0])
+        raise ServiceError(joined(m for _f, m in errors), field=errors[0][0])
     return out
 
 
@@ -288,14 +322,14 @@ def update_test(test: Test, fields: Mapping, actor) -> Test:
     """Change a test. Once published only times, limits, title and review options may change
     (what was drawn and how it is scored stay fixed); a closed test does not change."""
     if test.status == "closed":
-        raise Conflict(f"test {test.title!r} is closed", field="status")
+        raise Conflict(_l("test %(title)s is closed", title=repr(test.title)), field="status")
     cohort = db.session.get(Cohort, test.cohort_id)
     if test.status == "published":
         frozen = sorted(f for f in fields if f not in PUBLISHED_EDITABLE
                         and _differs(test, f, fields[f]))
         if frozen:
-            raise Conflict(f"test {test.title!r} is published: {', '.join(frozen)} can no longer change",
-                           field=frozen[0])
+            raise Conflict(_l("test %(title)s is published: %(fields)s can no longer change", title=repr(test.title),
+                              fields=joined((FIELD_NAMES.get(f, f) for f in frozen), ", ")), field=frozen[0])
     clean = _clean(cohort, fields, test)
     blueprint = clean.pop("blueprint")
     old = {k: _jsonable(getattr(test, k)) for k in clean}
@@ -342,7 +376,10 @@ def _jsonable(value):
 def close_test(test: Test, actor) -> Test:
     """No new attempts nor answers after this; attempts in progress are finished by the sweep."""
     if test.status != "published":
-        raise Conflict(f"test {test.title!r} is {test.status}; only a published test can be closed", field="status")
+        raise Conflict(_l("test %(title)s is a draft; only a published test can be closed", title=repr(test.title))
+                       if test.status == "draft" else
+                       _l("test %(title)s is closed; only a published test can be closed", title=repr(test.title)),
+                       field="status")
     now = utcnow()
     test.status = "closed"
     if test.closes_at is None or test.closes_at > now:
