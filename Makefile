@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed-stamp
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test install translations browser db demo clean
+.PHONY: run test install translations messages browser db demo clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,13 @@ install: $(STAMP)
 # compiled catalogues are build products, not sources
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d lms/translations >/dev/null
+
+# after changing UI strings: extract them and merge them into the kk, ru and en catalogues
+# (then translate the new kk and ru entries; English reads the source strings)
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 \
+	  -o lms/translations/messages.pot --no-location --sort-output --project ustaz .
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 
 # the browser tests drive Debian's Chromium; never a downloaded browser
 browser:
