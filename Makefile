@@ -24,7 +24,7 @@ translations: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 \
 	  -o lms/translations/messages.pot --no-location --sort-output --project ustaz .
-	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
 
 # the browser tests drive Debian's Chromium; never a downloaded browser
 browser:

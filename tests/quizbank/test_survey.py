@@ -351,7 +351,7 @@ def test_trainer_edits_the_questions_of_a_draft(client, auth, cohort, db_session
     page = client.get(url).get_data(as_text=True)
     assert "L*: Курс мазмұны" in page and "/survey/defaults" not in page
     r = client.post(url, data={"questions": "L*: Пайдалы болды\nQ: қате жол", "anonymous": "y"})
-    assert r.status_code == 200 and "line 2: start with" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "2-жол: жолды &#39;L:&#39; (1–5 балмен бағаланатын тұжырым)" in r.get_data(as_text=True)
     assert db_session.scalar(select(func.count()).where(SurveyQuestion.test_id == test_id)) == n_default
     r = client.post(url, data={"questions": "L*: Пайдалы болды | Было полезно | It was useful\nO: Ұсыныстар"})
     assert r.status_code == 302
@@ -366,7 +366,8 @@ def test_trainer_edits_the_questions_of_a_draft(client, auth, cohort, db_session
     page = client.get(url).get_data(as_text=True)
     assert 'id="questions-form"' not in page and "Пайдалы болды" in page
     r = client.post(url, data={"questions": "L: Басқа", "anonymous": "y"}, follow_redirects=True)
-    assert '<p class="flash error" role="status">survey' in r.get_data(as_text=True)
+    assert ('<p class="flash error" role="status">&#39;Сауалнама&#39; сауалнамасы жарияланған: оның сұрақтары енді'
+            ' өзгермейді' in r.get_data(as_text=True))
     assert db_session.scalar(select(func.count()).where(SurveyQuestion.test_id == test_id)) == 2
 
 

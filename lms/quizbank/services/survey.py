@@ -17,13 +17,14 @@ from pathlib import Path
 
 import yaml
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.i18n import localized
 from lms.core.models import User
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, ServiceError, joined
+from lms.core.services.errors import Conflict, ServiceError, about, joined
 from lms.courses.models import Enrolment
 from lms.db import db, utcnow
 from lms.quizbank.models import SURVEY_QUESTION_KINDS, SurveyAnswer, SurveyQuestion, SurveyResponse, Test
@@ -32,6 +33,7 @@ from lms.quizbank.services.attempts import ACTIVE_ENROLMENT
 
 DEFAULT_FILE = Path(__file__).resolve().parents[3] / "content" / "surveys" / "exit.yaml"
 LANGS = ("kk", "ru", "en")
+_QUESTIONS = _lp("survey field", "questions")
 LIKERT_VALUES = (1, 2, 3, 4, 5)
 MAX_QUESTIONS = 50
 MAX_QUESTION_CHARS = 1000
@@ -49,7 +51,8 @@ def is_survey(test: Test) -> bool:
 
 def _require_survey(test: Test) -> None:
     if not is_survey(test):
-        raise ServiceError(f"test {test.title!r} is a {test.kind} test, not an exit survey", field="kind")
+        raise ServiceError(_l("test %(title)s is a %(kind)s test, not an exit survey", title=repr(test.title),
+                              kind=test.kind), field="kind")
 
 
 def questions_of(test: Test) -> list[SurveyQuestion]:
@@ -76,10 +79,10 @@ def _read_file(path: str, mtime: float) -> dict:
     scale = data.get("scale") or {}
     if not isinstance(scale, Mapping) or sorted(str(k) for k in scale) != [str(v) for v in LIKERT_VALUES]:
         raise ServiceError(f"{p}: scale: give a label for each of 1, 2, 3, 4 and 5")
-    errors: list[str] = []
+    errors: list = []
     labels = {int(k): _text(v, f"{p}: scale {k}", errors) for k, v in scale.items()}
     if errors:
-        raise ServiceError("; ".join(errors))
+        raise ServiceError(joined(errors))
     return {"questions": clean_questions(data["questions"], where=f"{p}: question"), "scale": labels}
 
 
@@ -100,54 +103,60 @@ def scale_labels(lang: str | None = None) -> dict[int, str]:
 
 # --- questions -----------------------------------------------------------------------------
 
-def _text(value, label: str, errors: list) -> dict | None:
+def _text(value, label, errors: list) -> dict | None:
     """{"kk", "ru", "en"} with Kazakh present; a plain string is Kazakh."""
+    where = _l("%(where)s, text", where=label)
     if isinstance(value, str):
         value = {"kk": value}
     if not isinstance(value, Mapping):
-        errors.append(f"{label}, text: required (Kazakh, with Russian and English if you have them)")
+        errors.append(about(where, _l("required (Kazakh, with Russian and English if you have them)")))
         return None
     unknown = sorted(str(k) for k in value if k not in LANGS)
     if unknown:
-        errors.append(f"{label}, text: unknown language(s) {', '.join(unknown)} (kk, ru, en)")
+        errors.append(about(where, _l("unknown language(s) %(languages)s (kk, ru, en)", languages=", ".join(unknown))))
     text = {lang: " ".join(str(value[lang]).split()) for lang in LANGS if value.get(lang) and str(value[lang]).strip()}
     if not text.get("kk"):
-        errors.append(f"{label}, text: the Kazakh text is required")
+        errors.append(about(where, _l("the Kazakh text is required")))
         return None
     long = [lang for lang, t in text.items() if len(t) > MAX_QUESTION_CHARS]
     if long:
-        errors.append(f"{label}, text ({', '.join(long)}): at most {MAX_QUESTION_CHARS} characters")
+        errors.append(about(_l("%(where)s, text (%(languages)s)", where=label, languages=", ".join(long)),
+                            _l("at most %(count)s characters", count=MAX_QUESTION_CHARS)))
     return text
 
 
-def clean_questions(questions, *, where: str = "question") -> list[dict]:
+def clean_questions(questions, *, where: str | None = None) -> list[dict]:
     """Each question as {"kind", "text", "required"}; one refusal lists every problem, each
     named by its line (questions parsed from text carry "line") or its number."""
     if not isinstance(questions, list):
-        raise ServiceError("questions: expected a list", field="questions")
+        raise ServiceError(about(_QUESTIONS, _l("expected a list")), field="questions")
     if len(questions) > MAX_QUESTIONS:
-        raise ServiceError(f"questions: at most {MAX_QUESTIONS} (got {len(questions)})", field="questions")
-    errors: list[str] = []
+        raise ServiceError(about(_QUESTIONS, _l("at most %(count)s (got %(value)s)", count=MAX_QUESTIONS,
+                                                value=len(questions))), field="questions")
+    errors: list = []
     clean: list[dict] = []
     for k, q in enumerate(questions, start=1):
+        number = _l("question %(number)s", number=k) if where is None else f"{where} {k}"
         if not isinstance(q, Mapping):
-            errors.append(f"{where} {k}: expected kind and text")
+            errors.append(about(number, _l("expected kind and text")))
             continue
-        label = f"line {q['line']}" if q.get("line") else f"{where} {k}"
+        label = _l("line %(number)s", number=q["line"]) if q.get("line") else number
         unknown = sorted(set(q) - {"kind", "text", "required", "line"})
         if unknown:
-            errors.append(f"{label}: unknown key(s) {', '.join(unknown)} (kind, text, required)")
+            errors.append(about(label, _l("unknown key(s) %(keys)s (kind, text, required)", keys=", ".join(unknown))))
         kind = q.get("kind")
         if kind not in SURVEY_QUESTION_KINDS:
-            errors.append(f"{label}, kind: likert or open (got {kind!r})")
+            errors.append(about(_l("%(where)s, kind", where=label), _l("likert or open (got %(value)s)",
+                                                                      value=repr(kind))))
         required = q.get("required", True)
         if not isinstance(required, bool):
-            errors.append(f"{label}, required: true or false (got {required!r})")
+            errors.append(about(_l("%(where)s, required", where=label), _l("true or false (got %(value)s)",
+                                                                          value=repr(required))))
         text = _text(q.get("text"), label, errors)
         if text is not None and kind in SURVEY_QUESTION_KINDS and isinstance(required, bool):
             clean.append({"kind": kind, "text": text, "required": required})
     if errors:
-        raise ServiceError("; ".join(errors), field="questions")
+        raise ServiceError(joined(errors), field="questions")
     return clean
 
 
@@ -155,7 +164,7 @@ def parse_questions(source: str) -> list[dict]:
     """The textarea format, one question a line: "L: statement" or "O: question", "L*:" /
     "O*:" for a required one, "kk | ru | en" texts. Blank lines and "#" lines are skipped."""
     questions: list[dict] = []
-    errors: list[str] = []
+    errors: list = []
     for n, raw in enumerate(source.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -165,12 +174,14 @@ def parse_questions(source: str) -> list[dict]:
         required = head.endswith("*")
         letter = head.rstrip("*").strip()
         if not sep or letter not in KIND_LETTERS or head.count("*") > 1:
-            errors.append(f"line {n}: start with 'L:' (a statement rated 1-5) or 'O:' (an open question),"
-                          f" 'L*:' or 'O*:' when an answer is required (got {line[:40]!r})")
+            errors.append(about(_l("line %(number)s", number=n),
+                                _l("start with 'L:' (a statement rated 1-5) or 'O:' (an open question), 'L*:' or"
+                                   " 'O*:' when an answer is required (got %(line)s)", line=repr(line[:40]))))
             continue
         parts = [p.strip() for p in rest.split("|")]
         if len(parts) > len(LANGS):
-            errors.append(f"line {n}: at most three texts, Kazakh | Russian | English")
+            errors.append(about(_l("line %(number)s", number=n),
+                                _l("at most three texts, Kazakh | Russian | English")))
             continue
         questions.append({"kind": KIND_LETTERS[letter], "required": required, "line": n,
                           "text": {lang: p for lang, p in zip(LANGS, parts) if p}})
@@ -178,8 +189,8 @@ def parse_questions(source: str) -> list[dict]:
         try:
             clean_questions(questions)
         except ServiceError as exc:
-            errors.append(exc.message)
-        raise ServiceError("; ".join(errors), field="questions")
+            errors.append(exc._message)
+        raise ServiceError(joined(errors), field="questions")
     return questions
 
 
@@ -200,7 +211,10 @@ def format_questions(questions) -> str:
 def _require_draft(test: Test) -> None:
     _require_survey(test)
     if test.status != "draft":
-        raise Conflict(f"survey {test.title!r} is {test.status}: its questions no longer change", field="questions")
+        raise Conflict(_l("survey %(title)s is published: its questions no longer change", title=repr(test.title))
+                       if test.status == "published" else
+                       _l("survey %(title)s is closed: its questions no longer change", title=repr(test.title)),
+                       field="questions")
 
 
 def _replace(test: Test, clean: list[dict]) -> list[SurveyQuestion]:
@@ -253,16 +267,16 @@ def set_anonymous(test: Test, anonymous: bool, actor) -> Test:
     return test
 
 
-def publish_problems(test: Test) -> list[str]:
+def publish_problems(test: Test) -> list:
     """Why an exit survey cannot be published (blueprints.publish asks): it asks its own
     questions and draws nothing."""
     problems = []
     if test.blueprint_id is not None:
-        problems.append("an exit survey draws no items: remove its blueprint")
+        problems.append(_l("an exit survey draws no items: remove its blueprint"))
     count = db.session.scalar(select(func.count()).select_from(SurveyQuestion)
                               .where(SurveyQuestion.test_id == test.id))
     if not count:
-        problems.append("an exit survey needs at least one question")
+        problems.append(_l("an exit survey needs at least one question"))
     return problems
 
 
