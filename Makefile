@@ -22,7 +22,7 @@ translations: $(STAMP)
 # after changing UI strings: extract them and merge them into the kk, ru and en catalogues
 # (then translate the new kk and ru entries; English reads the source strings)
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 -k _ln:1,2 -k lazy_ngettext:1,2 \
 	  -o lms/translations/messages.pot --no-location --sort-output --project ustaz .
 	$(BIN)/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching --ignore-obsolete
 

@@ -397,4 +397,4 @@ def qtype(type_id: str) -> QuestionType:
     try:
         return QUESTION_TYPES[type_id]
     except KeyError:
-        raise ServiceError(f"unknown question type {type_id!r}", field="qtype") from None
+        raise ServiceError(_l("unknown question type %(type)s", type=repr(type_id)), field="qtype") from None

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from markupsafe import escape
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
@@ -202,7 +203,7 @@ def test_a_good_file_imports_and_the_summary_is_flashed(client, trainer, bank, d
     assert f"line 2 → {BANK}-1.2-K-012" in html
 
 
-def test_a_bad_file_lists_every_problem_by_line_and_imports_nothing(client, trainer, bank, db_session):
+def test_a_bad_file_lists_every_problem_by_line_and_imports_nothing(app, client, trainer, bank, db_session):
     broken = sample("broken.gift")
     with pytest.raises(ItemFileError) as exc:
         parse(broken, "broken.gift")
@@ -226,6 +227,22 @@ def test_a_bad_file_lists_every_problem_by_line_and_imports_nothing(client, trai
     assert "code OTHER-1.1-K-003 belongs to bank OTHER, not TVB" in rows[0][1]
     assert "topic 9.9 is not a topic of programme LDR-SUS" in table
     assert items_of(db_session) == {}  # the two good items were not written either
+
+    # a trainer reading Kazakh gets every line's problem in Kazakh, the file's too
+    client.post("/language", data={"language": "kk"})
+    html = upload(client, bad, "mixed.gift").get_data(as_text=True)
+    table = html.split('id="import-errors"', 1)[1].split("</table>", 1)[0]
+    assert "OTHER-1.1-K-003 коды TVB емес, OTHER банкіне тиесілі" in table
+    assert "9.9 — LDR-SUS бағдарламасының тақырыбы емес" in table
+    html = upload(client, broken, "broken.gift").get_data(as_text=True)
+    with app.test_request_context(), force_locale("kk"):
+        kazakh = [str(escape(reason)) for _line, reason in expected]
+    assert len(kazakh) == len(expected) and "жауаптардың { жақшасы жабылмаған }" in kazakh[0]
+    table = html.split('id="import-errors"', 1)[1].split("</table>", 1)[0]
+    assert [reason for _line, reason in re.findall(r'<tr><td class="num">(\d+)</td><td>(.*?)</td></tr>', table)] \
+        == kazakh
+    assert "жауаптардың { жақшасы жабылмаған }" in table
+    client.post("/language", data={"language": "en"})
 
     # the form's own checks: no file, a wrong kind of file
     html = client.post(f"/banks/{BANK}/import", data={}, content_type="multipart/form-data").get_data(as_text=True)

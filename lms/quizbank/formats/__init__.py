@@ -9,7 +9,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from lms.core.services.errors import ServiceError
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _ln
+
+from lms.core.services.errors import ServiceError, about
 
 #: <BANK>-<module>.<topic>-<level>-<NNN>, e.g. LDR-2.3-A-007
 CODE_RE = re.compile(r"^([A-Z][A-Z0-9]*)-((\d+)\.\d+)-([KUAH])-(\d{3})$")
@@ -61,8 +64,8 @@ class ItemFileError(ServiceError):
         self.filename = filename
         self.errors = sorted(errors, key=lambda e: e[0])
         count = len(self.errors)
-        super().__init__(f"{filename}: {count} error{'s' if count != 1 else ''}; nothing was imported",
-                         field="file")
+        super().__init__(_ln("%(file)s: %(num)d error; nothing was imported",
+                             "%(file)s: %(num)d errors; nothing was imported", count, file=filename), field="file")
 
     def lines(self) -> list[str]:
         """One `FILE:LINE: reason` line per error, as compilers print them."""
@@ -125,89 +128,104 @@ def _is_text(value, optional: bool = False) -> bool:
     return (value is None and optional) or (isinstance(value, str) and (optional or bool(value.strip())))
 
 
-def check_data(qtype: str, data) -> list[str]:
-    """Every way `data` departs from its type's shape (docs/quizbank-items.md); [] when valid."""
+def option_label(number: int):
+    return _l("option %(number)s", number=number)
+
+
+def answer_label(number: int):
+    return _l("answer %(number)s", number=number)
+
+
+def weight_between(low: int):
+    return _l("the weight must be between %(low)s and %(high)s", low=f"{low}%", high="100%")
+
+
+def check_data(qtype: str, data) -> list:
+    """Every way `data` departs from its type's shape (docs/quizbank-items.md); [] when valid.
+    Each problem is a lazy translation, read in the reader's language when shown."""
     if not isinstance(data, dict):
-        return ["the item's data is not a mapping"]
-    problems: list[str] = []
+        return [_l("the item's data is not a mapping")]
+    problems: list = []
     if qtype in ("single", "multiple"):
         options = data.get("options")
         if not isinstance(options, list) or len(options) < 2:
-            return ["a choice question needs at least two options"]
+            return [_l("a choice question needs at least two options")]
         for i, option in enumerate(options, 1):
             if not isinstance(option, dict) or not _is_text(option.get("text")):
-                problems.append(f"option {i} has no text")
+                problems.append(_l("option %(number)s has no text", number=i))
                 continue
             if not _is_number(option.get("fraction")) or not -1 <= option["fraction"] <= 1:
-                problems.append(f"option {i}: the weight must be between -100% and 100%")
+                problems.append(about(option_label(i), weight_between(-100)))
             if not _is_text(option.get("feedback"), optional=True):
-                problems.append(f"option {i}: the feedback must be text")
+                problems.append(about(option_label(i), _l("the feedback must be text")))
         if problems:
             return problems
         if not isinstance(data.get("shuffle", True), bool):
-            problems.append("shuffle must be true or false")
+            problems.append(_l("%(key)s must be true or false", key="shuffle"))
         fractions = [o["fraction"] for o in options]
         if qtype == "single" and not any(abs(f - 1) < 1e-6 for f in fractions):
-            problems.append("no option is right (one needs 100%, written =)")
+            problems.append(_l("no option is right (one needs %(full)s, written =)", full="100%"))
         if qtype == "multiple":
             total = sum(f for f in fractions if f > 0)
             if total == 0:
-                problems.append("no option is right (mark one with =, or give ~%n% weights adding up to 100%)")
+                problems.append(_l("no option is right (mark one with =, or give %(weight)s weights adding up to"
+                                   " %(full)s)", weight="~%n%", full="100%"))
             elif abs(total - 1) > 0.001:
-                problems.append(f"the positive weights add up to {percent_text(total)}%, not 100%")
+                problems.append(_l("the positive weights add up to %(total)s, not %(full)s",
+                                   total=f"{percent_text(total)}%", full="100%"))
     elif qtype == "truefalse":
         if not isinstance(data.get("correct"), bool):
-            problems.append("a true/false question needs its right answer (T or F)")
+            problems.append(_l("a true/false question needs its right answer (T or F)"))
         for key in ("feedback_true", "feedback_false"):
             if not _is_text(data.get(key), optional=True):
-                problems.append(f"{key} must be text")
+                problems.append(_l("%(key)s must be text", key=key))
     elif qtype == "matching":
         pairs = data.get("pairs")
         if not isinstance(pairs, list) or len(pairs) < 2:
-            return ["a matching question needs at least two pairs (=question -> answer)"]
+            return [_l("a matching question needs at least two pairs (=question -> answer)")]
         for i, pair in enumerate(pairs, 1):
             if not isinstance(pair, dict) or not _is_text(pair.get("question")) or not _is_text(pair.get("answer")):
-                problems.append(f"pair {i} needs a question and an answer (=question -> answer)")
+                problems.append(_l("pair %(number)s needs a question and an answer (=question -> answer)", number=i))
         extra = data.get("extra_answers", [])
         if not isinstance(extra, list) or not all(_is_text(a) for a in extra):
-            problems.append("the extra answers must be texts")
+            problems.append(_l("the extra answers must be texts"))
     elif qtype == "short":
         answers = data.get("answers")
         if not isinstance(answers, list) or not answers:
-            return ["a short-answer question needs at least one answer"]
+            return [_l("a short-answer question needs at least one answer")]
         for i, answer in enumerate(answers, 1):
             if not isinstance(answer, dict) or not _is_text(answer.get("text")):
-                problems.append(f"answer {i} has no text")
+                problems.append(_l("answer %(number)s has no text", number=i))
                 continue
             if not _is_number(answer.get("fraction")) or not 0 <= answer["fraction"] <= 1:
-                problems.append(f"answer {i}: the weight must be between 0% and 100%")
+                problems.append(about(answer_label(i), weight_between(0)))
             if not _is_text(answer.get("feedback"), optional=True):
-                problems.append(f"answer {i}: the feedback must be text")
+                problems.append(about(answer_label(i), _l("the feedback must be text")))
         if not problems and not any(abs(a["fraction"] - 1) < 1e-6 for a in answers):
-            problems.append("no answer is worth 100%")
+            problems.append(_l("no answer is worth %(full)s", full="100%"))
         if not isinstance(data.get("case_sensitive", False), bool):
-            problems.append("case_sensitive must be true or false")
+            problems.append(_l("%(key)s must be true or false", key="case_sensitive"))
     elif qtype == "numerical":
         answers = data.get("answers")
         if not isinstance(answers, list) or not answers:
-            return ["a numerical question needs at least one answer"]
+            return [_l("a numerical question needs at least one answer")]
         for i, answer in enumerate(answers, 1):
             if not isinstance(answer, dict) or not _is_number(answer.get("value")):
-                problems.append(f"answer {i} is not a number")
+                problems.append(_l("answer %(number)s is not a number", number=i))
                 continue
             if not _is_number(answer.get("tolerance")) or answer["tolerance"] < 0:
-                problems.append(f"answer {i}: the tolerance must be a number ≥ 0")
+                problems.append(about(answer_label(i), _l("the tolerance must be a number ≥ 0")))
             if not _is_number(answer.get("fraction")) or not 0 <= answer["fraction"] <= 1:
-                problems.append(f"answer {i}: the weight must be between 0% and 100%")
+                problems.append(about(answer_label(i), weight_between(0)))
             if not _is_text(answer.get("feedback"), optional=True):
-                problems.append(f"answer {i}: the feedback must be text")
+                problems.append(about(answer_label(i), _l("the feedback must be text")))
         if not problems and not any(abs(a["fraction"] - 1) < 1e-6 for a in answers):
-            problems.append("no answer is worth 100%")
+            problems.append(_l("no answer is worth %(full)s", full="100%"))
     elif qtype == "essay":
         if not _is_text(data.get("grader_info"), optional=True):
-            problems.append("grader_info must be text")
+            problems.append(_l("%(key)s must be text", key="grader_info"))
     else:
-        problems.append(f"unknown question type {qtype!r}")
+        problems.append(_l("unknown question type %(type)s", type=repr(qtype)))
     return problems
 
 
@@ -254,4 +272,5 @@ def dump(items: list[ParsedItem], fmt: str) -> str:
         from lms.quizbank.formats import moodlexml
 
         return moodlexml.dump(items)
-    raise ServiceError(f"unknown format {fmt!r}: use gift or xml", field="format")
+    raise ServiceError(_l("unknown format %(format)s: use %(formats)s", format=repr(fmt), formats="gift or xml"),
+                       field="format")

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
+
+from lms.core.services.errors import about
 from lms.quizbank.formats import (
-    CODE_RE, GAP, ItemFileError, ParsedItem, ParsedItems, Skipped, check_data, decode, fraction,
-    normalize_category, number_text, percent_text,
+    CODE_RE, GAP, ItemFileError, ParsedItem, ParsedItems, Skipped, answer_label, check_data, decode, fraction,
+    normalize_category, number_text, option_label, percent_text,
 )
 
 # While a question is taken apart, escaped characters stand in private-use code points so
@@ -76,7 +79,7 @@ def _split_feedback(body: str) -> tuple[str, str | None]:
     return text, (feedback if sep else None)
 
 
-def _weight(body: str, default: float, what: str, problems: list[str]) -> tuple[float, str]:
+def _weight(body: str, default: float, what, problems: list) -> tuple[float, str]:
     """`%50%text` -> (0.5, "text"); no weight -> (default, body)."""
     body = body.strip()
     m = _WEIGHT_RE.match(body)
@@ -84,18 +87,19 @@ def _weight(body: str, default: float, what: str, problems: list[str]) -> tuple[
         return default, body
     percent = float(m.group(1))
     if not -100 <= percent <= 100:
-        problems.append(f"{what}: weight {m.group(1)}% is outside -100%..100%")
+        problems.append(about(what, _l("weight %(weight)s is outside %(range)s", weight=f"{m.group(1)}%",
+                                       range="-100%..100%")))
     return fraction(percent), body[m.end():].strip()
 
 
 def _choice(answers: str, problems: list[str]) -> tuple[str, dict]:
     parts = re.split(r"([~=])", answers)
     if parts[0].strip():
-        problems.append(f"text before the first ~ or =: {_clean(parts[0])!r}")
+        problems.append(_l("text before the first %(marks)s: %(text)s", marks="~ or =", text=repr(_clean(parts[0]))))
     options, single = [], False
     for i, (marker, body) in enumerate(zip(parts[1::2], parts[2::2]), 1):
         single = single or marker == "="
-        share, body = _weight(body, 1.0 if marker == "=" else 0.0, f"option {i}", problems)
+        share, body = _weight(body, 1.0 if marker == "=" else 0.0, option_label(i), problems)
         text, feedback = _split_feedback(body)
         options.append({"text": _clean(text), "fraction": share, "feedback": _optional(feedback)})
     return ("single" if single else "multiple"), {"options": options, "shuffle": True}
@@ -106,7 +110,7 @@ def _short(answers: str, problems: list[str]) -> dict:
     bodies = ([parts[0]] if parts[0].strip() else []) + parts[2::2]
     result = []
     for i, body in enumerate(bodies, 1):
-        share, body = _weight(body, 1.0, f"answer {i}", problems)
+        share, body = _weight(body, 1.0, answer_label(i), problems)
         text, feedback = _split_feedback(body)
         result.append({"text": _clean(text), "fraction": share, "feedback": _optional(feedback)})
     return {"answers": result, "case_sensitive": False}
@@ -115,16 +119,16 @@ def _short(answers: str, problems: list[str]) -> dict:
 def _matching(answers: str, problems: list[str]) -> dict:
     parts = re.split(r"(=)", answers)
     if parts[0].strip():
-        problems.append(f"text before the first =: {_clean(parts[0])!r}")
+        problems.append(_l("text before the first %(marks)s: %(text)s", marks="=", text=repr(_clean(parts[0]))))
     pairs, extra = [], []
     for i, body in enumerate(parts[2::2], 1):
         if "->" not in body:
-            problems.append(f"pair {i} has no -> (write =question -> answer)")
+            problems.append(_l("pair %(number)s has no -> (write =question -> answer)", number=i))
             continue
         question, _, answer = body.partition("->")
         question, answer = _clean(question), _clean(answer)
         if not answer:
-            problems.append(f"pair {i} has no answer after ->")
+            problems.append(_l("pair %(number)s has no answer after ->", number=i))
         elif question:
             pairs.append({"question": question, "answer": answer})
         else:
@@ -144,29 +148,31 @@ def _truefalse(answers: str) -> dict:
 def _numerical(answers: str, problems: list[str]) -> dict:
     body = answers[1:]  # after the leading #
     if "~" in body:
-        problems.append("numerical answers are written =value:tolerance, not with ~")
+        problems.append(_l("numerical answers are written =value:tolerance, not with ~"))
         return {"answers": []}
     if "=" in body:
         parts = re.split(r"(=)", body)
         if parts[0].strip():
-            problems.append(f"text before the first =: {_clean(parts[0])!r}")
+            problems.append(_l("text before the first %(marks)s: %(text)s", marks="=", text=repr(_clean(parts[0]))))
         bodies = parts[2::2]
     else:
         bodies = [body]
     result = []
     for i, item in enumerate(bodies, 1):
-        share, item = _weight(item, 1.0, f"answer {i}", problems)
+        share, item = _weight(item, 1.0, answer_label(i), problems)
         spec, feedback = _split_feedback(item)
         spec = _restore(spec).strip()
         if m := _RANGE_RE.match(spec):
             low, high = float(m.group(1)), float(m.group(2))
             if low > high:
-                problems.append(f"answer {i}: range {spec} runs backwards (write min..max)")
+                problems.append(about(answer_label(i), _l("range %(range)s runs backwards (write min..max)",
+                                                          range=spec)))
             value, tolerance = round((low + high) / 2, 12), round(abs(high - low) / 2, 12)
         elif m := _VALUE_RE.match(spec):
             value, tolerance = float(m.group(1)), float(m.group(2) or 0)
         else:
-            problems.append(f"answer {i}: {spec!r} is not a number, value:tolerance or min..max")
+            problems.append(about(answer_label(i), _l("%(text)s is not a number, value:tolerance or min..max",
+                                                      text=repr(spec))))
             continue
         result.append({"value": value, "tolerance": tolerance, "fraction": share,
                        "feedback": _optional(feedback)})
@@ -178,41 +184,41 @@ def _question(content: list[tuple[int, str]], errors: list[tuple[int, str]],
     line = content[0][0]
     raw = "\n".join(text for _, text in content)
     if _PLACEHOLDERS.search(raw):
-        errors.append((line, "the question holds private-use characters U+E000..U+E007; remove them"))
+        errors.append((line, _l("the question holds private-use characters U+E000..U+E007; remove them")))
         return None
     body = _protect(raw).strip()
     title = None
     if body.startswith("::"):
         end = body.find("::", 2)
         if end < 0:
-            errors.append((line, "the title's closing :: is missing (write \\: for a literal colon)"))
+            errors.append((line, _l("the title's closing :: is missing (write \\: for a literal colon)")))
             return None
         title = _restore(body[2:end]).strip() or None
         body = body[end + 2:]
     start = body.find("{")
     if start < 0:
         if "}" in body:
-            errors.append((line, "} without { (write \\} for a literal brace)"))
+            errors.append((line, _l("} without { (write \\} for a literal brace)")))
         else:
-            skipped.append(Skipped(line, "description (no answers): not imported"))
+            skipped.append(Skipped(line, _l("description (no answers): not imported")))
         return None
     end = body.find("}", start)
     if end < 0:
-        errors.append((line, "the answers' { has no closing } (a blank line ends a question)"))
+        errors.append((line, _l("the answers' { has no closing } (a blank line ends a question)")))
         return None
-    problems: list[str] = []
+    problems: list = []
     if "{" in body[start + 1:end]:
-        problems.append("{ inside the answers (write \\{ for a literal brace)")
+        problems.append(_l("{ inside the answers (write \\{ for a literal brace)"))
     after = body[end + 1:]
     if "{" in after or "}" in after:
-        problems.append("more than one answer block {...} (write \\{ \\} for literal braces)")
+        problems.append(_l("more than one answer block {...} (write \\{ \\} for literal braces)"))
     before, answers = body[:start], body[start + 1:end]
     m = _FORMAT_RE.match(before)
     if m:
         before = before[m.end():]
     text = _restore(before + GAP + after if after.strip() else before).strip()
     if not text:
-        problems.append("the question has no text")
+        problems.append(_l("the question has no text"))
     general_feedback = None
     if "####" in answers:
         answers, _, general = answers.partition("####")
@@ -259,7 +265,7 @@ def parse(data: bytes | str, filename: str = "items.gift") -> ParsedItems:
             if value:
                 category = value
             else:
-                errors.append((n, "$CATEGORY: names no category"))
+                errors.append((n, _l("$CATEGORY: names no category")))
         code, tags, options = None, [], {}
         for n, text in comments:
             if m := _GRADER_RE.match(text):
@@ -270,21 +276,22 @@ def parse(data: bytes | str, filename: str = "items.gift") -> ParsedItems:
                 if key in _OPTIONS:
                     options[_OPTIONS[key][0]] = (n, _OPTIONS[key][1])
                 else:
-                    errors.append((n, f"[{m.group(1)}:{m.group(2)}] is not an option (use [shuffle:false],"
-                                      " [shuffle:true], [case:sensitive] or [case:insensitive])"))
+                    errors.append((n, _l("%(option)s is not an option (use [shuffle:false], [shuffle:true],"
+                                         " [case:sensitive] or [case:insensitive])",
+                                         option=f"[{m.group(1)}:{m.group(2)}]")))
             for m in _ID_RE.finditer(text):
                 value = m.group(1).strip()
                 if not value:
-                    errors.append((n, "[id:] is empty"))
+                    errors.append((n, _l("[id:] is empty")))
                 elif code is not None and value != code:
-                    errors.append((n, f"two codes for one question: {code} and {value}"))
+                    errors.append((n, _l("two codes for one question: %(code)s and %(other)s", code=code, other=value)))
                 else:
                     code = value
             tags += [t.strip() for t in _TAG_RE.findall(text) if t.strip() and t.strip() not in tags]
         if not content:
             if code or tags or options:
-                errors.append((comments[0][0], "this [id:...] / [tag:...] comment is not followed by a question"
-                                               " in the same paragraph (remove the blank line after it)"))
+                errors.append((comments[0][0], _l("this [id:...] / [tag:...] comment is not followed by a question in"
+                                                  " the same paragraph (remove the blank line after it)")))
             return
         item = _question(content, errors, items.skipped)
         if item is None:
@@ -294,7 +301,7 @@ def parse(data: bytes | str, filename: str = "items.gift") -> ParsedItems:
                 item.data[key] = value
             else:
                 name = "[grader]" if key == "grader_info" else "[shuffle:...]" if key == "shuffle" else "[case:...]"
-                errors.append((n, f"{name} does not apply to a {item.qtype} question"))
+                errors.append((n, _l("%(option)s does not apply to a %(type)s question", option=name, type=item.qtype)))
         item.code = code or item.code
         if item.title == item.code:
             item.title = None  # the title only repeated the code

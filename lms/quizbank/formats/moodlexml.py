@@ -12,9 +12,12 @@ import re
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
+from flask_babel import lazy_gettext as _l
+
+from lms.core.services.errors import about
 from lms.quizbank.formats import (
-    CODE_RE, ItemFileError, ParsedItem, ParsedItems, Skipped, check_data, fraction, normalize_category,
-    number_text, percent_text,
+    CODE_RE, ItemFileError, ParsedItem, ParsedItems, Skipped, answer_label, check_data, fraction,
+    normalize_category, number_text, percent_text,
 )
 
 SUPPORTED = ("multichoice", "truefalse", "shortanswer", "matching", "numerical", "essay")
@@ -113,26 +116,26 @@ def _flag(node: _Node, path: str, default: bool) -> bool:
     return default if not value else value in ("1", "true", "yes")
 
 
-def _number(text: str, what: str, problems: list[str]) -> float:
+def _number(text: str, what, problems: list) -> float:
     text = text.strip()
     if not _NUMBER_RE.match(text):
-        problems.append(f"{what}: {text!r} is not a number")
+        problems.append(about(what, _l("%(text)s is not a number", text=repr(text))))
         return 0.0
     return float(text)
 
 
-def _share(answer: _Node, what: str, problems: list[str]) -> float:
-    percent = _number(answer.attrib.get("fraction", "0"), f"{what} fraction", problems)
+def _share(answer: _Node, what, problems: list) -> float:
+    percent = _number(answer.attrib.get("fraction", "0"), _l("%(what)s fraction", what=what), problems)
     if not -100 <= percent <= 100:
-        problems.append(f"{what}: fraction {number_text(percent)} is outside -100..100")
+        problems.append(about(what, _l("fraction %(value)s is outside -100..100", value=number_text(percent))))
     return fraction(percent)
 
 
-def _question(node: _Node, problems: list[str]) -> tuple[str, dict]:
+def _question(node: _Node, problems: list) -> tuple[str, dict]:
     kind = node.attrib.get("type")
     answers = node.findall("answer")
     if kind == "multichoice":
-        options = [{"text": _answer_text(a), "fraction": _share(a, f"answer {i}", problems),
+        options = [{"text": _answer_text(a), "fraction": _share(a, answer_label(i), problems),
                     "feedback": _optional(a.find("feedback"))} for i, a in enumerate(answers, 1)]
         qtype = "single" if _flag(node, "single", True) else "multiple"
         return qtype, {"options": options, "shuffle": _flag(node, "shuffleanswers", True)}
@@ -141,15 +144,15 @@ def _question(node: _Node, problems: list[str]) -> tuple[str, dict]:
         for answer in answers:
             value = _answer_text(answer).lower()
             if value not in ("true", "false"):
-                problems.append(f"a true/false answer must be true or false, not {value!r}")
+                problems.append(_l("a true/false answer must be true or false, not %(value)s", value=repr(value)))
                 continue
             data[f"feedback_{value}"] = _optional(answer.find("feedback"))
-            if _share(answer, f"answer {value}", problems) > 0:
+            if _share(answer, answer_label(value), problems) > 0:
                 data["correct"] = value == "true"
         return "truefalse", data
     if kind == "shortanswer":
         return "short", {
-            "answers": [{"text": _answer_text(a), "fraction": _share(a, f"answer {i}", problems),
+            "answers": [{"text": _answer_text(a), "fraction": _share(a, answer_label(i), problems),
                          "feedback": _optional(a.find("feedback"))} for i, a in enumerate(answers, 1)],
             "case_sensitive": _flag(node, "usecase", False)}
     if kind == "matching":
@@ -166,12 +169,12 @@ def _question(node: _Node, problems: list[str]) -> tuple[str, dict]:
         for i, answer in enumerate(answers, 1):
             value = _answer_text(answer)
             if value == "*":
-                problems.append(f"answer {i}: '*' (any number) is not supported")
+                problems.append(about(answer_label(i), _l("'*' (any number) is not supported")))
                 continue
-            result.append({"value": _number(value, f"answer {i}", problems),
-                           "tolerance": _number(answer.value("tolerance", "0") or "0", f"answer {i} tolerance",
-                                                problems),
-                           "fraction": _share(answer, f"answer {i}", problems),
+            result.append({"value": _number(value, answer_label(i), problems),
+                           "tolerance": _number(answer.value("tolerance", "0") or "0",
+                                                _l("%(what)s tolerance", what=answer_label(i)), problems),
+                           "fraction": _share(answer, answer_label(i), problems),
                            "feedback": _optional(answer.find("feedback"))})
         return "numerical", {"answers": result}
     grader_info = _optional(node.find("graderinfo"))
@@ -183,14 +186,15 @@ def parse(data: bytes | str, filename: str = "items.xml") -> ParsedItems:
     try:
         root = _tree(data)
     except _Refused as exc:
-        raise ItemFileError(filename, [(exc.args[0], "a DOCTYPE or ENTITY declaration is not accepted"
-                                                     " (Moodle XML has none)")]) from None
+        raise ItemFileError(filename, [(exc.args[0], _l("a DOCTYPE or ENTITY declaration is not accepted (Moodle XML"
+                                                        " has none)"))]) from None
     except expat.ExpatError as exc:
-        raise ItemFileError(filename, [(exc.lineno, f"not well-formed XML: {expat.ErrorString(exc.code)}"
-                                                    f" (column {exc.offset + 1})")]) from None
+        raise ItemFileError(filename, [(exc.lineno, _l("not well-formed XML: %(error)s (column %(column)s)",
+                                                       error=expat.ErrorString(exc.code), column=exc.offset + 1))]
+                            ) from None
     quiz = root.children[0] if root.children else None
     if quiz is None or quiz.tag != "quiz":
-        raise ItemFileError(filename, [(quiz.line if quiz else 1, "the root element must be <quiz>")])
+        raise ItemFileError(filename, [(quiz.line if quiz else 1, _l("the root element must be <quiz>"))])
     errors: list[tuple[int, str]] = []
     items = ParsedItems()
     category = None
@@ -200,22 +204,24 @@ def parse(data: bytes | str, filename: str = "items.xml") -> ParsedItems:
             category = normalize_category(node.value("category/text")) or category
             continue
         if kind not in SUPPORTED:
-            what = "description" if kind == "description" else f"question type {kind!r} is not supported"
-            items.skipped.append(Skipped(node.line, f"{what}: not imported"))
+            items.skipped.append(Skipped(node.line, _l("description: not imported")
+                                         if kind == "description" else
+                                         _l("question type %(type)s is not supported: not imported",
+                                            type=repr(kind))))
             continue
-        problems: list[str] = []
+        problems: list = []
         text, fmt = _text(node.find("questiontext"))
         if not text:
-            problems.append("the question has no text")
+            problems.append(_l("the question has no text"))
         if "@@PLUGINFILE@@" in node.value("questiontext/text"):
-            problems.append("embedded files (@@PLUGINFILE@@) are not supported; put images in the programme's"
-                            " materials")
+            problems.append(_l("embedded files (@@PLUGINFILE@@) are not supported; put images in the programme's"
+                               " materials"))
         qtype, data = _question(node, problems)
         if not problems:
             problems = check_data(qtype, data)
         name = node.value("name/text").strip() or None
-        label = f"question {name!r}: " if name else ""
-        errors.extend((node.line, label + p) for p in problems)
+        named = _l("question %(name)s", name=repr(name)) if name else None
+        errors.extend((node.line, about(named, p) if named else p) for p in problems)
         if problems:
             continue
         idnumber = node.value("idnumber").strip() or None

@@ -120,52 +120,58 @@ class _Plan:
     draft: bool
 
 
-def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int]) -> tuple[_Plan, list[str]]:
-    problems: list[str] = []
+def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int]) -> tuple[_Plan, list]:
+    problems: list = []
     levels = {m.group(1).upper() for t in p.tags if (m := _LEVEL_TAG.match(t))}
     tagged_topics = {m.group(1) for t in p.tags if (m := _TOPIC_TAG.match(t))}
     category_topic = topic_from_category(p.category)
     if len(levels) > 1:
-        problems.append(f"more than one level tag: {', '.join(sorted(levels))}")
+        problems.append(_l("more than one level tag: %(tags)s", tags=", ".join(sorted(levels))))
     if len(tagged_topics) > 1:
-        problems.append(f"more than one topic tag: {', '.join(sorted(tagged_topics))}")
+        problems.append(_l("more than one topic tag: %(tags)s", tags=", ".join(sorted(tagged_topics))))
     code, topic, level = None, None, "K"
     if p.code:
         code = p.code.strip()
         m = CODE_RE.match(code)
         if not m:
-            problems.append(f"code {code!r} is not <BANK>-<module>.<topic>-<level>-<NNN>"
-                            f" (e.g. {bank.code}-2.3-A-007)")
+            problems.append(_l("code %(code)s is not <BANK>-<module>.<topic>-<level>-<NNN> (e.g. %(example)s)",
+                               code=repr(code), example=f"{bank.code}-2.3-A-007"))
         else:
             prefix, topic, _module, level, _number = m.groups()
             if prefix != bank.code:
-                problems.append(f"code {code} belongs to bank {prefix}, not {bank.code}")
+                problems.append(_l("code %(code)s belongs to bank %(bank)s, not %(this)s", code=code, bank=prefix,
+                                   this=bank.code))
             if levels and levels != {level}:
-                problems.append(f"code {code} says level {level} but the tags say {', '.join(sorted(levels))}")
+                problems.append(_l("code %(code)s says level %(level)s but the tags say %(tags)s", code=code,
+                                   level=level, tags=", ".join(sorted(levels))))
             if tagged_topics and tagged_topics != {topic}:
-                problems.append(f"code {code} says topic {topic} but the tags say {', '.join(sorted(tagged_topics))}")
+                problems.append(_l("code %(code)s says topic %(topic)s but the tags say %(tags)s", code=code,
+                                   topic=topic, tags=", ".join(sorted(tagged_topics))))
             if category_topic and category_topic != topic:
-                problems.append(f"code {code} says topic {topic} but $CATEGORY {p.category} says {category_topic}")
+                problems.append(_l("code %(code)s says topic %(topic)s but $CATEGORY %(category)s says %(other)s",
+                                   code=code, topic=topic, category=p.category, other=category_topic))
         if code in seen:
-            problems.append(f"code {code} is used twice (lines {seen[code]} and {p.line})")
+            problems.append(_l("code %(code)s is used twice (lines %(first)s and %(second)s)", code=code,
+                               first=seen[code], second=p.line))
         seen.setdefault(code, p.line)
     else:
         if tagged_topics and category_topic and tagged_topics != {category_topic}:
-            problems.append(f"$CATEGORY {p.category} says topic {category_topic} but the tags say"
-                            f" {', '.join(sorted(tagged_topics))}")
+            problems.append(_l("$CATEGORY %(category)s says topic %(topic)s but the tags say %(tags)s",
+                               category=p.category, topic=category_topic, tags=", ".join(sorted(tagged_topics))))
         topic = min(tagged_topics) if tagged_topics else category_topic
         level = min(levels) if levels else "K"
         if topic is None:
-            problems.append("no code and no topic: give // [id:CODE], a $CATEGORY ending in the topic"
-                            f" ({bank.code}/2.3) or [tag:topic-2.3]")
+            problems.append(_l("no code and no topic: give // [id:CODE], a $CATEGORY ending in the topic"
+                               " (%(example)s) or [tag:topic-2.3]", example=f"{bank.code}/2.3"))
     if topic and topic not in topics:
-        problems.append(f"topic {topic} is not a topic of programme {bank.programme_code}")
+        problems.append(_l("topic %(topic)s is not a topic of programme %(programme)s", topic=topic,
+                           programme=bank.programme_code))
     if p.title and len(p.title) > 300:
-        problems.append("the title is longer than 300 characters")
+        problems.append(_l("the title is longer than %(count)s characters", count=300))
     if not (p.text or "").strip():
-        problems.append("the question has no text")
+        problems.append(_l("the question has no text"))
     elif len(p.text) > MAX_TEXT:
-        problems.append(f"the text is longer than {MAX_TEXT:,} characters")
+        problems.append(_l("the text is longer than %(count)s characters", count=f"{MAX_TEXT:,}"))
     problems += check_data(p.qtype, p.data)
     tags = [t for t in p.tags if t.lower() != DRAFT_TAG]
     draft = len(tags) != len(p.tags)
@@ -179,7 +185,7 @@ def import_items(bank: Bank, items: list[ParsedItem], actor, filename: str = "it
     report = BankImportReport(bank=bank.code, skipped=list(getattr(items, "skipped", [])))
     errors: list[tuple[int, str]] = []
     if not items and not report.skipped:
-        errors.append((1, "the file holds no questions"))
+        errors.append((1, _l("the file holds no questions")))
     topics = _programme_topics(bank.programme_code)
     existing = {item.code: item for item in db.session.scalars(
         select(Item).where(Item.bank_id == bank.id).options(selectinload(Item.versions)))}
@@ -195,7 +201,8 @@ def import_items(bank: Bank, items: list[ParsedItem], actor, filename: str = "it
     for plan in plans:
         if plan.code is None and plan.topic is not None:
             if next_number > 999:
-                errors.append((plan.parsed.line, f"bank {bank.code} has no free item number left (NNN ≤ 999)"))
+                errors.append((plan.parsed.line, _l("bank %(code)s has no free item number left (NNN ≤ 999)",
+                                                    code=bank.code)))
                 continue
             plan.code = f"{bank.code}-{plan.topic}-{plan.level}-{next_number:03d}"
             report.generated.append((plan.parsed.line, plan.code))
@@ -455,7 +462,7 @@ def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
     if new["title"] and len(new["title"]) > 300:
         problems.append(("title", about(_lp("item field", "title"), _l("longer than %(count)s characters",
                                                                          count=300))))
-    problems += [("data", f"data: {p}") for p in check_data(current.qtype, new["data"])]
+    problems += [("data", about(_lp("item field", "data"), p)) for p in check_data(current.qtype, new["data"])]
     if problems:
         raise ServiceError(joined(m for _f, m in problems), field=problems[0][0])
     if all(getattr(current, name) == value for name, value in new.items()):
