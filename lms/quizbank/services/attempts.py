@@ -128,9 +128,9 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     if drawn_here:
         versions = draw.draw_for(test, enrolment, seed)
     if not versions:
-        raise ServiceError(f"test {test.title!r} drew no items", field="blueprint_id")
+        raise ServiceError(_l("test %(title)s drew no items", title=repr(test.title)), field="blueprint_id")
     if len({v.item_id for v in versions}) != len(versions):
-        raise ServiceError("the draw holds an item twice", field="blueprint_id")
+        raise ServiceError(_l("the draw holds an item twice"), field="blueprint_id")
 
     ends = [d for d in (now + timedelta(minutes=test.time_limit_minutes) if test.time_limit_minutes else None,
                         test.closes_at) if d is not None]

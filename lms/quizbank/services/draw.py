@@ -18,10 +18,11 @@ import random
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from lms.core.services.errors import Conflict, ServiceError
+from lms.core.services.errors import Conflict, ServiceError, joined
 from lms.db import db
 from lms.quizbank.models import Attempt, AttemptSlot, Item, ItemVersion
 
@@ -136,26 +137,29 @@ def feasible(remaining: int, bounds: Mapping[str, tuple[int, int]], avail: Mappi
 
 def shortage_messages(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[str, Sequence[int]],
                       level_quotas: Mapping[str, int] | None = None,
-                      level_of: Mapping[int, str] | None = None) -> list[tuple[str | None, str]]:
-    """Why the pool cannot give a draw at all: (topic or None, message) pairs."""
-    out: list[tuple[str | None, str]] = []
+                      level_of: Mapping[int, str] | None = None) -> list[tuple[str | None, object]]:
+    """Why the pool cannot give a draw at all: (topic or None, message) pairs, each message a
+    lazy translation (a participant starting a test reads it in their language)."""
+    out: list[tuple[str | None, object]] = []
     for r in rules:
         n = len(pool_by_topic.get(r["topic"], ()))
         if n < int(r["min"]):
-            out.append((r["topic"], f"topic {r['topic']}: {n} ready items, the test needs at least {r['min']}"
-                                    f" ({int(r['min']) - n} short)"))
+            out.append((r["topic"], _l("topic %(topic)s: %(ready)s ready items, the test needs at least %(min)s"
+                                       " (%(short)s short)", topic=r["topic"], ready=n, min=r["min"],
+                                       short=int(r["min"]) - n)))
     fill = sum(min(int(r["max"]), len(pool_by_topic.get(r["topic"], ()))) for r in rules)
     if fill < total:
-        out.append((None, f"the blueprint's topics give at most {fill} ready items, the test has {total}"
-                          f" ({total - fill} short)"))
+        out.append((None, _l("the blueprint's topics give at most %(fill)s ready items, the test has %(total)s"
+                             " (%(short)s short)", fill=fill, total=total, short=total - fill)))
     for lv, need in sorted((level_quotas or {}).items()):
         have = sum(min(int(r["max"]), sum(1 for i in pool_by_topic.get(r["topic"], ())
                                           if (level_of or {}).get(i) == lv)) for r in rules)
         if have < int(need):
-            out.append((None, f"level {lv}: {have} ready items in the blueprint's topics, the quotas ask for"
-                              f" {need} ({int(need) - have} short)"))
+            out.append((None, _l("level %(level)s: %(have)s ready items in the blueprint's topics, the quotas ask for"
+                                 " %(need)s (%(short)s short)", level=lv, have=have, need=need,
+                                 short=int(need) - have)))
     if not out:
-        out.append((None, "the topic limits and level quotas cannot be met together by the ready items"))
+        out.append((None, _l("the topic limits and level quotas cannot be met together by the ready items")))
     return out
 
 
@@ -200,7 +204,7 @@ def select_items(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[st
         return feasible(remaining, bounds, avail, need)
 
     if not state_ok(total):
-        raise ShortPool("; ".join(m for _t, m in shortage_messages(rules, total, pools, quotas, level_of)))
+        raise ShortPool(joined(m for _t, m in shortage_messages(rules, total, pools, quotas, level_of)))
 
     def take(t: str, remaining: int) -> bool:
         """Take the most preferred item of topic t that keeps the draw completable."""
@@ -226,13 +230,13 @@ def select_items(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[st
     for t in topics:
         while counts[t] < lo[t]:
             if not take(t, remaining):  # cannot happen after state_ok; kept as a guard
-                raise ShortPool(f"topic {t}: no ready item keeps the draw complete")
+                raise ShortPool(_l("topic %(topic)s: no ready item keeps the draw complete", topic=t))
             remaining -= 1
     while remaining > 0:
         open_topics = [t for t in topics if counts[t] < hi[t] and queues[t]]
         while True:
             if not open_topics:
-                raise ShortPool("the ready items cannot fill the test")  # guarded by state_ok
+                raise ShortPool(_l("the ready items cannot fill the test"))  # guarded by state_ok
             t = rng.choices(open_topics, weights=[len(queues[x]) for x in open_topics])[0]
             if take(t, remaining):
                 break
@@ -254,7 +258,8 @@ def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
     need. The caller counts the draw with `count_exposure` when it keeps it."""
     blueprint = test.blueprint
     if blueprint is None:
-        raise ServiceError(f"test {test.title!r} has no blueprint to draw from", field="blueprint_id")
+        raise ServiceError(_l("test %(title)s has no blueprint to draw from", title=repr(test.title)),
+                           field="blueprint_id")
     rules = list(blueprint.rules or [])
     topics = [r["topic"] for r in rules]
     modules = [m for m in (module_of_rule(t) for t in topics) if m is not None]
