@@ -206,8 +206,9 @@ def test_staff_set_up_publish_and_see_results(client, auth, setup, make, db_sess
         "blueprint_id": str(bp_id), "opens_at": "2026-01-10T09:00", "closes_at": "2026-01-09T09:00",
         "attempts_allowed": "1", "grace_seconds": "60", "review_score": "y", "review_band": "y",
         "review_when": "immediately"})
-    # the refusal is in the trainer's Kazakh, naming the field in the form's words
-    assert response.status_code == 200 and "жабылу уақыты: Тест ашылмай тұрып жабылады" in response.text
+    # the refusal is in the trainer's Kazakh, under the field it is about, named in the form's words
+    closes = re.search(r'<p class="field [^"]*">\s*<label for="closes_at">.*?</p>', response.text, re.S).group(0)
+    assert response.status_code == 200 and "жабылу уақыты: Тест ашылмай тұрып жабылады" in closes
     response = client.post(f"/cohorts/{CODE}/tests/new", data={
         **_form_of(form_page.text), "kind": "module", "title": "Екінші тест", "module_number": "1",
         "blueprint_id": str(bp_id), "opens_at": "2026-01-10T09:00", "closes_at": "2026-12-31T18:00",

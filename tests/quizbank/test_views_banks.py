@@ -3,6 +3,7 @@ import (all or nothing, every problem by line) and export, one item (versions, s
 revision that never touches what an attempt showed), blueprints naming each short topic."""
 import io
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,13 @@ def trainer(make, auth):
     auth.login(user.email)
     auth.client.post("/language", data={"language": "en"})
     return user
+
+
+def field_errors(html: str, name: str) -> list[str]:
+    """The error messages the page shows under the form field `name`."""
+    block = re.search(r'<p class="field [^"]*">\s*<label for="%s">.*?</p>' % re.escape(name), html, re.S)
+    return [unescape(e) for e in re.findall(r'<span class="error" role="alert">(.*?)</span>', block.group(0))] \
+        if block else []
 
 
 def upload(client, text: str, filename: str = "items.gift", bank_code: str = BANK):
@@ -426,9 +434,13 @@ def test_the_blueprint_form_names_each_bad_field(client, trainer, bank, db_sessi
     assert "тақырыптар, 1-жол: тақырыпты және оның ең аз–ең көп санын жазыңыз" in html
     html = client.post(f"/banks/{BANK}/blueprints/new", data={**data, "rules": "1.1: 1-1\n9.9: 1-1",
                                                                "level_quotas": "K 9"}).get_data(as_text=True)
+    # each problem under its own field, as the form names it
     assert ("тақырыптар, 9.9 тақырыбы: LDR-SUS бағдарламасының да, банк тапсырмаларының да тақырыбы емес"
-            in html)
-    assert "деңгейлер бойынша квота: квоталардың қосындысы 9, бұл тапсырмалар санынан (3) көп" in html
+            in field_errors(html, "rules"))
+    assert field_errors(html, "total") == ["тесттегі тапсырмалар саны: 3 ережелердегі ең көп мәндердің қосындысынан"
+                                           " (2) көп"]
+    assert field_errors(html, "level_quotas") == ["деңгейлер бойынша квота: квоталардың қосындысы 9, бұл тапсырмалар"
+                                                  " санынан (3) көп"]
     client.post("/language", data={"language": "ru"})
     html = client.post(f"/banks/{BANK}/blueprints/new", data={**data, "rules": "1.1: 1-1\n9.9: 1-1",
                                                                "level_quotas": "K 9"}).get_data(as_text=True)

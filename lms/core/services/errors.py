@@ -26,10 +26,18 @@ class ServiceError(Exception):
 
     code = "invalid"
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message, field: str | None = None, problems: list[tuple] | None = None):
         super().__init__(message)
         self._message = message
         self.field = field
+        #: (field, message) of each problem: a form puts each under its own field
+        self.problems: list[tuple] = list(problems) if problems else [(field, message)]
+
+    @classmethod
+    def listing(cls, problems: list[tuple]) -> "ServiceError":
+        """One refusal naming every (field, message) problem: the message joins them (the API and
+        the CLI show it), the field is the first one's."""
+        return cls(joined(m for _f, m in problems), field=problems[0][0], problems=problems)
 
     @property
     def message(self) -> str:

@@ -61,18 +61,23 @@ def my_enrolment() -> Enrolment:
     return enrolment
 
 
-def run_service(form, action, success: str, redirect_to):
+def run_service(form, action, success: str | None, redirect_to):
     """Run a service call for a valid form: commit once on success, or roll back and put
-    the refusal on the form (or in a flash message). Returns a redirect or None."""
+    each problem of the refusal under its field of the form (under the refusal's own field
+    when the form has none of that name; in a flash message when it has neither). Returns a
+    redirect or None."""
     try:
         result = action()
     except ServiceError as exc:
         db.session.rollback()
-        target = getattr(form, exc.field, None) if (form is not None and exc.field) else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + [exc.message]
-        else:
-            flash(exc.message, "error")
+        fields = form._fields if form is not None else {}
+        for field, message in exc.problems:
+            target = fields.get(field) if field else None
+            target = target if target is not None else (fields.get(exc.field) if exc.field else None)
+            if target is not None:
+                target.errors = list(target.errors) + [str(message)]
+            else:
+                flash(str(message), "error")
         return None
     db.session.commit()
     if success:

@@ -464,7 +464,7 @@ def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
                                                                          count=300))))
     problems += [("data", about(_lp("item field", "data"), p)) for p in check_data(current.qtype, new["data"])]
     if problems:
-        raise ServiceError(joined(m for _f, m in problems), field=problems[0][0])
+        raise ServiceError.listing(problems)
     if all(getattr(current, name) == value for name, value in new.items()):
         raise ServiceError(_l("%(code)s: nothing changed, so no new version was made", code=item.code), field="text")
     version = ItemVersion(number=current.number + 1, qtype=current.qtype, text_html=render_markdown(new["text"]),

@@ -223,7 +223,7 @@ def save_blueprint(bank: Bank, fields: dict, actor, blueprint: Blueprint | None 
                                                            bank.programme_code)
     errors += more
     if errors:
-        raise ServiceError(joined(m for _f, m in errors), field=errors[0][0])
+        raise ServiceError.listing(errors)
     clash = select(Blueprint.id).where(Blueprint.bank_id == bank.id, Blueprint.code == code)
     if blueprint is not None:
         clash = clash.where(Blueprint.id != blueprint.id)

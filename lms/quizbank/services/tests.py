@@ -302,7 +302,7 @@ def _clean(cohort: Cohort, fields: Mapping, current: Test | None) -> dict:
     out["bands"] = _bands(bands, errors)
     out["review_options"] = _review(given("review_options"), errors)
     if errors:
-        raise ServiceError(joined(m for _f, m in errors), field=errors[0][0])
+        raise ServiceError.listing(errors)
     return out
 
 

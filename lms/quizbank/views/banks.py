@@ -23,7 +23,7 @@ from lms.quizbank.forms.banks import (
 from lms.quizbank.models import LEVELS, Bank, Blueprint
 from lms.quizbank.services import banks as bank_service
 from lms.quizbank.services import blueprints as blueprint_service
-from lms.quizbank.views.common import bp, load_bank
+from lms.quizbank.views.common import bp, load_bank, run_service
 
 MANAGE = "quizbank:manage"
 PER_PAGE = 25
@@ -53,28 +53,6 @@ def blueprint_context(bank_code: str, blueprint_id: int | None = None, **_kw) ->
         if g.blueprint is None or g.blueprint.bank_id != g.bank.id:
             abort(404)
     return ctx
-
-
-def _apply(form, action, success: str | None, redirect_to):
-    """Run a service call: commit once, or roll back and put each refusal ("field: reason",
-    joined by "; ") on its field of the form, else in a flash. A redirect, or None."""
-    try:
-        result = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        fields = form._fields if form is not None else {}
-        for part in exc.message.split("; "):
-            name = part.split(":", 1)[0].split(",", 1)[0].strip() if ":" in part else None
-            target = fields.get(name) or fields.get(exc.field)
-            if target is not None:
-                target.errors = list(target.errors) + [part]
-            else:
-                flash(part, "error")
-        return None
-    db.session.commit()
-    if success:
-        flash(success)
-    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
 
 
 # --- the banks ---------------------------------------------------------------------------------
@@ -112,7 +90,7 @@ def bank_create():
     """A bank for a programme the user manages (the choices hold only those)."""
     form = _create_form()
     if form.validate_on_submit():
-        done = _apply(form, lambda: bank_service.create_bank(form.code.data, form.programme.data, form.title.data,
+        done = run_service(form, lambda: bank_service.create_bank(form.code.data, form.programme.data, form.title.data,
                                                              current_user),
                       _("Bank created. Import its items from a GIFT or Moodle XML file."),
                       lambda bank: url_for("quizbank.bank", bank_code=bank.code))
@@ -248,7 +226,7 @@ def item_status(bank_code, item_id):
     if not form.validate_on_submit():
         flash(_("Choose draft, ready or retired."), "error")
         return redirect(back)
-    return _apply(None, lambda: bank_service.set_status(item, form.status.data, current_user),
+    return run_service(None, lambda: bank_service.set_status(item, form.status.data, current_user),
                   _("%(code)s is now %(status)s.", code=item.code,
                     status={c.value: c.label for c in form.status.choices}[form.status.data]),
                   back) or redirect(back)
@@ -270,7 +248,7 @@ def item_edit(bank_code, item_id):
         fields = {"base_version": form.base_version.data, "title": form.title.data, "text": form.text.data,
                   "general_feedback": form.general_feedback.data,
                   "data": with_feedback(current.qtype, current.data or {}, [e.data for e in form.feedback.entries])}
-        done = _apply(form, lambda: bank_service.revise_item(item, fields, current_user),
+        done = run_service(form, lambda: bank_service.revise_item(item, fields, current_user),
                       _("Saved as version %(n)s; attempts keep the version they showed.", n=current.number + 1),
                       url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
         if done:
@@ -312,7 +290,7 @@ def blueprint_edit(bank_code, blueprint_id=None):
         form = BlueprintForm(data={"code": f"{bank.code}-"})
     if form.validate_on_submit():
         fields = {name: form[name].data for name in ("code", "title", "total", "rules", "level_quotas")}
-        done = _apply(form, lambda: blueprint_service.save_blueprint(bank, fields, current_user, blueprint),
+        done = run_service(form, lambda: blueprint_service.save_blueprint(bank, fields, current_user, blueprint),
                       _("Blueprint saved."),
                       lambda saved: url_for("quizbank.blueprint_edit", bank_code=bank.code, blueprint_id=saved.id))
         if done:
