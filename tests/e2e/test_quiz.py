@@ -104,3 +104,32 @@ def test_module_test_with_javascript_autosaves(browser, live_server, screenshot)
     _finish(page)
     screenshot("quiz-js-result", page)
     context.close()
+
+
+FITS = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+def test_on_a_phone_every_page_of_the_test_fits_the_screen(browser, live_server, screenshot):
+    """Participants often have only a phone: nothing of the test may lie off to the right
+    (a wide table, a matching question's long answers)."""
+    context = browser.new_context(locale="kk-KZ", java_script_enabled=False, viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "participant53@demo.test", expect_text=None)
+    page.goto(live_server + "/cohorts/DEMO-LDR-DT/me/tests")
+    assert page.evaluate(FITS), "the list of tests is wider than the phone"
+    start = page.locator("#my-tests tr", has_text="1-модуль бойынша тест").locator("button[type=submit]").bounding_box()
+    assert start["x"] >= 0 and start["x"] + start["width"] <= 375, "the Start button is off the screen"
+    _start_module_1(page, live_server)
+    kinds = []
+    while True:
+        kinds += page.locator("fieldset.question").evaluate_all("els => els.map(e => e.dataset.kind)")
+        assert page.evaluate(FITS), f"page {len(kinds)} of the test is wider than the phone"
+        _answer_page(page)
+        following = page.locator("button[name=action][value=next]")
+        if following.count() == 0:
+            break
+        following.click()
+    assert len(kinds) == 10
+    screenshot("quiz-phone-last-page", page)
+    context.close()
