@@ -132,4 +132,10 @@ def test_on_a_phone_every_page_of_the_test_fits_the_screen(browser, live_server,
         following.click()
     assert len(kinds) == 10
     screenshot("quiz-phone-last-page", page)
+    page.locator("button[name=action][value=finish]").click()
+    expect(page).to_have_url(re.compile(r"/summary$"))
+    assert page.evaluate(FITS), "the attempt's summary is wider than the phone"
+    page.locator("form#attempt button[type=submit]").click()
+    expect(page.locator("#band")).to_be_visible()
+    assert page.evaluate(FITS), "the result is wider than the phone"
     context.close()
