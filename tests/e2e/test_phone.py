@@ -1,0 +1,46 @@
+"""Participants often have only a phone on a slow line: every page they reach fits a 375 px
+screen (a wide table scrolls in its place instead of widening the page, which a phone
+browser would answer by zooming the text out)."""
+import pytest
+
+from tests.e2e.test_catalogue import sign_in
+
+pytestmark = pytest.mark.e2e
+
+SKIP = (".csv", ".pdf", ".ics", ".xlsx", ".zip", ".gift", ".xml")
+
+
+def _pages_wider_than_the_phone(page, base: str, start: list[str], limit: int = 80) -> tuple[list, int]:
+    """Follow the links of `start`'s pages (GET only) and list those wider than the screen."""
+    seen: set[str] = set()
+    queue, wide = list(start), []
+    while queue and len(seen) < limit:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = page.goto(base + url)
+        if response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        if page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth"):
+            wide.append(url)
+        for href in page.eval_on_selector_all("main a[href^='/']", "els => els.map(e => e.getAttribute('href'))"):
+            href = href.split("#")[0]
+            if href and href not in seen and not href.endswith(SKIP) and "/export" not in href:
+                queue.append(href)
+    return wide, len(seen)
+
+
+@pytest.mark.parametrize("email, start", [
+    ("participant54@demo.test", ["/cohorts/DEMO-LDR-DT/me", "/cohorts/DEMO-LDR-DT/me/tests", "/programmes/"]),
+    ("participant78@demo.test", ["/cohorts/DEMO-LDR-SUS-2025/me"]),  # a graduate: portfolio, grades, plan
+])
+def test_every_page_a_participant_reaches_fits_a_phone(browser, live_server, email, start):
+    context = browser.new_context(locale="kk-KZ", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, email, expect_text=None)
+    wide, checked = _pages_wider_than_the_phone(page, live_server, start)
+    context.close()
+    assert checked >= 10
+    assert wide == []
