@@ -34,8 +34,10 @@ def _cli():
 
 def _setup(app):
     from lms.portfolio.cli_certificates import certificates_group
+    from lms.portfolio.services.defenses import STATUS_LABELS
 
     app.cli.add_command(certificates_group)
+    app.jinja_env.globals["defense_status_labels"] = STATUS_LABELS  # the badges' words, the refusals' too
 
 
 def _on_demo_defenses(sender, **kw):

@@ -24,6 +24,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -39,6 +40,10 @@ from lms.portfolio.models import (
 from lms.portfolio.services import rubrics as rubric_service
 from lms.signals import defense_decided, defense_scored
 
+#: a defense's status as people read it (badges and refusals)
+STATUS_LABELS = {"scheduled": _l("scheduled"), "scoring": _l("scoring"), "reconcile": _l("to the chair"),
+                 "decided": _l("decided"), "released": _l("released")}
+
 #: cohort roles that may sit on a panel
 PANEL_ROLES = ("assessor", "trainer")
 MAX_COMMENT = 5000
@@ -50,7 +55,7 @@ SCORING_OPEN = ("scheduled", "scoring")
 def get_session(session_id: int) -> DefenseSession:
     session = db.session.get(DefenseSession, session_id)
     if session is None:
-        raise NotFound(f"no defense session {session_id}")
+        raise NotFound(_l("no defense session %(id)s", id=session_id))
     return session
 
 
@@ -61,7 +66,7 @@ def load_session(session_id: int) -> DefenseSession:
         .options(joinedload(DefenseSession.rubric), selectinload(DefenseSession.members),
                  selectinload(DefenseSession.defenses).selectinload(Defense.assessments)))
     if session is None:
-        raise NotFound(f"no defense session {session_id}")
+        raise NotFound(_l("no defense session %(id)s", id=session_id))
     return session
 
 
@@ -89,31 +94,32 @@ def eligible_assessors(cohort: Cohort) -> list[User]:
 def _session_fields(cohort: Cohort, fields: dict) -> dict:
     title = (fields.get("title") or "").strip()
     if not title or len(title) > 300:
-        raise ServiceError("a title of at most 300 characters is required", field="title")
+        raise ServiceError(_l("a title of at most %(count)s characters is required", count=300), field="title")
     rubric = fields.get("rubric")
     if rubric is None and fields.get("rubric_id"):
         rubric = db.session.get(Rubric, int(fields["rubric_id"]))
     if rubric is None:
-        raise ServiceError("choose a rubric (load them with `lms rubrics load content/rubrics`)", field="rubric_id")
+        raise ServiceError(_l("choose a rubric (load them with %(command)s)", command="`lms rubrics load content/rubrics`"),
+                           field="rubric_id")
     aggregation = fields.get("aggregation") or "mean"
     if aggregation not in AGGREGATIONS:
-        raise ServiceError(f"aggregation is one of {', '.join(AGGREGATIONS)}", field="aggregation")
+        raise ServiceError(_l("aggregation is one of %(choices)s", choices=", ".join(AGGREGATIONS)), field="aggregation")
     threshold = fields.get("spread_threshold", 3)
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) \
             or not 0 <= threshold <= float(rubric.max_points):
-        raise ServiceError(f"the spread threshold is between 0 and {float(rubric.max_points):g} points"
-                           f" (the rubric's maximum)", field="spread_threshold")
+        raise ServiceError(_l("the spread threshold is between 0 and %(max)s points (the rubric's maximum)",
+                              max=f"{float(rubric.max_points):g}"), field="spread_threshold")
     starts_at = fields.get("starts_at")
     if starts_at is not None and (not isinstance(starts_at, datetime) or starts_at.tzinfo is None):
-        raise ServiceError("the start needs a date and time", field="starts_at")
+        raise ServiceError(_l("the start needs a date and time"), field="starts_at")
     url = (fields.get("meeting_url") or "").strip() or None
     if url and (not url.startswith(("https://", "http://")) or len(url) > 2000):
-        raise ServiceError("the meeting link starts with https:// or http://", field="meeting_url")
+        raise ServiceError(_l("the meeting link starts with https:// or http://"), field="meeting_url")
     project = None
     if fields.get("project_id"):
         project = db.session.get(ProjectWork, int(fields["project_id"]))
         if project is None or project.cohort_id != cohort.id:
-            raise ServiceError("that project is not this cohort's", field="project_id")
+            raise ServiceError(_l("that project is not this cohort's"), field="project_id")
     return {"title": title, "rubric": rubric, "aggregation": aggregation, "spread_threshold": float(threshold),
             "starts_at": starts_at, "meeting_url": url, "project_id": project.id if project else None}
 
@@ -146,10 +152,10 @@ def update_session(session: DefenseSession, fields: dict, actor) -> DefenseSessi
     cohort = db.session.get(Cohort, session.cohort_id)
     values = _session_fields(cohort, fields)
     if values["rubric"].id != session.rubric_id and _scored_any(session):
-        raise Conflict("assessors have scored with this rubric: it can no longer change", field="rubric_id")
+        raise Conflict(_l("assessors have scored with this rubric: it can no longer change"), field="rubric_id")
     if (values["aggregation"], values["spread_threshold"]) != (session.aggregation, session.spread_threshold) \
             and _decided_any(session):
-        raise Conflict("a defense of this session is decided: how scores combine can no longer change",
+        raise Conflict(_l("a defense of this session is decided: how scores combine can no longer change"),
                        field="aggregation")
     old = {"title": session.title, "aggregation": session.aggregation, "spread_threshold": session.spread_threshold,
            "rubric_id": session.rubric_id}
@@ -170,15 +176,16 @@ def set_panel(session: DefenseSession, members: list[User], chair: User, actor) 
     allowed = {u.id for u in eligible_assessors(cohort)}
     scorers = {u.id: u for u in members if u.id != chair.id}
     if not scorers:
-        raise ServiceError("the panel needs at least one assessor besides the chair", field="members")
+        raise ServiceError(_l("the panel needs at least one assessor besides the chair"), field="members")
     for user in [chair, *scorers.values()]:
         if user.id not in allowed:
-            raise ServiceError(f"{user.full_name} holds no assessor or trainer role for {cohort.code}"
-                               " (give it on the cohort's staff)", field="members" if user is not chair else "chair")
+            raise ServiceError(_l("%(name)s holds no assessor or trainer role for %(cohort)s (give it on the cohort's"
+                                  " staff)", name=user.full_name, cohort=cohort.code),
+                               field="members" if user is not chair else "chair")
     current = {m.user_id: m for m in session.members}
     current_scorers = {uid for uid, m in current.items() if not m.is_chair}
     if set(scorers) != current_scorers and _scored_any(session):
-        raise Conflict("assessors have started scoring: the panel's assessors can no longer change",
+        raise Conflict(_l("assessors have started scoring: the panel's assessors can no longer change"),
                        field="members")
     for uid, member in list(current.items()):
         if uid not in scorers and uid != chair.id:
@@ -238,24 +245,24 @@ def generate_slots(session: DefenseSession, actor, *, mode: str | None = None, m
     a slot already is skipped, so generating again only adds newcomers."""
     mode = session_mode(session, mode)
     if mode not in PROJECT_MODES:
-        raise ServiceError(f"mode is one of {', '.join(PROJECT_MODES)}", field="mode")
+        raise ServiceError(_l("mode is one of %(choices)s", choices=", ".join(PROJECT_MODES)), field="mode")
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 240:
-        raise ServiceError("a slot lasts 1 to 240 minutes", field="minutes")
+        raise ServiceError(_l("a slot lasts %(low)s to %(high)s minutes", low=1, high=240), field="minutes")
     if isinstance(gap, bool) or not isinstance(gap, int) or not 0 <= gap <= 120:
-        raise ServiceError("a pause between slots is 0 to 120 minutes", field="gap")
+        raise ServiceError(_l("a pause between slots is %(low)s to %(high)s minutes", low=0, high=120), field="gap")
     active = Enrolment.status != "withdrawn"
     if mode == "group":
         groups = sorted(set(db.session.scalars(select(Enrolment.mini_group).where(
             Enrolment.cohort_id == session.cohort_id, active, Enrolment.mini_group.is_not(None)))))
         if not groups:
-            raise ServiceError("no participant is in a mini-group yet: set the mini-groups first", field="mode")
+            raise ServiceError(_l("no participant is in a mini-group yet: set the mini-groups first"), field="mode")
         have = {d.mini_group for d in session.defenses if d.mini_group is not None}
         wanted = [{"mini_group": g} for g in groups if g not in have]
     else:
         ids = list(db.session.scalars(select(Enrolment.id).join(User, User.id == Enrolment.user_id).where(
             Enrolment.cohort_id == session.cohort_id, active).order_by(User.sort_key, Enrolment.id)))
         if not ids:
-            raise ServiceError("the cohort has no participants", field="mode")
+            raise ServiceError(_l("the cohort has no participants"), field="mode")
         have = {d.enrolment_id for d in session.defenses if d.enrolment_id is not None}
         wanted = [{"enrolment_id": e} for e in ids if e not in have]
     ends = [d.starts_at + timedelta(minutes=d.minutes) for d in session.defenses if d.starts_at]
@@ -276,7 +283,7 @@ def generate_slots(session: DefenseSession, actor, *, mode: str | None = None, m
 
 def delete_slot(defense: Defense, actor) -> None:
     if defense.status != "scheduled" or defense.assessments:
-        raise Conflict("scoring of this slot has begun: it can no longer be removed")
+        raise Conflict(_l("scoring of this slot has begun: it can no longer be removed"))
     session = defense.session
     audit.record(actor, "defense_slot_deleted", defense, session.title,
                  mini_group=defense.mini_group, enrolment_id=defense.enrolment_id)
@@ -292,7 +299,7 @@ def get_defense(defense_id: int) -> Defense:
                  joinedload(Defense.session).selectinload(DefenseSession.members),
                  selectinload(Defense.assessments)))
     if defense is None:
-        raise NotFound(f"no defense {defense_id}")
+        raise NotFound(_l("no defense %(id)s", id=defense_id))
     return defense
 
 
@@ -330,31 +337,35 @@ def _clean_scores(rubric: Rubric, given) -> dict:
     """{criterion code: {"points": a level's points or None, "comment": text}}; unknown
     criteria, points that are no level of their criterion and over-long comments refused."""
     if not isinstance(given, dict):
-        raise ServiceError("scores: expected {criterion code: {points, comment}}", field="scores")
+        raise ServiceError(_l("scores: expected {criterion code: {points, comment}}"), field="scores")
     criteria = {c["code"]: c for c in rubric.criteria}
     unknown = sorted(str(k) for k in given if k not in criteria)
     if unknown:
-        raise ServiceError(f"{', '.join(unknown)}: not criteria of {rubric.code} v{rubric.version}"
-                           f" (its criteria: {', '.join(criteria)})", field=f"scores.{unknown[0]}")
+        raise ServiceError(_l("%(codes)s: not criteria of %(rubric)s (its criteria: %(criteria)s)", codes=", ".join(unknown),
+                              rubric=f"{rubric.code} v{rubric.version}", criteria=", ".join(criteria)),
+                           field=f"scores.{unknown[0]}")
     out = {}
     for code, value in given.items():
         if value is None:
             value = {}
         if not isinstance(value, dict):
-            raise ServiceError(f"{code}: expected {{\"points\": ..., \"comment\": ...}}", field=f"scores.{code}")
+            raise ServiceError(_l("%(code)s: expected %(shape)s", code=code, shape='{"points": ..., "comment": ...}'),
+                               field=f"scores.{code}")
         points = value.get("points")
         levels = rubric_service.criterion_levels(criteria[code])
         if points is not None:
             if isinstance(points, bool) or not isinstance(points, (int, float)) or points not in levels:
-                raise ServiceError(f"{code}: {points!r} is not one of its levels"
-                                   f" ({', '.join(f'{p:g}' for p in levels)})", field=f"scores.{code}")
+                raise ServiceError(_l("%(code)s: %(points)s is not one of its levels (%(levels)s)", code=code,
+                                      points=repr(points), levels=", ".join(f"{p:g}" for p in levels)),
+                                   field=f"scores.{code}")
             points = next(p for p in levels if p == points)
         comment = value.get("comment")
         if comment is not None and not isinstance(comment, str):
-            raise ServiceError(f"{code}: the comment is a text", field=f"scores.{code}")
+            raise ServiceError(_l("%(code)s: the comment is a text", code=code), field=f"scores.{code}")
         comment = (comment or "").strip()
         if len(comment) > MAX_COMMENT:
-            raise ServiceError(f"{code}: a comment has at most {MAX_COMMENT} characters", field=f"scores.{code}")
+            raise ServiceError(_l("%(code)s: a comment has at most %(count)s characters", code=code, count=MAX_COMMENT),
+                               field=f"scores.{code}")
         out[code] = {"points": points, "comment": comment}
     return out
 
@@ -371,16 +382,16 @@ def save_scores(defense: Defense, assessor, scores: dict, *, submit: bool = Fals
     session = defense.session
     member = membership(session, assessor)
     if member is None or member.is_chair:
-        raise NotFound(f"defense {defense.id}: you do not score on this panel")
+        raise NotFound(_l("defense %(id)s: you do not score on this panel", id=defense.id))
     rubric = session.rubric
     assessment = own_assessment(defense, assessor)
     given = _clean_scores(rubric, scores)
     if assessment is not None and assessment.status == "submitted":
         if submit and all(assessment.scores.get(k) == v for k, v in given.items()):
             return assessment
-        raise Conflict("your scores for this defense are submitted and locked")
+        raise Conflict(_l("your scores for this defense are submitted and locked"))
     if defense.status not in SCORING_OPEN:
-        raise Conflict(f"scoring of this defense is closed ({defense.status})")
+        raise Conflict(_l("scoring of this defense is closed (%(status)s)", status=STATUS_LABELS[defense.status]))
     if assessment is None:
         assessment = Assessment(defense=defense, assessor_id=assessor.id, rubric_id=rubric.id, scores={})
         db.session.add(assessment)
@@ -389,8 +400,8 @@ def save_scores(defense: Defense, assessor, scores: dict, *, submit: bool = Fals
     if submit:
         missing = [c["code"] for c in rubric.criteria if (merged.get(c["code"]) or {}).get("points") is None]
         if missing:
-            raise ServiceError(f"give points for every criterion before submitting (missing: {', '.join(missing)})",
-                               field=f"scores.{missing[0]}")
+            raise ServiceError(_l("give points for every criterion before submitting (missing: %(codes)s)",
+                                  codes=", ".join(missing)), field=f"scores.{missing[0]}")
     assessment.scores = merged
     assessment.total = _total(merged)
     if defense.status == "scheduled":
@@ -499,23 +510,24 @@ def reconcile(defense: Defense, actor, *, points=None, note: str = "", assessmen
     up to whole points) or one assessor's total taken, always with a note."""
     member = membership(defense.session, actor)
     if member is None or not member.is_chair:
-        raise ServiceError("only the panel's chair decides a defense the assessors disagree on")
+        raise ServiceError(_l("only the panel's chair decides a defense the assessors disagree on"))
     if defense.status != "reconcile":
-        raise Conflict(f"this defense is not waiting for the chair ({defense.status})")
+        raise Conflict(_l("this defense is not waiting for the chair (%(status)s)", status=STATUS_LABELS[defense.status]))
     note = (note or "").strip()
     if not note:
-        raise ServiceError("say in a note why these points", field="note")
+        raise ServiceError(_l("say in a note why these points"), field="note")
     if len(note) > MAX_COMMENT:
-        raise ServiceError(f"a note has at most {MAX_COMMENT} characters", field="note")
+        raise ServiceError(_l("a note has at most %(count)s characters", count=MAX_COMMENT), field="note")
     rubric = defense.session.rubric
     if assessment_id is not None:
         picked = next((a for a in defense.assessments if a.id == assessment_id and a.status == "submitted"), None)
         if picked is None:
-            raise ServiceError("pick one of the submitted assessments", field="source")
+            raise ServiceError(_l("pick one of the submitted assessments"), field="source")
         points = picked.total
     if isinstance(points, bool) or not isinstance(points, (int, float)) \
             or not 0 <= points <= float(rubric.max_points):
-        raise ServiceError(f"the final points are between 0 and {float(rubric.max_points):g}", field="points")
+        raise ServiceError(_l("the final points are between 0 and %(max)s", max=f"{float(rubric.max_points):g}"),
+                           field="points")
     figures = aggregate(defense)
     defense.reconciled_by_id = actor.id
     defense.reconciliation_note = note
@@ -536,12 +548,12 @@ def release(defense: Defense, actor, feedback: str | None = None) -> Defense:
     if defense.status == "released":
         return defense
     if not can_release(defense, actor):
-        raise ServiceError("only the chair or a manager of defenses releases grades")
+        raise ServiceError(_l("only the chair or a manager of defenses releases grades"))
     if defense.status != "decided":
-        raise Conflict("only a decided defense can be released")
+        raise Conflict(_l("only a decided defense can be released"))
     feedback = (feedback or "").strip() or None
     if feedback and len(feedback) > MAX_COMMENT:
-        raise ServiceError(f"feedback has at most {MAX_COMMENT} characters", field="feedback")
+        raise ServiceError(_l("feedback has at most %(count)s characters", count=MAX_COMMENT), field="feedback")
     defense.status = "released"
     defense.released_at = utcnow()
     if feedback:
