@@ -207,7 +207,7 @@ def test_ldr_dt_refuses_45_percent_with_the_reason_and_issues_55(ctx, make, db_s
     assert [r.code for r in rows[none.id].reasons] == ["final_test_missing"]
     with pytest.raises(ServiceError) as exc:
         service.issue(low, None, None)
-    assert "is not eligible: final test 45 % is below the 50 % required" in exc.value.message
+    assert "is not eligible: Final test 45 % is below the 50 % required" in exc.value.message
     assert service.issue(high, None, None).number
     assert db_session.scalar(select(func.count()).select_from(Certificate)
                              .where(Certificate.enrolment_id.in_([low.id, none.id]))) == 0

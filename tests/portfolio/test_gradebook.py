@@ -179,7 +179,7 @@ def test_the_gradebook_page_marks_inline_and_exports(client, auth, scale, db_ses
     assert marks[(one_id, "activity")] == 19 and marks[(two_id, "activity")] == 7 and (two_id, "practical") not in marks
     r = client.post(f"/cohorts/{code}/gradebook/marks", data={f"m-{two_id}-practical": "21",
                                                                f"o-m-{two_id}-practical": ""})
-    assert r.status_code == 200 and "the mark must be from 0 to 20" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "баға 0 мен 20 аралығында болуы керек (берілгені: 21)" in r.get_data(as_text=True)
     assert 'value="21"' in r.get_data(as_text=True)  # what was entered is shown again
 
     with client.get(f"/cohorts/{code}/gradebook.csv") as r:

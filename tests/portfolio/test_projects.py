@@ -100,7 +100,7 @@ def test_project_pages(client, auth, make, db_session, app):
 
     auth.login(trainer.email)
     r = client.post(f"/cohorts/{code}/projects/new", data={"title": "", "description": "", "mode": "individual"})
-    assert r.status_code == 200 and "needs a title" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "жобаның атауы болуы керек" in r.get_data(as_text=True)
     r = client.post(f"/cohorts/{code}/projects/new", data={
         "title": "Әдістемелік әзірлеме", "description": "Сабақтың цифрлық әзірлемесі", "mode": "individual",
         "deadline": "2030-05-20T18:00"})
@@ -115,7 +115,7 @@ def test_project_pages(client, auth, make, db_session, app):
         as_text=True)
     url = f"/cohorts/{code}/portfolio/projects/{project_id}"
     r = client.post(url, data={"title": "", "text": "", "link": ""})
-    assert r.status_code == 200 and "a text, a link or a file" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "жұмысты тапсырыңыз: мәтін, сілтеме немесе файл" in r.get_data(as_text=True)
     r = client.post(url, data={"title": "v1", "text": "Жоба", "file": (io.BytesIO(PDF), "жоба.pdf")},
                     content_type="multipart/form-data")
     assert r.status_code == 302

@@ -21,13 +21,16 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.core.models import RoleAssignment, User
 from lms.core.services import audit, files
-from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ServiceError, joined
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.services import ledger as ledger_service
@@ -87,6 +90,32 @@ class Reason:
 
     def __str__(self) -> str:
         return self.message
+
+
+def reason_text(reason: Reason) -> str:
+    """A refusal reason in the reader's language."""
+    d = reason.data
+    if reason.code == "withdrawn":
+        return _("Withdrawn from the cohort")
+    if reason.code == "staff":
+        return _("Holds the %(roles)s role: certificates go to participants only", roles=d["roles"])
+    if reason.code == "not_completed":
+        return _("The enrolment is not marked completed")
+    if reason.code == "final_test_missing":
+        return _("No finished final test")
+    if reason.code == "final_test_failed":
+        return _("Final test not passed (best %(percent)s %%)", percent=d["percent"])
+    if reason.code == "final_test_below":
+        return _("Final test %(percent)s %% is below the %(required)s %% required", percent=d["percent"],
+                 required=d["required"])
+    if reason.code == "defense_missing":
+        return _("No decided defense")
+    if reason.code == "defense_failed":
+        return _("Defense not passed (%(points)s of %(max)s points)", points=d["points"], max=d["max"])
+    if reason.code == "hours_incomplete":
+        return _("Hours incomplete: %(attended)s of %(contact)s contact hours attended, %(accepted)s of %(self)s"
+                 " self-study hours accepted", **d)
+    return reason.message
 
 
 @dataclass
@@ -259,11 +288,11 @@ def issue(enrolment: Enrolment, language: str | None = None, actor=None) -> Cert
     every reason. Conflict when it already holds a valid one."""
     row = _assess(enrolment.cohort, [enrolment])[0]
     if row.certificate is not None:
-        raise Conflict(f"{enrolment.user.full_name} already holds certificate {row.certificate.number}",
-                       field="enrolment")
+        raise Conflict(_l("%(name)s already holds certificate %(number)s", name=enrolment.user.full_name,
+                          number=row.certificate.number), field="enrolment")
     if row.reasons:
-        raise ServiceError(f"{enrolment.user.full_name} is not eligible: " + "; ".join(map(str, row.reasons)),
-                           field="enrolment")
+        raise ServiceError(_l("%(name)s is not eligible: %(reasons)s", name=enrolment.user.full_name,
+                              reasons=joined(LazyString(reason_text, r) for r in row.reasons)), field="enrolment")
     return _issue(enrolment, _language(language, enrolment), actor)
 
 
@@ -286,8 +315,8 @@ def _issue(enrolment: Enrolment, language: str, actor) -> Certificate:
             db.session.add(cert)
             db.session.flush()
     except IntegrityError:
-        raise Conflict(f"{enrolment.user.full_name} was issued a certificate a moment ago", field="enrolment") \
-            from None
+        raise Conflict(_l("%(name)s was issued a certificate a moment ago", name=enrolment.user.full_name),
+                       field="enrolment") from None
     audit.record(actor, "certificate_issued", cert, f"{cert.number}: {cert.holder_name}, {cohort.code}",
                  number=cert.number, enrolment_id=enrolment.id, sha256=cert.sha256, language=language)
     certificate_issued.send(cert, actor=actor)
@@ -467,11 +496,12 @@ def pdf_bytes(cert: Certificate) -> bytes:
 def revoke(cert: Certificate, reason: str, actor) -> Certificate:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError("say why the certificate is revoked", field="reason")
+        raise ServiceError(_l("say why the certificate is revoked"), field="reason")
     if len(reason) > 1000:
-        raise ServiceError("the reason is longer than 1000 characters", field="reason")
+        raise ServiceError(_l("the reason is longer than %(count)s characters", count=1000), field="reason")
     if cert.revoked_at is not None:
-        raise Conflict(f"certificate {cert.number} was already revoked on {cert.revoked_at:%Y-%m-%d}",
+        raise Conflict(_l("certificate %(number)s was already revoked on %(date)s", number=cert.number,
+                          date=f"{cert.revoked_at:%Y-%m-%d}"),
                        field="reason")
     cert.revoked_at = utcnow()
     cert.revoked_by_id = getattr(actor, "id", None)

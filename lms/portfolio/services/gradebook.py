@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.core.services import audit
-from lms.core.services.errors import NotFound, ServiceError
+from lms.core.services.errors import NotFound, ServiceError, about, joined
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.services import ledger
@@ -150,7 +151,8 @@ def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, rele
 def _manual(scheme: Scheme, code: str) -> Component:
     component = scheme.component(code)
     if component.source != "manual":
-        raise ServiceError(f"{component.code} is computed ({component.source}); it takes no mark", field="points")
+        raise ServiceError(_l("%(component)s is computed (%(source)s); it takes no mark", component=component.code,
+                              source=component.source), field="points")
     return component
 
 
@@ -160,10 +162,11 @@ def _points(value, component: Component, who: str) -> float | None:
     try:
         points = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"{who}, {component.code}: {value!r} is not a number", field="points") from None
+        raise ServiceError(about(f"{who}, {component.code}", _l("%(value)s is not a number", value=repr(value))),
+                           field="points") from None
     if points != points or not 0 <= points <= component.max:
-        raise ServiceError(f"{who}, {component.code}: the mark must be from 0 to {component.max:g} (got {value})",
-                           field="points")
+        raise ServiceError(about(f"{who}, {component.code}", _l("the mark must be from 0 to %(max)s (got %(value)s)",
+                                                             max=f"{component.max:g}", value=value)), field="points")
     return round(points, 2)
 
 
@@ -175,7 +178,7 @@ def set_marks(cohort: Cohort, marks: dict[tuple[int, str], object], actor, note:
     scheme = scheme_for(cohort.programme.code)
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
-        raise ServiceError(f"the note is longer than {MAX_NOTE} characters", field="note")
+        raise ServiceError(_l("the note is longer than %(count)s characters", count=MAX_NOTE), field="note")
     ids = {eid for eid, _code in marks}
     enrolments = {e.id: e for e in db.session.scalars(
         select(Enrolment).where(Enrolment.id.in_(ids), Enrolment.cohort_id == cohort.id)
@@ -187,17 +190,17 @@ def set_marks(cohort: Cohort, marks: dict[tuple[int, str], object], actor, note:
     for (eid, code), value in marks.items():
         enrolment = enrolments.get(eid)
         if enrolment is None:
-            raise NotFound(f"no participant {eid} in cohort {cohort.code}")
+            raise NotFound(_l("no participant %(id)s in cohort %(cohort)s", id=eid, cohort=cohort.code))
         who = enrolment.user.full_name or enrolment.user.email
         try:
             component = _manual(scheme, code)
             wanted[(eid, code)] = _points(value, component, who)
         except NotFound as exc:
-            raise ServiceError(exc.message, field="points") from None
+            raise ServiceError(exc._message, field="points") from None
         except ServiceError as exc:
-            problems.append(exc.message)
+            problems.append(exc._message)
     if problems:
-        raise ServiceError("; ".join(problems), field="points")
+        raise ServiceError(joined(problems), field="points")
     changed = 0
     now = utcnow()
     for (eid, code), points in wanted.items():

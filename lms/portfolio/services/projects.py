@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,7 +35,7 @@ def get_project(cohort: Cohort, project_id: int) -> ProjectWork:
     """A project of this cohort; any other id (another cohort's too) is not found."""
     project = db.session.get(ProjectWork, project_id)
     if project is None or project.cohort_id != cohort.id:
-        raise NotFound(f"no project {project_id} in cohort {cohort.code}")
+        raise NotFound(_l("no project %(id)s in cohort %(cohort)s", id=project_id, cohort=cohort.code))
     return project
 
 
@@ -48,26 +49,27 @@ def save_project(cohort: Cohort, fields: dict, actor, project: ProjectWork | Non
     """Create (project=None) or edit a project. Its mode cannot change once work is handed in:
     the versions belong to groups or to people."""
     if project is not None and project.cohort_id != cohort.id:
-        raise NotFound(f"no project {project.id} in cohort {cohort.code}")
+        raise NotFound(_l("no project %(id)s in cohort %(cohort)s", id=project.id, cohort=cohort.code))
     title = (fields.get("title") or "").strip()
     if not title:
-        raise ServiceError("the project needs a title", field="title")
+        raise ServiceError(_l("the project needs a title"), field="title")
     if len(title) > MAX_TITLE:
-        raise ServiceError(f"the title is longer than {MAX_TITLE} characters", field="title")
+        raise ServiceError(_l("the title is longer than %(count)s characters", count=MAX_TITLE), field="title")
     description = (fields.get("description") or "").strip()
     if len(description) > MAX_TEXT:
-        raise ServiceError(f"the description is longer than {MAX_TEXT:,} characters", field="description")
+        raise ServiceError(_l("the description is longer than %(count)s characters", count=f"{MAX_TEXT:,}"),
+                           field="description")
     mode = fields.get("mode") or default_mode(cohort)
     if mode not in PROJECT_MODES:
-        raise ServiceError(f"the mode is group or individual, not {mode!r}", field="mode")
+        raise ServiceError(_l("the mode is group or individual, not %(value)s", value=repr(mode)), field="mode")
     if project is not None and mode != project.mode and _version_count(project):
-        raise Conflict("work has been handed in already: the mode can no longer change", field="mode")
+        raise Conflict(_l("work has been handed in already: the mode can no longer change"), field="mode")
     if mode == "group" and not cohort.mini_groups:
-        raise ServiceError(f"cohort {cohort.code} has no mini-groups; set them first or choose individual work",
-                           field="mode")
+        raise ServiceError(_l("cohort %(cohort)s has no mini-groups; set them first or choose individual work",
+                              cohort=cohort.code), field="mode")
     deadline = fields.get("deadline")
     if deadline is not None and (not isinstance(deadline, datetime) or deadline.tzinfo is None):
-        raise ServiceError("the deadline is not a date and time", field="deadline")
+        raise ServiceError(_l("the deadline is not a date and time"), field="deadline")
     before = None
     if project is None:
         project = ProjectWork(cohort_id=cohort.id)
@@ -96,7 +98,7 @@ def team_key(project: ProjectWork, enrolment: Enrolment) -> str:
     """Who a version belongs to: "g<n>" for mini-group n, "e<id>" for one enrolment."""
     if project.mode == "group":
         if not enrolment.mini_group:
-            raise ServiceError("you are not in a mini-group yet; ask your trainer to put you in one")
+            raise ServiceError(_l("you are not in a mini-group yet; ask your trainer to put you in one"))
         return f"g{enrolment.mini_group}"
     return f"e{enrolment.id}"
 
@@ -113,23 +115,24 @@ def submit_version(project: ProjectWork, enrolment: Enrolment, fields: dict, upl
     """A new version for the participant's team (their mini-group, or themselves). After the
     deadline it is accepted and flagged late. Every check runs before the file is stored."""
     if enrolment.cohort_id != project.cohort_id:
-        raise NotFound(f"no project {project.id} in this cohort")
+        raise NotFound(_l("no project %(id)s in this cohort", id=project.id))
     if enrolment.status == "withdrawn":
-        raise ServiceError("you have withdrawn from this cohort and cannot hand in work")
+        raise ServiceError(_l("you have withdrawn from this cohort and cannot hand in work"))
     key = team_key(project, enrolment)
     title = (fields.get("title") or "").strip() or None
     text = (fields.get("text") or "").strip()
     link = (fields.get("link") or "").strip()
     if title and len(title) > MAX_TITLE:
-        raise ServiceError(f"the title is longer than {MAX_TITLE} characters", field="title")
+        raise ServiceError(_l("the title is longer than %(count)s characters", count=MAX_TITLE), field="title")
     if len(text) > MAX_TEXT:
-        raise ServiceError(f"the text is {len(text):,} characters long; the limit is {MAX_TEXT:,}", field="text")
+        raise ServiceError(_l("the text is %(length)s characters long; the limit is %(limit)s", length=f"{len(text):,}",
+                              limit=f"{MAX_TEXT:,}"), field="text")
     if link:
         _check_link(link)
     if upload is not None and not (upload[0] or (upload[1] or "").strip()):
         upload = None
     if not text and not link and upload is None:
-        raise ServiceError("hand in some work: a text, a link or a file", field="text")
+        raise ServiceError(_l("hand in some work: a text, a link or a file"), field="text")
     stored = files.store(upload[0], upload[1], actor, field="file") if upload is not None else None
     now = now or utcnow()
     late = project.deadline is not None and now > project.deadline
@@ -147,7 +150,7 @@ def submit_version(project: ProjectWork, enrolment: Enrolment, fields: dict, upl
         except IntegrityError:
             continue
     else:
-        raise Conflict("another version was handed in at the same moment; try again")
+        raise Conflict(_l("another version was handed in at the same moment; try again"))
     audit.record(actor, "project_version_submitted", version, f"{project.title}: {key} v{number}",
                  project_id=project.id, team_key=key, enrolment_id=enrolment.id, late=late,
                  file_id=stored.id if stored else None)
@@ -157,7 +160,7 @@ def submit_version(project: ProjectWork, enrolment: Enrolment, fields: dict, upl
 def get_version(project: ProjectWork, submission_id: int) -> ProjectSubmission:
     version = db.session.get(ProjectSubmission, submission_id)
     if version is None or version.project_id != project.id:
-        raise NotFound(f"no version {submission_id} of project {project.id}")
+        raise NotFound(_l("no version %(version)s of project %(id)s", version=submission_id, id=project.id))
     return version
 
 

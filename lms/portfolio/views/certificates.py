@@ -37,32 +37,6 @@ def verify_limit() -> str:
 verify_limited = limiter.shared_limit(verify_limit, scope="certificate-verify")
 
 
-def reason_text(reason: service.Reason) -> str:
-    """A refusal reason in the reader's language."""
-    d = reason.data
-    if reason.code == "withdrawn":
-        return _("Withdrawn from the cohort")
-    if reason.code == "staff":
-        return _("Holds the %(roles)s role: certificates go to participants only", roles=d["roles"])
-    if reason.code == "not_completed":
-        return _("The enrolment is not marked completed")
-    if reason.code == "final_test_missing":
-        return _("No finished final test")
-    if reason.code == "final_test_failed":
-        return _("Final test not passed (best %(percent)s %%)", percent=d["percent"])
-    if reason.code == "final_test_below":
-        return _("Final test %(percent)s %% is below the %(required)s %% required", percent=d["percent"],
-                 required=d["required"])
-    if reason.code == "defense_missing":
-        return _("No decided defense")
-    if reason.code == "defense_failed":
-        return _("Defense not passed (%(points)s of %(max)s points)", points=d["points"], max=d["max"])
-    if reason.code == "hours_incomplete":
-        return _("Hours incomplete: %(attended)s of %(contact)s contact hours attended, %(accepted)s of %(self)s"
-                 " self-study hours accepted", **d)
-    return reason.message
-
-
 def _pdf_response(cert, inline: bool = False) -> Response:
     """The stored bytes, as issued (never remade)."""
     try:
@@ -91,7 +65,7 @@ def certificates(code):
     rows = service.eligibility(cohort)
     revoked = [c for c in service.certificates_of(cohort) if c.revoked_at is not None]
     return render_template("portfolio/certificates.html", cohort=cohort, rows=rows, revoked=revoked,
-                           can_issue=can_here("portfolio:issue_certificates"), reason_text=reason_text,
+                           can_issue=can_here("portfolio:issue_certificates"), reason_text=service.reason_text,
                            issue_all_form=IssueAllForm(), issue_form=IssueForm(formdata=None),
                            eligible=sum(1 for r in rows if r.eligible and r.certificate is None),
                            valid=sum(1 for r in rows if r.certificate is not None))
@@ -196,7 +170,7 @@ def my_certificate(code):
     cert = service.latest_of(enrolment)
     row = service.eligibility(enrolment) if cert is None or cert.revoked_at is not None else None
     return render_template("portfolio/certificate_mine.html", cohort=g.cohort, cert=cert, row=row,
-                           reason_text=reason_text, verify_url=service.verify_url)
+                           reason_text=service.reason_text, verify_url=service.verify_url)
 
 
 @bp.route("/cohorts/<code>/my-certificate.pdf")
