@@ -182,7 +182,7 @@ def test_activities_are_agreed_from_the_menu_within_the_year(opened, db_session)
             ({"activity_type": "poster"}, "activity_type", "'poster' is not on the LDR-DT menu"),
             ({"activity_type": "seminar", "due_on": date(2028, 3, 1)}, "due_on", "outside the plan's year"),
             ({"activity_type": "seminar", "due_on": date(2027, 3, 20)}, "due_on",
-             "seminar belongs to the implementation stage (2027-04-01 to 2027-11-30)"),
+             "seminar belongs to the Implementation stage (2027-04-01 to 2027-11-30)"),
             ({"activity_type": "seminar", "due_on": "next week"}, "due_on", "expected a date"),
         ]:
             with pytest.raises(ServiceError) as exc:

@@ -10,11 +10,10 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from lms.postcourse.models import (
     CHANNELS, EVENT_KINDS, EVIDENCE_KINDS, EVIDENCE_LEVELS, OBSERVATION_KINDS, STAGES,
 )
+from lms.postcourse.services.plans import STAGE_LABELS  # noqa: F401 - the forms' and pages' stage names
 
 CHANNEL_LABELS = {"email": _l("E-mail"), "phone": _l("Phone"), "whatsapp": "WhatsApp", "telegram": "Telegram",
                   "zoom": "Zoom", "teams": "Microsoft Teams", "meet": "Google Meet", "in_person": _l("In person")}
-STAGE_LABELS = {"organisational": _l("Organisational stage"), "implementation": _l("Implementation stage"),
-                "reflection": _l("Reflection stage")}
 EVENT_LABELS = {"seminar": _l("Seminar"), "webinar": _l("Webinar"), "master_class": _l("Master class"),
                 "round_table": _l("Round table"), "forum": _l("Forum"), "conference": _l("Conference"),
                 "final_event": _l("Final event (reflection)")}

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.core.models import StoredFile
@@ -53,26 +54,26 @@ def _cohort_of(plan: SupportPlan) -> Cohort:
 def _text(fields: Mapping, name: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
     value = fields.get(name)
     if value is not None and not isinstance(value, str):
-        raise ServiceError("expected a text", field=name)
+        raise ServiceError(_l("expected a text"), field=name)
     value = (value or "").strip()
     if required and not value:
-        raise ServiceError("required", field=name)
+        raise ServiceError(_l("required"), field=name)
     if len(value) > limit:
-        raise ServiceError(f"at most {limit} characters (got {len(value)})", field=name)
+        raise ServiceError(_l("at most %(count)s characters (got %(length)s)", count=limit, length=len(value)), field=name)
     return value or None
 
 
 def _url(fields: Mapping, name: str = "url") -> str | None:
     value = _text(fields, name, limit=2000)
     if value and not URL_RE.match(value):
-        raise ServiceError("a link starts with http:// or https://", field=name)
+        raise ServiceError(_l("a link starts with http:// or https://"), field=name)
     return value
 
 
 def _choice(fields: Mapping, name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
     value = fields.get(name) or default
     if value not in allowed:
-        raise ServiceError(f"one of {', '.join(allowed)} (got {value!r})", field=name)
+        raise ServiceError(_l("one of %(choices)s (got %(value)s)", choices=", ".join(allowed), value=repr(value)), field=name)
     return value
 
 
@@ -85,20 +86,21 @@ def _moment(value, name: str, tz: str) -> datetime:
             value = datetime.fromisoformat(text.replace("Z", "+00:00")) if "T" in text or " " in text \
                 else date.fromisoformat(text)
         except ValueError:
-            raise ServiceError(f"expected a date and time (YYYY-MM-DDTHH:MM), got {value!r}", field=name) from None
+            raise ServiceError(_l("expected a date and time (YYYY-MM-DDTHH:MM), got %(value)s", value=repr(value)),
+                               field=name) from None
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))).astimezone(timezone.utc)
     if isinstance(value, date):
         return datetime.combine(value, time(12, 0), tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
-    raise ServiceError("required: a date and time (YYYY-MM-DDTHH:MM)", field=name)
+    raise ServiceError(_l("required: a date and time (YYYY-MM-DDTHH:MM)"), field=name)
 
 
 def _in_plan_time(plan: SupportPlan, day: date, name: str, tz: str) -> None:
     today = clock.today(tz)
     if day > today:
-        raise ServiceError(f"{day} is in the future", field=name)
+        raise ServiceError(_l("%(day)s is in the future", day=day), field=name)
     if day < plan.starts_on:
-        raise ServiceError(f"{day} is before the plan started ({plan.starts_on})", field=name)
+        raise ServiceError(_l("%(day)s is before the plan started (%(start)s)", day=day, start=plan.starts_on), field=name)
 
 
 def _linked_activity(plan: SupportPlan, fields: Mapping) -> PlanActivity | None:
@@ -108,10 +110,10 @@ def _linked_activity(plan: SupportPlan, fields: Mapping) -> PlanActivity | None:
     try:
         activity_id = int(raw)
     except (TypeError, ValueError):
-        raise ServiceError(f"expected an activity id, got {raw!r}", field="activity_id") from None
+        raise ServiceError(_l("expected an activity id, got %(value)s", value=repr(raw)), field="activity_id") from None
     activity = plan_service.activity_in(plan, activity_id)
     if activity.status == "cancelled":
-        raise Conflict("that activity is cancelled", field="activity_id")
+        raise Conflict(_l("that activity is cancelled"), field="activity_id")
     return activity
 
 
@@ -131,7 +133,7 @@ def log_contact(plan: SupportPlan, fields: Mapping, actor) -> Contact:
     tz = _tz(_cohort_of(plan))
     happened_at = _moment(fields.get("happened_at"), "happened_at", tz)
     if happened_at > clock.now() + CLOCK_SKEW:
-        raise ServiceError(f"{happened_at:%Y-%m-%d %H:%M} is in the future", field="happened_at")
+        raise ServiceError(_l("%(day)s is in the future", day=f"{happened_at:%Y-%m-%d %H:%M}"), field="happened_at")
     day = plan_service.local_date(happened_at, tz)
     _in_plan_time(plan, day, "happened_at", tz)
     channel = _choice(fields, "channel", CHANNELS)
@@ -139,7 +141,7 @@ def log_contact(plan: SupportPlan, fields: Mapping, actor) -> Contact:
     outcome = _text(fields, "outcome")
     group = fields.get("group", False)
     if not isinstance(group, bool):
-        raise ServiceError(f"true or false (got {group!r})", field="group")
+        raise ServiceError(_l("true or false (got %(value)s)", value=repr(group)), field="group")
     activity = _linked_activity(plan, fields)
     contact = Contact(plan_id=plan.id, activity_id=activity.id if activity else None, happened_at=happened_at,
                       channel=channel, group=group, topic=topic, outcome=outcome,
@@ -173,7 +175,7 @@ def add_observation(plan: SupportPlan, fields: Mapping, actor, upload=None) -> O
     feedback = _text(fields, "feedback")
     activity = _linked_activity(plan, fields)
     if kind != "lesson_visit" and not url and not upload:
-        raise ServiceError("give the lesson's video link or upload the lesson plan", field="url")
+        raise ServiceError(_l("give the lesson's video link or upload the lesson plan"), field="url")
     stored = _upload(upload, actor)
     observation = Observation(plan_id=plan.id, activity_id=activity.id if activity else None, kind=kind,
                               observed_on=observed_on, url=url, file_id=stored.id if stored else None,
@@ -204,7 +206,7 @@ def add_evidence(plan: SupportPlan, fields: Mapping, actor, upload=None) -> Evid
     url = _url(fields)
     activity = _linked_activity(plan, fields)
     if not url and not upload:
-        raise ServiceError("give a link or upload the file", field="url")
+        raise ServiceError(_l("give a link or upload the file"), field="url")
     stored = _upload(upload, actor)
     evidence = Evidence(plan_id=plan.id, activity_id=activity.id if activity else None, kind=kind, level=level,
                         title=title, url=url, file_id=stored.id if stored else None, happened_on=happened_on,
@@ -229,7 +231,7 @@ def file_of(plan: SupportPlan, file_id: int) -> StoredFile:
                                                            Observation.file_id == file_id))
     stored = db.session.get(StoredFile, file_id) if owned else None
     if stored is None:
-        raise NotFound(f"no file {file_id} in this plan")
+        raise NotFound(_l("no file %(id)s in this plan", id=file_id))
     return stored
 
 
@@ -241,7 +243,7 @@ def create_event(cohort: Cohort, fields: Mapping, actor) -> GroupEvent:
     kind = _choice(fields, "kind", EVENT_KINDS)
     stage = _choice(fields, "stage", STAGES, EVENT_STAGE.get(kind, "implementation"))
     if kind == "final_event" and stage != "reflection":
-        raise ServiceError("the final event closes the year: it belongs to the reflection stage", field="stage")
+        raise ServiceError(_l("the final event closes the year: it belongs to the reflection stage"), field="stage")
     title = _text(fields, "title", required=True, limit=300)
     starts_at = _moment(fields.get("starts_at"), "starts_at", _tz(cohort))
     url = _url(fields, "meeting_url")
@@ -261,7 +263,7 @@ def events_of_cohort(cohort: Cohort) -> list[GroupEvent]:
 def get_event(cohort: Cohort, event_id: int) -> GroupEvent:
     event = db.session.scalar(select(GroupEvent).where(GroupEvent.id == event_id, GroupEvent.cohort_id == cohort.id))
     if event is None:
-        raise NotFound(f"no event {event_id} in cohort {cohort.code}")
+        raise NotFound(_l("no event %(id)s in cohort %(cohort)s", id=event_id, cohort=cohort.code))
     return event
 
 
@@ -280,11 +282,13 @@ def record_attendance(event: GroupEvent, attended: Mapping[int, bool], actor) ->
     tz = _tz(cohort)
     day = plan_service.local_date(event.starts_at, tz)
     if attended and day > clock.today(tz):
-        raise Conflict(f"the event is on {day}: attendance is recorded once it has taken place", field="attendance")
+        raise Conflict(_l("the event is on %(day)s: attendance is recorded once it has taken place", day=day),
+                       field="attendance")
     plans = {p.id: p for p in plan_service.plans_of(cohort)}
     strangers = sorted(set(attended) - set(plans))
     if strangers:
-        raise NotFound(f"plan(s) {', '.join(map(str, strangers))} are not of cohort {cohort.code}", field="attendance")
+        raise NotFound(_l("plan(s) %(plans)s are not of cohort %(cohort)s", plans=", ".join(map(str, strangers)),
+                          cohort=cohort.code), field="attendance")
     existing = {a.plan_id: a for a in db.session.scalars(
         select(EventAttendance).where(EventAttendance.event_id == event.id))}
     completes = EVENT_COMPLETES.get(event.kind, ())

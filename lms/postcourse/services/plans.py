@@ -38,6 +38,10 @@ from lms.postcourse.services import models as model_service
 from lms.postcourse.services.models import MenuItem, SupportModel
 from lms.signals import support_activity_done, support_plan_opened, support_plan_versioned
 
+#: a plan's stages as people read them (forms, pages, refusals)
+STAGE_LABELS = {"organisational": _l("Organisational stage"), "implementation": _l("Implementation stage"),
+                "reflection": _l("Reflection stage")}
+
 YEAR_MONTHS = 12
 #: how many of the weakest modules the needs name
 WEAKEST = 3
@@ -119,7 +123,7 @@ def model_of(plan: SupportPlan) -> SupportModel:
 def get_plan(plan_id: int) -> SupportPlan:
     plan = db.session.get(SupportPlan, plan_id)
     if plan is None:
-        raise NotFound(f"no support plan {plan_id}")
+        raise NotFound(_l("no support plan %(id)s", id=plan_id))
     return plan
 
 
@@ -129,7 +133,7 @@ def plan_in(cohort: Cohort, plan_id: int) -> SupportPlan:
         select(SupportPlan).join(Enrolment, Enrolment.id == SupportPlan.enrolment_id)
         .where(SupportPlan.id == plan_id, Enrolment.cohort_id == cohort.id))
     if plan is None:
-        raise NotFound(f"no support plan {plan_id} in cohort {cohort.code}")
+        raise NotFound(_l("no support plan %(id)s in cohort %(cohort)s", id=plan_id, cohort=cohort.code))
     return plan
 
 
@@ -230,8 +234,8 @@ def open_plan(enrolment: Enrolment, actor=None, *, model: SupportModel | None = 
     if existing is not None:
         return existing
     if enrolment.status != "completed":
-        raise Conflict(f"the enrolment is {enrolment.status}: a plan opens when the course is completed",
-                       field="enrolment")
+        raise Conflict(_l("the enrolment is %(status)s: a plan opens when the course is completed",
+                          status=enrolment.status), field="enrolment")
     cohort = enrolment.cohort
     model = model or model_service.model_for(cohort.programme.code)
     starts = completion_date(enrolment)
@@ -324,10 +328,11 @@ def _note(value, field: str = "note") -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ServiceError("expected a text", field=field)
+        raise ServiceError(_l("expected a text"), field=field)
     value = value.strip()
     if len(value) > MAX_NOTE:
-        raise ServiceError(f"at most {MAX_NOTE} characters (got {len(value)})", field=field)
+        raise ServiceError(_l("at most %(count)s characters (got %(length)s)", count=MAX_NOTE, length=len(value)),
+                           field=field)
     return value or None
 
 
@@ -410,16 +415,18 @@ def _check_due(plan: SupportPlan, model: SupportModel, item: MenuItem, due_on: d
                               start=plan.starts_on, end=plan.ends_on), field="due_on")
     first, last = stage_window(plan, model.stage(item.stage))
     if not first <= due_on <= last:
-        raise ServiceError(f"{item.code} belongs to the {item.stage} stage ({first} to {last}); {due_on} is"
-                           f" outside it", field="due_on")
+        raise ServiceError(_l("%(code)s belongs to the %(stage)s (%(first)s to %(last)s); %(due)s is outside it",
+                              code=item.code, stage=STAGE_LABELS.get(item.stage, item.stage), first=first, last=last,
+                              due=due_on), field="due_on")
 
 
 def _title(value, item: MenuItem) -> str:
     title = (value or "").strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
-        raise ServiceError("expected a text", field="title")
+        raise ServiceError(_l("expected a text"), field="title")
     if len(title) > 300:
-        raise ServiceError(f"at most 300 characters (got {len(title)})", field="title")
+        raise ServiceError(_l("at most %(count)s characters (got %(length)s)", count=300, length=len(title)),
+                           field="title")
     return title or item.title["kk"]
 
 
@@ -427,8 +434,8 @@ def _add(plan: SupportPlan, model: SupportModel, fields: Mapping) -> PlanActivit
     code = fields.get("activity_type")
     item = model.find(code) if isinstance(code, str) else None
     if item is None:
-        raise ServiceError(f"{code!r} is not on the {model.code} menu (choose from"
-                           f" {', '.join(m.code for m in model.menu)})", field="activity_type")
+        raise ServiceError(_l("%(code)s is not on the %(model)s menu (choose from %(menu)s)", code=repr(code),
+                              model=model.code, menu=", ".join(m.code for m in model.menu)), field="activity_type")
     due_on = parse_date(fields["due_on"], "due_on") if fields.get("due_on") else due_for(plan, item)
     _check_due(plan, model, item, due_on)
     activity = _activity_from(plan, item, due_on, _title(fields.get("title"), item), _note(fields.get("note")))
@@ -439,11 +446,11 @@ def _add(plan: SupportPlan, model: SupportModel, fields: Mapping) -> PlanActivit
 
 def _change(plan: SupportPlan, model: SupportModel, activity: PlanActivity, fields: Mapping) -> list[str]:
     if activity.plan_id != plan.id:
-        raise NotFound(f"no activity {activity.id} in this plan")
+        raise NotFound(_l("no activity %(id)s in this plan", id=activity.id))
     unknown = sorted(set(fields) - {"due_on", "title", "note"})
     if unknown:
-        raise ServiceError(f"only due_on, title and note change (got {', '.join(unknown)}); to change the kind,"
-                           " remove the activity and add another", field=unknown[0])
+        raise ServiceError(_l("only due_on, title and note change (got %(fields)s); to change the kind, remove the"
+                              " activity and add another", fields=", ".join(unknown)), field=unknown[0])
     item = model.find(activity.activity_type)
     changed = []
     if "due_on" in fields:
@@ -468,14 +475,14 @@ def _change(plan: SupportPlan, model: SupportModel, activity: PlanActivity, fiel
 
 def _remove(plan: SupportPlan, model: SupportModel, activity: PlanActivity) -> None:
     if activity.plan_id != plan.id:
-        raise NotFound(f"no activity {activity.id} in this plan")
+        raise NotFound(_l("no activity %(id)s in this plan", id=activity.id))
     item = model.find(activity.activity_type)
     if item is not None and item.required and sum(
             1 for a in plan.activities if a.activity_type == item.code) <= 1:
-        raise Conflict(f"{item.code} is required by the {model.code} support model; it stays in the plan",
-                       field="activity_id")
+        raise Conflict(_l("%(code)s is required by the %(model)s support model; it stays in the plan", code=item.code,
+                          model=model.code), field="activity_id")
     if activity.status == "done":
-        raise Conflict("a done activity stays in the plan (cancel it instead if it was a mistake)",
+        raise Conflict(_l("a done activity stays in the plan (cancel it instead if it was a mistake)"),
                        field="activity_id")
     plan.activities.remove(activity)
     db.session.delete(activity)
@@ -495,7 +502,7 @@ def activity_in(plan: SupportPlan, activity_id) -> PlanActivity:
     activity = next((a for a in plan.activities if a.id == activity_id), None) \
         if isinstance(activity_id, int) and not isinstance(activity_id, bool) else None
     if activity is None:
-        raise NotFound(f"no activity {activity_id!r} in this plan", field="activity_id")
+        raise NotFound(_l("no activity %(id)s in this plan", id=repr(activity_id)), field="activity_id")
     return activity
 
 
@@ -531,7 +538,7 @@ def adjust(plan: SupportPlan, edits: Mapping, actor, note: str | None = None) ->
     model = model_of(plan)
     unknown = sorted(set(edits) - {"add", "change", "remove"})
     if unknown:
-        raise ServiceError(f"unknown edit(s) {', '.join(unknown)} (add, change, remove)", field=unknown[0])
+        raise ServiceError(_l("unknown edit(s) %(edits)s (add, change, remove)", edits=", ".join(unknown)), field=unknown[0])
     parts = []
     for activity_id in edits.get("remove") or []:
         activity = activity_in(plan, activity_id)
@@ -569,9 +576,10 @@ def mark_activity(plan: SupportPlan, activity: PlanActivity, status: str, actor,
     plan stays as agreed."""
     _open_for_edits(plan)
     if activity.plan_id != plan.id:
-        raise NotFound(f"no activity {activity.id} in this plan", field="activity_id")
+        raise NotFound(_l("no activity %(id)s in this plan", id=activity.id), field="activity_id")
     if status not in ACTIVITY_STATUSES:
-        raise ServiceError(f"one of {', '.join(ACTIVITY_STATUSES)} (got {status!r})", field="status")
+        raise ServiceError(_l("one of %(choices)s (got %(value)s)", choices=", ".join(ACTIVITY_STATUSES), value=repr(status)),
+                           field="status")
     today = clock.today()
     if status == "done":
         on = parse_date(on, "done_on") if on else today
