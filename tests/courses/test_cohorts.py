@@ -131,7 +131,7 @@ def test_participant_chooses_two_topics_in_the_leaders_variative_module(client, 
     assert r.status_code == 302
     r = client.post(f"/cohorts/{code}/me/choose", data={"module_id": module4.id, "topic_id": ids[:3]},
                     follow_redirects=True)
-    assert "choose between 1 and 2" in r.get_data(as_text=True)
+    assert "1-ден 2-ге дейін тақырып таңдаңыз" in r.get_data(as_text=True)
     from lms.courses.models import TopicChoice
     from sqlalchemy import select
     chosen = set(db_session.scalars(select(TopicChoice.topic_id)))

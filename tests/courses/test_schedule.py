@@ -237,12 +237,12 @@ def test_trainer_moves_splits_and_links_through_the_page(client, auth, make, db_
     assert r.status_code == 302
     assert db_session.get(WebinarSession, sid).starts_at == datetime(2027, 1, 5, 11, tzinfo=timezone.utc)
     r = client.post("/cohorts/EDIT-1/schedule/split", data={"session_id": sid, "first_hours": "2"})
-    assert r.status_code == 200 and "less than the session" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "бірінші бөлік 0-ден көп және сабақтың" in r.get_data(as_text=True)
     r = client.post("/cohorts/EDIT-1/schedule/split", data={"session_id": sid, "first_hours": "1"})
     assert r.status_code == 302
     assert _count(db_session, c.id) == n + 1
     r = client.post("/cohorts/EDIT-1/schedule/link", data={"session_id": sid, "meeting_url": "javascript:x"})
-    assert r.status_code == 200 and "must be a web address" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "https:// немесе http:// деп басталатын веб-мекенжай" in r.get_data(as_text=True)
     client.post("/cohorts/EDIT-1/schedule/link", data={"session_id": sid, "meeting_url": "https://meet.google.com/abc"})
     db_session.expire_all()
     assert db_session.get(WebinarSession, sid).meeting_url == "https://meet.google.com/abc"
@@ -262,7 +262,7 @@ def test_trainer_generates_through_the_form(client, auth, make, db_session):
     data = {"start_date": "2027-01-04", "weekdays": ["0", "2", "4"], "start_time": "14:00", "hours_per_day": "2",
             "break_minutes": "0"}
     r = client.post("/cohorts/FORM-1/schedule/generate", data=data)
-    assert r.status_code == 200 and "do not fit" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "топтың аяқталу күніне" in r.get_data(as_text=True)
     assert _count(db_session, cid) == 0
     r = client.post("/cohorts/FORM-1/schedule/generate", data={**data, "weekdays": ["0", "1", "2", "3", "4"],
                                                                "hours_per_day": "3"})

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.core.models import User
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, NotFound, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ServiceError, about
 from lms.core.services.tabular import _norm, decode, read_csv
 from lms.courses.models import (
     ATTENDANCE_STATUSES, Attendance, AttendanceImport, Cohort, Enrolment, WebinarSession,
@@ -69,7 +70,7 @@ def _existing(session: WebinarSession, enrolment_ids=None) -> dict[int, Attendan
 
 def _refuse_cancelled(session: WebinarSession) -> None:
     if session.status == "cancelled":
-        raise ServiceError("the session is cancelled; attendance of a cancelled session is not credited",
+        raise ServiceError(_l("the session is cancelled; attendance of a cancelled session is not credited"),
                            field="session")
 
 
@@ -110,18 +111,19 @@ def mark(session: WebinarSession, marks: dict[int, tuple[str, int | None]], acto
     for enrolment_id, (status, minutes) in marks.items():
         enrolment = enrolments.get(enrolment_id)
         if enrolment is None:
-            raise ServiceError(f"enrolment {enrolment_id} is not in this session's cohort", field="marks")
+            raise ServiceError(_l("enrolment %(id)s is not in this session's cohort", id=enrolment_id), field="marks")
         who = f"{enrolment.user.full_name} ({enrolment.user.email})"
         if status not in ATTENDANCE_STATUSES:
-            raise ServiceError(f"{who}: unknown attendance status {status!r}", field="marks")
+            raise ServiceError(about(who, _l("unknown attendance status %(value)s", value=repr(status))), field="marks")
         if minutes is not None:
             if isinstance(minutes, bool) or not isinstance(minutes, int):
-                raise ServiceError(f"{who}: minutes must be a whole number", field="marks")
+                raise ServiceError(about(who, _l("minutes must be a whole number")), field="marks")
             if minutes < 0:
-                raise ServiceError(f"{who}: minutes cannot be negative", field="marks")
+                raise ServiceError(about(who, _l("minutes cannot be negative")), field="marks")
             if minutes > limit:
-                raise ServiceError(f"{who}: {minutes} minutes is more than twice the session's"
-                                   f" {session.minutes} minutes", field="marks")
+                raise ServiceError(about(who, _l("%(minutes)s minutes is more than twice the session's %(length)s"
+                                                 " minutes", minutes=minutes, length=session.minutes)),
+                                   field="marks")
         if status in ("absent", "excused"):
             minutes = 0
         elif minutes is None:
@@ -524,13 +526,14 @@ def import_report(session: WebinarSession, data: bytes, filename: str, actor) ->
     _refuse_cancelled(session)
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "report.csv"
     if not name.lower().endswith(".csv"):
-        raise ServiceError(f"{name}: upload the report as a .csv file (Zoom, Teams and Google Meet all export"
-                           " one)", field="report")
+        raise ServiceError(about(name, _l("upload the report as a .csv file (Zoom, Teams and Google Meet all export"
+                                       " one)")), field="report")
     if not data:
-        raise ServiceError(f"{name}: the file is empty", field="report")
+        raise ServiceError(about(name, _l("the file is empty")), field="report")
     if len(data) > MAX_REPORT_BYTES:
-        raise ServiceError(f"{name}: the file is {len(data) / 1048576:.1f} MB; the limit is"
-                           f" {MAX_REPORT_BYTES // 1048576} MB", field="report")
+        raise ServiceError(about(name, _l("the file is %(size)s MB; the limit is %(limit)s MB",
+                                       size=f"{len(data) / 1048576:.1f}", limit=MAX_REPORT_BYTES // 1048576)),
+                           field="report")
     cohort = session.cohort
     people = read_report(data, name, session, _zone(cohort))
     current = cohort_service.enrolments(cohort)
@@ -566,16 +569,17 @@ def get_import(cohort: Cohort, import_id: int) -> AttendanceImport:
     record = db.session.scalar(select(AttendanceImport).join(WebinarSession).where(
         AttendanceImport.id == import_id, WebinarSession.cohort_id == cohort.id))
     if record is None:
-        raise NotFound(f"no attendance import {import_id} in cohort {cohort.code}")
+        raise NotFound(_l("no attendance import %(id)s in cohort %(cohort)s", id=import_id, cohort=cohort.code))
     return record
 
 
 def _entry(record: AttendanceImport, key: str) -> dict:
     entry = next((u for u in record.unmatched if u.get("key") == key), None)
     if entry is None:
-        raise NotFound(f"{record.filename} has no unmatched person {key!r}", field="key")
+        raise NotFound(_l("%(file)s has no unmatched person %(key)s", file=record.filename, key=repr(key)), field="key")
     if entry.get("mapped_enrolment_id") or entry.get("ignored"):
-        raise Conflict(f"{entry.get('name') or entry.get('email')} has already been dealt with", field="key")
+        raise Conflict(_l("%(name)s has already been dealt with", name=entry.get("name") or entry.get("email")),
+                       field="key")
     return entry
 
 
@@ -597,7 +601,7 @@ def map_unmatched(record: AttendanceImport, key: str, enrolment: Enrolment, acto
     _refuse_cancelled(session)
     entry = _entry(record, key)
     if enrolment.cohort_id != session.cohort_id:
-        raise ServiceError("that participant is not in this session's cohort", field="enrolment")
+        raise ServiceError(_l("that participant is not in this session's cohort"), field="enrolment")
     existing = _existing(session, [enrolment.id]).get(enrolment.id)
     minutes, status = int(entry.get("minutes") or 0), entry.get("status") or "present"
     if minutes == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -34,37 +35,40 @@ def cohort_parent(cohort_id: int) -> Context | None:
 def get_cohort(code: str) -> Cohort:
     cohort = db.session.scalar(select(Cohort).where(Cohort.code == code))
     if cohort is None:
-        raise NotFound(f"no cohort {code}")
+        raise NotFound(_l("no cohort %(code)s", code=code))
     return cohort
 
 
 def create_cohort(programme: Programme, fields: dict, actor) -> Cohort:
     code = (fields.get("code") or "").strip().upper()
     if not COHORT_CODE_RE.match(code):
-        raise ServiceError("the code takes capital Latin letters, digits and '-' (e.g. SKO-LDR-2027-01)", field="code")
+        raise ServiceError(_l("the code takes capital Latin letters, digits and '-' (e.g. %(example)s)",
+                              example="SKO-LDR-2027-01"), field="code")
     if db.session.scalar(select(Cohort.id).where(Cohort.code == code)):
-        raise Conflict(f"cohort {code} already exists", field="code")
+        raise Conflict(_l("cohort %(code)s already exists", code=code), field="code")
     if programme.status != "approved":
-        raise ServiceError(f"{programme.code} v{programme.version} is {programme.status}; only an approved"
-                           " programme can run", field="programme")
+        raise ServiceError(_l("%(programme)s is not approved (%(status)s); only an approved programme can run",
+                              programme=f"{programme.code} v{programme.version}", status=programme.status),
+                           field="programme")
     format_code = fields.get("format_code") or (programme.formats[0].code if programme.formats else None)
     if programme.format(format_code) is None:
-        raise ServiceError(f"{programme.code} has no format {format_code!r}"
-                           f" (it has {', '.join(f.code for f in programme.formats)})", field="format_code")
+        raise ServiceError(_l("%(programme)s has no format %(format)s (it has %(formats)s)", programme=programme.code,
+                              format=repr(format_code), formats=", ".join(f.code for f in programme.formats)),
+                           field="format_code")
     start, end = fields.get("start_date"), fields.get("end_date")
     if not isinstance(start, date) or not isinstance(end, date):
-        raise ServiceError("start and end dates are required", field="start_date")
+        raise ServiceError(_l("start and end dates are required"), field="start_date")
     if end < start:
-        raise ServiceError("the end date is before the start date", field="end_date")
+        raise ServiceError(_l("the end date is before the start date"), field="end_date")
     language = fields.get("language") or "kk"
     if language not in COHORT_LANGUAGES:
-        raise ServiceError(f"unknown language {language!r}", field="language")
+        raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
     capacity = fields.get("capacity")
     if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
-        raise ServiceError("the capacity must be a whole number of 1 or more", field="capacity")
+        raise ServiceError(_l("the capacity must be a whole number of 1 or more"), field="capacity")
     mini_groups = fields.get("mini_groups") or 0
     if not isinstance(mini_groups, int) or not 0 <= mini_groups <= 50:
-        raise ServiceError("mini-groups must be between 0 and 50", field="mini_groups")
+        raise ServiceError(_l("mini-groups must be between %(low)s and %(high)s", low=0, high=50), field="mini_groups")
     cohort = Cohort(code=code, programme=programme, format_code=format_code, language=language,
                     start_date=start, end_date=end, capacity=capacity, mini_groups=mini_groups,
                     status=fields.get("status") or "planned", meeting_url=(fields.get("meeting_url") or None))
@@ -85,7 +89,7 @@ def staff(cohort: Cohort, role: str) -> list[User]:
 
 def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:
     if role not in ("trainer", "curator", "assessor"):
-        raise ServiceError(f"{role!r} is not a cohort staff role", field="role")
+        raise ServiceError(_l("%(role)s is not a cohort staff role", role=repr(role)), field="role")
     user_service.assign_role(user, role, "cohort", cohort.id, actor=actor)
 
 
@@ -103,9 +107,10 @@ def enrol(cohort: Cohort, user: User, actor, *, mini_group: int | None = None) -
         count = db.session.scalar(select(func.count()).select_from(Enrolment).where(
             Enrolment.cohort_id == cohort.id, Enrolment.status != "withdrawn"))
         if count >= cohort.capacity:
-            raise Conflict(f"cohort {cohort.code} is full ({cohort.capacity} places)")
+            raise Conflict(_l("cohort %(code)s is full (%(count)s places)", code=cohort.code, count=cohort.capacity))
     if mini_group is not None and not 1 <= mini_group <= max(cohort.mini_groups, 0):
-        raise ServiceError(f"mini-group must be between 1 and {cohort.mini_groups}", field="mini_group")
+        raise ServiceError(_l("mini-group must be between %(low)s and %(high)s", low=1, high=cohort.mini_groups),
+                           field="mini_group")
     enrolment = Enrolment(cohort=cohort, user=user, mini_group=mini_group)
     db.session.add(enrolment)
     user_service.assign_role(user, "participant", "cohort", cohort.id, actor=actor)
@@ -117,7 +122,7 @@ def enrol(cohort: Cohort, user: User, actor, *, mini_group: int | None = None) -
 
 def set_status(enrolment: Enrolment, status: str, actor) -> None:
     if status not in ENROLMENT_STATUSES:
-        raise ServiceError(f"unknown enrolment status {status!r}", field="status")
+        raise ServiceError(_l("unknown enrolment status %(value)s", value=repr(status)), field="status")
     old = enrolment.status
     enrolment.status = status
     if status == "completed":
@@ -149,9 +154,10 @@ def choose_topic(enrolment: Enrolment, topic: Topic, actor) -> TopicChoice:
     pick when the module allows only one."""
     module: Module | None = topic.module
     if module is None or topic.programme_id != enrolment.cohort.programme_id:
-        raise ServiceError("that topic is not part of this cohort's programme", field="topic")
+        raise ServiceError(_l("that topic is not part of this cohort's programme"), field="topic")
     if not module.choose:
-        raise ServiceError(f"module {module.number} is not variative: every topic is taken", field="topic")
+        raise ServiceError(_l("module %(number)s is not variative: every topic is taken", number=module.number),
+                           field="topic")
     in_module = [c for c in enrolment.choices if c.module_id == module.id]
     if any(c.topic_id == topic.id for c in in_module):
         return next(c for c in in_module if c.topic_id == topic.id)
@@ -160,7 +166,8 @@ def choose_topic(enrolment: Enrolment, topic: Topic, actor) -> TopicChoice:
             for c in in_module:
                 enrolment.choices.remove(c)
         else:
-            raise Conflict(f"module {module.number} allows {module.choose} topics; drop one first", field="topic")
+            raise Conflict(_l("module %(number)s allows %(count)s topics; drop one first", number=module.number,
+                              count=module.choose), field="topic")
     choice = TopicChoice(enrolment=enrolment, module_id=module.id, topic_id=topic.id)
     db.session.add(choice)
     db.session.flush()
@@ -171,11 +178,13 @@ def choose_topic(enrolment: Enrolment, topic: Topic, actor) -> TopicChoice:
 def set_choices(enrolment: Enrolment, module: Module, topics: list[Topic], actor) -> None:
     """Replace a participant's picks in one variative module with `topics` (1..choose)."""
     if not module.choose:
-        raise ServiceError(f"module {module.number} is not variative: every topic is taken", field="topic")
+        raise ServiceError(_l("module %(number)s is not variative: every topic is taken", number=module.number),
+                           field="topic")
     if any(t.module_id != module.id for t in topics):
-        raise ServiceError("a chosen topic is not in this module", field="topic")
+        raise ServiceError(_l("a chosen topic is not in this module"), field="topic")
     if not 1 <= len(topics) <= module.choose:
-        raise ServiceError(f"choose between 1 and {module.choose} topic(s) in module {module.number}", field="topic")
+        raise ServiceError(_l("choose between 1 and %(count)s topic(s) in module %(number)s", count=module.choose,
+                              number=module.number), field="topic")
     wanted = {t.id for t in topics}
     for c in [c for c in enrolment.choices if c.module_id == module.id and c.topic_id not in wanted]:
         enrolment.choices.remove(c)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -184,31 +185,32 @@ def generate(cohort: Cohort, start_date: date, weekdays: set[int], start_time: t
     All or nothing: a refusal writes nothing."""
     weekdays = set(weekdays or ())
     if not weekdays:
-        raise ServiceError("choose at least one weekday", field="weekdays")
+        raise ServiceError(_l("choose at least one weekday"), field="weekdays")
     if not weekdays <= set(range(7)):
-        raise ServiceError("weekdays are numbered 0 (Monday) to 6 (Sunday)", field="weekdays")
+        raise ServiceError(_l("weekdays are numbered 0 (Monday) to 6 (Sunday)"), field="weekdays")
     if not isinstance(start_date, date):
-        raise ServiceError("the start date is required", field="start_date")
+        raise ServiceError(_l("the start date is required"), field="start_date")
     if not isinstance(start_time, time):
-        raise ServiceError("the start time is required", field="start_time")
+        raise ServiceError(_l("the start time is required"), field="start_time")
     try:
         hours_per_day = float(hours_per_day)
     except (TypeError, ValueError):
-        raise ServiceError("hours per day must be a number", field="hours_per_day") from None
+        raise ServiceError(_l("hours per day must be a number"), field="hours_per_day") from None
     if not 0 < hours_per_day <= MAX_HOURS_PER_DAY:
-        raise ServiceError(f"hours per day must be more than 0 and at most {MAX_HOURS_PER_DAY}",
+        raise ServiceError(_l("hours per day must be more than 0 and at most %(max)s", max=MAX_HOURS_PER_DAY),
                            field="hours_per_day")
     break_minutes = int(break_minutes or 0)
     if not 0 <= break_minutes <= MAX_BREAK_MINUTES:
-        raise ServiceError(f"the break must be between 0 and {MAX_BREAK_MINUTES} minutes", field="break_minutes")
+        raise ServiceError(_l("the break must be between 0 and %(max)s minutes", max=MAX_BREAK_MINUTES),
+                           field="break_minutes")
     if not cohort.start_date <= start_date <= cohort.end_date:
-        raise ServiceError(f"the start date must be within the cohort's dates ({cohort.start_date} –"
-                           f" {cohort.end_date})", field="start_date")
+        raise ServiceError(_l("the start date must be within the cohort's dates (%(start)s – %(end)s)",
+                              start=cohort.start_date, end=cohort.end_date), field="start_date")
 
     existing = list_sessions(cohort)
     if existing and not replace:
-        raise Conflict(f"{cohort.code} already has {len(existing)} sessions; choose to replace them to"
-                       " generate the schedule again", field="replace")
+        raise Conflict(_l("%(cohort)s already has %(count)s sessions; choose to replace them to generate the schedule"
+                          " again", cohort=cohort.code, count=len(existing)), field="replace")
     if existing:
         ids = [s.id for s in existing]
         marked = db.session.scalar(select(func.count()).select_from(Attendance)
@@ -216,15 +218,16 @@ def generate(cohort: Cohort, start_date: date, weekdays: set[int], start_time: t
         imported = db.session.scalar(select(func.count()).select_from(AttendanceImport)
                                      .where(AttendanceImport.session_id.in_(ids))) or 0
         if marked or imported:
-            raise Conflict(f"the existing sessions have {marked} attendance marks and {imported} imported"
-                           " reports; a new schedule would lose them. Move, split or cancel sessions instead",
-                           field="replace")
+            raise Conflict(_l("the existing sessions have %(marked)s attendance marks and %(imported)s imported reports;"
+                              " a new schedule would lose them. Move, split or cancel sessions instead",
+                              marked=marked, imported=imported), field="replace")
 
     plan = units(cohort)[0]
     parts = _plan_parts(cohort, plan)
     if not parts:
-        raise ServiceError(f"the {cohort.format_code} hour plan of {cohort.programme.code} has no"
-                           f" {' or '.join(cohort.contact_kinds)} hours to schedule")
+        raise ServiceError(_l("the %(format)s hour plan of %(programme)s has no %(kinds)s hours to schedule",
+                              format=cohort.format_code, programme=cohort.programme.code,
+                              kinds=" / ".join(cohort.contact_kinds)))
     per_day = _cents(hours_per_day)
     pause = timedelta(minutes=break_minutes)
     slots: list[tuple[_Part, datetime, int]] = []  # (part, starts_at UTC, cents)
@@ -239,8 +242,9 @@ def generate(cohort: Cohort, start_date: date, weekdays: set[int], start_time: t
                 take = min(left, capacity)
                 ends = cursor + timedelta(minutes=_minutes(take))
                 if ends > midnight:
-                    raise ServiceError(f"a teaching day starting at {start_time:%H:%M} with {_fmt(hours_per_day)}"
-                                       " academic hours runs past midnight; start earlier or teach fewer hours",
+                    raise ServiceError(_l("a teaching day starting at %(start)s with %(hours)s academic hours runs"
+                                          " past midnight; start earlier or teach fewer hours",
+                                          start=f"{start_time:%H:%M}", hours=_fmt(hours_per_day)),
                                        field="start_time")
                 slots.append((parts[index], cursor, take))
                 cursor = ends + pause
@@ -252,9 +256,10 @@ def generate(cohort: Cohort, start_date: date, weekdays: set[int], start_time: t
         day += timedelta(days=1)
     if index < len(parts):
         short = left + sum(p.cents for p in parts[index + 1:])
-        raise ServiceError(f"{_fmt(_hours(short))} of {_fmt(_hours(sum(p.cents for p in parts)))} academic hours"
-                           f" do not fit before the cohort's end date {cohort.end_date}; add weekdays, teach more"
-                           " hours a day or start earlier", field="hours_per_day")
+        raise ServiceError(_l("%(short)s of %(total)s academic hours do not fit before the cohort's end date %(end)s;"
+                              " add weekdays, teach more hours a day or start earlier", short=_fmt(_hours(short)),
+                              total=_fmt(_hours(sum(p.cents for p in parts))), end=cohort.end_date),
+                           field="hours_per_day")
 
     if existing:
         cohort.sessions.clear()  # delete-orphan: the old rows go; nothing was marked on them
@@ -297,20 +302,20 @@ def _check_overlap(session: WebinarSession, starts_at: datetime, ends_at: dateti
         if other.starts_at < ends_at and starts_at < other.ends_at:
             when = other.starts_at.astimezone(zone(session.cohort))
             code = other.topic.code if other.topic is not None else f"module {other.module.number}"
-            raise Conflict(f"that time overlaps the session of {code} on {when:%Y-%m-%d} at {when:%H:%M}",
-                           field="starts_at")
+            raise Conflict(_l("that time overlaps the session of %(code)s on %(day)s at %(time)s", code=code,
+                              day=f"{when:%Y-%m-%d}", time=f"{when:%H:%M}"), field="starts_at")
 
 
 def move(session: WebinarSession, new_start_utc: datetime, actor) -> WebinarSession:
     """Reschedule a session (within the cohort's dates, not over another session)."""
     if not isinstance(new_start_utc, datetime) or new_start_utc.tzinfo is None:
-        raise ServiceError("the new start must be a date and time", field="starts_at")
+        raise ServiceError(_l("the new start must be a date and time"), field="starts_at")
     new_start_utc = new_start_utc.astimezone(timezone.utc)
     cohort = session.cohort
     day = local_date(cohort, new_start_utc)
     if not cohort.start_date <= day <= cohort.end_date:
-        raise ServiceError(f"the new date must be within the cohort's dates ({cohort.start_date} –"
-                           f" {cohort.end_date})", field="starts_at")
+        raise ServiceError(_l("the new date must be within the cohort's dates (%(start)s – %(end)s)",
+                              start=cohort.start_date, end=cohort.end_date), field="starts_at")
     if session.status == "scheduled":
         _check_overlap(session, new_start_utc, new_start_utc + timedelta(minutes=session.minutes))
     old = session.starts_at
@@ -327,17 +332,17 @@ def split(session: WebinarSession, first_hours: float, actor) -> tuple[WebinarSe
     try:
         first = _cents(float(first_hours))
     except (TypeError, ValueError):
-        raise ServiceError("the first part's hours must be a number", field="first_hours") from None
+        raise ServiceError(_l("the first part's hours must be a number"), field="first_hours") from None
     total = _cents(session.academic_hours)
     if not 0 < first < total:
-        raise ServiceError(f"the first part must be more than 0 and less than the session's"
-                           f" {_fmt(session.academic_hours)} hours", field="first_hours")
+        raise ServiceError(_l("the first part must be more than 0 and less than the session's %(hours)s hours",
+                              hours=_fmt(session.academic_hours)), field="first_hours")
     if session.status != "scheduled":
-        raise ServiceError("a cancelled session cannot be split; restore it first")
+        raise ServiceError(_l("a cancelled session cannot be split; restore it first"))
     marked = _attendance_count(session)
     if marked:
-        raise Conflict(f"attendance is already marked for {marked} participants; a session with attendance"
-                       " cannot be split", field="first_hours")
+        raise Conflict(_l("attendance is already marked for %(count)s participants; a session with attendance cannot"
+                          " be split", count=marked), field="first_hours")
     session.academic_hours = _hours(first)
     second = WebinarSession(cohort=session.cohort, module_id=session.module_id, topic_id=session.topic_id,
                             kind=session.kind, starts_at=session.ends_at, academic_hours=_hours(total - first),
@@ -354,10 +359,10 @@ def cancel(session: WebinarSession, actor, note: str | None = None) -> WebinarSe
     """Mark a session cancelled. The row and any attendance marked on it are kept (the
     ledger does not credit cancelled sessions; restoring credits them again)."""
     if session.status == "cancelled":
-        raise ServiceError("the session is already cancelled")
+        raise ServiceError(_l("the session is already cancelled"))
     note = (note or "").strip() or None
     if note is not None and len(note) > 500:
-        raise ServiceError("the note takes at most 500 characters", field="note")
+        raise ServiceError(_l("the note takes at most %(count)s characters", count=500), field="note")
     session.status = "cancelled"
     session.note = note
     db.session.flush()
@@ -368,7 +373,7 @@ def cancel(session: WebinarSession, actor, note: str | None = None) -> WebinarSe
 
 def restore(session: WebinarSession, actor=None) -> WebinarSession:
     if session.status != "cancelled":
-        raise ServiceError("the session is not cancelled")
+        raise ServiceError(_l("the session is not cancelled"))
     _check_overlap(session, session.starts_at, session.ends_at)
     session.status = "scheduled"
     session.note = None
@@ -382,10 +387,10 @@ def validate_url(url: str | None, field: str = "meeting_url") -> str | None:
     if not url:
         return None
     if len(url) > 500:
-        raise ServiceError("the link takes at most 500 characters", field=field)
+        raise ServiceError(_l("the link takes at most %(count)s characters", count=500), field=field)
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
-        raise ServiceError("the link must be a web address starting with https:// or http://", field=field)
+        raise ServiceError(_l("the link must be a web address starting with https:// or http://"), field=field)
     return url
 
 

@@ -41,7 +41,7 @@ def get_task(cohort: Cohort, task_id: int) -> SelfStudyTask:
     """A task of this cohort; any other id (another cohort's task included) is not found."""
     task = db.session.get(SelfStudyTask, task_id)
     if task is None or task.cohort_id != cohort.id:
-        raise NotFound(f"no task {task_id} in cohort {cohort.code}")
+        raise NotFound(_l("no task %(id)s in cohort %(cohort)s", id=task_id, cohort=cohort.code))
     return task
 
 
@@ -81,13 +81,13 @@ def create_default_tasks(cohort: Cohort, actor) -> list[SelfStudyTask]:
 
 def _number(value, name: str, field: str) -> float:
     if value is None or value == "":
-        raise ServiceError(f"{name} is required", field=field)
+        raise ServiceError(_l("%(name)s is required", name=name), field=field)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"{name} must be a number", field=field) from None
+        raise ServiceError(_l("%(name)s must be a number", name=name), field=field) from None
     if number != number:  # NaN
-        raise ServiceError(f"{name} must be a number", field=field)
+        raise ServiceError(_l("%(name)s must be a number", name=name), field=field)
     return number
 
 
@@ -95,34 +95,37 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
     """Create (task=None) or edit a task. Instructions are Markdown, stored as given and
     sanitized when rendered."""
     if task is not None and task.cohort_id != cohort.id:
-        raise NotFound(f"no task {task.id} in cohort {cohort.code}")
+        raise NotFound(_l("no task %(id)s in cohort %(cohort)s", id=task.id, cohort=cohort.code))
     title = (fields.get("title") or "").strip()
     if not title:
-        raise ServiceError("the task needs a title", field="title")
+        raise ServiceError(_l("the task needs a title"), field="title")
     if len(title) > 300:
-        raise ServiceError("the title is longer than 300 characters", field="title")
+        raise ServiceError(_l("the title is longer than %(count)s characters", count=300), field="title")
     instructions = fields.get("instructions") or ""
     if len(instructions) > MAX_INSTRUCTIONS:
-        raise ServiceError(f"the instructions are longer than {MAX_INSTRUCTIONS:,} characters", field="instructions")
-    hours = _number(fields.get("hours"), "the hours", "hours")
+        raise ServiceError(_l("the instructions are longer than %(count)s characters", count=f"{MAX_INSTRUCTIONS:,}"),
+                           field="instructions")
+    hours = _number(fields.get("hours"), _l("the hours"), "hours")
     if not 0 <= hours <= MAX_TASK_HOURS:
-        raise ServiceError(f"the hours must be between 0 and {MAX_TASK_HOURS}", field="hours")
+        raise ServiceError(_l("the hours must be between 0 and %(max)s", max=MAX_TASK_HOURS), field="hours")
     due = fields.get("due_date")
     if due is not None and not isinstance(due, date):
-        raise ServiceError("the due date is not a date", field="due_date")
+        raise ServiceError(_l("the due date is not a date"), field="due_date")
     latest = cohort.end_date + timedelta(days=DUE_GRACE_DAYS)
     if due is not None and not cohort.start_date <= due <= latest:
-        raise ServiceError(f"the due date must fall between the cohort's start ({cohort.start_date}) and"
-                           f" {DUE_GRACE_DAYS} days after its end ({latest})", field="due_date")
+        raise ServiceError(_l("the due date must fall between the cohort's start (%(start)s) and %(days)s days after"
+                              " its end (%(latest)s)", start=cohort.start_date, days=DUE_GRACE_DAYS, latest=latest),
+                           field="due_date")
     topic_id = fields.get("topic_id")
     if isinstance(topic_id, Topic):
         topic_id = topic_id.id
     units, topics, position = _plan(cohort)
     topic = topics.get(topic_id) if isinstance(topic_id, int) else None
     if topic is None:
-        raise ServiceError("choose a topic of this cohort's programme", field="topic_id")
+        raise ServiceError(_l("choose a topic of this cohort's programme"), field="topic_id")
     if not any(topic.id in u.topic_ids for u in units):
-        raise ServiceError(f"topic {topic.code} has no hours in the {cohort.format_code} plan", field="topic_id")
+        raise ServiceError(_l("topic %(topic)s has no hours in the %(format)s plan", topic=topic.code,
+                              format=cohort.format_code), field="topic_id")
     before = None
     if task is None:
         task = SelfStudyTask(cohort=cohort)
@@ -148,7 +151,8 @@ def delete_task(task: SelfStudyTask, actor) -> None:
     """Refused once anyone has handed in work for it: their evidence must not disappear."""
     count = db.session.scalar(select(func.count()).select_from(Submission).where(Submission.task_id == task.id))
     if count:
-        raise Conflict(f"task «{task.title}» has {count} hand-in(s) and cannot be deleted; edit it instead")
+        raise Conflict(_l("task «%(title)s» has %(count)s hand-in(s) and cannot be deleted; edit it instead",
+                          title=task.title, count=count))
     audit.record(actor, "selfstudy_task_deleted", task, task.title, cohort_id=task.cohort_id, hours=task.hours)
     db.session.delete(task)
     db.session.flush()
@@ -225,7 +229,7 @@ def get_submission(cohort: Cohort, submission_id: int) -> Submission:
     """A submission to a task of this cohort; anything else is not found."""
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.task.cohort_id != cohort.id:
-        raise NotFound(f"no submission {submission_id} in cohort {cohort.code}")
+        raise NotFound(_l("no submission %(id)s in cohort %(cohort)s", id=submission_id, cohort=cohort.code))
     return submission
 
 
