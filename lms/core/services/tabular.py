@@ -7,7 +7,9 @@ import io
 import unicodedata
 from dataclasses import dataclass
 
-from lms.core.services.errors import ServiceError
+from flask_babel import lazy_gettext as _l
+
+from lms.core.services.errors import ServiceError, about
 
 
 @dataclass
@@ -39,7 +41,7 @@ def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[
     (compared case-, space-, '-' and '_'-insensitively). Unknown columns are ignored."""
     text, encoding = decode(data)
     if not text.strip():
-        raise ServiceError(f"{filename}: the file is empty")
+        raise ServiceError(about(filename, _l("the file is empty")))
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -49,13 +51,13 @@ def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[
     try:
         header = next(reader)
     except StopIteration:
-        raise ServiceError(f"{filename}: the file is empty") from None
+        raise ServiceError(about(filename, _l("the file is empty"))) from None
     lookup = {_norm(s): canon for canon, spellings in synonyms.items() for s in (canon, *spellings)}
     columns = [lookup.get(_norm(h)) for h in header]
     missing = [c for c in required if c not in columns]
     if missing:
-        raise ServiceError(f"{filename}, line 1: missing column(s) {', '.join(missing)}; the header reads: "
-                           f"{', '.join(h for h in header if h)}")
+        raise ServiceError(about(f"{filename}, 1", _l("missing column(s) %(columns)s; the header reads: %(header)s",
+                                                   columns=", ".join(missing), header=", ".join(h for h in header if h))))
     rows = []
     for values in reader:
         line = reader.line_num

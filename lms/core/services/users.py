@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,14 +38,14 @@ def create_user(email: str, full_name: str, password: str | None = None, *, lang
                 actor=None, **fields) -> User:
     email = normalize_email(email)
     if not EMAIL_RE.match(email):
-        raise ServiceError(f"not a valid e-mail address: {email!r}", field="email")
+        raise ServiceError(_l("not a valid e-mail address: %(value)s", value=repr(email)), field="email")
     full_name = normalize_name(full_name)
     if not full_name:
-        raise ServiceError("the full name is empty", field="full_name")
+        raise ServiceError(_l("the full name is empty"), field="full_name")
     if language not in LANGUAGES:
-        raise ServiceError(f"unknown language {language!r}", field="language")
+        raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
     if get_by_email(email):
-        raise Conflict(f"a user with e-mail {email} already exists", field="email")
+        raise Conflict(_l("a user with e-mail %(email)s already exists", email=email), field="email")
     user = User(email=email, full_name=full_name, language=language, **fields)
     if password:
         user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
@@ -56,7 +57,7 @@ def create_user(email: str, full_name: str, password: str | None = None, *, lang
 
 def set_password(user: User, password: str, actor=None) -> None:
     if len(password) < 4:
-        raise ServiceError("the password is too short", field="password")
+        raise ServiceError(_l("the password is too short"), field="password")
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     audit.record(actor, "password_set", user)
 
@@ -74,7 +75,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def set_language(user: User, language: str) -> None:
     if language not in LANGUAGES:
-        raise ServiceError(f"unknown language {language!r}", field="language")
+        raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
     user.language = language
 
 
@@ -82,11 +83,11 @@ def assign_role(user: User, role: str, context_level: str = "system", context_id
                 actor=None) -> RoleAssignment:
     """Idempotent: assigning a role the user already holds returns the existing row."""
     if role not in ASSIGNABLE_ROLES:
-        raise ServiceError(f"unknown role {role!r}", field="role")
+        raise ServiceError(_l("unknown role %(value)s", value=repr(role)), field="role")
     if context_level not in CONTEXT_LEVELS:
-        raise ServiceError(f"unknown context {context_level!r}", field="context_level")
+        raise ServiceError(_l("unknown context %(value)s", value=repr(context_level)), field="context_level")
     if (context_level == "system") != (context_id is None):
-        raise ServiceError("a system role takes no context id; other contexts need one", field="context_id")
+        raise ServiceError(_l("a system role takes no context id; other contexts need one"), field="context_id")
     for ra in user.role_assignments:
         if (ra.role, ra.context_level, ra.context_id) == (role, context_level, context_id):
             return ra

@@ -7,6 +7,8 @@ import re
 import zipfile
 from datetime import datetime, timezone
 
+from flask_babel import lazy_gettext as _l
+
 from lms.core.i18n import localized
 from lms.core.pdf import html_flowables, styles
 from lms.core.services.errors import NotFound
@@ -16,7 +18,7 @@ from lms.courses.models import Module, Programme, Topic
 def module_of(programme: Programme, number: int) -> Module:
     module = next((m for m in programme.modules if m.number == number), None)
     if module is None:
-        raise NotFound(f"{programme.code} has no module {number}")
+        raise NotFound(_l("%(programme)s has no module %(number)s", programme=programme.code, number=number))
     return module
 
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import markdown as md
 import nh3
 import yaml
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.core.permissions import Context, has_capability
 from lms.core.services import audit
-from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError, about
 from lms.courses import content
 from lms.courses.models import (
     AUDIENCES, FORMAT_CODES, HOUR_KINDS, Material, Module, Programme, ProgrammeFormat, Topic,
@@ -58,7 +59,8 @@ def get_programme(code: str, version: int | None = None) -> Programme:
         stmt = stmt.where(Programme.version == version)
     programme = db.session.scalars(stmt.limit(1)).first()
     if programme is None:
-        raise NotFound(f"no programme {code}" + (f" version {version}" if version else ""))
+        raise NotFound(_l("no programme %(code)s version %(version)s", code=code, version=version) if version else
+                       _l("no programme %(code)s", code=code))
     return programme
 
 
@@ -88,7 +90,7 @@ def hour_plan(programme: Programme, format_code: str) -> HourPlan:
     """The seed's table for one format: rows, columns and the printed «Барлығы» row."""
     fmt = programme.format(format_code)
     if fmt is None:
-        raise NotFound(f"programme {programme.code} has no format {format_code}")
+        raise NotFound(_l("programme %(code)s has no format %(format)s", code=programme.code, format=format_code))
     rows: list[PlanRow] = []
 
     def extra(position):
@@ -291,7 +293,8 @@ def export_programme(p: Programme) -> str:
 
 def _editable(p: Programme) -> None:
     if not p.is_editable:
-        raise ReadOnly(f"{p.code} v{p.version} is {p.status}: create a new version to change it")
+        raise ReadOnly(_l("%(programme)s is no longer a draft (%(status)s): create a new version to change it",
+                          programme=f"{p.code} v{p.version}", status=p.status))
 
 
 def _texts_from(fields: dict, prefix: str) -> dict:
@@ -302,16 +305,17 @@ def _texts_from(fields: dict, prefix: str) -> dict:
 def _required_titles(fields: dict) -> dict:
     title = _texts_from(fields, "title")
     if not title.get("kk"):
-        raise ServiceError("the Kazakh title is required", field="title_kk")
+        raise ServiceError(_l("the Kazakh title is required"), field="title_kk")
     return title
 
 
 def create_programme(fields: dict, actor) -> Programme:
     code = (fields.get("code") or "").strip().upper()
     if not content.CODE_RE.match(code):
-        raise ServiceError("the code takes capital Latin letters, digits and '-' (e.g. LDR-SUS)", field="code")
+        raise ServiceError(_l("the code takes capital Latin letters, digits and '-' (e.g. %(example)s)", example="LDR-SUS"),
+                           field="code")
     if db.session.scalar(select(func.count()).select_from(Programme).where(Programme.code == code)):
-        raise Conflict(f"programme {code} already exists; open it and create a new version", field="code")
+        raise Conflict(_l("programme %(code)s already exists; open it and create a new version", code=code), field="code")
     p = Programme(code=code, version=1, status="draft", title_kk="", audience="leaders")
     _update_fields(p, fields)
     p.formats = [ProgrammeFormat(code=c, sort_order=i, kinds=list(_default_kinds(c)), title={})
@@ -333,17 +337,18 @@ def _update_fields(p: Programme, fields: dict) -> None:
     title = _required_titles(fields)
     audience = fields.get("audience") or p.audience
     if audience not in AUDIENCES:
-        raise ServiceError(f"unknown audience {audience!r}", field="audience")
+        raise ServiceError(_l("unknown audience %(value)s", value=repr(audience)), field="audience")
     hours = fields.get("nominal_hours", p.nominal_hours or 80)
     try:
         hours = int(hours)
     except (TypeError, ValueError):
-        raise ServiceError("the length must be a whole number of academic hours", field="nominal_hours") from None
+        raise ServiceError(_l("the length must be a whole number of academic hours"), field="nominal_hours") from None
     if not 1 <= hours <= 2000:
-        raise ServiceError("the length must be between 1 and 2000 academic hours", field="nominal_hours")
+        raise ServiceError(_l("the length must be between %(low)s and %(high)s academic hours", low=1, high=2000),
+                           field="nominal_hours")
     for fmt in fields.get("formats") or []:
         if fmt not in FORMAT_CODES:
-            raise ServiceError(f"unknown format {fmt!r}", field="formats")
+            raise ServiceError(_l("unknown format %(value)s", value=repr(fmt)), field="formats")
     _set_texts(p, "title", title)
     p.audience, p.nominal_hours = audience, hours
     p.goal = _texts_from(fields, "goal")
@@ -360,18 +365,18 @@ def save_module(p: Programme, fields: dict, actor, module: Module | None = None)
     try:
         number = int(fields.get("number"))
     except (TypeError, ValueError):
-        raise ServiceError("the module number must be a whole number", field="number") from None
+        raise ServiceError(_l("the module number must be a whole number"), field="number") from None
     if number < 1:
-        raise ServiceError("the module number must be 1 or more", field="number")
+        raise ServiceError(_l("the module number must be 1 or more"), field="number")
     if any(m.number == number and m is not module for m in p.modules):
-        raise Conflict(f"module {number} already exists in this programme", field="number")
+        raise Conflict(_l("module %(number)s already exists in this programme", number=number), field="number")
     title = _required_titles(fields)
     choose = fields.get("choose") or None
     if choose is not None:
         try:
             choose = int(choose)
         except (TypeError, ValueError):
-            raise ServiceError("'choose' must be a whole number", field="choose") from None
+            raise ServiceError(_l("'choose' must be a whole number"), field="choose") from None
     if module is None:
         module = Module(programme=p, hours={})
         db.session.add(module)
@@ -395,10 +400,10 @@ def parse_hours(p: Programme, fields: dict) -> dict:
             try:
                 value = float(raw)
             except ValueError:
-                raise ServiceError(f"{fmt.code}, {kind}: {raw!r} is not a number of hours",
+                raise ServiceError(about(f"{fmt.code}, {kind}", _l("%(value)s is not a number of hours", value=repr(raw))),
                                    field=f"hours-{fmt.code}-{kind}") from None
             if value < 0 or value > 500:
-                raise ServiceError(f"{fmt.code}, {kind}: hours must be between 0 and 500",
+                raise ServiceError(about(f"{fmt.code}, {kind}", _l("hours must be between 0 and %(max)s", max=500)),
                                    field=f"hours-{fmt.code}-{kind}")
             hours.setdefault(fmt.code, {})[kind] = int(value) if value.is_integer() else value
     return hours
@@ -408,9 +413,9 @@ def save_topic(p: Programme, module: Module | None, fields: dict, actor, topic: 
     _editable(p)
     code = (fields.get("code") or "").strip()
     if not content.TOPIC_CODE_RE.match(code):
-        raise ServiceError("the topic code takes letters, digits and dots, e.g. 2.3", field="code")
+        raise ServiceError(_l("the topic code takes letters, digits and dots, e.g. %(example)s", example="2.3"), field="code")
     if any(t.code == code and t is not topic for t in p.topics):
-        raise Conflict(f"topic {code} already exists in this programme", field="code")
+        raise Conflict(_l("topic %(code)s already exists in this programme", code=code), field="code")
     title = _required_titles(fields)
     hours = parse_hours(p, fields)
     if topic is None:
@@ -460,13 +465,13 @@ def save_material(topic: Topic, fields: dict, actor, material: Material | None =
     _editable(topic.programme)
     title = (fields.get("title") or "").strip()
     if not title:
-        raise ServiceError("the material needs a title", field="title")
+        raise ServiceError(_l("the material needs a title"), field="title")
     body = fields.get("body") or ""
     if len(body) > 200_000:
-        raise ServiceError("the text is longer than 200,000 characters; split it", field="body")
+        raise ServiceError(_l("the text is longer than %(count)s characters; split it", count="200,000"), field="body")
     language = fields.get("language") or "kk"
     if language not in LANGS:
-        raise ServiceError(f"unknown language {language!r}", field="language")
+        raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
     if material is None:
         material = Material(topic=topic, sort_order=len(topic.materials) + 1)
         db.session.add(material)
@@ -487,9 +492,10 @@ def delete_material(material: Material, actor) -> None:
 
 def approve(p: Programme, actor) -> None:
     if p.status != "draft":
-        raise Conflict(f"only a draft can be approved; {p.code} v{p.version} is {p.status}")
+        raise Conflict(_l("only a draft can be approved; %(programme)s is not (%(status)s)", programme=f"{p.code} v{p.version}",
+                          status=p.status))
     if not p.modules or not any(t.module_id for t in p.topics):
-        raise ServiceError("a programme needs at least one module with a topic before approval")
+        raise ServiceError(_l("a programme needs at least one module with a topic before approval"))
     for older in versions(p.code):
         if older.status == "approved" and older.version < p.version:
             older.status = "archived"

@@ -10,6 +10,7 @@ import csv
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.core.models import School, User
@@ -185,7 +186,9 @@ def import_participants(cohort: Cohort, data: bytes, filename: str, actor) -> Im
     gets the file's mini-group only when it has none. Importing the same file again
     changes nothing."""
     if cohort.status in ("finished", "cancelled"):
-        raise ServiceError(f"cohort {cohort.code} is {cohort.status}; participants can no longer be imported",
+        raise ServiceError(_l("cohort %(code)s is finished; participants can no longer be imported", code=cohort.code)
+                           if cohort.status == "finished" else
+                           _l("cohort %(code)s is cancelled; participants can no longer be imported", code=cohort.code),
                            field="file")
     table = _read(data, filename)
     emails = sorted({user_service.normalize_email(row.get("email", "")) for _, row in table.rows} - {""})
