@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 SKIP = (".csv", ".pdf", ".ics", ".xlsx", ".zip", ".gift", ".xml")
 
 
-def _pages_wider_than_the_phone(page, base: str, start: list[str], limit: int = 80) -> tuple[list, int]:
+def _pages_wider_than_the_screen(page, base: str, start: list[str], limit: int = 80) -> tuple[list, int]:
     """Follow the links of `start`'s pages (GET only) and list those wider than the screen."""
     seen: set[str] = set()
     queue, wide = list(start), []
@@ -40,7 +40,22 @@ def test_every_page_a_participant_reaches_fits_a_phone(browser, live_server, ema
     page = context.new_page()
     page.set_default_timeout(10_000)
     sign_in(page, live_server, email, expect_text=None)
-    wide, checked = _pages_wider_than_the_phone(page, live_server, start)
+    wide, checked = _pages_wider_than_the_screen(page, live_server, start)
     context.close()
     assert checked >= 10
+    assert wide == []
+
+
+def test_every_page_a_trainer_reaches_fits_a_laptop(browser, live_server):
+    """Staff work on laptops: wide grids (attendance, gradebook, item statistics) scroll in
+    their place, their first column (the names) staying in view."""
+    context = browser.new_context(locale="kk-KZ", viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "trainer@demo.test", expect_text=None)
+    wide, checked = _pages_wider_than_the_screen(
+        page, live_server, ["/cohorts/DEMO-LDR-SUS-2025/gradebook", "/cohorts/DEMO-LDR-DT/attendance",
+                            "/cohorts/DEMO-LDR-DT/tests", "/banks/LDT"], limit=60)
+    context.close()
+    assert checked >= 30
     assert wide == []
