@@ -1,7 +1,6 @@
 import re
 
 from lms.courses import services
-from lms.db import db
 
 
 def _cells(html: str, fmt: str, row: str) -> dict:

@@ -255,7 +255,7 @@ def _bearer(db_session, user) -> dict:
 
 
 def test_the_gradebook_api(client, make, scale, db_session):
-    cohort, one, two = scale["cohort"], scale["one"], scale["two"]
+    cohort, one = scale["cohort"], scale["one"]
     code, one_id = cohort.code, one.id
     staff = _bearer(db_session, scale["trainer"])
     mine = _bearer(db_session, one.user)

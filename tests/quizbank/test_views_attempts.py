@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms.db import db, utcnow
 from lms.quizbank.models import Attempt, AttemptSlot, Blueprint, Test
-from tests.quizbank.test_attempts import ESSAY, ITEMS, RIGHT, build_items, make_test, shown
+from tests.quizbank.test_attempts import ESSAY, RIGHT, build_items, make_test, shown
 
 CODE = "QZ-VIEW"
 

@@ -19,7 +19,7 @@ from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError, about
 from lms.courses import content
 from lms.courses.models import (
-    AUDIENCES, FORMAT_CODES, HOUR_KINDS, Material, Module, Programme, ProgrammeFormat, Topic,
+    AUDIENCES, FORMAT_CODES, Material, Module, Programme, ProgrammeFormat, Topic,
 )
 from lms.db import db, utcnow
 from lms.signals import content_loaded, programme_approved, programme_created, programme_versioned
