@@ -196,9 +196,9 @@ def set_marks(cohort: Cohort, marks: dict[tuple[int, str], object], actor, note:
             component = _manual(scheme, code)
             wanted[(eid, code)] = _points(value, component, who)
         except NotFound as exc:
-            raise ServiceError(exc._message, field="points") from None
+            raise ServiceError(exc.problems[0][1], field="points") from None
         except ServiceError as exc:
-            problems.append(exc._message)
+            problems.extend(message for _field, message in exc.problems)
     if problems:
         raise ServiceError(joined(problems), field="points")
     changed = 0

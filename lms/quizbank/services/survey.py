@@ -189,7 +189,7 @@ def parse_questions(source: str) -> list[dict]:
         try:
             clean_questions(questions)
         except ServiceError as exc:
-            errors.append(exc._message)
+            errors.extend(message for _field, message in exc.problems)
         raise ServiceError(joined(errors), field="questions")
     return questions
 
