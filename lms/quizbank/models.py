@@ -149,6 +149,21 @@ class Test(Base):
     blueprint: Mapped[Blueprint | None] = relationship()
 
 
+class ExtraAttempts(Base):
+    """Attempts a trainer granted one participant beyond the test's own, as Moodle's user
+    override does: the line dropped, the participant was ill. Each grant adds one and is in
+    the audit log with who gave it."""
+
+    __tablename__ = "quizbank_extra_attempts"
+    __table_args__ = (UniqueConstraint("test_id", "enrolment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("quizbank_tests.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
+    count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Attempt(Base):
     __tablename__ = "quizbank_attempts"
     __table_args__ = (

@@ -34,7 +34,7 @@ from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
-from lms.quizbank.models import Attempt, AttemptSlot, ItemVersion, Test
+from lms.quizbank.models import Attempt, AttemptSlot, ExtraAttempts, ItemVersion, Test
 from lms.quizbank.qtypes import QUESTION_TYPES, parse_number, qtype
 from lms.quizbank.services import draw
 from lms.quizbank.services import tests as test_service
@@ -119,8 +119,10 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
             if not is_overdue(attempt, test, now):
                 return attempt
             finish_if_overdue(attempt, now)
-    if len(existing) >= test.attempts_allowed:
-        raise Conflict(_l("all %(n)s attempt(s) allowed at '%(title)s' are used", n=test.attempts_allowed,
+    # the granted extras are read only once the test's own attempts are used: a first start
+    # pays nothing for them
+    if len(existing) >= test.attempts_allowed and len(existing) >= (allowed := attempts_allowed(test, enrolment.id)):
+        raise Conflict(_l("all %(n)s attempt(s) allowed at '%(title)s' are used", n=allowed,
                           title=test.title), field="attempts_allowed")
 
     seed = secrets.randbelow(2 ** 31)
@@ -155,6 +157,56 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
             raise Conflict(_l("another attempt was started at the same moment; reload the test")) from None
         return again
     return attempt
+
+
+# --- extra attempts for one participant ------------------------------------------------------
+
+def extra_attempts(test_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int], int]:
+    """{(test id, enrolment id): attempts granted beyond the test's own}, in one statement."""
+    if not test_ids or not enrolment_ids:
+        return {}
+    return {(t, e): n for t, e, n in db.session.execute(
+        select(ExtraAttempts.test_id, ExtraAttempts.enrolment_id, ExtraAttempts.count)
+        .where(ExtraAttempts.test_id.in_(test_ids), ExtraAttempts.enrolment_id.in_(enrolment_ids)))}
+
+
+def attempts_allowed(test: Test, enrolment_id: int) -> int:
+    """The test's attempts plus those granted to this participant."""
+    return test.attempts_allowed + extra_attempts([test.id], [enrolment_id]).get((test.id, enrolment_id), 0)
+
+
+def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
+    """Allow one participant one more attempt than the test allows (a line that dropped, an
+    illness), as Moodle's user override does; returns how many attempts they now have. Only
+    while the test takes attempts: published, not an exit survey, a participant still enrolled."""
+    if test.status != "published" or test.kind == "exit_survey":
+        raise Conflict(_l("only a published test gives extra attempts"), field="test")
+    if enrolment.cohort_id != test.cohort_id:
+        raise ServiceError(_l("test '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
+    if enrolment.status not in ACTIVE_ENROLMENT:
+        raise Conflict(_l("the enrolment is %(status)s: a withdrawn participant takes no test",
+                          status=enrolment.status), field="enrolment")
+    row = db.session.scalar(select(ExtraAttempts).where(ExtraAttempts.test_id == test.id,
+                                                        ExtraAttempts.enrolment_id == enrolment.id)
+                            .with_for_update())
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = ExtraAttempts(test_id=test.id, enrolment_id=enrolment.id, count=0)
+                db.session.add(row)
+                db.session.flush()
+        except IntegrityError:  # another grant made the row a moment ago
+            row = db.session.scalar(select(ExtraAttempts).where(ExtraAttempts.test_id == test.id,
+                                                                ExtraAttempts.enrolment_id == enrolment.id)
+                                    .with_for_update())
+    db.session.execute(update(ExtraAttempts).where(ExtraAttempts.id == row.id)
+                       .values(count=ExtraAttempts.count + 1, updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(row)
+    allowed = test.attempts_allowed + row.count
+    audit.record(actor, "test_extra_attempt", test, f"{test.title}: enrolment {enrolment.id} may take {allowed}",
+                 enrolment_id=enrolment.id, extra=row.count, allowed=allowed)
+    return allowed
 
 
 # --- saving an answer ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
 from lms.quizbank.models import Attempt, Test
+from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import tests as test_service
 
 
@@ -18,6 +19,8 @@ class MyTest:
     test: Test
     state: str
     attempts: list[Attempt] = field(default_factory=list)
+    #: the test's attempts plus any a trainer granted this participant
+    allowed: int = 0
 
     @property
     def in_progress(self) -> Attempt | None:
@@ -30,7 +33,7 @@ class MyTest:
     @property
     def can_start(self) -> bool:
         return (self.state == "open" and self.test.kind != "exit_survey" and self.in_progress is None
-                and len(self.attempts) < self.test.attempts_allowed)
+                and len(self.attempts) < self.allowed)
 
 
 def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
@@ -43,13 +46,17 @@ def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
                                                           Attempt.test_id.in_([t.id for t in tests]))
                                     .order_by(Attempt.number)):
             attempts.setdefault(a.test_id, []).append(a)
-    return [MyTest(t, test_service.state(t, now), attempts.get(t.id, [])) for t in tests]
+    extra = attempt_service.extra_attempts([t.id for t in tests], [enrolment.id])
+    return [MyTest(t, test_service.state(t, now), attempts.get(t.id, []),
+                   t.attempts_allowed + extra.get((t.id, enrolment.id), 0)) for t in tests]
 
 
 @dataclass
 class ResultRow:
     enrolment: Enrolment
     attempts: list[Attempt]
+    #: the test's attempts plus any a trainer granted this participant
+    allowed: int = 0
 
     @property
     def best(self) -> Attempt | None:
@@ -78,8 +85,9 @@ def results(test: Test) -> TestSummary:
     by_enrolment: dict[int, list[Attempt]] = {}
     for a in db.session.scalars(select(Attempt).where(Attempt.test_id == test.id).order_by(Attempt.number)):
         by_enrolment.setdefault(a.enrolment_id, []).append(a)
-    rows = [ResultRow(e, by_enrolment.get(e.id, [])) for e in enrolments
-            if e.status != "withdrawn" or e.id in by_enrolment]
+    extra = attempt_service.extra_attempts([test.id], [e.id for e in enrolments])
+    rows = [ResultRow(e, by_enrolment.get(e.id, []), test.attempts_allowed + extra.get((test.id, e.id), 0))
+            for e in enrolments if e.status != "withdrawn" or e.id in by_enrolment]
     rows.sort(key=lambda r: r.enrolment.user.sort_key)
     bests = [r.best for r in rows if r.best is not None]
     all_attempts = [a for r in rows for a in r.attempts]

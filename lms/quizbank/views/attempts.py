@@ -240,4 +240,4 @@ def result(code, attempt_id):
     return render_template("quizbank/result.html", cohort=g.cohort, attempt=attempt, test=attempt.test,
                            view=view, slots=slots, reviews=reviews,
                            again=len(attempt_service.attempts_of(attempt.test, my_enrolment()))
-                           < attempt.test.attempts_allowed, confirm=ConfirmForm())
+                           < attempt_service.attempts_allowed(attempt.test, attempt.enrolment_id), confirm=ConfirmForm())

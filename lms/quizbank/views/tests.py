@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, g, redirect, render_template, request, url_for
+from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,10 +18,12 @@ from lms.core.i18n import current_language
 from lms.core.permissions import requires
 from lms.core.services.exports import csv_bytes
 from lms.courses.forms import ConfirmForm
+from lms.courses.models import Enrolment
 from lms.courses.views.common import COHORT_TABS
 from lms.db import db
 from lms.quizbank.forms.tests import TestForm
 from lms.quizbank.models import Bank, Blueprint
+from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import blueprints as blueprint_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
@@ -170,6 +172,22 @@ def test_close(code, test_id):
     return _state_change(test_service.close_test, _("Closed: no new attempts or answers are taken."))
 
 
+@bp.route("/cohorts/<code>/tests/<int:test_id>/participants/<int:enrolment_id>/extra-attempt", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_extra_attempt(code, test_id, enrolment_id):
+    """One more attempt for one participant (Moodle's user override), from the results page."""
+    target = url_for(".test_results", code=code, test_id=test_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != g.cohort.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        done = run_service(None, lambda: attempt_service.grant_extra_attempt(g.test, enrolment, current_user),
+                           _("%(name)s may take one more attempt.", name=enrolment.user.full_name), target)
+        if done:
+            return done
+    return redirect(target)
+
+
 @bp.route("/cohorts/<code>/tests/<int:test_id>")
 @requires("quizbank:view_results", test_context)
 def test_results(code, test_id):
@@ -178,7 +196,7 @@ def test_results(code, test_id):
         return _results_csv(summary)
     return render_template("quizbank/test_results.html", cohort=g.cohort, test=g.test, summary=summary,
                            state=test_service.state(g.test), band_of=_band_of,
-                           can_run=can_here("quizbank:run_tests"))
+                           can_run=can_here("quizbank:run_tests"), confirm=ConfirmForm())
 
 
 def _band_of(attempt) -> str:

@@ -1,0 +1,87 @@
+"""One more attempt for one participant (Moodle's user override): the line dropped during the
+only attempt, the trainer grants another from the results page; nobody else gains one."""
+import pytest
+from sqlalchemy import select
+
+from lms.core.models import AuditEntry, User
+from lms.core.services.errors import Conflict
+from lms.courses.models import Cohort, Enrolment
+from lms.quizbank.models import Attempt, Test
+from lms.quizbank.services import attempts, results
+from tests.quizbank.test_views_attempts import CODE, _form_of, _start, setup  # noqa: F401 - the fixture
+
+
+def _enrolment_id(db_session, n: int) -> int:
+    return db_session.scalar(select(Enrolment.id).join(User, User.id == Enrolment.user_id)
+                             .where(User.email == f"{CODE.lower()}-p{n:02d}@test.kz"))
+
+
+def _finish(client, attempt_id):
+    page = client.get(f"/cohorts/{CODE}/me/attempts/{attempt_id}/summary")
+    assert client.post(f"/cohorts/{CODE}/me/attempts/{attempt_id}/summary", data=_form_of(page.text)).status_code == 302
+
+
+def _refused_start(db_session, test_id: int, enrolment_id: int, match: str):
+    test, enrolment = db_session.get(Test, test_id), db_session.get(Enrolment, enrolment_id)
+    with pytest.raises(Conflict, match=match):
+        attempts.start_attempt(test, enrolment, enrolment.user)
+    db_session.rollback()
+
+
+def test_a_granted_attempt_lets_one_participant_start_again(client, auth, setup, db_session):  # noqa: F811
+    cohort, test, trainer = setup
+    test_id, trainer_email, trainer_id = test.id, trainer.email, trainer.id
+    one, two = _enrolment_id(db_session, 1), _enrolment_id(db_session, 2)
+    first = _start(client, auth, test, 1)
+    _finish(client, first)
+    _refused_start(db_session, test_id, one, "all 1 attempt")
+
+    # the trainer sees 1 / 1 and grants one more from the results page
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    row = page.text.split(f'data-attempt="{first}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-allowed="1">1 / 1' in row
+    url = f"/cohorts/{CODE}/tests/{test_id}/participants/{one}/extra-attempt"
+    assert f'action="{url}"' in row
+    r = client.post(url, data=_form_of(page.text))
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"])
+    assert 'data-allowed="2">1 / 2' in page.text and "тағы бір әрекет жасай алады" in page.text
+    entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "test_extra_attempt")).one()
+    assert entry.actor_id == trainer_id and entry.details == {"enrolment_id": one, "extra": 1, "allowed": 2}
+
+    # the participant starts attempt 2; the other participant still has one attempt
+    second = _start(client, auth, db_session.get(Test, test_id), 1)
+    assert db_session.get(Attempt, second).number == 2
+    mine = {r.test.id: r for r in results.my_tests(db_session.get(Cohort, cohort.id),
+                                                   db_session.get(Enrolment, two))}
+    assert mine[test_id].allowed == 1
+    _finish(client, second)
+    _refused_start(db_session, test_id, one, "all 2 attempt")
+
+
+def test_only_staff_grant_and_only_on_a_published_test(client, auth, setup, db_session):  # noqa: F811
+    _cohort, test, trainer = setup
+    test_id, trainer_email = test.id, trainer.email
+    one = _enrolment_id(db_session, 1)
+    url = f"/cohorts/{CODE}/tests/{test_id}/participants/{one}/extra-attempt"
+
+    # a participant cannot grant themselves an attempt
+    auth.login(f"{CODE.lower()}-p01@test.kz")
+    page = client.get(f"/cohorts/{CODE}/me/tests")
+    assert client.post(url, data=_form_of(page.text)).status_code == 403
+
+    # an enrolment that is not the cohort's is not found here
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    stranger = f"/cohorts/{CODE}/tests/{test_id}/participants/999999/extra-attempt"
+    assert client.post(stranger, data=_form_of(page.text)).status_code == 404
+
+    # a closed test gives no extra attempts: no button, and a refusal in the trainer's Kazakh
+    db_session.get(Test, test_id).status = "closed"
+    db_session.commit()
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    assert "extra-attempt" not in page.text
+    r = client.post(url, data=_form_of(page.text), follow_redirects=True)
+    assert "тек жарияланған тест қосымша әрекет береді" in r.get_data(as_text=True)
+    assert attempts.attempts_allowed(db_session.get(Test, test_id), one) == 1
