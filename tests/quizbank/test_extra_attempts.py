@@ -85,3 +85,36 @@ def test_only_staff_grant_and_only_on_a_published_test(client, auth, setup, db_s
     r = client.post(url, data=_form_of(page.text), follow_redirects=True)
     assert "тек жарияланған тест қосымша әрекет береді" in r.get_data(as_text=True)
     assert attempts.attempts_allowed(db_session.get(Test, test_id), one) == 1
+
+
+def test_an_unused_extra_attempt_can_be_taken_back_a_used_one_cannot(client, auth, setup, db_session):  # noqa: F811
+    _cohort, test, trainer = setup
+    test_id, trainer_email = test.id, trainer.email
+    one = _enrolment_id(db_session, 1)
+    url = f"/cohorts/{CODE}/tests/{test_id}/participants/{one}/extra-attempt"
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    assert "data-withdraw" not in page.text  # nothing granted, nothing to take back
+    client.post(url, data=_form_of(page.text))
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    assert 'data-allowed="2">0 / 2' in page.text and "data-withdraw" in page.text
+
+    # given by mistake: taken back before it is used
+    r = client.post(url, data={**_form_of(page.text), "action": "withdraw"}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert 'data-allowed="1">0 / 1' in html and "data-withdraw" not in html
+    assert [e.action for e in db_session.scalars(select(AuditEntry).where(
+        AuditEntry.action.like("test_extra_attempt%")).order_by(AuditEntry.id))] == \
+        ["test_extra_attempt", "test_extra_attempt_withdrawn"]
+
+    # granted again and used (both attempts started): it stays the participant's
+    client.post(url, data=_form_of(html))
+    first = _start(client, auth, db_session.get(Test, test_id), 1)
+    _finish(client, first)
+    _start(client, auth, db_session.get(Test, test_id), 1)
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    assert "data-withdraw" not in page.text
+    r = client.post(url, data={**_form_of(page.text), "action": "withdraw"}, follow_redirects=True)
+    assert "қосымша әрекет қолданылып қойған" in r.get_data(as_text=True)
+    assert attempts.attempts_allowed(db_session.get(Test, test_id), one) == 2

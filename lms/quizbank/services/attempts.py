@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, exists, or_, select, update
+from sqlalchemy import bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -205,6 +205,28 @@ def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
     db.session.refresh(row)
     allowed = test.attempts_allowed + row.count
     audit.record(actor, "test_extra_attempt", test, f"{test.title}: enrolment {enrolment.id} may take {allowed}",
+                 enrolment_id=enrolment.id, extra=row.count, allowed=allowed)
+    return allowed
+
+
+def withdraw_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
+    """Undo a grant the participant has not used yet (given by mistake); returns how many
+    attempts they now have. An attempt already started stays theirs."""
+    row = db.session.scalar(select(ExtraAttempts).where(ExtraAttempts.test_id == test.id,
+                                                        ExtraAttempts.enrolment_id == enrolment.id)
+                            .with_for_update())
+    used = db.session.scalar(select(func.count()).select_from(Attempt).where(
+        Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id))
+    if row is None or row.count < 1:
+        raise Conflict(_l("this participant has no extra attempt to withdraw"), field="enrolment")
+    if used > test.attempts_allowed + row.count - 1:
+        raise Conflict(_l("the extra attempt is already taken: it stays the participant's"), field="enrolment")
+    row.count -= 1
+    row.updated_at = utcnow()
+    db.session.flush()
+    allowed = test.attempts_allowed + row.count
+    audit.record(actor, "test_extra_attempt_withdrawn", test,
+                 f"{test.title}: enrolment {enrolment.id} may take {allowed}",
                  enrolment_id=enrolment.id, extra=row.count, allowed=allowed)
     return allowed
 

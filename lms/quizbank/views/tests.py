@@ -175,14 +175,19 @@ def test_close(code, test_id):
 @bp.route("/cohorts/<code>/tests/<int:test_id>/participants/<int:enrolment_id>/extra-attempt", methods=["POST"])
 @requires("quizbank:run_tests", test_context)
 def test_extra_attempt(code, test_id, enrolment_id):
-    """One more attempt for one participant (Moodle's user override), from the results page."""
+    """One more attempt for one participant (Moodle's user override), from the results page;
+    `action=withdraw` takes back an unused one given by mistake."""
     target = url_for(".test_results", code=code, test_id=test_id)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != g.cohort.id:
         abort(404)
+    withdraw = request.form.get("action") == "withdraw"
     if ConfirmForm().validate_on_submit():
-        done = run_service(None, lambda: attempt_service.grant_extra_attempt(g.test, enrolment, current_user),
-                           _("%(name)s may take one more attempt.", name=enrolment.user.full_name), target)
+        done = run_service(
+            None, lambda: (attempt_service.withdraw_extra_attempt if withdraw else attempt_service.grant_extra_attempt)(
+                g.test, enrolment, current_user),
+            _("The extra attempt of %(name)s is withdrawn.", name=enrolment.user.full_name) if withdraw else
+            _("%(name)s may take one more attempt.", name=enrolment.user.full_name), target)
         if done:
             return done
     return redirect(target)
