@@ -150,9 +150,9 @@ class Test(Base):
 
 
 class ExtraAttempts(Base):
-    """Attempts a trainer granted one participant beyond the test's own, as Moodle's user
-    override does: the line dropped, the participant was ill. Each grant adds one and is in
-    the audit log with who gave it."""
+    """What a trainer granted one participant beyond the test's own, as Moodle's user override
+    does (the line dropped, the participant was ill): more attempts, more minutes. Every change
+    is in the audit log with who made it."""
 
     __tablename__ = "quizbank_extra_attempts"
     __table_args__ = (UniqueConstraint("test_id", "enrolment_id"),)
@@ -161,6 +161,8 @@ class ExtraAttempts(Base):
     test_id: Mapped[int] = mapped_column(ForeignKey("quizbank_tests.id", ondelete="CASCADE"), index=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
     count: Mapped[int] = mapped_column(default=0)
+    #: minutes added to the test's time limit for this participant
+    minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

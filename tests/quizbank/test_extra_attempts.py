@@ -1,11 +1,14 @@
 """One more attempt for one participant (Moodle's user override): the line dropped during the
 only attempt, the trainer grants another from the results page; nobody else gains one."""
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from lms.core.models import AuditEntry, User
-from lms.core.services.errors import Conflict
+from lms.core.services.errors import Conflict, ServiceError
 from lms.courses.models import Cohort, Enrolment
+from lms.db import utcnow
 from lms.quizbank.models import Attempt, Test
 from lms.quizbank.services import attempts, results
 from tests.quizbank.test_views_attempts import CODE, _form_of, _start, setup  # noqa: F401 - the fixture
@@ -118,3 +121,59 @@ def test_an_unused_extra_attempt_can_be_taken_back_a_used_one_cannot(client, aut
     r = client.post(url, data={**_form_of(page.text), "action": "withdraw"}, follow_redirects=True)
     assert "қосымша әрекет қолданылып қойған" in r.get_data(as_text=True)
     assert attempts.attempts_allowed(db_session.get(Test, test_id), one) == 2
+
+
+def test_extra_minutes_lengthen_one_participants_time_and_never_revive_a_spent_attempt(
+        client, auth, setup, db_session):  # noqa: F811
+    _cohort, test, trainer = setup
+    test.time_limit_minutes = 30
+    db_session.commit()
+    test_id, trainer_email = test.id, trainer.email
+    one, two = _enrolment_id(db_session, 1), _enrolment_id(db_session, 2)
+
+    # the trainer gives participant 1 a quarter of an hour more, from the results page
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    url = f"/cohorts/{CODE}/tests/{test_id}/participants/{one}/extra-minutes"
+    assert f'action="{url}"' in page.text
+    r = client.post(url, data={**_form_of(page.text), "minutes": "15"}, follow_redirects=True)
+    assert "енді осы тестке 45 минут" in r.get_data(as_text=True)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    assert f'action="{url}"' in page.text and 'value="15"' in page.text
+
+    auth.login(f"{CODE.lower()}-p01@test.kz")
+    assert "45 мин" in client.get(f"/cohorts/{CODE}/me/tests").text
+    mine = db_session.get(Attempt, _start(client, auth, db_session.get(Test, test_id), 1))
+    assert mine.deadline_at - mine.started_at == timedelta(minutes=45)
+    theirs = db_session.get(Attempt, _start(client, auth, db_session.get(Test, test_id), 2))
+    assert theirs.deadline_at - theirs.started_at == timedelta(minutes=30)
+
+    # an attempt in progress gets the time too; one whose time ran out is not revived
+    test = db_session.get(Test, test_id)
+    attempts.set_extra_minutes(test, db_session.get(Enrolment, two), 10, None)
+    db_session.commit()
+    theirs = db_session.get(Attempt, theirs.id)
+    assert theirs.deadline_at - theirs.started_at == timedelta(minutes=40)
+    spent = db_session.get(Attempt, mine.id)
+    spent.started_at, spent.deadline_at = utcnow() - timedelta(hours=2), utcnow() - timedelta(hours=1)
+    db_session.commit()
+    attempts.set_extra_minutes(test, db_session.get(Enrolment, one), 120, None)
+    db_session.commit()
+    assert db_session.get(Attempt, mine.id).deadline_at < utcnow()
+    assert [e.details for e in db_session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "test_extra_minutes").order_by(AuditEntry.id))] == [
+        {"enrolment_id": one, "old": 0, "new": 15}, {"enrolment_id": two, "old": 0, "new": 10},
+        {"enrolment_id": one, "old": 15, "new": 120}]
+
+
+def test_extra_minutes_are_refused_where_they_mean_nothing(client, auth, setup, db_session):  # noqa: F811
+    _cohort, test, trainer = setup
+    one = db_session.get(Enrolment, _enrolment_id(db_session, 1))
+    with pytest.raises(Conflict, match="has no time limit"):
+        attempts.set_extra_minutes(test, one, 10, None)
+    test.time_limit_minutes = 30
+    for bad in (-5, 601, "ten", True):
+        with pytest.raises(ServiceError, match="from 0 to 600"):
+            attempts.set_extra_minutes(test, one, bad, None)
+    db_session.rollback()
+    assert attempts.granted(test.id, one.id) == (0, 0)

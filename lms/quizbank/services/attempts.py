@@ -119,9 +119,11 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
             if not is_overdue(attempt, test, now):
                 return attempt
             finish_if_overdue(attempt, now)
-    # the granted extras are read only once the test's own attempts are used: a first start
-    # pays nothing for them
-    if len(existing) >= test.attempts_allowed and len(existing) >= (allowed := attempts_allowed(test, enrolment.id)):
+    # what a trainer granted this participant is read only when it can matter (the test's own
+    # attempts are used, or the test is timed): an untimed first start pays nothing for it
+    extra_count, extra_minutes = (granted(test.id, enrolment.id)
+                                  if len(existing) >= test.attempts_allowed or test.time_limit_minutes else (0, 0))
+    if len(existing) >= (allowed := test.attempts_allowed + extra_count):
         raise Conflict(_l("all %(n)s attempt(s) allowed at '%(title)s' are used", n=allowed,
                           title=test.title), field="attempts_allowed")
 
@@ -134,8 +136,8 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     if len({v.item_id for v in versions}) != len(versions):
         raise ServiceError(_l("the draw holds an item twice"), field="blueprint_id")
 
-    ends = [d for d in (now + timedelta(minutes=test.time_limit_minutes) if test.time_limit_minutes else None,
-                        test.closes_at) if d is not None]
+    ends = [d for d in (now + timedelta(minutes=test.time_limit_minutes + extra_minutes)
+                        if test.time_limit_minutes else None, test.closes_at) if d is not None]
     order_rng = random.Random(f"option-order-{seed}")
     attempt = Attempt(test_id=test.id, enrolment_id=enrolment.id, number=len(existing) + 1, seed=seed,
                       status="in_progress", started_at=now, deadline_at=min(ends) if ends else None,
@@ -161,18 +163,83 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
 
 # --- extra attempts for one participant ------------------------------------------------------
 
-def extra_attempts(test_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int], int]:
-    """{(test id, enrolment id): attempts granted beyond the test's own}, in one statement."""
+def granted_many(test_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
+    """{(test id, enrolment id): (extra attempts, extra minutes)}, in one statement."""
     if not test_ids or not enrolment_ids:
         return {}
-    return {(t, e): n for t, e, n in db.session.execute(
-        select(ExtraAttempts.test_id, ExtraAttempts.enrolment_id, ExtraAttempts.count)
+    return {(t, e): (n, m) for t, e, n, m in db.session.execute(
+        select(ExtraAttempts.test_id, ExtraAttempts.enrolment_id, ExtraAttempts.count, ExtraAttempts.minutes)
         .where(ExtraAttempts.test_id.in_(test_ids), ExtraAttempts.enrolment_id.in_(enrolment_ids)))}
+
+
+def granted(test_id: int, enrolment_id: int) -> tuple[int, int]:
+    """(extra attempts, extra minutes) a trainer granted this participant at this test."""
+    row = db.session.execute(select(ExtraAttempts.count, ExtraAttempts.minutes).where(
+        ExtraAttempts.test_id == test_id, ExtraAttempts.enrolment_id == enrolment_id)).first()
+    return (row[0], row[1]) if row else (0, 0)
 
 
 def attempts_allowed(test: Test, enrolment_id: int) -> int:
     """The test's attempts plus those granted to this participant."""
-    return test.attempts_allowed + extra_attempts([test.id], [enrolment_id]).get((test.id, enrolment_id), 0)
+    return test.attempts_allowed + granted(test.id, enrolment_id)[0]
+
+
+#: the most minutes a trainer may add to one participant's time limit
+MAX_EXTRA_MINUTES = 600
+
+
+def set_extra_minutes(test: Test, enrolment: Enrolment, minutes, actor, now: datetime | None = None) -> int:
+    """Give one participant more time than the test's limit (0 takes it back): their next
+    attempts get it, and so does an attempt in progress whose time has not run out (its
+    deadline moves, never past the test's closing). Returns the participant's limit in minutes."""
+    now = now or utcnow()
+    if test.status != "published" or test.kind == "exit_survey":
+        raise Conflict(_l("only a published test gives extra time"), field="test")
+    if not test.time_limit_minutes:
+        raise Conflict(_l("test '%(title)s' has no time limit", title=test.title), field="minutes")
+    if isinstance(minutes, str) and minutes.strip().isdigit():
+        minutes = int(minutes.strip())
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= MAX_EXTRA_MINUTES:
+        raise ServiceError(_l("extra time is a whole number of minutes from 0 to %(max)s (got %(value)s)",
+                              max=MAX_EXTRA_MINUTES, value=repr(minutes)), field="minutes")
+    _check_granted_to(test, enrolment)
+    row = _granted_row(test, enrolment)
+    old, row.minutes, row.updated_at = row.minutes, minutes, now
+    limit = timedelta(minutes=test.time_limit_minutes + minutes)
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id, Attempt.status == "in_progress")):
+        if is_overdue(attempt, test, now):
+            continue  # its time ran out: the sweep finishes it, more minutes do not revive it
+        ends = [d for d in (attempt.started_at + limit, test.closes_at) if d is not None]
+        attempt.deadline_at = min(ends)
+    db.session.flush()
+    audit.record(actor, "test_extra_minutes", test, f"{test.title}: enrolment {enrolment.id} has +{minutes} min",
+                 enrolment_id=enrolment.id, old=old, new=minutes)
+    return test.time_limit_minutes + minutes
+
+
+def _check_granted_to(test: Test, enrolment: Enrolment) -> None:
+    if enrolment.cohort_id != test.cohort_id:
+        raise ServiceError(_l("test '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
+    if enrolment.status not in ACTIVE_ENROLMENT:
+        raise Conflict(_l("the enrolment is %(status)s: a withdrawn participant takes no test",
+                          status=enrolment.status), field="enrolment")
+
+
+def _granted_row(test: Test, enrolment: Enrolment) -> ExtraAttempts:
+    """The participant's row of grants at this test, locked; made when there is none yet."""
+    query = (select(ExtraAttempts).where(ExtraAttempts.test_id == test.id, ExtraAttempts.enrolment_id == enrolment.id)
+             .with_for_update())
+    row = db.session.scalar(query)
+    if row is None:
+        try:
+            with db.session.begin_nested():
+                row = ExtraAttempts(test_id=test.id, enrolment_id=enrolment.id, count=0, minutes=0)
+                db.session.add(row)
+                db.session.flush()
+        except IntegrityError:  # another grant made the row a moment ago
+            row = db.session.scalar(query)
+    return row
 
 
 def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
@@ -181,24 +248,8 @@ def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
     while the test takes attempts: published, not an exit survey, a participant still enrolled."""
     if test.status != "published" or test.kind == "exit_survey":
         raise Conflict(_l("only a published test gives extra attempts"), field="test")
-    if enrolment.cohort_id != test.cohort_id:
-        raise ServiceError(_l("test '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
-    if enrolment.status not in ACTIVE_ENROLMENT:
-        raise Conflict(_l("the enrolment is %(status)s: a withdrawn participant takes no test",
-                          status=enrolment.status), field="enrolment")
-    row = db.session.scalar(select(ExtraAttempts).where(ExtraAttempts.test_id == test.id,
-                                                        ExtraAttempts.enrolment_id == enrolment.id)
-                            .with_for_update())
-    if row is None:
-        try:
-            with db.session.begin_nested():
-                row = ExtraAttempts(test_id=test.id, enrolment_id=enrolment.id, count=0)
-                db.session.add(row)
-                db.session.flush()
-        except IntegrityError:  # another grant made the row a moment ago
-            row = db.session.scalar(select(ExtraAttempts).where(ExtraAttempts.test_id == test.id,
-                                                                ExtraAttempts.enrolment_id == enrolment.id)
-                                    .with_for_update())
+    _check_granted_to(test, enrolment)
+    row = _granted_row(test, enrolment)
     db.session.execute(update(ExtraAttempts).where(ExtraAttempts.id == row.id)
                        .values(count=ExtraAttempts.count + 1, updated_at=utcnow())
                        .execution_options(synchronize_session=False))

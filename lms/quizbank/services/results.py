@@ -21,6 +21,8 @@ class MyTest:
     attempts: list[Attempt] = field(default_factory=list)
     #: the test's attempts plus any a trainer granted this participant
     allowed: int = 0
+    #: the time limit in minutes with what a trainer added (None: no limit)
+    minutes: int | None = None
 
     @property
     def in_progress(self) -> Attempt | None:
@@ -46,9 +48,13 @@ def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
                                                           Attempt.test_id.in_([t.id for t in tests]))
                                     .order_by(Attempt.number)):
             attempts.setdefault(a.test_id, []).append(a)
-    extra = attempt_service.extra_attempts([t.id for t in tests], [enrolment.id])
-    return [MyTest(t, test_service.state(t, now), attempts.get(t.id, []),
-                   t.attempts_allowed + extra.get((t.id, enrolment.id), 0)) for t in tests]
+    extra = attempt_service.granted_many([t.id for t in tests], [enrolment.id])
+    rows = []
+    for t in tests:
+        count, minutes = extra.get((t.id, enrolment.id), (0, 0))
+        rows.append(MyTest(t, test_service.state(t, now), attempts.get(t.id, []), t.attempts_allowed + count,
+                           t.time_limit_minutes + minutes if t.time_limit_minutes else None))
+    return rows
 
 
 @dataclass
@@ -57,6 +63,8 @@ class ResultRow:
     attempts: list[Attempt]
     #: the test's attempts plus any a trainer granted this participant
     allowed: int = 0
+    #: minutes a trainer added to the time limit
+    extra_minutes: int = 0
 
     @property
     def best(self) -> Attempt | None:
@@ -85,9 +93,13 @@ def results(test: Test) -> TestSummary:
     by_enrolment: dict[int, list[Attempt]] = {}
     for a in db.session.scalars(select(Attempt).where(Attempt.test_id == test.id).order_by(Attempt.number)):
         by_enrolment.setdefault(a.enrolment_id, []).append(a)
-    extra = attempt_service.extra_attempts([test.id], [e.id for e in enrolments])
-    rows = [ResultRow(e, by_enrolment.get(e.id, []), test.attempts_allowed + extra.get((test.id, e.id), 0))
-            for e in enrolments if e.status != "withdrawn" or e.id in by_enrolment]
+    extra = attempt_service.granted_many([test.id], [e.id for e in enrolments])
+    rows = []
+    for e in enrolments:
+        if e.status == "withdrawn" and e.id not in by_enrolment:
+            continue
+        count, minutes = extra.get((test.id, e.id), (0, 0))
+        rows.append(ResultRow(e, by_enrolment.get(e.id, []), test.attempts_allowed + count, minutes))
     rows.sort(key=lambda r: r.enrolment.user.sort_key)
     bests = [r.best for r in rows if r.best is not None]
     all_attempts = [a for r in rows for a in r.attempts]

@@ -193,6 +193,25 @@ def test_extra_attempt(code, test_id, enrolment_id):
     return redirect(target)
 
 
+@bp.route("/cohorts/<code>/tests/<int:test_id>/participants/<int:enrolment_id>/extra-minutes", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_extra_minutes(code, test_id, enrolment_id):
+    """More time for one participant (0 takes it back), from the results page."""
+    target = url_for(".test_results", code=code, test_id=test_id)
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != g.cohort.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        minutes = request.form.get("minutes", "")
+        done = run_service(None, lambda: attempt_service.set_extra_minutes(g.test, enrolment, minutes, current_user),
+                           _("%(name)s now has %(minutes)s minutes for this test.", name=enrolment.user.full_name,
+                             minutes=(g.test.time_limit_minutes or 0) + (int(minutes) if minutes.isdigit() else 0)),
+                           target)
+        if done:
+            return done
+    return redirect(target)
+
+
 @bp.route("/cohorts/<code>/tests/<int:test_id>")
 @requires("quizbank:view_results", test_context)
 def test_results(code, test_id):
