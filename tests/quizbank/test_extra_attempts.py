@@ -177,3 +177,29 @@ def test_extra_minutes_are_refused_where_they_mean_nothing(client, auth, setup, 
             attempts.set_extra_minutes(test, one, bad, None)
     db_session.rollback()
     assert attempts.granted(test.id, one.id) == (0, 0)
+
+
+def test_when_the_page_countdown_ends_after_more_time_was_given_the_attempt_goes_on(
+        client, auth, setup, db_session):  # noqa: F811
+    """The attempt page's script posts "timeup" at zero: the server finishes the attempt only
+    if its deadline has passed, so minutes a trainer added meanwhile are not lost."""
+    _cohort, test, _trainer = setup
+    test.time_limit_minutes = 30
+    db_session.commit()
+    attempt_id = _start(client, auth, db_session.get(Test, test.id), 1)
+    url = f"/cohorts/{CODE}/me/attempts/{attempt_id}"
+    page = client.get(url)
+    assert 'data-remaining="' in page.text
+
+    # more time was given after the page was shown: its countdown is out of date
+    r = client.post(url, data={**_form_of(page.text), "action": "timeup"}, follow_redirects=True)
+    assert r.request.path == url and "Сізге қосымша уақыт берілді" in r.get_data(as_text=True)
+    assert db_session.get(Attempt, attempt_id).status == "in_progress"
+
+    # the time really is up (within the grace): the attempt is finished and graded
+    attempt = db_session.get(Attempt, attempt_id)
+    attempt.deadline_at = utcnow() - timedelta(seconds=10)
+    db_session.commit()
+    r = client.post(url, data={**_form_of(page.text), "action": "timeup"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/result")
+    assert db_session.get(Attempt, attempt_id).status == "finished"

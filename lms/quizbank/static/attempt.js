@@ -80,7 +80,8 @@
       if (left === 0) {
         clearInterval(tick);
         var action = document.createElement("input");
-        action.type = "hidden"; action.name = "action"; action.value = "submit";
+        // "timeup": the server finishes the attempt, unless a trainer gave more time meanwhile
+        action.type = "hidden"; action.name = "action"; action.value = "timeup";
         form.appendChild(action);
         submitting = true;
         form.submit();

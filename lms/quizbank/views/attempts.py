@@ -149,7 +149,12 @@ def take(code, attempt_id):
         action = request.form.get("action", "")
         if problems:
             return redirect(url_for(".take", code=code, attempt_id=attempt.id, page=page))
-        if action == "submit":
+        if action == "timeup" and attempt.deadline_at is not None and utcnow() < attempt.deadline_at:
+            # the page's countdown ended, but the trainer gave more time meanwhile: go on
+            flash(_("You were given more time: %(minutes)s min left.",
+                    minutes=max(1, _remaining(attempt) // 60)))
+            return redirect(url_for(".take", code=code, attempt_id=attempt.id, page=page))
+        if action in ("submit", "timeup"):
             return _submit(attempt)
         if action == "finish":
             return redirect(url_for(".summary", code=code, attempt_id=attempt.id))
