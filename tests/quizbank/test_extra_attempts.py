@@ -203,3 +203,31 @@ def test_when_the_page_countdown_ends_after_more_time_was_given_the_attempt_goes
     r = client.post(url, data={**_form_of(page.text), "action": "timeup"})
     assert r.status_code == 302 and r.headers["Location"].endswith("/result")
     assert db_session.get(Attempt, attempt_id).status == "finished"
+
+
+def test_an_autosave_tells_the_page_how_much_time_is_left(client, auth, setup, db_session):  # noqa: F811
+    """Each autosave answers with the seconds left, so the countdown of an open page follows
+    minutes a trainer added (the attempt page's script reads it)."""
+    _cohort, test, _trainer = setup
+    test.time_limit_minutes = 30
+    db_session.commit()
+    test_id = test.id
+    attempt_id = _start(client, auth, db_session.get(Test, test_id), 1)
+    page = client.get(f"/cohorts/{CODE}/me/attempts/{attempt_id}")
+    # a question answered by one field (the draw's order is random)
+    slot = next(s for s in db_session.get(Attempt, attempt_id).slots
+                if s.version.qtype in ("single", "truefalse", "short", "numerical", "essay"))
+    field = f"q{slot.slot}"
+    value = {"single": "0", "truefalse": "true"}.get(slot.version.qtype, "5")
+
+    def remaining():
+        r = client.post(f"/cohorts/{CODE}/me/attempts/{attempt_id}/slots/{slot.slot}",
+                        data={**_form_of(page.text), field: value}, headers={"Accept": "application/json"})
+        assert r.status_code == 200, r.get_json()
+        return r.get_json()["remaining"]
+
+    assert 29 * 60 < remaining() <= 30 * 60
+    attempts.set_extra_minutes(db_session.get(Test, test_id), db_session.get(Enrolment, _enrolment_id(db_session, 1)),
+                               20, None)
+    db_session.commit()
+    assert 49 * 60 < remaining() <= 50 * 60

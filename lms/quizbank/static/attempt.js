@@ -6,7 +6,7 @@
   if (!form || !window.fetch || !window.FormData) { return; }
   var token = form.querySelector("[name=csrf_token]");
   var saveUrl = form.getAttribute("data-save-url");
-  var pending = {}, typing = {}, busy = false, submitting = false;
+  var pending = {}, typing = {}, busy = false, submitting = false, ends = null;
 
   function fieldsOf(box) {
     var data = new FormData();
@@ -36,7 +36,10 @@
       .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, code: r.status, body: body}; }); })
       .then(function (res) {
         busy = false;
-        if (res.ok) { status(box, res.body.message, false); }
+        if (res.ok) {
+          status(box, res.body.message, false);
+          if (typeof res.body.remaining === "number") { ends = Date.now() + 1000 * res.body.remaining; }
+        }
         else if (res.body && res.body.error === "empty") { status(box, "", false); }
         else if (res.code === 409 && res.body.result_url) { window.location = res.body.result_url; return; }
         else { status(box, res.body.message || "?", true); }
@@ -72,7 +75,7 @@
 
   var timer = document.getElementById("timer");
   if (timer) {
-    var ends = Date.now() + 1000 * parseInt(timer.getAttribute("data-remaining"), 10);
+    ends = Date.now() + 1000 * parseInt(timer.getAttribute("data-remaining"), 10);
     var tick = setInterval(function () {
       var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
       timer.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);

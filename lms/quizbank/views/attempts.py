@@ -205,8 +205,11 @@ def save_slot(code, attempt_id, slot):
         db.session.rollback()
         return jsonify(error="invalid", message=exc.message), 400
     db.session.commit()
+    deadline = target.deadline_at  # read with the answer's target, this request
     return jsonify(slot=slot, saved_at=saved_at.isoformat(),
-                   message=_("Saved at %(time)s", time=localtime(saved_at, g.cohort.timezone, "HH:mm:ss")))
+                   message=_("Saved at %(time)s", time=localtime(saved_at, g.cohort.timezone, "HH:mm:ss")),
+                   # the countdown follows the deadline, which a trainer may have moved
+                   remaining=None if deadline is None else max(0, int((deadline - utcnow()).total_seconds())))
 
 
 @bp.route("/cohorts/<code>/me/attempts/<int:attempt_id>/summary", methods=["GET", "POST"])
