@@ -226,10 +226,15 @@ def _check_granted_to(test: Test, enrolment: Enrolment) -> None:
                           status=enrolment.status), field="enrolment")
 
 
+def _granted_query(test: Test, enrolment: Enrolment):
+    """The participant's row of grants at this test, locked for the change at hand."""
+    return (select(ExtraAttempts).where(ExtraAttempts.test_id == test.id, ExtraAttempts.enrolment_id == enrolment.id)
+            .with_for_update())
+
+
 def _granted_row(test: Test, enrolment: Enrolment) -> ExtraAttempts:
     """The participant's row of grants at this test, locked; made when there is none yet."""
-    query = (select(ExtraAttempts).where(ExtraAttempts.test_id == test.id, ExtraAttempts.enrolment_id == enrolment.id)
-             .with_for_update())
+    query = _granted_query(test, enrolment)
     row = db.session.scalar(query)
     if row is None:
         try:
@@ -249,11 +254,10 @@ def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
     if test.status != "published" or test.kind == "exit_survey":
         raise Conflict(_l("only a published test gives extra attempts"), field="test")
     _check_granted_to(test, enrolment)
-    row = _granted_row(test, enrolment)
-    db.session.execute(update(ExtraAttempts).where(ExtraAttempts.id == row.id)
-                       .values(count=ExtraAttempts.count + 1, updated_at=utcnow())
-                       .execution_options(synchronize_session=False))
-    db.session.refresh(row)
+    row = _granted_row(test, enrolment)  # locked: two grants at once count two
+    row.count += 1
+    row.updated_at = utcnow()
+    db.session.flush()
     allowed = test.attempts_allowed + row.count
     audit.record(actor, "test_extra_attempt", test, f"{test.title}: enrolment {enrolment.id} may take {allowed}",
                  enrolment_id=enrolment.id, extra=row.count, allowed=allowed)
@@ -263,9 +267,7 @@ def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
 def withdraw_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
     """Undo a grant the participant has not used yet (given by mistake); returns how many
     attempts they now have. An attempt already started stays theirs."""
-    row = db.session.scalar(select(ExtraAttempts).where(ExtraAttempts.test_id == test.id,
-                                                        ExtraAttempts.enrolment_id == enrolment.id)
-                            .with_for_update())
+    row = db.session.scalar(_granted_query(test, enrolment))
     used = db.session.scalar(select(func.count()).select_from(Attempt).where(
         Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id))
     if row is None or row.count < 1:

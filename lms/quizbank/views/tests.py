@@ -177,35 +177,33 @@ def test_close(code, test_id):
 def test_extra_attempt(code, test_id, enrolment_id):
     """One more attempt for one participant (Moodle's user override), from the results page;
     `action=withdraw` takes back an unused one given by mistake."""
-    target = url_for(".test_results", code=code, test_id=test_id)
-    enrolment = db.session.get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.cohort_id != g.cohort.id:
-        abort(404)
-    withdraw = request.form.get("action") == "withdraw"
-    if ConfirmForm().validate_on_submit():
-        done = run_service(
-            None, lambda: (attempt_service.withdraw_extra_attempt if withdraw else attempt_service.grant_extra_attempt)(
-                g.test, enrolment, current_user),
-            _("The extra attempt of %(name)s is withdrawn.", name=enrolment.user.full_name) if withdraw else
-            _("%(name)s may take one more attempt.", name=enrolment.user.full_name), target)
-        if done:
-            return done
-    return redirect(target)
+    if request.form.get("action") == "withdraw":
+        return _for_participant(enrolment_id, attempt_service.withdraw_extra_attempt,
+                                lambda name: _("The extra attempt of %(name)s is withdrawn.", name=name))
+    return _for_participant(enrolment_id, attempt_service.grant_extra_attempt,
+                            lambda name: _("%(name)s may take one more attempt.", name=name))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/participants/<int:enrolment_id>/extra-minutes", methods=["POST"])
 @requires("quizbank:run_tests", test_context)
 def test_extra_minutes(code, test_id, enrolment_id):
     """More time for one participant (0 takes it back), from the results page."""
-    target = url_for(".test_results", code=code, test_id=test_id)
+    minutes = request.form.get("minutes", "")
+    return _for_participant(
+        enrolment_id, lambda test, enrolment, actor: attempt_service.set_extra_minutes(test, enrolment, minutes, actor),
+        lambda name: _("%(name)s now has %(minutes)s minutes for this test.", name=name,
+                       minutes=(g.test.time_limit_minutes or 0) + (int(minutes) if minutes.isdigit() else 0)))
+
+
+def _for_participant(enrolment_id: int, action, success):
+    """Run `action(test, enrolment, actor)` for one participant of the cohort (404 for anyone
+    else), flash `success(name)` once it is committed, and go back to the results page."""
+    target = url_for(".test_results", code=g.cohort.code, test_id=g.test.id)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != g.cohort.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        minutes = request.form.get("minutes", "")
-        done = run_service(None, lambda: attempt_service.set_extra_minutes(g.test, enrolment, minutes, current_user),
-                           _("%(name)s now has %(minutes)s minutes for this test.", name=enrolment.user.full_name,
-                             minutes=(g.test.time_limit_minutes or 0) + (int(minutes) if minutes.isdigit() else 0)),
+        done = run_service(None, lambda: action(g.test, enrolment, current_user), success(enrolment.user.full_name),
                            target)
         if done:
             return done
