@@ -10,7 +10,7 @@ from lms.core.capabilities import CORE_CAPABILITIES
 from lms.core.extensions import babel, csrf, limiter, login_manager
 from lms.core.i18n import LANGUAGE_NAMES, current_language, localized, select_locale
 from lms.core.permissions import SYSTEM, CapabilityRegistry, Context, has_capability, has_capability_anywhere
-from lms.core.static_files import cache_forever, init_static_versions
+from lms.core.static_files import cache_forever, init_static_versions, is_static
 from lms.db import WRITE_METHODS, db, write_intent
 
 
@@ -97,8 +97,7 @@ def init_core(app: Flask, config) -> None:
 
     @app.after_request
     def _security_headers(response):
-        endpoint = request.endpoint or ""
-        static = endpoint == "static" or endpoint.endswith(".static")
+        static = is_static(request.endpoint)
         return security_headers(cache_forever(response) if static else response, static=static)
 
     app.extensions["lms_api_lane"].response_hooks.append(security_headers)

@@ -22,6 +22,11 @@ def _digest(path: str, mtime_ns: int) -> str:
         return hashlib.sha256(f.read()).hexdigest()[:12]
 
 
+def is_static(endpoint: str | None) -> bool:
+    """The app's or a plugin blueprint's static-file endpoint."""
+    return bool(endpoint) and (endpoint == "static" or endpoint.endswith(".static"))
+
+
 def _folder(endpoint: str) -> str | None:
     if endpoint == "static":
         return current_app.static_folder
@@ -42,17 +47,17 @@ def version(endpoint: str, filename: str) -> str | None:
 def init_static_versions(app: Flask) -> None:
     @app.url_defaults
     def _add_version(endpoint, values):
-        if endpoint and (endpoint == "static" or endpoint.endswith(".static")) and "v" not in values:
+        if is_static(endpoint) and "v" not in values:
             v = version(endpoint, values.get("filename", ""))
             if v:
                 values["v"] = v
 
 
 def cache_forever(response):
-    """After a static file's request: cache it for a year when its URL names this content."""
-    endpoint = request.endpoint or ""
+    """After a static file's request (`is_static`): cache it for a year when its URL names
+    this content."""
     wanted = request.args.get("v")
-    if (wanted and response.status_code == 200 and (endpoint == "static" or endpoint.endswith(".static"))
-            and wanted == version(endpoint, request.view_args.get("filename", ""))):
+    if (wanted and response.status_code == 200
+            and wanted == version(request.endpoint, request.view_args.get("filename", ""))):
         response.headers["Cache-Control"] = IMMUTABLE
     return response
