@@ -7,6 +7,7 @@ Only the signed-in participant's own attempts are reachable; anything else is a 
 from __future__ import annotations
 
 import math
+from datetime import timezone
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -170,7 +171,13 @@ def _slot_view(s) -> dict:
     kind = qtype(s.version.qtype)
     data, order = s.version.data or {}, s.option_order or []
     return {"slot": s, "kind": s.version.qtype, "view": kind.public_view(data, order),
-            "shown": kind.to_shown(data, order, s.answer) or {}}
+            "shown": kind.to_shown(data, order, s.answer) or {},
+            # as the autosave answers it: attempt.js compares the two to know what the server has
+            "saved_at": _iso_utc(s.answered_at)}
+
+
+def _iso_utc(moment) -> str:
+    return moment.astimezone(timezone.utc).isoformat() if moment else ""
 
 
 def _remaining(attempt: Attempt) -> int | None:
@@ -206,7 +213,7 @@ def save_slot(code, attempt_id, slot):
         return jsonify(error="invalid", message=exc.message), 400
     db.session.commit()
     deadline = target.deadline_at  # read with the answer's target, this request
-    return jsonify(slot=slot, saved_at=saved_at.isoformat(),
+    return jsonify(slot=slot, saved_at=_iso_utc(saved_at),
                    message=_("Saved at %(time)s", time=localtime(saved_at, g.cohort.timezone, "HH:mm:ss")),
                    # the countdown follows the deadline, which a trainer may have moved
                    remaining=None if deadline is None else max(0, int((deadline - utcnow()).total_seconds())))
