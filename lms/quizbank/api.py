@@ -31,7 +31,8 @@ bp = api_blueprint("quizbank_api")
 PARTICIPANT, STAFF = "quizbank:attempt", "quizbank:view_results"
 TAGS = ("tests",)
 TIME = {"type": ["string", "null"], "format": "date-time"}
-TEST = {"type": "object", "properties": {
+TEST = {"type": "object", "description": "As the caller meets it: for a participant, the state, closing time, time"
+        " limit and attempts include what a trainer granted them.", "properties": {
     "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["diagnostic", "module", "final", "exit_survey"]},
     "title": {"type": "string"}, "module_number": {"type": ["integer", "null"]},
     "state": {"type": "string", "enum": list(test_service.TEST_STATES)},
@@ -128,10 +129,14 @@ def _own_attempt_only(attempt_id: int) -> None:
 
 # --- JSON -------------------------------------------------------------------------------------
 
-def _test_json(test: Test, now) -> dict:
+def _test_json(test: Test, now, grant: attempt_service.Grant = attempt_service.NO_GRANT) -> dict:
+    """A test as the caller meets it: a participant's own closing time, attempts and minutes
+    when a trainer granted them more (attempt_service.Grant)."""
     return {"id": test.id, "kind": test.kind, "title": test.title, "module_number": test.module_number,
-            "state": test_service.state(test, now), "opens_at": _iso(test.opens_at), "closes_at": _iso(test.closes_at),
-            "time_limit_minutes": test.time_limit_minutes, "attempts_allowed": test.attempts_allowed}
+            "state": attempt_service.state_for(test, grant, now), "opens_at": _iso(test.opens_at),
+            "closes_at": _iso(attempt_service.personal_close(test, grant)),
+            "time_limit_minutes": test.time_limit_minutes + grant.minutes if test.time_limit_minutes else None,
+            "attempts_allowed": test.attempts_allowed + grant.count}
 
 
 def _slot_json(s) -> dict:
@@ -187,8 +192,12 @@ def _retry_when_locked(view):
               tags=TAGS, parameters=[path_parameter("code")], response={"type": "array", "items": TEST})
 def cohort_tests(code):
     now = utcnow()
-    tests = test_service.tests_of(g.cohort, include_drafts=_is_staff())
-    return jsonify([_test_json(t, now) for t in tests])
+    staff = _is_staff()
+    tests = test_service.tests_of(g.cohort, include_drafts=staff)
+    enrolment_id = None if staff else db.session.scalar(select(Enrolment.id).where(
+        Enrolment.cohort_id == g.cohort.id, Enrolment.user_id == current_api_user().id))
+    grants = attempt_service.granted_many([t.id for t in tests], [enrolment_id]) if enrolment_id else {}
+    return jsonify([_test_json(t, now, grants.get((t.id, enrolment_id), attempt_service.NO_GRANT)) for t in tests])
 
 
 @bp.route("/tests/<int:test_id>/attempts", methods=["POST"])

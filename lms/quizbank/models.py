@@ -151,8 +151,8 @@ class Test(Base):
 
 class ExtraAttempts(Base):
     """What a trainer granted one participant beyond the test's own, as Moodle's user override
-    does (the line dropped, the participant was ill): more attempts, more minutes. Every change
-    is in the audit log with who made it."""
+    does (the line dropped, the participant was ill): more attempts, more minutes, a later
+    closing time. Every change is in the audit log with who made it."""
 
     __tablename__ = "quizbank_extra_attempts"
     __table_args__ = (UniqueConstraint("test_id", "enrolment_id"),)
@@ -163,6 +163,8 @@ class ExtraAttempts(Base):
     count: Mapped[int] = mapped_column(default=0)
     #: minutes added to the test's time limit for this participant
     minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: a later closing time for this participant (None: the test's own)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

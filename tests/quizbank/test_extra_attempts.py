@@ -176,7 +176,7 @@ def test_extra_minutes_are_refused_where_they_mean_nothing(client, auth, setup, 
         with pytest.raises(ServiceError, match="from 0 to 600"):
             attempts.set_extra_minutes(test, one, bad, None)
     db_session.rollback()
-    assert attempts.granted(test.id, one.id) == (0, 0)
+    assert attempts.granted(test.id, one.id) == attempts.NO_GRANT
 
 
 def test_when_the_page_countdown_ends_after_more_time_was_given_the_attempt_goes_on(

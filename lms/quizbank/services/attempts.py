@@ -23,6 +23,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, exists, func, or_, select, update
@@ -102,9 +103,6 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     if test.opens_at is not None and now < test.opens_at:
         raise Conflict(_l("test '%(title)s' opens at %(time)s UTC", title=test.title,
                           time=f"{test.opens_at:%Y-%m-%d %H:%M}"), field="test")
-    if test.closes_at is not None and now >= test.closes_at:
-        raise Conflict(_l("test '%(title)s' closed at %(time)s UTC", title=test.title,
-                          time=f"{test.closes_at:%Y-%m-%d %H:%M}"), field="test")
     if enrolment.cohort_id != test.cohort_id:
         raise ServiceError(_l("test '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
     if enrolment.status not in ACTIVE_ENROLMENT:
@@ -120,10 +118,14 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
                 return attempt
             finish_if_overdue(attempt, now)
     # what a trainer granted this participant is read only when it can matter (the test's own
-    # attempts are used, or the test is timed): an untimed first start pays nothing for it
-    extra_count, extra_minutes = (granted(test.id, enrolment.id)
-                                  if len(existing) >= test.attempts_allowed or test.time_limit_minutes else (0, 0))
-    if len(existing) >= (allowed := test.attempts_allowed + extra_count):
+    # attempts are used, it is timed or it closes): a first start of an open-ended test pays nothing
+    grant = (granted(test.id, enrolment.id)
+             if len(existing) >= test.attempts_allowed or test.time_limit_minutes or test.closes_at else NO_GRANT)
+    closes_at = personal_close(test, grant)
+    if closes_at is not None and now >= closes_at:
+        raise Conflict(_l("test '%(title)s' closed at %(time)s UTC", title=test.title,
+                          time=f"{closes_at:%Y-%m-%d %H:%M}"), field="test")
+    if len(existing) >= (allowed := test.attempts_allowed + grant.count):
         raise Conflict(_l("all %(n)s attempt(s) allowed at '%(title)s' are used", n=allowed,
                           title=test.title), field="attempts_allowed")
 
@@ -136,8 +138,8 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     if len({v.item_id for v in versions}) != len(versions):
         raise ServiceError(_l("the draw holds an item twice"), field="blueprint_id")
 
-    ends = [d for d in (now + timedelta(minutes=test.time_limit_minutes + extra_minutes)
-                        if test.time_limit_minutes else None, test.closes_at) if d is not None]
+    ends = [d for d in (now + timedelta(minutes=test.time_limit_minutes + grant.minutes)
+                        if test.time_limit_minutes else None, closes_at) if d is not None]
     order_rng = random.Random(f"option-order-{seed}")
     attempt = Attempt(test_id=test.id, enrolment_id=enrolment.id, number=len(existing) + 1, seed=seed,
                       status="in_progress", started_at=now, deadline_at=min(ends) if ends else None,
@@ -163,25 +165,81 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
 
 # --- extra attempts for one participant ------------------------------------------------------
 
-def granted_many(test_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
-    """{(test id, enrolment id): (extra attempts, extra minutes)}, in one statement."""
+class Grant(NamedTuple):
+    """What a trainer granted one participant at one test."""
+
+    count: int = 0
+    minutes: int = 0
+    #: a later closing time than the test's (None: the test's own)
+    closes_at: datetime | None = None
+
+
+NO_GRANT = Grant()
+_GRANT_COLUMNS = (ExtraAttempts.count, ExtraAttempts.minutes, ExtraAttempts.closes_at)
+
+
+def granted_many(test_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int], Grant]:
+    """{(test id, enrolment id): Grant}, in one statement."""
     if not test_ids or not enrolment_ids:
         return {}
-    return {(t, e): (n, m) for t, e, n, m in db.session.execute(
-        select(ExtraAttempts.test_id, ExtraAttempts.enrolment_id, ExtraAttempts.count, ExtraAttempts.minutes)
+    return {(t, e): Grant(*rest) for t, e, *rest in db.session.execute(
+        select(ExtraAttempts.test_id, ExtraAttempts.enrolment_id, *_GRANT_COLUMNS)
         .where(ExtraAttempts.test_id.in_(test_ids), ExtraAttempts.enrolment_id.in_(enrolment_ids)))}
 
 
-def granted(test_id: int, enrolment_id: int) -> tuple[int, int]:
-    """(extra attempts, extra minutes) a trainer granted this participant at this test."""
-    row = db.session.execute(select(ExtraAttempts.count, ExtraAttempts.minutes).where(
+def granted(test_id: int, enrolment_id: int) -> Grant:
+    """What a trainer granted this participant at this test."""
+    row = db.session.execute(select(*_GRANT_COLUMNS).where(
         ExtraAttempts.test_id == test_id, ExtraAttempts.enrolment_id == enrolment_id)).first()
-    return (row[0], row[1]) if row else (0, 0)
+    return Grant(*row) if row else NO_GRANT
 
 
 def attempts_allowed(test: Test, enrolment_id: int) -> int:
     """The test's attempts plus those granted to this participant."""
-    return test.attempts_allowed + granted(test.id, enrolment_id)[0]
+    return test.attempts_allowed + granted(test.id, enrolment_id).count
+
+
+def may_start_again(test: Test, enrolment: Enrolment, now: datetime | None = None) -> bool:
+    """Whether "try again" can work: the test open to this participant, an attempt left."""
+    grant = granted(test.id, enrolment.id)
+    return (state_for(test, grant, now) == "open"
+            and len(attempts_of(test, enrolment)) < test.attempts_allowed + grant.count)
+
+
+def personal_close(test: Test, grant: Grant) -> datetime | None:
+    """When the test closes for this participant: a granted closing time only ever extends."""
+    if test.closes_at is None or grant.closes_at is None:
+        return test.closes_at
+    return max(test.closes_at, grant.closes_at)
+
+
+def state_for(test: Test, grant: Grant, now: datetime | None = None) -> str:
+    """The test's state as this participant meets it: open past the test's closing while a
+    later closing time granted to them runs (a test closed by hand stays closed)."""
+    now = now or utcnow()
+    state = test_service.state(test, now)
+    close = personal_close(test, grant)
+    if state == "closed" and test.status == "published" and close is not None and now < close:
+        return "open"
+    return state
+
+
+def closed_for_everyone(test: Test, now: datetime | None = None) -> bool:
+    """Closed, and no participant still has a later closing time: what "review after the test
+    closes" waits for, so nobody sees the answers while someone may still take the test."""
+    now = now or utcnow()
+    if test_service.state(test, now) != "closed":
+        return False
+    return test.status == "closed" or latest_close(test) <= now
+
+
+def latest_close(test: Test) -> datetime | None:
+    """The latest time the test closes for anyone (None: it never closes)."""
+    if test.closes_at is None:
+        return None
+    granted_latest = db.session.scalar(select(func.max(ExtraAttempts.closes_at)).where(
+        ExtraAttempts.test_id == test.id))
+    return max(test.closes_at, granted_latest) if granted_latest else test.closes_at
 
 
 #: the most minutes a trainer may add to one participant's time limit
@@ -205,17 +263,63 @@ def set_extra_minutes(test: Test, enrolment: Enrolment, minutes, actor, now: dat
     _check_granted_to(test, enrolment)
     row = _granted_row(test, enrolment)
     old, row.minutes, row.updated_at = row.minutes, minutes, now
-    limit = timedelta(minutes=test.time_limit_minutes + minutes)
-    for attempt in db.session.scalars(select(Attempt).where(
-            Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id, Attempt.status == "in_progress")):
-        if is_overdue(attempt, test, now):
-            continue  # its time ran out: the sweep finishes it, more minutes do not revive it
-        ends = [d for d in (attempt.started_at + limit, test.closes_at) if d is not None]
-        attempt.deadline_at = min(ends)
-    db.session.flush()
+    _move_deadlines(test, enrolment, row, now)
     audit.record(actor, "test_extra_minutes", test, f"{test.title}: enrolment {enrolment.id} has +{minutes} min",
                  enrolment_id=enrolment.id, old=old, new=minutes)
     return test.time_limit_minutes + minutes
+
+
+#: how far past the test's own closing a participant's closing time may go
+MAX_CLOSE_EXTENSION = timedelta(days=366)
+
+
+def set_personal_close(test: Test, enrolment: Enrolment, closes_at: datetime | None, actor,
+                       now: datetime | None = None) -> datetime | None:
+    """Let one participant take the test until a later time than its closing (None takes it
+    back), as Moodle's user override does; returns when the test now closes for them. An
+    attempt in progress whose time has not run out follows (a spent one is not revived)."""
+    now = now or utcnow()
+    if test.status != "published" or test.kind == "exit_survey":
+        raise Conflict(_l("only a published test gives a later closing time"), field="test")
+    if test.closes_at is None:
+        raise Conflict(_l("test '%(title)s' has no closing time: it stays open to everyone", title=test.title),
+                       field="closes_at")
+    if closes_at is not None:
+        if closes_at.tzinfo is None:
+            raise ServiceError(_l("the closing time needs a time zone"), field="closes_at")
+        if closes_at <= test.closes_at:
+            raise ServiceError(_l("the closing time for one participant must be later than the test's, %(time)s UTC",
+                                  time=f"{test.closes_at:%Y-%m-%d %H:%M}"), field="closes_at")
+        if closes_at <= now:
+            raise ServiceError(_l("the closing time for one participant must be in the future"), field="closes_at")
+        if closes_at > test.closes_at + MAX_CLOSE_EXTENSION:
+            raise ServiceError(_l("the closing time for one participant may be at most a year after the test's"),
+                               field="closes_at")
+    _check_granted_to(test, enrolment)
+    row = _granted_row(test, enrolment)
+    old, row.closes_at, row.updated_at = row.closes_at, closes_at, now
+    _move_deadlines(test, enrolment, row, now)
+    close = personal_close(test, Grant(row.count, row.minutes, row.closes_at))
+    audit.record(actor, "test_personal_close", test,
+                 f"{test.title}: enrolment {enrolment.id} until {close:%Y-%m-%d %H:%M} UTC",
+                 enrolment_id=enrolment.id, old=old.isoformat() if old else None,
+                 new=closes_at.isoformat() if closes_at else None)
+    return close
+
+
+def _move_deadlines(test: Test, enrolment: Enrolment, row: ExtraAttempts, now: datetime) -> None:
+    """The participant's attempts in progress take their new limit and closing time, unless
+    their time already ran out: the sweep finishes those, a grant does not revive them."""
+    grant = Grant(row.count, row.minutes, row.closes_at)
+    limit = timedelta(minutes=test.time_limit_minutes + grant.minutes) if test.time_limit_minutes else None
+    close = personal_close(test, grant)
+    for attempt in db.session.scalars(select(Attempt).where(
+            Attempt.test_id == test.id, Attempt.enrolment_id == enrolment.id, Attempt.status == "in_progress")):
+        if is_overdue(attempt, test, now):
+            continue
+        ends = [d for d in (attempt.started_at + limit if limit else None, close) if d is not None]
+        attempt.deadline_at = min(ends) if ends else None
+    db.session.flush()
 
 
 def _check_granted_to(test: Test, enrolment: Enrolment) -> None:
@@ -603,8 +707,7 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
     if attempt.status != "finished":
         return out
     hidden: list[str] = []
-    later = (not staff and review.get("when") == "after_close"
-             and test_service.state(test, now) != "closed")
+    later = (not staff and review.get("when") == "after_close" and not closed_for_everyone(test, now))
     if staff or (review.get("score") and not later):
         out.update(score=attempt.score, max=attempt.max_score, percent=attempt.percent, passed=attempt.passed)
     else:
@@ -621,7 +724,8 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
     if hidden:
         out["hidden"] = hidden
         if later:
-            out["shown_after"] = test.closes_at.isoformat() if test.closes_at else "the test closes"
+            last = latest_close(test)
+            out["shown_after"] = last.isoformat() if last else "the test closes"
     return out
 
 

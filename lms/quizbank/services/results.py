@@ -3,6 +3,7 @@ results per participant. Each list is read in a fixed number of statements."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -23,6 +24,8 @@ class MyTest:
     allowed: int = 0
     #: the time limit in minutes with what a trainer added (None: no limit)
     minutes: int | None = None
+    #: when the test closes for this participant (a later time a trainer granted, or the test's)
+    closes_at: datetime | None = None
 
     @property
     def in_progress(self) -> Attempt | None:
@@ -51,9 +54,11 @@ def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
     extra = attempt_service.granted_many([t.id for t in tests], [enrolment.id])
     rows = []
     for t in tests:
-        count, minutes = extra.get((t.id, enrolment.id), (0, 0))
-        rows.append(MyTest(t, test_service.state(t, now), attempts.get(t.id, []), t.attempts_allowed + count,
-                           t.time_limit_minutes + minutes if t.time_limit_minutes else None))
+        grant = extra.get((t.id, enrolment.id), attempt_service.NO_GRANT)
+        rows.append(MyTest(t, attempt_service.state_for(t, grant, now), attempts.get(t.id, []),
+                           t.attempts_allowed + grant.count,
+                           t.time_limit_minutes + grant.minutes if t.time_limit_minutes else None,
+                           attempt_service.personal_close(t, grant)))
     return rows
 
 
@@ -65,6 +70,8 @@ class ResultRow:
     allowed: int = 0
     #: minutes a trainer added to the time limit
     extra_minutes: int = 0
+    #: a later closing time a trainer granted (None: the test's)
+    closes_at: datetime | None = None
 
     @property
     def best(self) -> Attempt | None:
@@ -98,8 +105,9 @@ def results(test: Test) -> TestSummary:
     for e in enrolments:
         if e.status == "withdrawn" and e.id not in by_enrolment:
             continue
-        count, minutes = extra.get((test.id, e.id), (0, 0))
-        rows.append(ResultRow(e, by_enrolment.get(e.id, []), test.attempts_allowed + count, minutes))
+        grant = extra.get((test.id, e.id), attempt_service.NO_GRANT)
+        rows.append(ResultRow(e, by_enrolment.get(e.id, []), test.attempts_allowed + grant.count, grant.minutes,
+                              attempt_service.personal_close(test, grant) if grant.closes_at else None))
     rows.sort(key=lambda r: r.enrolment.user.sort_key)
     bests = [r.best for r in rows if r.best is not None]
     all_attempts = [a for r in rows for a in r.attempts]

@@ -18,7 +18,7 @@ from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError, about, joined
 from lms.courses.models import Cohort
 from lms.db import db, utcnow
-from lms.quizbank.models import TEST_KINDS, Attempt, Bank, Blueprint, Test
+from lms.quizbank.models import TEST_KINDS, Attempt, Bank, Blueprint, ExtraAttempts, Test
 
 #: seed 004 (LDR-DT), lines 275-283: certificate at 50 %, four bands; highest first
 SEED_004_BANDS = [
@@ -350,15 +350,19 @@ def changed_keys(old: Mapping, clean: Mapping) -> list[str]:
     return [k for k, v in clean.items() if old.get(k) != _jsonable(v)]
 
 
-def _clamp_deadlines(test: Test) -> None:
+def _clamp_deadlines(test: Test, *, everyone: bool = False) -> None:
     """Attempts in progress stop counting answers when the test closes, even if their
-    time limit runs later (their deadline was fixed at start from the old closing time)."""
+    time limit runs later (their deadline was fixed at start from the old closing time).
+    A participant granted a later closing time keeps it, unless the test is closed by hand
+    (`everyone`)."""
     if test.closes_at is None:
         return
-    db.session.execute(
-        update(Attempt).where(Attempt.test_id == test.id, Attempt.status == "in_progress",
-                              or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > test.closes_at))
-        .values(deadline_at=test.closes_at).execution_options(synchronize_session="fetch"))
+    stmt = update(Attempt).where(Attempt.test_id == test.id, Attempt.status == "in_progress",
+                                 or_(Attempt.deadline_at.is_(None), Attempt.deadline_at > test.closes_at))
+    if not everyone:
+        stmt = stmt.where(Attempt.enrolment_id.not_in(select(ExtraAttempts.enrolment_id).where(
+            ExtraAttempts.test_id == test.id, ExtraAttempts.closes_at > test.closes_at)))
+    db.session.execute(stmt.values(deadline_at=test.closes_at).execution_options(synchronize_session="fetch"))
 
 
 def _differs(test: Test, field: str, value) -> bool:
@@ -385,6 +389,6 @@ def close_test(test: Test, actor) -> Test:
     if test.closes_at is None or test.closes_at > now:
         test.closes_at = now
     db.session.flush()
-    _clamp_deadlines(test)
+    _clamp_deadlines(test, everyone=True)
     audit.record(actor, "test_closed", test, f"{test.kind} {test.title}")
     return test

@@ -254,5 +254,4 @@ def result(code, attempt_id):
     slots = [_slot_view(s) for s in attempt.slots] if reviews else []
     return render_template("quizbank/result.html", cohort=g.cohort, attempt=attempt, test=attempt.test,
                            view=view, slots=slots, reviews=reviews,
-                           again=len(attempt_service.attempts_of(attempt.test, my_enrolment()))
-                           < attempt_service.attempts_allowed(attempt.test, attempt.enrolment_id), confirm=ConfirmForm())
+                           again=attempt_service.may_start_again(attempt.test, my_enrolment()), confirm=ConfirmForm())

@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.core.i18n import current_language
 from lms.core.permissions import requires
+from lms.core.services.errors import ServiceError
 from lms.core.services.exports import csv_bytes
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Enrolment
@@ -193,6 +194,33 @@ def test_extra_minutes(code, test_id, enrolment_id):
         enrolment_id, lambda test, enrolment, actor: attempt_service.set_extra_minutes(test, enrolment, minutes, actor),
         lambda name: _("%(name)s now has %(minutes)s minutes for this test.", name=name,
                        minutes=(g.test.time_limit_minutes or 0) + (int(minutes) if minutes.isdigit() else 0)))
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/participants/<int:enrolment_id>/closes", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_personal_close(code, test_id, enrolment_id):
+    """A later closing time for one participant, from the results page; `action=withdraw`
+    gives them the test's own again."""
+    withdraw = request.form.get("action") == "withdraw"
+    given = "" if withdraw else request.form.get("closes_at", "").strip()
+
+    def action(test, enrolment, actor):
+        closes_at = None if withdraw else _to_utc(_local_time(given), g.cohort.timezone)
+        return attempt_service.set_personal_close(test, enrolment, closes_at, actor)
+
+    return _for_participant(
+        enrolment_id, action,
+        lambda name: _("%(name)s has the test's own closing time again.", name=name) if withdraw else
+        _("%(name)s may take the test until %(time)s.", name=name, time=given.replace("T", " ")))
+
+
+def _local_time(given: str) -> datetime:
+    """A datetime-local field's value (the browser sends YYYY-MM-DDTHH:MM)."""
+    try:
+        return datetime.strptime(given.replace(" ", "T"), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise ServiceError(_l("the closing time is a date and time, YYYY-MM-DD HH:MM (got %(value)s)",
+                              value=repr(given)), field="closes_at") from None
 
 
 def _for_participant(enrolment_id: int, action, success):
