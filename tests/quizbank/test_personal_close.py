@@ -184,3 +184,23 @@ def test_the_api_lists_the_test_as_the_participant_meets_it(client, auth, setup,
     assert (mine["state"], mine["closes_at"], mine["time_limit_minutes"]) == ("open", later.isoformat(), 45)
     theirs = listed(f"{CODE.lower()}-p02@test.kz")
     assert (theirs["state"], theirs["time_limit_minutes"]) == ("closed", 30)
+
+
+def test_try_again_shows_only_while_the_test_is_open_to_the_participant(client, auth, setup, db_session):  # noqa: F811
+    _cohort, test, _trainer = setup
+    test.attempts_allowed, test.closes_at = 2, utcnow() + timedelta(hours=1)
+    db_session.commit()
+    test_id = test.id
+    attempt_id = _start(client, auth, db_session.get(Test, test_id), 1)
+    _finish(client, attempt_id)
+    result, again = f"/cohorts/{CODE}/me/attempts/{attempt_id}/result", f"/me/tests/{test_id}/start"
+    assert again in client.get(result).text
+
+    db_session.get(Test, test_id).closes_at = utcnow() - timedelta(minutes=1)
+    db_session.commit()
+    assert again not in client.get(result).text  # pressing it would only be refused
+
+    attempts.set_personal_close(db_session.get(Test, test_id), db_session.get(Enrolment, _enrolment_id(db_session, 1)),
+                                utcnow() + timedelta(hours=5), None)
+    db_session.commit()
+    assert again in client.get(result).text
