@@ -17,6 +17,9 @@ def test_the_shipped_banks_load_and_every_blueprint_is_publishable(db_session):
     report = load_banks(BANKS)
     counts = dict(db_session.execute(select(Bank.code, func.count(Item.id)).join(Item).group_by(Bank.code)).all())
     assert counts == {"LDR": 138, "TCH": 80, "LDT": 150}
+    # titled in Kazakh, as the trainers read them
+    assert dict(db_session.execute(select(Bank.code, Bank.title)).all()) == {
+        "LDR": "LDR-SUS тапсырмалар банкі", "TCH": "TCH-SUS тапсырмалар банкі", "LDT": "LDR-DT тапсырмалар банкі"}
     prints = list(db_session.scalars(select(Blueprint)))
     assert {b.code for b in prints} == {"LDR-FINAL", "TCH-FINAL", "LDT-FINAL"} | {f"LDT-M{n}" for n in range(1, 9)}
     for blueprint in prints:

@@ -83,7 +83,9 @@ def get_or_create_bank(code: str, programme_code: str | None = None, title: str 
                            field="programme")
     if db.session.scalar(select(Programme.id).where(Programme.code == programme_code).limit(1)) is None:
         raise NotFound(_l("no programme %(code)s", code=programme_code), field="programme")
-    bank = Bank(code=code, programme_code=programme_code, title=(title or "").strip() or f"{programme_code} test bank")
+    # stored as given, read in Kazakh first: the untitled default is the programme's Kazakh one
+    bank = Bank(code=code, programme_code=programme_code,
+                title=(title or "").strip() or f"{programme_code} тапсырмалар банкі")
     db.session.add(bank)
     db.session.flush()
     audit.record(actor, "bank_created", bank, f"{code} for {programme_code}")
