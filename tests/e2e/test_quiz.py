@@ -90,7 +90,9 @@ def test_module_test_with_javascript_autosaves(browser, live_server, screenshot)
     saved = page.locator("fieldset.question .saved")
     for i in range(n):  # each answer acknowledged by the server, no button pressed
         expect(saved.nth(i)).to_have_text(re.compile(r"\d\d:\d\d:\d\d"))
+    expect(page.locator("#answered")).to_have_text(str(n))  # the count follows without a reload
     page.reload()
+    expect(page.locator("#answered")).to_have_text(str(n))
     boxes = page.locator("fieldset.question")
     for i in range(n):
         box = boxes.nth(i)

@@ -49,6 +49,10 @@
   }
 
   function acknowledged(box, sent, savedAt) {
+    var count = document.getElementById("answered");
+    if (count && !box.getAttribute("data-answered-at")) {  // a first answer to this question
+      count.textContent = String(parseInt(count.textContent, 10) + 1);
+    }
     box.setAttribute("data-answered-at", savedAt || "");
     var record = kept(box.getAttribute("data-slot"));
     if (!record) { return; }
