@@ -109,6 +109,12 @@ class QuestionType:
         """The feedback an answer earns, for reviews that show answers."""
         return None
 
+    def reads_the_same(self, old: Mapping, new: Mapping) -> bool:
+        """Whether an answer given to `old` means the same under `new`: only the key, marks or
+        feedback changed, so a regrade may score it by `new`. Here the answer carries its own
+        meaning (true/false, a text, a number)."""
+        return not self.manual
+
 
 class _Choice(QuestionType):
     """single and multiple: options with fractions; the order is shuffled unless data says not."""
@@ -130,6 +136,10 @@ class _Choice(QuestionType):
         options = self._options(data)
         shown = self._order(data, order)
         return {"options": [{"value": pos, "text": options[i]["text"]} for pos, i in enumerate(shown)]}
+
+    def reads_the_same(self, old, new):
+        # answers are option indexes: the options must read the same, in the same order
+        return [o.get("text") for o in self._options(old)] == [o.get("text") for o in self._options(new)]
 
 
 class SingleChoice(_Choice):
@@ -256,6 +266,12 @@ class Matching(QuestionType):
         order = list(range(len(self._choices(data))))
         rng.shuffle(order)
         return order
+
+    def reads_the_same(self, old, new):
+        # the same questions and the same answers to choose from (shown shuffled anyway, and an
+        # answer is stored as its text); which answer is right may change
+        questions = [[p.get("question") for p in data.get("pairs") or []] for data in (old, new)]
+        return questions[0] == questions[1] and sorted(self._choices(old)) == sorted(self._choices(new))
 
     def public_view(self, data, order):
         choices = self._choices(data)

@@ -577,15 +577,8 @@ def _grade(attempt: Attempt, actor, reason: str) -> None:
     test = attempt.test
     close = answers_close_at(attempt, test)
     for s in attempt.slots:
-        qt = QUESTION_TYPES[s.version.qtype]
-        late = close is not None and s.answered_at is not None and s.answered_at >= close
-        if s.answer is None or late:
-            s.score = 0.0
-        elif qt.manual:
-            s.score = None
-        else:
-            s.score = round(qt.score(s.version.data or {}, s.answer) * s.max_score, 6)
-    _totals(attempt, test)
+        s.score = slot_score(s, s.version, close)
+    set_totals(attempt, test)
     db.session.flush()
     audit.record(actor, "attempt_graded", attempt, f"{test.title}: {_summary(attempt)} ({reason})",
                  score=attempt.score, max=attempt.max_score, percent=attempt.percent, band=attempt.band,
@@ -594,21 +587,49 @@ def _grade(attempt: Attempt, actor, reason: str) -> None:
         _send_finished(attempt, actor)
 
 
-def _totals(attempt: Attempt, test: Test) -> None:
-    """Score, max, percent, band and pass. While essays wait for a grader the percent is over
-    the items graded so far (provisional) and band and pass are left empty."""
-    graded = [s for s in attempt.slots if s.score is not None]
-    attempt.pending_grading = sum(1 for s in attempt.slots if s.score is None)
-    attempt.score = round(sum(s.score for s in graded), 6)
-    attempt.max_score = round(sum(s.max_score for s in graded), 6)
-    attempt.percent = round(attempt.score / attempt.max_score * 100, 2) if attempt.max_score else None
-    if attempt.pending_grading or attempt.percent is None:
-        attempt.band, attempt.passed = None, None
-    else:
-        attempt.band = (test_service.band_label(test_service.band_for(test, attempt.percent), "kk") or None)
-        if attempt.band:
-            attempt.band = attempt.band[:100]
-        attempt.passed = attempt.percent >= float(test.pass_percent) - 1e-9
+def slot_score(s: AttemptSlot, version: ItemVersion, close: datetime | None) -> float | None:
+    """What a finished attempt's slot scores by `version`: unanswered items score 0 (an
+    unanswered essay too: there is nothing to grade), answered essays wait for a grader
+    (None), and answers saved after the deadline plus grace never count."""
+    qt = QUESTION_TYPES[version.qtype]
+    late = close is not None and s.answered_at is not None and s.answered_at >= close
+    if s.answer is None or late:
+        return 0.0
+    if qt.manual:
+        return None
+    return round(qt.score(version.data or {}, s.answer) * s.max_score, 6)
+
+
+@dataclass(frozen=True)
+class Result:
+    """An attempt's totals: score, max, percent, band and pass."""
+
+    score: float
+    max_score: float
+    percent: float | None
+    band: str | None
+    passed: bool | None
+    pending_grading: int
+
+
+def result_of(scores: list[tuple[float | None, float]], test: Test) -> Result:
+    """Totals from (score, max) per slot. While essays wait for a grader (score None) the
+    percent is over the items graded so far (provisional) and band and pass are left empty."""
+    graded = [(score, most) for score, most in scores if score is not None]
+    score, most = round(sum(x for x, _ in graded), 6), round(sum(m for _, m in graded), 6)
+    percent = round(score / most * 100, 2) if most else None
+    pending = len(scores) - len(graded)
+    if pending or percent is None:
+        return Result(score, most, percent, None, None, pending)
+    band = (test_service.band_label(test_service.band_for(test, percent), "kk") or None)
+    return Result(score, most, percent, band[:100] if band else None,
+                  percent >= float(test.pass_percent) - 1e-9, pending)
+
+
+def set_totals(attempt: Attempt, test: Test) -> None:
+    result = result_of([(s.score, s.max_score) for s in attempt.slots], test)
+    for name, value in vars(result).items():
+        setattr(attempt, name, value)
 
 
 def _summary(attempt: Attempt) -> str:
@@ -660,7 +681,7 @@ def grade_essay(slot: AttemptSlot, score, feedback: str | None, actor) -> Attemp
     was_pending = attempt.pending_grading
     slot.score = round(value, 6)
     slot.feedback = (feedback or "").strip() or None
-    _totals(attempt, attempt.test)
+    set_totals(attempt, attempt.test)
     db.session.flush()
     audit.record(actor, "essay_graded" if old is None else "essay_regraded", slot,
                  f"attempt {attempt.id}, question {slot.slot}: {old if old is not None else '-'} -> {value:g};"

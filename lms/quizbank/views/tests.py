@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, g, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -26,6 +26,7 @@ from lms.quizbank.forms.tests import TestForm
 from lms.quizbank.models import Bank, Blueprint
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.services import regrade as regrade_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
@@ -244,9 +245,29 @@ def test_results(code, test_id):
     summary = result_service.results(g.test)
     if request.args.get("format") == "csv":
         return _results_csv(summary)
+    can_run = can_here("quizbank:run_tests")
     return render_template("quizbank/test_results.html", cohort=g.cohort, test=g.test, summary=summary,
-                           state=test_service.state(g.test), band_of=_band_of,
-                           can_run=can_here("quizbank:run_tests"), confirm=ConfirmForm())
+                           state=test_service.state(g.test), band_of=_band_of, can_run=can_run,
+                           corrected=regrade_service.items_with_newer_versions(g.test) if can_run else 0,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/regrade", methods=["GET", "POST"])
+@requires("quizbank:run_tests", test_context)
+def test_regrade(code, test_id):
+    """After an item was corrected: what a regrade would change (GET, the dry run), then the
+    regrade itself (POST)."""
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        done = regrade_service.regrade(g.test, current_user)
+        db.session.commit()
+        flash(_("Regraded: %(attempts)s attempt(s) now show the corrected items; %(changed)s result(s) changed.",
+                attempts=done.attempts, changed=len(done.changes)))
+        return redirect(url_for(".test_results", code=code, test_id=test_id))
+    return render_template("quizbank/regrade.html", cohort=g.cohort, test=g.test,
+                           plan=regrade_service.plan(g.test), confirm=form,
+                           band_label=lambda percent: test_service.band_label(test_service.band_for(g.test, percent),
+                                                                              current_language()))
 
 
 def _band_of(attempt) -> str:
