@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base, UTCDateTime, utcnow
@@ -215,6 +215,8 @@ class AttemptSlot(Base):
     score: Mapped[float | None]
     max_score: Mapped[float] = mapped_column(default=1.0)
     feedback: Mapped[str | None] = mapped_column(Text)
+    #: the participant marked it to come back to (Moodle's flag)
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     attempt: Mapped[Attempt] = relationship(back_populates="slots")
     version: Mapped[ItemVersion] = relationship()

@@ -69,7 +69,7 @@ def test_module_test_without_javascript(browser, live_server, screenshot):
             break
         following.click()
     assert answered == 10
-    page.locator("button[name=action][value=save]").click()
+    page.locator("button.secondary[name=action][value=save]").click()
     expect(page.locator("fieldset.question .saved").first).not_to_be_empty()
     screenshot("quiz-no-js-last-page", page)
     _finish(page)
@@ -140,4 +140,24 @@ def test_on_a_phone_every_page_of_the_test_fits_the_screen(browser, live_server,
     page.locator("form#attempt button[type=submit]").click()
     expect(page.locator("#band")).to_be_visible()
     assert page.evaluate(FITS), "the result is wider than the phone"
+    context.close()
+
+
+def test_a_flag_is_set_without_leaving_the_page_and_kept(browser, live_server, screenshot):
+    context = browser.new_context(locale="kk-KZ")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, "participant58@demo.test", expect_text=None)
+    _start_module_1(page, live_server)
+    url = page.url
+    flag = page.locator("#q2 button.flag")
+    expect(flag).to_have_attribute("aria-pressed", "false")
+    flag.click()
+    expect(flag).to_have_attribute("aria-pressed", "true")
+    expect(flag).to_contain_text("⚑")
+    assert page.url == url  # no page post
+    screenshot("quiz-flagged", page)
+    page.reload()
+    expect(page.locator("#q2 button.flag")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#q1 button.flag")).to_have_attribute("aria-pressed", "false")
     context.close()

@@ -507,6 +507,20 @@ def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None =
     return now
 
 
+def set_flag(attempt_id: int, slot: int, flagged: bool, user) -> bool:
+    """Flag a question to come back to, or take the flag off (Moodle's flag): only the
+    participant's own attempt, while it is in progress. Returns the flag as stored."""
+    owned = (select(Attempt.id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+             .where(Attempt.id == attempt_id, Attempt.status == "in_progress", Enrolment.user_id == user.id))
+    done = db.session.execute(
+        update(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot, exists(owned))
+        .values(flagged=bool(flagged)).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise NotFound(_l("attempt %(id)s has no question %(slot)s in progress", id=attempt_id, slot=slot),
+                       field="slot")
+    return bool(flagged)
+
+
 # --- finishing and grading ----------------------------------------------------------------------
 
 def submit(attempt_id: int, user, now: datetime | None = None) -> Attempt:

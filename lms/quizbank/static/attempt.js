@@ -162,6 +162,25 @@
     });
   });
 
+  form.querySelectorAll("button.flag").forEach(function (button) {
+    // without this, the button posts the page (answers saved) and the server sets the flag
+    button.addEventListener("click", function (e) {
+      e.preventDefault();
+      var on = button.getAttribute("aria-pressed") !== "true", data = new FormData();
+      data.append("csrf_token", token ? token.value : "");
+      data.append("flagged", on ? "1" : "0");
+      fetch(button.getAttribute("data-flag-url"), {method: "POST", body: data, credentials: "same-origin",
+                                                   headers: {"Accept": "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body) { return; }
+          button.setAttribute("aria-pressed", body.flagged ? "true" : "false");
+          button.textContent = button.getAttribute(body.flagged ? "data-on" : "data-off");
+        })
+        .catch(function () { /* a flag is only a reminder: the participant presses it again */ });
+    });
+  });
+
   form.addEventListener("submit", function (e) {
     if (offline) {
       // the post would end on the browser's error page: stay, and go on once the line is back

@@ -159,6 +159,11 @@ def take(code, attempt_id):
             return _submit(attempt)
         if action == "finish":
             return redirect(url_for(".summary", code=code, attempt_id=attempt.id))
+        flag = next((s for s in on_page if action == f"flag-{s.slot}"), None)
+        if flag is not None:  # the flag button, without JavaScript: the page's answers are saved too
+            attempt_service.set_flag(attempt.id, flag.slot, not flag.flagged, current_user)
+            db.session.commit()
+            return redirect(url_for(".take", code=code, attempt_id=attempt.id, page=page, _anchor=f"q{flag.slot}"))
         target = page + 1 if action == "next" else page - 1 if action == "prev" else \
             int(action[5:]) if action.startswith("page-") and action[5:].isdigit() else page
         return redirect(url_for(".take", code=code, attempt_id=attempt.id, page=min(max(target, 1), pages)))
@@ -217,6 +222,21 @@ def save_slot(code, attempt_id, slot):
                    message=_("Saved at %(time)s", time=localtime(saved_at, g.cohort.timezone, "HH:mm:ss")),
                    # the countdown follows the deadline, which a trainer may have moved
                    remaining=None if deadline is None else max(0, int((deadline - utcnow()).total_seconds())))
+
+
+@bp.route("/cohorts/<code>/me/attempts/<int:attempt_id>/slots/<int:slot>/flag", methods=["POST"])
+@requires("quizbank:attempt", cohort_context)
+def flag_slot(code, attempt_id, slot):
+    """The flag button with JavaScript: sets the flag without reloading the page."""
+    if not ConfirmForm().validate_on_submit():
+        return jsonify(error="csrf", message=_("The page has expired; reload it to go on.")), 400
+    try:  # the service checks the attempt is this participant's own and in progress
+        flagged = attempt_service.set_flag(attempt_id, slot, request.form.get("flagged") == "1", current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        return jsonify(error="not_found", message=exc.message), 404
+    db.session.commit()
+    return jsonify(slot=slot, flagged=flagged)
 
 
 @bp.route("/cohorts/<code>/me/attempts/<int:attempt_id>/summary", methods=["GET", "POST"])
