@@ -43,6 +43,17 @@ def _start_module_1(page, base):
     expect(page).to_have_url(re.compile(r"/me/attempts/\d+"))
 
 
+def in_module_1_test(browser, base, email, **options):
+    """A participant's own browser (Kazakh), signed in, on a new attempt at the module 1 test."""
+    context = browser.new_context(locale="kk-KZ", **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while a save is pending
+    sign_in(page, base, email, expect_text=None)
+    _start_module_1(page, base)
+    return context, page
+
+
 def _finish(page):
     page.locator("button[name=action][value=finish]").click()
     expect(page).to_have_url(re.compile(r"/summary$"))
@@ -56,11 +67,7 @@ def _finish(page):
 
 
 def test_module_test_without_javascript(browser, live_server, screenshot):
-    context = browser.new_context(locale="kk-KZ", java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, live_server, "participant51@demo.test", expect_text=None)
-    _start_module_1(page, live_server)
+    context, page = in_module_1_test(browser, live_server, "participant51@demo.test", java_script_enabled=False)
     answered = 0
     while True:
         answered += _answer_page(page)
@@ -78,11 +85,7 @@ def test_module_test_without_javascript(browser, live_server, screenshot):
 
 
 def test_module_test_with_javascript_autosaves(browser, live_server, screenshot):
-    context = browser.new_context(locale="kk-KZ")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, live_server, "participant52@demo.test", expect_text=None)
-    _start_module_1(page, live_server)
+    context, page = in_module_1_test(browser, live_server, "participant52@demo.test")
     timer = page.locator("#timer")
     first = timer.inner_text()
     expect(timer).not_to_have_text(first, timeout=5_000)  # the countdown runs
@@ -144,11 +147,7 @@ def test_on_a_phone_every_page_of_the_test_fits_the_screen(browser, live_server,
 
 
 def test_a_flag_is_set_without_leaving_the_page_and_kept(browser, live_server, screenshot):
-    context = browser.new_context(locale="kk-KZ")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, live_server, "participant58@demo.test", expect_text=None)
-    _start_module_1(page, live_server)
+    context, page = in_module_1_test(browser, live_server, "participant58@demo.test")
     url = page.url
     flag = page.locator("#q2 button.flag")
     expect(flag).to_have_attribute("aria-pressed", "false")

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.test_catalogue import sign_in
-from tests.e2e.test_quiz import _start_module_1
+from tests.e2e.test_quiz import in_module_1_test
 
 import pytest
 
@@ -42,18 +42,8 @@ def _given(box) -> list:
     return json.loads(box.evaluate(GIVEN))
 
 
-def _participant_page(browser, live_server, email):
-    context = browser.new_context(locale="kk-KZ")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while a save is pending
-    sign_in(page, live_server, email, expect_text=None)
-    _start_module_1(page, live_server)
-    return context, page
-
-
 def test_a_dropped_line_holds_the_answer_and_the_button_until_it_is_back(browser, live_server, screenshot):
-    context, page = _participant_page(browser, live_server, "participant55@demo.test")
+    context, page = in_module_1_test(browser, live_server, "participant55@demo.test")
     boxes = page.locator("fieldset.question")
     _give(boxes.nth(0), 0)
     expect(boxes.nth(0).locator(".saved")).to_have_text(SAVED)
@@ -81,7 +71,7 @@ def test_a_dropped_line_holds_the_answer_and_the_button_until_it_is_back(browser
 
 
 def test_a_reload_sends_the_answer_the_server_never_acknowledged(browser, live_server):
-    context, page = _participant_page(browser, live_server, "participant56@demo.test")
+    context, page = in_module_1_test(browser, live_server, "participant56@demo.test")
     attempt_url = page.url
     page.route(SAVES, lambda route: route.abort())  # the line takes no save, the page stays
     box = page.locator("fieldset.question").nth(2)
@@ -105,7 +95,7 @@ def test_a_reload_sends_the_answer_the_server_never_acknowledged(browser, live_s
 
 
 def test_a_later_answer_on_the_server_wins_over_the_one_kept_in_the_tab(browser, live_server):
-    context, page = _participant_page(browser, live_server, "participant57@demo.test")
+    context, page = in_module_1_test(browser, live_server, "participant57@demo.test")
     page.route(SAVES, lambda route: route.abort())
     _give(page.locator("fieldset.question").nth(0), 0)  # kept in this tab, never sent
     expect(page.locator("fieldset.question").nth(0).locator(".saved")).to_have_class(re.compile("error"))
