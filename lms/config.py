@@ -98,6 +98,10 @@ class Config:
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_SECURE": self.secure_cookies,
             "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+            # a form stays good for a school day (Flask-WTF's default is an hour): a test page
+            # posted after a long think must not come back "expired" with its answers dropped;
+            # the token is still bound to the session, as Moodle's sesskey is
+            "WTF_CSRF_TIME_LIMIT": 12 * 3600,
             "BABEL_DEFAULT_LOCALE": self.default_locale,
             "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",

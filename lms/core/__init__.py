@@ -9,7 +9,8 @@ from flask_wtf.csrf import CSRFError
 from lms.core.capabilities import CORE_CAPABILITIES
 from lms.core.extensions import babel, csrf, limiter, login_manager
 from lms.core.i18n import LANGUAGE_NAMES, current_language, localized, select_locale
-from lms.core.permissions import SYSTEM, CapabilityRegistry, Context, has_capability, has_capability_anywhere
+from lms.core.permissions import (SYSTEM, CapabilityRegistry, Context, has_capability, has_capability_anywhere,
+                                  expired_json, signed_out_json, wants_json)
 from lms.core.static_files import cache_forever, init_static_versions, is_static
 from lms.db import WRITE_METHODS, db, write_intent
 
@@ -86,6 +87,10 @@ def init_core(app: Flask, config) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
+        if wants_json():  # a script: a session that ended has no form token either
+            if not current_user.is_authenticated:
+                return signed_out_json()
+            return expired_json()
         return error_page(400, _("The form has expired"),
                           _("The form has expired. Go back, reload the page and send it again."))
 

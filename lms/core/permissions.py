@@ -8,7 +8,8 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable, NamedTuple
 
-from flask import abort, current_app, g, has_app_context
+from flask import abort, current_app, g, has_app_context, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.core.capabilities import Capability
@@ -100,6 +101,22 @@ def has_capability_anywhere(user, capability: str) -> bool:
     return any(capability in reg.grants.get(role, ()) for role in roles)
 
 
+def wants_json() -> bool:
+    """A page's script asking (an answer's autosave): it reads JSON, not a page or a redirect."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def signed_out_json():
+    """For a script whose session ended: it must learn it was signed out, not follow a redirect
+    to the sign-in page and read that as a dropped line."""
+    return jsonify(error="signed_out", message=_("You are signed out: sign in again to go on.")), 401
+
+
+def expired_json():
+    """For a script whose page's form token no longer holds: reloading the page gives a new one."""
+    return jsonify(error="csrf", message=_("The page has expired; reload it to go on.")), 400
+
+
 def requires(capability: str, context: Callable[..., Context] | None = None, *, anywhere: bool = False):
     """Load (404) -> check (403) -> act. `context` receives the view's URL arguments,
     loads what they name (aborting 404 when missing) and returns the Context to check in.
@@ -110,7 +127,7 @@ def requires(capability: str, context: Callable[..., Context] | None = None, *, 
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                return signed_out_json() if wants_json() else current_app.login_manager.unauthorized()
             if anywhere:
                 if not has_capability_anywhere(current_user, capability):
                     abort(403)

@@ -108,3 +108,26 @@ def test_users_page_searches_and_paginates(client, auth, make):
     assert "paged00@test.kz" in page and "paged29@test.kz" not in page
     page2 = client.get("/admin/users?q=paged&page=2").get_data(as_text=True)
     assert "paged29@test.kz" in page2
+
+
+def test_a_script_is_told_in_json_when_its_form_expired_or_its_session_ended(app, client, auth, make):
+    """A page's script (Accept: application/json) reads JSON: 400 "csrf" for a form that no
+    longer holds, 401 "signed_out" once the session ended; a page still gets the error page."""
+    user = make.user()
+    auth.login(user.email)
+    json = {"Accept": "application/json"}
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        expired = client.post("/language", data={"language": "ru"}, headers=json)
+        page = client.post("/language", data={"language": "ru"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    auth.logout()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        ended = client.post("/language", data={"language": "ru"}, headers=json)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert expired.status_code == 400 and expired.get_json()["error"] == "csrf"
+    assert page.status_code == 400 and page.mimetype == "text/html"
+    assert ended.status_code == 401 and ended.get_json()["error"] == "signed_out"

@@ -116,3 +116,26 @@ def test_a_later_answer_on_the_server_wins_over_the_one_kept_in_the_tab(browser,
     other.reload()
     assert _given(other.locator("fieldset.question").nth(0)) == later
     context.close()
+
+
+def test_signed_out_mid_test_the_answer_waits_and_goes_once_signed_in_again(browser, live_server):
+    context, page = in_module_1_test(browser, live_server, "participant59@demo.test")
+    context.clear_cookies()  # the session ended (a shared computer, a long break)
+    box = page.locator("fieldset.question").nth(0)
+    _give(box, 0)
+    banner = page.locator("#connection")
+    expect(banner).to_contain_text("жүйеден шығып қалдыңыз")  # not "no connection"
+    expect(box.locator(".saved")).to_have_class(re.compile("error"))
+
+    given = _given(box)
+
+    other = context.new_page()  # signed in again in another tab: the page's form is from the old session
+    sign_in(other, live_server, "participant59@demo.test", expect_text=None)
+    expect(banner).to_contain_text("бетті жаңартыңыз")  # reload the page
+    page.reload()  # a fresh form; the answer kept in the tab is restored and sent
+    box = page.locator("fieldset.question").nth(0)
+    expect(box.locator(".saved")).to_have_text(SAVED)
+    assert _given(box) == given
+    other.goto(page.url)
+    assert _given(other.locator("fieldset.question").nth(0)) == given  # the server has it
+    context.close()

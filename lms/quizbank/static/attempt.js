@@ -84,11 +84,16 @@
     if (p) { p.textContent = text; p.className = bad ? "saved error" : "saved"; }
   }
 
-  function lineDown() {
-    offline = true;
-    if (banner) { banner.hidden = false; }
+  function trouble(text) {
+    // the line is down, or the participant was signed out: say so, keep the answer, retry
+    if (banner) { banner.textContent = text || banner.getAttribute("data-offline"); banner.hidden = false; }
     clearTimeout(retry);
     retry = setTimeout(next, 5000);
+  }
+
+  function lineDown() {
+    offline = true;
+    trouble();
   }
 
   function lineUp() {
@@ -129,6 +134,22 @@
         }
         else if (res.body && res.body.error === "empty") { status(box, "", false); }
         else if (res.code === 409 && res.body.result_url) { window.location = res.body.result_url; return; }
+        else if (res.code === 401) {
+          // signed out (signing in again in another tab lets the retry through); a button
+          // press goes to the sign-in page, and this tab restores the answer on return
+          status(box, res.body.message, true);
+          if (!pending[slot]) { pending[slot] = box; }
+          offline = false;
+          trouble(res.body.message);
+          return;
+        }
+        else if (res.body && res.body.error === "csrf") {
+          // the page's form is no longer good (signed in again meanwhile): a reload gives a new
+          // one and restores the answer kept in this tab
+          status(box, res.body.message, true);
+          if (banner) { banner.textContent = res.body.message; banner.hidden = false; }
+          return;
+        }
         else { status(box, res.body.message || "?", true); }
         next();
         lineUp();

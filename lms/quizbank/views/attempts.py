@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.core.i18n import current_language, localtime
-from lms.core.permissions import requires
+from lms.core.permissions import expired_json, requires
 from lms.core.services.errors import NotFound, ServiceError
 from lms.courses.forms import ConfirmForm
 from lms.courses.views.common import COHORT_TABS
@@ -197,7 +197,7 @@ def save_slot(code, attempt_id, slot):
     """The autosave of one answer (JavaScript): 200 only once the answer is committed."""
     enrolment = my_enrolment()
     if not ConfirmForm().validate_on_submit():
-        return jsonify(error="csrf", message=_("The page has expired; reload it to go on.")), 400
+        return expired_json()
     target = attempt_service.answer_target(attempt_id, slot)
     if target is None or target.user_id != current_user.id or target.cohort_id != enrolment.cohort_id:
         return jsonify(error="not_found", message=_("No such question.")), 404
@@ -229,7 +229,7 @@ def save_slot(code, attempt_id, slot):
 def flag_slot(code, attempt_id, slot):
     """The flag button with JavaScript: sets the flag without reloading the page."""
     if not ConfirmForm().validate_on_submit():
-        return jsonify(error="csrf", message=_("The page has expired; reload it to go on.")), 400
+        return expired_json()
     try:  # the service checks the attempt is this participant's own and in progress
         flagged = attempt_service.set_flag(attempt_id, slot, request.form.get("flagged") == "1", current_user)
     except ServiceError as exc:
