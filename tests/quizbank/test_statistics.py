@@ -3,12 +3,14 @@ index (whatever order was shown), exposure and flags, for a test and pooled over
 pages and their CSV, who may see them, and a bounded number of statements."""
 import csv
 import io
+import re
 import statistics
 
 import pytest
+from sqlalchemy import select
 
 from lms.db import db
-from lms.quizbank.models import Blueprint
+from lms.quizbank.models import Blueprint, Item
 from lms.quizbank.services import attempts
 from lms.quizbank.services import statistics as stats
 from tests.quizbank.test_attempts import build_items, make_test, shown
@@ -354,3 +356,25 @@ def test_the_page_costs_the_same_statements_for_few_attempts_or_many(stat_quiz, 
     with count_queries() as q_little:
         assert client.get(f"/cohorts/QZ-STAT4/tests/{little}/statistics").status_code == 200
     assert len(q_big) == len(q_little) <= 20
+
+
+def test_an_item_links_to_its_page_for_whoever_may_correct_it(stat_quiz, client, auth, make, db_session):
+    """A flagged item (often a wrong key) is corrected on its page; the test's results page
+    then offers the regrade. The link shows exactly to those the item page admits."""
+    test_id = stat_quiz["test"].id
+    make.user("methodologist", email="method-link@test.kz")
+    db_session.commit()
+    for email, page in (("stat-trainer@test.kz", f"/cohorts/QZ-STAT/tests/{test_id}/statistics"),
+                        ("method-link@test.kz", f"/cohorts/QZ-STAT/tests/{test_id}/statistics"),
+                        ("method-link@test.kz", f"/banks/{BANK}/statistics")):
+        auth.login(email)
+        html = client.get(page).get_data(as_text=True)
+        row = html[html.index(f'data-item="{I2}"'):html.index(f'data-item="{I3}"')]
+        link = re.search(rf'href="(/banks/{BANK}/items/\d+)">{I2}</a>', row)
+        item_id = db_session.scalar(select(Item.id).where(Item.code == I2))
+        admitted = client.get(f"/banks/{BANK}/items/{item_id}").status_code == 200
+        assert bool(link) == admitted, (email, page)
+        if link:
+            assert link.group(1) == f"/banks/{BANK}/items/{item_id}"
+        auth.logout()
+    assert admitted  # the methodologist, at least, corrects items

@@ -249,8 +249,10 @@ def item_edit(bank_code, item_id):
                   "general_feedback": form.general_feedback.data,
                   "data": with_feedback(current.qtype, current.data or {}, [e.data for e in form.feedback.entries])}
         done = run_service(form, lambda: bank_service.revise_item(item, fields, current_user),
-                      _("Saved as version %(n)s; attempts keep the version they showed.", n=current.number + 1),
-                      url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
+                           _("Saved as version %(n)s; attempts keep the version they showed. If it corrects a key"
+                             " or a mark, regrade the tests that showed it from their results page.",
+                             n=current.number + 1),
+                           url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
         if done:
             return done
     labels = [label for label, _value in slots]

@@ -14,6 +14,7 @@ from lms.core.services.exports import csv_bytes
 from lms.courses.models import Cohort, Programme
 from lms.db import db
 from lms.quizbank.models import Bank
+from lms.quizbank.services import banks as bank_service
 from lms.quizbank.services import statistics as stats_service
 from lms.quizbank.views.common import bp, load_bank, test_context
 
@@ -61,7 +62,7 @@ def test_statistics(code, test_id):
     if bank is not None and admitting_context(bank) is not None:
         bank_url = url_for("quizbank.bank_statistics", bank_code=bank.code)
     return render_template("quizbank/statistics_test.html", cohort=g.cohort, test=g.test, report=report,
-                           bank=bank, bank_url=bank_url, **_helpers())
+                           bank=bank, bank_url=bank_url, item_url=_item_url(bank), **_helpers())
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/statistics.csv")
@@ -75,7 +76,16 @@ def test_statistics_csv(code, test_id):
 @requires(CAPABILITY, bank_context)
 def bank_statistics(bank_code):
     report = stats_service.for_bank(g.bank)
-    return render_template("quizbank/statistics_bank.html", bank=g.bank, report=report, **_helpers())
+    return render_template("quizbank/statistics_bank.html", bank=g.bank, report=report, item_url=_item_url(g.bank),
+                           **_helpers())
+
+
+def _item_url(bank: Bank | None):
+    """Each item's page, for who may correct it there (a flagged item, often a wrong key; the
+    test's results page then offers the regrade); None for who may not."""
+    if bank is None or not has_capability(current_user, "quizbank:manage", bank_service.bank_contexts([bank])[bank.id]):
+        return None
+    return lambda item_id: url_for("quizbank.item", bank_code=bank.code, item_id=item_id)
 
 
 @bp.route("/banks/<bank_code>/statistics.csv")
