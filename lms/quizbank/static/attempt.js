@@ -132,7 +132,11 @@
           status(box, res.body.message, false);
           if (typeof res.body.remaining === "number") { ends = Date.now() + 1000 * res.body.remaining; }
         }
-        else if (res.body && res.body.error === "empty") { status(box, "", false); }
+        else if (res.body && res.body.error === "empty") {
+          // nothing to store (a cleared field): the server keeps what it has, so does the page
+          if (store) { store.removeItem(prefix + slot); }
+          status(box, "", false);
+        }
         else if (res.code === 409 && res.body.result_url) { window.location = res.body.result_url; return; }
         else if (res.code === 401) {
           // signed out (signing in again in another tab lets the retry through); a button
