@@ -146,3 +146,24 @@ def test_what_reads_the_same_for_each_question_type():
     assert Q["truefalse"].reads_the_same(data["truefalse"], {**data["truefalse"], "correct": False})
     assert Q["numerical"].reads_the_same(data["numerical"], {**data["numerical"], "tolerance": 1})
     assert not Q["essay"].reads_the_same({}, {})
+
+
+def test_lms_quiz_regrade_command(app, runner, setup, db_session):  # noqa: F811
+    from lms.quizbank.cli_quiz import quiz_group
+
+    if "quiz" not in app.cli.commands:
+        app.cli.add_command(quiz_group)
+    _cohort, test, _trainer = setup
+    test_id = test.id
+    attempt_id = _take(db_session, 1, test_id)
+    code = _swap_key(db_session)
+    dry = runner.invoke(args=["quiz", "regrade", str(test_id), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"{code}: v1 -> v2 in 1 question(s)" in dry.output and "6 -> 5 of 6" in dry.output
+    assert "dry run: 1 attempt(s) would move, 1 result(s) would change" in dry.output
+    assert _outcome(db_session, attempt_id)[0] == 6  # nothing written
+    done = runner.invoke(args=["quiz", "regrade", str(test_id)])
+    assert done.output.endswith("1 attempt(s) moved, 1 result(s) changed\n")
+    assert _outcome(db_session, attempt_id)[0] == 5
+    bad = runner.invoke(args=["quiz", "regrade", "999999"])
+    assert bad.exit_code != 0 and "no test 999999" in bad.output

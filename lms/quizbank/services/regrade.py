@@ -108,7 +108,7 @@ def _regrade(test: Test, actor, *, write: bool) -> RegradePlan:
     for slot, latest in rows:
         by_item[latest.item_id].append((slot, latest))
     usable: dict[int, ItemVersion] = {}  # slot id -> the version it moves to
-    for item_id, pairs in sorted(by_item.items(), key=lambda kv: kv[1][0][0].version.item.code):
+    for pairs in sorted(by_item.values(), key=lambda pairs: pairs[0][0].version.item.code):
         latest = pairs[0][1]
         refusals = {_refusal(slot.version, latest) for slot, _ in pairs} - {None}
         update = ItemUpdate(pairs[0][0].version.item.code, sorted({slot.version.number for slot, _ in pairs}),
