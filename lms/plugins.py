@@ -2,7 +2,7 @@
 and enabled by LMS_PLUGINS (default: all installed).
 
 Like a Moodle plugin, each one declares itself: name, version, blueprints, capabilities,
-a CLI group, its migrations folder and the events it listens to. Plugins never import
+a CLI group, its migrations folder, the events it listens to and its scheduled tasks. Plugins never import
 each other's models; they call each other's services or react to signals.
 """
 from __future__ import annotations
@@ -16,6 +16,7 @@ import click
 from flask import Blueprint
 
 from lms.core.capabilities import Capability
+from lms.core.tasks import ScheduledTask
 
 ENTRY_POINT_GROUP = "lms.plugins"
 
@@ -41,6 +42,8 @@ class Plugin:
     setup: Callable | None = None
     #: entries for the main menu: (endpoint, label, capability)
     menu: list[tuple[str, object, str]] = field(default_factory=list)
+    #: recurring work the RQ worker runs (core/tasks.py), as Moodle's db/tasks.php
+    tasks: list[ScheduledTask] = field(default_factory=list)
 
 
 class PluginError(RuntimeError):

@@ -95,3 +95,29 @@ def users_token(email, name):
     _token, plain = tokens.create_token(user, name)
     db.session.commit()
     click.echo(plain)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="run what is queued, then stop")
+@with_appcontext
+def worker_command(burst):
+    """Run the plugins' scheduled tasks as `lms scheduler` queues them (needs LMS_REDIS_URL)."""
+    from lms.core import tasks
+
+    tasks.worker(tasks.connection()).work(burst=burst)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="queue the tasks that are due now, then stop")
+@with_appcontext
+def scheduler_command(once):
+    """Queue each plugin's scheduled task when it is due (needs LMS_REDIS_URL; run one)."""
+    from lms.core import tasks
+
+    cron = tasks.scheduler(tasks.connection())
+    for task in tasks.scheduled_tasks().values():
+        click.echo(f"{task.name}: " + (f"every {task.interval} s" if task.interval else f"cron {task.cron} (UTC)"))
+    if once:
+        cron.enqueue_jobs()
+    else:
+        cron.start()

@@ -4,7 +4,9 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
+from lms.postcourse.tasks import remind
 from lms.signals import demo_requested, enrolment_completed
 
 
@@ -56,4 +58,6 @@ plugin = Plugin(
     requires=["courses", "quizbank"],
     listeners=[(demo_requested, _on_demo), (enrolment_completed, _on_enrolment_completed)],
     menu=[("postcourse.dashboard", _l("Post-course support"), "postcourse:view_cohort")],
+    # 03:00 UTC is 08:00 in Kazakhstan (UTC+5): the morning's reminders
+    tasks=[ScheduledTask("postcourse-remind", remind, cron="0 3 * * *")],
 )

@@ -7,11 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from lms.core.services import mail
 from lms.core.services.errors import ServiceError
 from lms.db import db
-
-DELIVER_BATCH = 50
 
 
 @click.group("postcourse")
@@ -51,26 +48,11 @@ def open_command(cohort_code):
     click.echo(f"{len(opened)} plan(s) opened in {cohort_code}")
 
 
-def deliver_all() -> int:
-    """Send everything waiting, committing after each batch (a crash re-sends at most one batch)."""
-    total = 0
-    while True:
-        sent = mail.deliver(DELIVER_BATCH)
-        db.session.commit()
-        total += sent
-        if sent < DELIVER_BATCH:
-            return total
-
-
 @postcourse_group.command("remind")
 @with_appcontext
 def remind():
     """Queue reminders of activities due within 14 days (DUE_SOON_DAYS) or overdue (once per activity and kind),
     with a summary to each cohort's trainer or curator, then deliver the outbox."""
-    from lms.postcourse.services import reminders
+    from lms.postcourse import tasks
 
-    report = reminders.remind()
-    db.session.commit()
-    sent = deliver_all()
-    click.echo(f"queued {report.graduates} reminder(s) to graduates and {report.staff} summary(ies) to staff;"
-               f" delivered {sent} message(s)")
+    click.echo(tasks.remind())

@@ -3,7 +3,9 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
+from lms.quizbank.tasks import sweep
 from lms.signals import demo_requested
 
 
@@ -56,4 +58,5 @@ plugin = Plugin(
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
     menu=[("quizbank.banks", _l("Test banks"), "quizbank:manage")],
+    tasks=[ScheduledTask("quiz-sweep", sweep, interval=60)],
 )

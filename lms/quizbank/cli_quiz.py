@@ -18,11 +18,11 @@ def quiz_group():
 def sweep_command():
     """Finish every attempt in progress past its deadline plus grace, and grade it. Safe to
     run while participants submit: each attempt is graded once, by whoever finishes it."""
-    from lms.quizbank.services.attempts import finish_overdue
+    from lms.quizbank import tasks
 
-    count = finish_overdue()
+    report = tasks.sweep()
     db.session.commit()
-    click.echo(f"{count} overdue attempt(s) finished and graded")
+    click.echo(report)
 
 
 @quiz_group.command("regrade")

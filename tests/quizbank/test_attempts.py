@@ -446,17 +446,22 @@ def test_closing_a_test_ends_the_attempts_in_progress(quiz, db_session):
     assert db_session.get(Attempt, attempt.id).status == "finished"
 
 
-def test_lms_quiz_sweep_command(app, runner, quiz, db_session):
-    from lms.quizbank.cli_quiz import quiz_group
-
-    if "quiz" not in app.cli.commands:  # until the plugin registers it
-        app.cli.add_command(quiz_group)
+def overdue_attempt(quiz, db_session) -> int:
+    """An attempt of the quiz fixture's first participant whose minute ran out 4 minutes ago."""
     cohort, test, versions = quiz
     test.time_limit_minutes = 1
     attempt = attempts.start_attempt(test, cohort.enrolments[0], None, versions=versions,
                                      now=utcnow() - timedelta(minutes=5))
     db_session.commit()
-    attempt_id = attempt.id
+    return attempt.id
+
+
+def test_lms_quiz_sweep_command(app, runner, quiz, db_session):
+    from lms.quizbank.cli_quiz import quiz_group
+
+    if "quiz" not in app.cli.commands:  # until the plugin registers it
+        app.cli.add_command(quiz_group)
+    attempt_id = overdue_attempt(quiz, db_session)
     result = runner.invoke(args=["quiz", "sweep"])
     assert result.exit_code == 0, result.output
     assert result.output == "1 overdue attempt(s) finished and graded\n"
