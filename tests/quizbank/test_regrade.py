@@ -167,3 +167,18 @@ def test_lms_quiz_regrade_command(app, runner, setup, db_session):  # noqa: F811
     assert _outcome(db_session, attempt_id)[0] == 5
     bad = runner.invoke(args=["quiz", "regrade", "999999"])
     assert bad.exit_code != 0 and "no test 999999" in bad.output
+
+
+def test_the_preview_points_out_a_result_that_changes_pass_or_fail(client, auth, setup, db_session):  # noqa: F811
+    _cohort, test, trainer = setup
+    test.pass_percent = 90  # 6 of 6 passes, 5 of 6 does not
+    db_session.commit()
+    test_id, trainer_email = test.id, trainer.email
+    right = _take(db_session, 1, test_id)
+    wrong = _take(db_session, 2, test_id, single=WRONG_SINGLE)
+    _swap_key(db_session)
+    auth.login(trainer_email)
+    html = client.get(f"/cohorts/{CODE}/tests/{test_id}/regrade").text
+    for attempt_id in (right, wrong):
+        row = html.split(f'data-attempt="{attempt_id}"', 1)[1].split("</tr>", 1)[0]
+        assert "data-pass-changes" in row and "сертификатты" in row
