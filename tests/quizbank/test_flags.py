@@ -33,7 +33,7 @@ def test_a_flag_without_javascript_saves_the_page_and_shows_in_the_summary(clien
     assert 'value="flag-3" class="link flag" aria-pressed="true"' in page.text
     assert "1–5 ⚑" in page.text and "6–6 ⚑" not in page.text
     summary = client.get(f"{url}/summary").text
-    row = summary.split(f'#q3">3</a>', 1)[1].split("</tr>", 1)[0]
+    row = summary.split('#q3">3</a>', 1)[1].split("</tr>", 1)[0]
     assert 'class="flagged"' in row and summary.count('class="flagged"') == 1
 
     # pressed again: the flag comes off
