@@ -3,6 +3,8 @@ line is down, keeps retrying, holds a button press until the line is back, and a
 back an answer the server never acknowledged, unless the server has a later one."""
 import json
 import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
@@ -138,4 +140,33 @@ def test_signed_out_mid_test_the_answer_waits_and_goes_once_signed_in_again(brow
     assert _given(box) == given
     other.goto(page.url)
     assert _given(other.locator("fieldset.question").nth(0)) == given  # the server has it
+    context.close()
+
+
+def test_time_running_out_on_a_dropped_line_still_counts_the_answer_given_in_time(
+        browser, live_server, live_server_db):
+    """The countdown ends while the line is down: the page holds the end of time, and once the
+    line is back (within the test's grace) the answer given before the deadline is kept."""
+    context, page = in_module_1_test(browser, live_server, "participant60@demo.test")
+    attempt_id = int(re.search(r"/me/attempts/(\d+)", page.url).group(1))
+    with sqlite3.connect(live_server_db) as db:  # the test's 20 minutes, down to a few seconds
+        deadline = datetime.now(timezone.utc) + timedelta(seconds=8)
+        db.execute("UPDATE quizbank_attempts SET deadline_at = ? WHERE id = ?",
+                   (deadline.replace(tzinfo=None).isoformat(sep=" "), attempt_id))
+    page.reload()
+    context.set_offline(True)
+    box = page.locator("fieldset.question").nth(0)
+    _give(box, 0)
+    expect(box.locator(".saved")).to_have_class(re.compile("error"))
+    expect(page.locator("#timer")).to_have_text("0:00", timeout=15_000)
+    page.wait_for_timeout(1_000)
+    assert re.search(r"/me/attempts/\d+(\?|$)", page.url)  # held: not the browser's error page
+
+    context.set_offline(False)  # back within the grace period
+    expect(page).to_have_url(re.compile(r"/result$"), timeout=15_000)
+    with sqlite3.connect(live_server_db) as db:
+        status = db.execute("SELECT status FROM quizbank_attempts WHERE id = ?", (attempt_id,)).fetchone()[0]
+        answer = db.execute("SELECT answer FROM quizbank_attempt_slots WHERE attempt_id = ? AND slot = 1",
+                            (attempt_id,)).fetchone()[0]
+    assert status == "finished" and answer is not None
     context.close()
