@@ -154,9 +154,13 @@ def test_a_flag_is_set_without_leaving_the_page_and_kept(browser, live_server, s
     flag.click()
     expect(flag).to_have_attribute("aria-pressed", "true")
     expect(flag).to_contain_text("⚑")
+    expect(page.locator(".pages button[aria-current=page]")).to_have_text("1–5 ⚑")  # the page list too
     assert page.url == url  # no page post
     screenshot("quiz-flagged", page)
     page.reload()
     expect(page.locator("#q2 button.flag")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#q1 button.flag")).to_have_attribute("aria-pressed", "false")
+    page.locator("#q2 button.flag").click()  # taken off again
+    expect(page.locator("#q2 button.flag")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator(".pages button[aria-current=page]")).to_have_text("1–5")
     context.close()

@@ -201,6 +201,11 @@
           if (!body) { return; }
           button.setAttribute("aria-pressed", body.flagged ? "true" : "false");
           button.textContent = button.getAttribute(body.flagged ? "data-on" : "data-off");
+          var here = form.querySelector(".pages button[aria-current=page]");  // this page in the list
+          if (here) {
+            here.textContent = here.textContent.replace(/ ⚑$/, "")
+              + (form.querySelector("button.flag[aria-pressed=true]") ? " ⚑" : "");
+          }
         })
         .catch(function () { /* a flag is only a reminder: the participant presses it again */ });
     });
