@@ -129,14 +129,11 @@ def _own_attempt_only(attempt_id: int) -> None:
 
 # --- JSON -------------------------------------------------------------------------------------
 
-def _test_json(test: Test, now, grant: attempt_service.Grant = attempt_service.NO_GRANT) -> dict:
-    """A test as the caller meets it: a participant's own closing time, attempts and minutes
-    when a trainer granted them more (attempt_service.Grant)."""
+def _test_json(test: Test, terms: attempt_service.Terms) -> dict:
+    """A test as the caller meets it (`attempt_service.terms_for`)."""
     return {"id": test.id, "kind": test.kind, "title": test.title, "module_number": test.module_number,
-            "state": attempt_service.state_for(test, grant, now), "opens_at": _iso(test.opens_at),
-            "closes_at": _iso(attempt_service.personal_close(test, grant)),
-            "time_limit_minutes": test.time_limit_minutes + grant.minutes if test.time_limit_minutes else None,
-            "attempts_allowed": test.attempts_allowed + grant.count}
+            "state": terms.state, "opens_at": _iso(test.opens_at), "closes_at": _iso(terms.closes_at),
+            "time_limit_minutes": terms.time_limit_minutes, "attempts_allowed": terms.attempts_allowed}
 
 
 def _slot_json(s) -> dict:
@@ -197,7 +194,9 @@ def cohort_tests(code):
     enrolment_id = None if staff else db.session.scalar(select(Enrolment.id).where(
         Enrolment.cohort_id == g.cohort.id, Enrolment.user_id == current_api_user().id))
     grants = attempt_service.granted_many([t.id for t in tests], [enrolment_id]) if enrolment_id else {}
-    return jsonify([_test_json(t, now, grants.get((t.id, enrolment_id), attempt_service.NO_GRANT)) for t in tests])
+    no_grant = attempt_service.NO_GRANT
+    return jsonify([_test_json(t, attempt_service.terms_for(t, grants.get((t.id, enrolment_id), no_grant), now))
+                    for t in tests])
 
 
 @bp.route("/tests/<int:test_id>/attempts", methods=["POST"])

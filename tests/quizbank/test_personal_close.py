@@ -49,13 +49,13 @@ def test_a_participant_who_missed_the_test_takes_it_until_the_time_the_trainer_g
     # participant 1 sees the test open until then and starts it; the deadline is their own
     test, cohort = db_session.get(Test, test_id), db_session.get(Cohort, cohort_id)
     mine = {r.test.id: r for r in results.my_tests(cohort, db_session.get(Enrolment, one))}[test_id]
-    assert (mine.state, mine.closes_at, mine.can_start) == ("open", until, True)
+    assert (mine.terms.state, mine.terms.closes_at, mine.can_start) == ("open", until, True)
     attempt = db_session.get(Attempt, _start(client, auth, test, 1))
     assert attempt.deadline_at == until
 
     # participant 2 still meets a closed test
     theirs = {r.test.id: r for r in results.my_tests(cohort, db_session.get(Enrolment, two))}[test_id]
-    assert (theirs.state, theirs.can_start) == ("closed", False)
+    assert (theirs.terms.state, theirs.can_start) == ("closed", False)
     _refused_start(db_session, test_id, two, "closed at")
 
 

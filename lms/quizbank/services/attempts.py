@@ -194,16 +194,27 @@ def granted(test_id: int, enrolment_id: int) -> Grant:
     return Grant(*row) if row else NO_GRANT
 
 
-def attempts_allowed(test: Test, enrolment_id: int) -> int:
-    """The test's attempts plus those granted to this participant."""
-    return test.attempts_allowed + granted(test.id, enrolment_id).count
+@dataclass(frozen=True)
+class Terms:
+    """A test as one participant meets it, with what a trainer granted them: what their list
+    of tests, "try again" and the API's list of tests all show."""
+
+    state: str
+    closes_at: datetime | None
+    time_limit_minutes: int | None
+    attempts_allowed: int
+
+
+def terms_for(test: Test, grant: Grant, now: datetime | None = None) -> Terms:
+    return Terms(state_for(test, grant, now), personal_close(test, grant),
+                 test.time_limit_minutes + grant.minutes if test.time_limit_minutes else None,
+                 test.attempts_allowed + grant.count)
 
 
 def may_start_again(test: Test, enrolment: Enrolment, now: datetime | None = None) -> bool:
     """Whether "try again" can work: the test open to this participant, an attempt left."""
-    grant = granted(test.id, enrolment.id)
-    return (state_for(test, grant, now) == "open"
-            and len(attempts_of(test, enrolment)) < test.attempts_allowed + grant.count)
+    terms = terms_for(test, granted(test.id, enrolment.id), now)
+    return terms.state == "open" and len(attempts_of(test, enrolment)) < terms.attempts_allowed
 
 
 def personal_close(test: Test, grant: Grant) -> datetime | None:

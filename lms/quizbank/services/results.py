@@ -18,14 +18,9 @@ from lms.quizbank.services import tests as test_service
 @dataclass
 class MyTest:
     test: Test
-    state: str
+    #: state, closing, time limit and attempts as this participant meets them
+    terms: attempt_service.Terms
     attempts: list[Attempt] = field(default_factory=list)
-    #: the test's attempts plus any a trainer granted this participant
-    allowed: int = 0
-    #: the time limit in minutes with what a trainer added (None: no limit)
-    minutes: int | None = None
-    #: when the test closes for this participant (a later time a trainer granted, or the test's)
-    closes_at: datetime | None = None
 
     @property
     def in_progress(self) -> Attempt | None:
@@ -37,8 +32,8 @@ class MyTest:
 
     @property
     def can_start(self) -> bool:
-        return (self.state == "open" and self.test.kind != "exit_survey" and self.in_progress is None
-                and len(self.attempts) < self.allowed)
+        return (self.terms.state == "open" and self.test.kind != "exit_survey" and self.in_progress is None
+                and len(self.attempts) < self.terms.attempts_allowed)
 
 
 def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
@@ -54,11 +49,8 @@ def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
     extra = attempt_service.granted_many([t.id for t in tests], [enrolment.id])
     rows = []
     for t in tests:
-        grant = extra.get((t.id, enrolment.id), attempt_service.NO_GRANT)
-        rows.append(MyTest(t, attempt_service.state_for(t, grant, now), attempts.get(t.id, []),
-                           t.attempts_allowed + grant.count,
-                           t.time_limit_minutes + grant.minutes if t.time_limit_minutes else None,
-                           attempt_service.personal_close(t, grant)))
+        terms = attempt_service.terms_for(t, extra.get((t.id, enrolment.id), attempt_service.NO_GRANT), now)
+        rows.append(MyTest(t, terms, attempts.get(t.id, [])))
     return rows
 
 
