@@ -309,8 +309,7 @@ def set_personal_close(test: Test, enrolment: Enrolment, closes_at: datetime | N
     _check_granted_to(test, enrolment)
     row = _granted_row(test, enrolment)
     old, row.closes_at, row.updated_at = row.closes_at, closes_at, now
-    _move_deadlines(test, enrolment, row, now)
-    close = personal_close(test, Grant(row.count, row.minutes, row.closes_at))
+    close = _move_deadlines(test, enrolment, row, now)
     audit.record(actor, "test_personal_close", test,
                  f"{test.title}: enrolment {enrolment.id} until {close:%Y-%m-%d %H:%M} UTC",
                  enrolment_id=enrolment.id, old=old.isoformat() if old else None,
@@ -318,9 +317,10 @@ def set_personal_close(test: Test, enrolment: Enrolment, closes_at: datetime | N
     return close
 
 
-def _move_deadlines(test: Test, enrolment: Enrolment, row: ExtraAttempts, now: datetime) -> None:
+def _move_deadlines(test: Test, enrolment: Enrolment, row: ExtraAttempts, now: datetime) -> datetime | None:
     """The participant's attempts in progress take their new limit and closing time, unless
-    their time already ran out: the sweep finishes those, a grant does not revive them."""
+    their time already ran out: the sweep finishes those, a grant does not revive them.
+    Returns when the test now closes for the participant."""
     grant = Grant(row.count, row.minutes, row.closes_at)
     limit = timedelta(minutes=test.time_limit_minutes + grant.minutes) if test.time_limit_minutes else None
     close = personal_close(test, grant)
@@ -331,6 +331,7 @@ def _move_deadlines(test: Test, enrolment: Enrolment, row: ExtraAttempts, now: d
         ends = [d for d in (attempt.started_at + limit if limit else None, close) if d is not None]
         attempt.deadline_at = min(ends) if ends else None
     db.session.flush()
+    return close
 
 
 def _check_granted_to(test: Test, enrolment: Enrolment) -> None:
