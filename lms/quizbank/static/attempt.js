@@ -84,9 +84,13 @@
     if (p) { p.textContent = text; p.className = bad ? "saved error" : "saved"; }
   }
 
+  function say(text) {
+    if (banner) { banner.textContent = text || banner.getAttribute("data-offline"); banner.hidden = false; }
+  }
+
   function trouble(text) {
     // the line is down, or the participant was signed out: say so, keep the answer, retry
-    if (banner) { banner.textContent = text || banner.getAttribute("data-offline"); banner.hidden = false; }
+    say(text);
     clearTimeout(retry);
     retry = setTimeout(next, 5000);
   }
@@ -151,7 +155,7 @@
           // the page's form is no longer good (signed in again meanwhile): a reload gives a new
           // one and restores the answer kept in this tab
           status(box, res.body.message, true);
-          if (banner) { banner.textContent = res.body.message; banner.hidden = false; }
+          say(res.body.message);
           return;
         }
         else { status(box, res.body.message || "?", true); }
@@ -216,7 +220,7 @@
       // the post would end on the browser's error page: stay, and go on once the line is back
       e.preventDefault();
       held = e.submitter ? e.submitter.value : "save";
-      if (banner) { banner.hidden = false; }
+      say();
       next();
       return;
     }
