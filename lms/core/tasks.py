@@ -53,11 +53,11 @@ def run_task(name: str) -> object:
         db.session.remove()
 
 
-def connection(app=None):
+def connection():
     """Redis from LMS_REDIS_URL; the scheduler and the worker need it."""
     from redis import Redis
 
-    url = (app or current_app).config["LMS"].redis_url
+    url = current_app.config["LMS"].redis_url
     if not url:
         raise click.ClickException("set LMS_REDIS_URL (e.g. redis://127.0.0.1:6379/0): the task queue lives in Redis")
     return Redis.from_url(url)
