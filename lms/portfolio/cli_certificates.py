@@ -12,7 +12,7 @@ from lms.db import db
 
 @click.group("certificates")
 def certificates_group():
-    """Certificates: issue, revoke, verify."""
+    """Certificates: issue, check, revoke, verify."""
 
 
 @certificates_group.command("issue")
@@ -42,6 +42,30 @@ def issue_command(cohort_code, language):
         click.echo(f"refused {row.enrolment.user.full_name} <{row.enrolment.user.email}>: "
                    + "; ".join(r.message for r in row.reasons))
     click.echo(f"{cohort.code}: {report.summary()}")
+
+
+@certificates_group.command("check")
+@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@with_appcontext
+def check_command(cohort_code):
+    """List the cohort's valid certificates whose holders no longer meet the rules (a regrade,
+    a defense or the hours changed after issue), with the reasons. Exits 1 when there are any,
+    so cron can raise it; nothing is revoked."""
+    from lms.courses.services import cohorts
+    from lms.portfolio.services import certificates
+
+    try:
+        cohort = cohorts.get_cohort(cohort_code.strip().upper())
+    except ServiceError as exc:
+        click.echo(f"{cohort_code}: {exc.message}", err=True)
+        sys.exit(1)
+    rows = certificates.lapsed(cohort)
+    for row in rows:
+        click.echo(f"{row.certificate.number} {row.enrolment.user.full_name} <{row.enrolment.user.email}>: "
+                   + "; ".join(r.message for r in row.reasons))
+    click.echo(f"{cohort.code}: {len(rows)} valid certificate(s) whose holder no longer meets the rules")
+    if rows:
+        sys.exit(1)
 
 
 @certificates_group.command("revoke")

@@ -444,6 +444,51 @@ def test_revoke_needs_a_reason_once_and_a_revoked_certificate_may_be_replaced(ct
                              .where(Certificate.enrolment_id == enrolment.id)) == 2
 
 
+def test_a_regrade_below_the_rules_marks_the_issued_certificate_and_nothing_is_revoked(
+        app, nursultan, make, db_session, client, auth, runner):
+    """A corrected key lowers the holder's final test from 55 % to 45 %: the certificate stays
+    valid (a person decides), but the staff page, the revoke page and `lms certificates check`
+    say the holder no longer meets the rules."""
+    from lms.quizbank.models import Item, Test
+    from lms.quizbank.services import banks, regrade
+
+    cohort, enrolment = nursultan
+    staff = issuer(make, db_session)
+    other = enrol(make, db_session, cohort, "Сәуле Бекова", "saule@test.kz")
+    with app.app_context():  # no request: the file store lives in the app's configuration
+        cert = service.issue(enrolment, "kk", None)
+        db_session.commit()
+    code, number, staff_email = cohort.code, cert.number, staff.email
+    assert runner.invoke(args=["certificates", "check", "--cohort", code]).exit_code == 0
+    auth.login(staff_email)
+    page = client.get(f"/cohorts/{code}/certificates").text
+    assert 'id="lapsed"' not in page and "data-lapsed" not in page
+
+    test = db_session.scalar(select(Test).where(Test.cohort_id == cohort.id))
+    items = db_session.scalars(select(Item).where(Item.code.like(f"CRT{cohort.id}-%")).order_by(Item.id)).all()
+    for item in items[:2]:  # the participant answered "true" to the first 11; these keys become "false"
+        banks.revise_item(item, {"data": {**item.current.data, "correct": False}}, None)
+    regrade.regrade(test, None)
+    db_session.commit()
+    assert service.eligibility(db_session.get(type(enrolment), enrolment.id)).final_percent == 45.0
+
+    page = client.get(f"/cohorts/{code}/certificates").text
+    assert 'id="lapsed"' in page
+    row = page.split(f'data-enrolment="{enrolment.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "data-lapsed" in row and number in row and 'data-reason="final_test_below"' in row
+    assert "data-lapsed" not in page.split(f'data-enrolment="{other.id}"', 1)[1].split("</tr>", 1)[0]
+    revoke = client.get(f"/cohorts/{code}/certificates/{number}/revoke").text
+    assert 'id="unmet"' in revoke and 'data-reason="final_test_below"' in revoke
+    assert "45" not in revoke.split("<textarea", 1)[1].split("</textarea>", 1)[0]  # the public reason is not filled in
+
+    result = runner.invoke(args=["certificates", "check", "--cohort", code.lower()])
+    assert result.exit_code == 1
+    assert f"{number} {NAME} <nursultan@test.kz>: final test 45 % is below the 50 % required" in result.output
+    assert f"{code}: 1 valid certificate(s)" in result.output
+    assert service.get_certificate(number).revoked_at is None
+    assert runner.invoke(args=["certificates", "check", "--cohort", "NO-SUCH"]).exit_code == 1
+
+
 def test_verify_unknown_number_is_not_found_and_verification_is_rate_limited(app, client, monkeypatch):
     page = client.get("/verify/UST-2026-LDR-DT-NOTHERE")
     assert page.status_code == 404 and 'data-status="not_found"' in page.get_data(as_text=True)

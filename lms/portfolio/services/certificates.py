@@ -132,6 +132,13 @@ class Eligibility:
     def eligible(self) -> bool:
         return not self.reasons
 
+    @property
+    def lapsed(self) -> bool:
+        """Holds a valid certificate but no longer meets the rules: a regrade lowered the final
+        test, a defense or the attendance was corrected after issue. Certificates are never
+        revoked by a rule; a person decides (the reason is public)."""
+        return self.certificate is not None and bool(self.reasons)
+
 
 def _hours_text(value: float) -> str:
     return f"{value:g}"
@@ -234,6 +241,11 @@ def eligibility(target: Enrolment | Cohort) -> Eligibility | list[Eligibility]:
 
 
 # --- issuing --------------------------------------------------------------------------------------
+
+def lapsed(cohort: Cohort) -> list[Eligibility]:
+    """The cohort's valid certificates whose holders no longer meet the rules, with the reasons."""
+    return [row for row in eligibility(cohort) if row.lapsed]
+
 
 def _language(language: str | None, enrolment: Enrolment) -> str:
     if language:

@@ -68,7 +68,8 @@ def certificates(code):
                            can_issue=can_here("portfolio:issue_certificates"), reason_text=service.reason_text,
                            issue_all_form=IssueAllForm(), issue_form=IssueForm(formdata=None),
                            eligible=sum(1 for r in rows if r.eligible and r.certificate is None),
-                           valid=sum(1 for r in rows if r.certificate is not None))
+                           valid=sum(1 for r in rows if r.certificate is not None),
+                           lapsed=sum(1 for r in rows if r.lapsed))
 
 
 @bp.route("/cohorts/<code>/certificates/issue", methods=["POST"])
@@ -137,8 +138,9 @@ def certificate_revoke(code, number):
                            url_for(".certificates", code=cohort.code))
         if done:
             return done
-    return render_template("portfolio/certificate_revoke.html", cohort=cohort, cert=cert, form=form), \
-        400 if form.errors else 200
+    unmet = [] if cert.revoked_at else service.eligibility(cert.enrolment).reasons
+    return render_template("portfolio/certificate_revoke.html", cohort=cohort, cert=cert, form=form,
+                           unmet=unmet, reason_text=service.reason_text), 400 if form.errors else 200
 
 
 @bp.route("/cohorts/<code>/certificates/<number>.pdf")
