@@ -132,7 +132,7 @@ def _own_attempt_only(attempt_id: int) -> None:
 def _test_json(test: Test, terms: attempt_service.Terms) -> dict:
     """A test as the caller meets it (`attempt_service.terms_for`)."""
     return {"id": test.id, "kind": test.kind, "title": test.title, "module_number": test.module_number,
-            "state": terms.state, "opens_at": _iso(test.opens_at), "closes_at": _iso(terms.closes_at),
+            "state": terms.state, "opens_at": _iso(terms.opens_at), "closes_at": _iso(terms.closes_at),
             "time_limit_minutes": terms.time_limit_minutes, "attempts_allowed": terms.attempts_allowed}
 
 

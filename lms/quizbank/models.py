@@ -151,8 +151,9 @@ class Test(Base):
 
 class ExtraAttempts(Base):
     """What a trainer granted one participant beyond the test's own, as Moodle's user override
-    does (the line dropped, the participant was ill): more attempts, more minutes, a later
-    closing time. Every change is in the audit log with who made it."""
+    does (the line dropped, the participant was ill or leaves early): more attempts, more
+    minutes, an earlier opening or a later closing time. Every change is in the audit log with
+    who made it."""
 
     __tablename__ = "quizbank_extra_attempts"
     __table_args__ = (UniqueConstraint("test_id", "enrolment_id"),)
@@ -165,6 +166,8 @@ class ExtraAttempts(Base):
     minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     #: a later closing time for this participant (None: the test's own)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: an earlier opening time for this participant (None: the test's own)
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,6 +1,7 @@
 """A later closing time for one participant (the rest of Moodle's user override): ill on the
 test day, they take the test after it closed for the others; nobody else gains time, and
-nobody sees answers "after the test closes" while someone may still take it."""
+nobody sees answers "after the test closes" while someone may still take it. And an earlier
+opening time: leaving before the test day, they take it before the others."""
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -204,3 +205,77 @@ def test_try_again_shows_only_while_the_test_is_open_to_the_participant(client, 
                                 utcnow() + timedelta(hours=5), None)
     db_session.commit()
     assert again in client.get(result).text
+
+
+# --- an earlier opening time ---------------------------------------------------------------------
+
+def test_a_participant_who_leaves_before_the_test_day_starts_it_from_the_time_the_trainer_gave(
+        client, auth, setup, db_session):  # noqa: F811
+    cohort, test, trainer = setup
+    test.opens_at, test.closes_at = utcnow() + timedelta(days=2), utcnow() + timedelta(days=3)
+    db_session.commit()
+    test_id, trainer_email, cohort_id, tz = test.id, trainer.email, cohort.id, cohort.timezone
+    one, two = _enrolment_id(db_session, 1), _enrolment_id(db_session, 2)
+    _refused_start(db_session, test_id, one, "opens at")
+
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    url = f"/cohorts/{CODE}/tests/{test_id}/participants/{one}/opens"
+    assert f'action="{url}"' in page.text
+    r = client.post(url, data={**_form_of(page.text), "opens_at": "бүгін"}, follow_redirects=True)
+    assert "ашылу уақыты — күн мен уақыт" in r.get_data(as_text=True)
+    since = (utcnow() - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    r = client.post(url, data={**_form_of(page.text), "opens_at": _local(since, tz)}, follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert f"{_local(since, tz).replace('T', ' ')} бастап" in html and "data-withdraw-open" in html
+    entry = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "test_personal_open")).one()
+    assert entry.details == {"enrolment_id": one, "old": None, "new": since.isoformat()}
+
+    # participant 1 meets the test open and takes it now; the closing time is the test's own
+    test, cohort = db_session.get(Test, test_id), db_session.get(Cohort, cohort_id)
+    mine = {r.test.id: r for r in results.my_tests(cohort, db_session.get(Enrolment, one))}[test_id]
+    assert (mine.terms.state, mine.terms.opens_at, mine.can_start) == ("open", since, True)
+    attempt_id = _start(client, auth, test, 1)
+    attempt = db_session.get(Attempt, attempt_id)
+    assert attempt.status == "in_progress" and attempt.deadline_at == test.closes_at
+
+    # participant 2 still waits, and sees the test's own opening time
+    theirs = {r.test.id: r for r in results.my_tests(cohort, db_session.get(Enrolment, two))}[test_id]
+    assert (theirs.terms.state, theirs.terms.opens_at, theirs.can_start) == ("upcoming", test.opens_at, False)
+    _refused_start(db_session, test_id, two, "opens at")
+    user = db_session.scalar(select(User).where(User.email == f"{CODE.lower()}-p02@test.kz"))
+    listed = client.get(f"/api/v1/cohorts/{CODE}/tests", headers=token_for(db_session, user)).get_json()
+    assert next(t["state"] for t in listed if t["id"] == test_id) == "upcoming"
+
+    # taken back: participant 1 waits for the test's own opening again (the attempt made stays)
+    auth.login(trainer_email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}")
+    client.post(url, data={**_form_of(page.text), "action": "withdraw"}, follow_redirects=True)
+    assert attempts.granted(test_id, one).opens_at is None
+    mine = {r.test.id: r for r in results.my_tests(db_session.get(Cohort, cohort_id),
+                                                   db_session.get(Enrolment, one))}[test_id]
+    assert mine.terms.state == "upcoming"
+    assert db_session.get(Attempt, attempt_id).status == "in_progress"
+
+
+def test_an_earlier_opening_time_is_refused_where_it_means_nothing(setup, db_session):  # noqa: F811
+    _cohort, test, _trainer = setup
+    one = db_session.get(Enrolment, _enrolment_id(db_session, 1))
+    test.opens_at = None
+    with pytest.raises(Conflict, match="has no opening time"):
+        attempts.set_personal_open(test, one, utcnow(), None)
+    test.opens_at = utcnow() - timedelta(hours=1)
+    with pytest.raises(Conflict, match="already open to everyone"):
+        attempts.set_personal_open(test, one, utcnow() - timedelta(hours=2), None)
+    test.opens_at = utcnow() + timedelta(days=1)
+    for when, problem in ((test.opens_at + timedelta(hours=1), "earlier than the test's"),
+                          (test.opens_at - timedelta(days=400), "at most a year"),
+                          (test.opens_at.replace(tzinfo=None) - timedelta(hours=1), "time zone")):
+        with pytest.raises(ServiceError, match=problem):
+            attempts.set_personal_open(test, one, when, None)
+    test.status = "draft"
+    with pytest.raises(Conflict, match="only a published test"):
+        attempts.set_personal_open(test, one, utcnow(), None)
+    db_session.rollback()
+    assert attempts.granted(test.id, one.id) == attempts.NO_GRANT
+    assert db_session.scalar(select(AuditEntry.id).where(AuditEntry.action == "test_personal_open")) is None

@@ -100,9 +100,13 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     if test.kind == "exit_survey":
         raise Conflict(_l("'%(title)s' is a survey: it is answered on its own page, not attempted", title=test.title),
                        field="test")
+    grant = None
     if test.opens_at is not None and now < test.opens_at:
-        raise Conflict(_l("test '%(title)s' opens at %(time)s UTC", title=test.title,
-                          time=f"{test.opens_at:%Y-%m-%d %H:%M}"), field="test")
+        grant = granted(test.id, enrolment.id)
+        opens_at = personal_open(test, grant)
+        if now < opens_at:
+            raise Conflict(_l("test '%(title)s' opens at %(time)s UTC", title=test.title,
+                              time=f"{opens_at:%Y-%m-%d %H:%M}"), field="test")
     if enrolment.cohort_id != test.cohort_id:
         raise ServiceError(_l("test '%(title)s' belongs to another cohort", title=test.title), field="enrolment")
     if enrolment.status not in ACTIVE_ENROLMENT:
@@ -119,8 +123,9 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
             finish_if_overdue(attempt, now)
     # what a trainer granted this participant is read only when it can matter (the test's own
     # attempts are used, it is timed or it closes): a first start of an open-ended test pays nothing
-    grant = (granted(test.id, enrolment.id)
-             if len(existing) >= test.attempts_allowed or test.time_limit_minutes or test.closes_at else NO_GRANT)
+    if grant is None:
+        grant = (granted(test.id, enrolment.id)
+                 if len(existing) >= test.attempts_allowed or test.time_limit_minutes or test.closes_at else NO_GRANT)
     closes_at = personal_close(test, grant)
     if closes_at is not None and now >= closes_at:
         raise Conflict(_l("test '%(title)s' closed at %(time)s UTC", title=test.title,
@@ -172,10 +177,12 @@ class Grant(NamedTuple):
     minutes: int = 0
     #: a later closing time than the test's (None: the test's own)
     closes_at: datetime | None = None
+    #: an earlier opening time than the test's (None: the test's own)
+    opens_at: datetime | None = None
 
 
 NO_GRANT = Grant()
-_GRANT_COLUMNS = (ExtraAttempts.count, ExtraAttempts.minutes, ExtraAttempts.closes_at)
+_GRANT_COLUMNS = (ExtraAttempts.count, ExtraAttempts.minutes, ExtraAttempts.closes_at, ExtraAttempts.opens_at)
 
 
 def granted_many(test_ids: list[int], enrolment_ids: list[int]) -> dict[tuple[int, int], Grant]:
@@ -200,13 +207,14 @@ class Terms:
     of tests, "try again" and the API's list of tests all show."""
 
     state: str
+    opens_at: datetime | None
     closes_at: datetime | None
     time_limit_minutes: int | None
     attempts_allowed: int
 
 
 def terms_for(test: Test, grant: Grant, now: datetime | None = None) -> Terms:
-    return Terms(state_for(test, grant, now), personal_close(test, grant),
+    return Terms(state_for(test, grant, now), personal_open(test, grant), personal_close(test, grant),
                  test.time_limit_minutes + grant.minutes if test.time_limit_minutes else None,
                  test.attempts_allowed + grant.count)
 
@@ -224,11 +232,22 @@ def personal_close(test: Test, grant: Grant) -> datetime | None:
     return max(test.closes_at, grant.closes_at)
 
 
+def personal_open(test: Test, grant: Grant) -> datetime | None:
+    """When the test opens for this participant: a granted opening time only ever brings it
+    forward."""
+    if test.opens_at is None or grant.opens_at is None:
+        return test.opens_at
+    return min(test.opens_at, grant.opens_at)
+
+
 def state_for(test: Test, grant: Grant, now: datetime | None = None) -> str:
-    """The test's state as this participant meets it: open past the test's closing while a
-    later closing time granted to them runs (a test closed by hand stays closed)."""
+    """The test's state as this participant meets it: open before the test's opening once an
+    earlier opening time granted to them has come, and past the test's closing while a later
+    closing time granted to them runs (a test closed by hand stays closed)."""
     now = now or utcnow()
     state = test_service.state(test, now)
+    if state == "upcoming" and now >= personal_open(test, grant):
+        return "open"
     close = personal_close(test, grant)
     if state == "closed" and test.status == "published" and close is not None and now < close:
         return "open"
@@ -280,7 +299,8 @@ def set_extra_minutes(test: Test, enrolment: Enrolment, minutes, actor, now: dat
     return test.time_limit_minutes + minutes
 
 
-#: how far past the test's own closing a participant's closing time may go
+#: how far past the test's own closing a participant's closing time may go (and how far before
+#: its opening their opening time)
 MAX_CLOSE_EXTENSION = timedelta(days=366)
 
 
@@ -317,11 +337,45 @@ def set_personal_close(test: Test, enrolment: Enrolment, closes_at: datetime | N
     return close
 
 
+def set_personal_open(test: Test, enrolment: Enrolment, opens_at: datetime | None, actor,
+                      now: datetime | None = None) -> datetime | None:
+    """Let one participant start the test earlier than its opening (None takes it back), as
+    Moodle's user override does: for someone who must leave before the test day. Returns when
+    the test now opens for them. Attempts already made stay as they are."""
+    now = now or utcnow()
+    if test.status != "published" or test.kind == "exit_survey":
+        raise Conflict(_l("only a published test gives an earlier opening time"), field="test")
+    if test.opens_at is None:
+        raise Conflict(_l("test '%(title)s' has no opening time: it is open to everyone from its publication",
+                          title=test.title), field="opens_at")
+    if opens_at is not None:
+        if opens_at.tzinfo is None:
+            raise ServiceError(_l("the opening time needs a time zone"), field="opens_at")
+        if now >= test.opens_at:
+            raise Conflict(_l("test '%(title)s' is already open to everyone", title=test.title), field="opens_at")
+        if opens_at >= test.opens_at:
+            raise ServiceError(_l("the opening time for one participant must be earlier than the test's, %(time)s UTC",
+                                  time=f"{test.opens_at:%Y-%m-%d %H:%M}"), field="opens_at")
+        if opens_at < test.opens_at - MAX_CLOSE_EXTENSION:
+            raise ServiceError(_l("the opening time for one participant may be at most a year before the test's"),
+                               field="opens_at")
+    _check_granted_to(test, enrolment)
+    row = _granted_row(test, enrolment)
+    old, row.opens_at, row.updated_at = row.opens_at, opens_at, now
+    db.session.flush()
+    opens = personal_open(test, Grant(opens_at=opens_at))
+    audit.record(actor, "test_personal_open", test,
+                 f"{test.title}: enrolment {enrolment.id} from {opens:%Y-%m-%d %H:%M} UTC",
+                 enrolment_id=enrolment.id, old=old.isoformat() if old else None,
+                 new=opens_at.isoformat() if opens_at else None)
+    return opens
+
+
 def _move_deadlines(test: Test, enrolment: Enrolment, row: ExtraAttempts, now: datetime) -> datetime | None:
     """The participant's attempts in progress take their new limit and closing time, unless
     their time already ran out: the sweep finishes those, a grant does not revive them.
     Returns when the test now closes for the participant."""
-    grant = Grant(row.count, row.minutes, row.closes_at)
+    grant = Grant(row.count, row.minutes, row.closes_at, row.opens_at)
     limit = timedelta(minutes=test.time_limit_minutes + grant.minutes) if test.time_limit_minutes else None
     close = personal_close(test, grant)
     for attempt in db.session.scalars(select(Attempt).where(

@@ -64,6 +64,8 @@ class ResultRow:
     extra_minutes: int = 0
     #: a later closing time a trainer granted (None: the test's)
     closes_at: datetime | None = None
+    #: an earlier opening time a trainer granted (None: the test's)
+    opens_at: datetime | None = None
 
     @property
     def best(self) -> Attempt | None:
@@ -99,7 +101,8 @@ def results(test: Test) -> TestSummary:
             continue
         grant = extra.get((test.id, e.id), attempt_service.NO_GRANT)
         rows.append(ResultRow(e, by_enrolment.get(e.id, []), test.attempts_allowed + grant.count, grant.minutes,
-                              attempt_service.personal_close(test, grant) if grant.closes_at else None))
+                              attempt_service.personal_close(test, grant) if grant.closes_at else None,
+                              attempt_service.personal_open(test, grant) if grant.opens_at else None))
     rows.sort(key=lambda r: r.enrolment.user.sort_key)
     bests = [r.best for r in rows if r.best is not None]
     all_attempts = [a for r in rows for a in r.attempts]

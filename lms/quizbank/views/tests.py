@@ -202,26 +202,46 @@ def test_extra_minutes(code, test_id, enrolment_id):
 def test_personal_close(code, test_id, enrolment_id):
     """A later closing time for one participant, from the results page; `action=withdraw`
     gives them the test's own again."""
+    return _personal_time(
+        enrolment_id, "closes_at", attempt_service.set_personal_close,
+        lambda name: _("%(name)s has the test's own closing time again.", name=name),
+        lambda name, time: _("%(name)s may take the test until %(time)s.", name=name, time=time))
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/participants/<int:enrolment_id>/opens", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_personal_open(code, test_id, enrolment_id):
+    """An earlier opening time for one participant, from the results page; `action=withdraw`
+    gives them the test's own again."""
+    return _personal_time(
+        enrolment_id, "opens_at", attempt_service.set_personal_open,
+        lambda name: _("%(name)s has the test's own opening time again.", name=name),
+        lambda name, time: _("%(name)s may start the test from %(time)s.", name=name, time=time))
+
+
+def _personal_time(enrolment_id: int, field: str, set_time, withdrawn, given_message):
+    """Set one participant's own time from the form's `field` (local time), or take it back
+    with `action=withdraw`."""
     withdraw = request.form.get("action") == "withdraw"
-    given = "" if withdraw else request.form.get("closes_at", "").strip()
+    given = "" if withdraw else request.form.get(field, "").strip()
 
     def action(test, enrolment, actor):
-        closes_at = None if withdraw else _to_utc(_local_time(given), g.cohort.timezone)
-        return attempt_service.set_personal_close(test, enrolment, closes_at, actor)
+        moment = None if withdraw else _to_utc(_local_time(given, field), g.cohort.timezone)
+        return set_time(test, enrolment, moment, actor)
 
-    return _for_participant(
-        enrolment_id, action,
-        lambda name: _("%(name)s has the test's own closing time again.", name=name) if withdraw else
-        _("%(name)s may take the test until %(time)s.", name=name, time=given.replace("T", " ")))
+    return _for_participant(enrolment_id, action, lambda name: withdrawn(name) if withdraw else
+                            given_message(name, given.replace("T", " ")))
 
 
-def _local_time(given: str) -> datetime:
+def _local_time(given: str, field: str = "closes_at") -> datetime:
     """A datetime-local field's value (the browser sends YYYY-MM-DDTHH:MM)."""
     try:
         return datetime.strptime(given.replace(" ", "T"), "%Y-%m-%dT%H:%M")
     except ValueError:
-        raise ServiceError(_l("the closing time is a date and time, YYYY-MM-DD HH:MM (got %(value)s)",
-                              value=repr(given)), field="closes_at") from None
+        message = (_l("the opening time is a date and time, YYYY-MM-DD HH:MM (got %(value)s)", value=repr(given))
+                   if field == "opens_at" else
+                   _l("the closing time is a date and time, YYYY-MM-DD HH:MM (got %(value)s)", value=repr(given)))
+        raise ServiceError(message, field=field) from None
 
 
 def _for_participant(enrolment_id: int, action, success):
