@@ -168,11 +168,11 @@ def take(code, attempt_id):
             int(action[5:]) if action.startswith("page-") and action[5:].isdigit() else page
         return redirect(url_for(".take", code=code, attempt_id=attempt.id, page=min(max(target, 1), pages)))
     return render_template("quizbank/take.html", cohort=g.cohort, attempt=attempt, test=attempt.test,
-                           slots=[_slot_view(s) for s in on_page], page=page, pages=pages, per_page=PER_PAGE,
+                           slots=[slot_view(s) for s in on_page], page=page, pages=pages, per_page=PER_PAGE,
                            form=form, remaining=_remaining(attempt), answered=result_service.answered_count(attempt))
 
 
-def _slot_view(s) -> dict:
+def slot_view(s) -> dict:
     kind = qtype(s.version.qtype)
     data, order = s.version.data or {}, s.option_order or []
     return {"slot": s, "kind": s.version.qtype, "view": kind.public_view(data, order),
@@ -271,7 +271,7 @@ def result(code, attempt_id):
         return redirect(url_for(".take", code=code, attempt_id=attempt.id))
     view = attempt_service.result_view(attempt, language=current_language())
     reviews = {r["slot"]: r for r in view.get("answers", [])}
-    slots = [_slot_view(s) for s in attempt.slots] if reviews else []
+    slots = [slot_view(s) for s in attempt.slots] if reviews else []
     return render_template("quizbank/result.html", cohort=g.cohort, attempt=attempt, test=attempt.test,
                            view=view, slots=slots, reviews=reviews,
                            again=attempt_service.may_start_again(attempt.test, my_enrolment()), confirm=ConfirmForm())

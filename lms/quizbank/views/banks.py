@@ -16,6 +16,7 @@ from lms.core.pagination import paginate
 from lms.core.permissions import Context, has_capability, requires
 from lms.core.services.errors import ServiceError
 from lms.db import db
+from lms.courses.forms import ConfirmForm
 from lms.quizbank.formats import ItemFileError, parse
 from lms.quizbank.forms.banks import (
     ANY, BankCreateForm, BankImportForm, BlueprintForm, ItemFilterForm, ItemRevisionForm, ItemStatusForm,
@@ -23,6 +24,8 @@ from lms.quizbank.forms.banks import (
 from lms.quizbank.models import LEVELS, Bank, Blueprint
 from lms.quizbank.services import banks as bank_service
 from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.services import preview as preview_service
+from lms.quizbank.views.attempts import shown_answer, slot_view
 from lms.quizbank.views.common import bp, load_bank, run_service
 
 MANAGE = "quizbank:manage"
@@ -215,6 +218,32 @@ def item(bank_code, item_id):
     return render_template("quizbank/item.html", bank=g.bank, item=item, current=item.current,
                            older=list(reversed(item.versions[:-1])), uses=bank_service.version_uses(item),
                            authors=authors, status_form=status_form)
+
+
+@bp.route("/banks/<bank_code>/items/<int:item_id>/preview", methods=["GET", "POST"])
+@requires(MANAGE, item_context)
+def item_preview(bank_code, item_id):
+    """The item as a participant meets it, answered and scored here; nothing is stored.
+    `?version=N` previews an earlier version."""
+    item = g.item
+    number = request.values.get("version", type=int)
+    version = next((v for v in item.versions if v.number == number), None) if number else item.current
+    if version is None:
+        abort(404)
+    form = ConfirmForm()
+    seed = request.form.get("seed", type=int) if request.method == "POST" else None
+    if seed is None or not 0 <= seed < 2 ** 31:
+        seed = preview_service.new_seed()
+    slot = preview_service.slot_for(version, seed)
+    checked, problem = None, None
+    if request.method == "POST" and form.validate_on_submit():
+        q = slot_view(slot)
+        try:
+            checked = preview_service.check(slot, shown_answer(slot.slot, version.qtype, q["view"], request.form))
+        except ServiceError as exc:
+            problem = exc.message
+    return render_template("quizbank/item_preview.html", bank=g.bank, item=item, version=version, seed=seed,
+                           q=slot_view(slot), form=form, checked=checked, problem=problem), 400 if problem else 200
 
 
 @bp.route("/banks/<bank_code>/items/<int:item_id>/status", methods=["POST"])

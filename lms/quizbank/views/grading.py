@@ -13,7 +13,7 @@ from lms.db import db
 from lms.quizbank.forms.tests import GradeForm
 from lms.quizbank.models import AttemptSlot
 from lms.quizbank.services import attempts as attempt_service
-from lms.quizbank.views.attempts import _slot_view
+from lms.quizbank.views.attempts import slot_view
 from lms.quizbank.views.common import bp, can_here, run_service, test_context
 
 
@@ -35,7 +35,7 @@ def attempt_review(code, test_id, attempt_id):
     view = attempt_service.result_view(attempt, staff=True, language=current_language())
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     return render_template("quizbank/attempt_review.html", cohort=g.cohort, test=g.test, attempt=attempt,
-                           participant=enrolment.user, view=view, slots=[_slot_view(s) for s in attempt.slots],
+                           participant=enrolment.user, view=view, slots=[slot_view(s) for s in attempt.slots],
                            reviews={r["slot"]: r for r in view.get("answers", [])},
                            can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None))
 
@@ -45,7 +45,7 @@ def attempt_review(code, test_id, attempt_id):
 def grading(code, test_id):
     queue = attempt_service.grading_queue(g.test)
     return render_template("quizbank/grading.html", cohort=g.cohort, test=g.test, queue=queue,
-                           slots={s.id: _slot_view(s) for s in queue}, can_grade=can_here("quizbank:run_tests"),
+                           slots={s.id: slot_view(s) for s in queue}, can_grade=can_here("quizbank:run_tests"),
                            form=GradeForm(formdata=None))
 
 
