@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, or_, select, update
@@ -249,7 +251,8 @@ def select_items(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[st
 # --- the draw of one attempt ---------------------------------------------------------------
 
 def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
-    """The current versions of the items drawn for `enrolment`'s new attempt at `test`.
+    """The current versions of the items drawn for `enrolment`'s new attempt at `test` (None:
+    a participant who has seen nothing, for a sample draw).
 
     Deterministic for a given seed and database state. Costs three statements at most (the
     blueprint if not loaded; the ready items as plain rows, each with its current version and
@@ -272,7 +275,8 @@ def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
     # would scan their slots once per item of the bank)
     seen = (select(ItemVersion.item_id).join(AttemptSlot, AttemptSlot.item_version_id == ItemVersion.id)
             .join(Attempt, Attempt.id == AttemptSlot.attempt_id)
-            .where(Attempt.enrolment_id == enrolment.id).distinct().subquery())
+            .where(Attempt.enrolment_id == (enrolment.id if enrolment is not None else None))
+            .distinct().subquery())
     rows = db.session.execute(
         select(Item.id, Item.topic_code, Item.module_number, Item.level, Item.exposure, current,
                seen.c.item_id.is_not(None))
@@ -299,6 +303,35 @@ def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
         select(ItemVersion).where(ItemVersion.id.in_([version_of[i] for i in ids]))
         .options(joinedload(ItemVersion.item)))}
     return [versions[version_of[i]] for i in ids]
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    topic: str
+    min: int
+    max: int
+    drawn: int
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A draw as a new participant would get it, shown to the trainer and never kept."""
+
+    seed: int
+    versions: list
+    rules: list[RuleCount]
+    levels: dict[str, int]
+
+
+def sample(test, seed: int) -> Sample:
+    """Draw for a participant who has seen nothing, with what the draw gave per blueprint rule
+    and per level; nothing is written (no attempt, no exposure)."""
+    versions = draw_for(test, None, seed)
+    rules = list(test.blueprint.rules or [])
+    drawn = Counter(rule_for_item(rules, v.item.topic_code, v.item.module_number) for v in versions)
+    return Sample(seed, versions, [RuleCount(r["topic"], int(r["min"]), int(r["max"]), drawn.get(r["topic"], 0))
+                                   for r in rules],
+                  dict(sorted(Counter(v.item.level for v in versions).items())))
 
 
 _COUNT_EXPOSURE = (update(Item.__table__).where(Item.__table__.c.id == bindparam("item_id"))

@@ -62,7 +62,7 @@ def test_statistics(code, test_id):
     if bank is not None and admitting_context(bank) is not None:
         bank_url = url_for("quizbank.bank_statistics", bank_code=bank.code)
     return render_template("quizbank/statistics_test.html", cohort=g.cohort, test=g.test, report=report,
-                           bank=bank, bank_url=bank_url, item_url=_item_url(bank), **_helpers())
+                           bank=bank, bank_url=bank_url, item_url=item_url_for(bank), **_helpers())
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/statistics.csv")
@@ -76,11 +76,11 @@ def test_statistics_csv(code, test_id):
 @requires(CAPABILITY, bank_context)
 def bank_statistics(bank_code):
     report = stats_service.for_bank(g.bank)
-    return render_template("quizbank/statistics_bank.html", bank=g.bank, report=report, item_url=_item_url(g.bank),
+    return render_template("quizbank/statistics_bank.html", bank=g.bank, report=report, item_url=item_url_for(g.bank),
                            **_helpers())
 
 
-def _item_url(bank: Bank | None):
+def item_url_for(bank: Bank | None):
     """Each item's page, for who may correct it there (a flagged item, often a wrong key; the
     test's results page then offers the regrade); None for who may not."""
     if bank is None or not has_capability(current_user, "quizbank:manage", bank_service.bank_contexts([bank])[bank.id]):

@@ -4,6 +4,7 @@ Every page takes the cohort from the URL and loads only that cohort's tests (a t
 another cohort is a 404)."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,10 +27,12 @@ from lms.quizbank.forms.tests import TestForm
 from lms.quizbank.models import Bank, Blueprint
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.services import draw as draw_service
 from lms.quizbank.services import regrade as regrade_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
+from lms.quizbank.views.statistics import item_url_for
 
 COHORT_TABS.append(("quizbank.tests", _l("Tests")))
 
@@ -270,6 +273,23 @@ def test_results(code, test_id):
                            state=test_service.state(g.test), band_of=_band_of, can_run=can_run,
                            corrected=regrade_service.items_with_newer_versions(g.test) if can_run else 0,
                            confirm=ConfirmForm())
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/sample")
+@requires("quizbank:run_tests", test_context)
+def test_sample(code, test_id):
+    """A draw as a new participant would get it (Moodle's quiz preview, without an attempt):
+    what each blueprint rule and level gave, and the items; another seed, another draw."""
+    seed = request.args.get("seed", type=int)
+    if seed is None or not 0 <= seed < 2 ** 31:
+        seed = secrets.randbelow(2 ** 31)
+    try:
+        drawn = draw_service.sample(g.test, seed)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".test_results", code=code, test_id=test_id))
+    return render_template("quizbank/test_sample.html", cohort=g.cohort, test=g.test, sample=drawn,
+                           next_seed=secrets.randbelow(2 ** 31), item_url=item_url_for(g.test.blueprint.bank))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/regrade", methods=["GET", "POST"])
