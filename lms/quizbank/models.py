@@ -220,6 +220,9 @@ class AttemptSlot(Base):
     feedback: Mapped[str | None] = mapped_column(Text)
     #: the participant marked it to come back to (Moodle's flag)
     flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: a trainer set the points of an automatically scored question by hand (an appeal), with
+    #: the reason in `feedback`; a regrade keeps them
+    overridden: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     attempt: Mapped[Attempt] = relationship(back_populates="slots")
     version: Mapped[ItemVersion] = relationship()

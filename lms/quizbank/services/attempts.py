@@ -749,14 +749,7 @@ def grade_essay(slot: AttemptSlot, score, feedback: str | None, actor) -> Attemp
                        field="slot")
     if slot.answer is None:
         raise Conflict(_l("question %(n)s was not answered; it scores 0", n=slot.slot), field="slot")
-    try:
-        value = parse_number(score)
-    except ServiceError:
-        raise ServiceError(_l("score: a number from 0 to %(most)s (got %(got)s)", most=f"{slot.max_score:g}",
-                              got=repr(score)), field="score") from None
-    if not 0 <= value <= slot.max_score:
-        raise ServiceError(_l("score: a number from 0 to %(most)s (got %(got)s)", most=f"{slot.max_score:g}",
-                              got=f"{value:g}"), field="score")
+    value = _points(slot, score)
     old = slot.score
     was_pending = attempt.pending_grading
     slot.score = round(value, 6)
@@ -770,6 +763,55 @@ def grade_essay(slot: AttemptSlot, score, feedback: str | None, actor) -> Attemp
                  attempt_percent=attempt.percent, passed=attempt.passed)
     if was_pending and attempt.pending_grading == 0:
         _send_finished(attempt, actor)
+    return slot
+
+
+def _points(slot: AttemptSlot, score) -> float:
+    """A grader's points for a slot: a number from 0 to its maximum."""
+    try:
+        value = parse_number(score)
+    except ServiceError:
+        raise ServiceError(_l("score: a number from 0 to %(most)s (got %(got)s)", most=f"{slot.max_score:g}",
+                              got=repr(score)), field="score") from None
+    if not 0 <= value <= slot.max_score:
+        raise ServiceError(_l("score: a number from 0 to %(most)s (got %(got)s)", most=f"{slot.max_score:g}",
+                              got=f"{value:g}"), field="score")
+    return value
+
+
+def override_score(slot: AttemptSlot, score, reason: str | None, actor) -> AttemptSlot:
+    """Set the points of an automatically scored question by hand (Moodle's "override mark"),
+    after an appeal: the reason is required and shown to the participant. `score` None gives
+    the question its automatic score back. The attempt's totals, band and pass are worked out
+    again; a later regrade keeps an overridden score. Audited."""
+    attempt = _load(slot.attempt_id, for_update=True)
+    slot = next(s for s in attempt.slots if s.id == slot.id)
+    if QUESTION_TYPES[slot.version.qtype].manual:
+        raise ServiceError(_l("question %(n)s is graded by hand: give its grade instead", n=slot.slot), field="slot")
+    if attempt.status != "finished":
+        raise Conflict(_l("attempt %(id)s is still in progress; grade it once it is finished", id=attempt.id),
+                       field="slot")
+    old, was = slot.score, slot.overridden
+    if score is None:
+        if not slot.overridden:
+            raise Conflict(_l("question %(n)s already has its automatic score", n=slot.slot), field="slot")
+        slot.score = slot_score(slot, slot.version, answers_close_at(attempt, attempt.test))
+        slot.overridden, slot.feedback = False, None
+        action = "score_restored"
+    else:
+        value = _points(slot, score)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ServiceError(_l("say why the points change: the participant reads it"), field="feedback")
+        slot.score, slot.overridden, slot.feedback = round(value, 6), True, reason
+        action = "score_overridden"
+    set_totals(attempt, attempt.test)
+    db.session.flush()
+    audit.record(actor, action, slot,
+                 f"attempt {attempt.id}, question {slot.slot}: {old if old is not None else '-'} -> {slot.score:g};"
+                 f" attempt {_summary(attempt)}",
+                 old=old, new=slot.score, was_overridden=was, reason=slot.feedback, attempt_id=attempt.id,
+                 attempt_score=attempt.score, attempt_percent=attempt.percent, passed=attempt.passed)
     return slot
 
 
@@ -833,5 +875,6 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
 def _slot_review(s: AttemptSlot) -> dict:
     qt = QUESTION_TYPES[s.version.qtype]
     return {"slot": s.slot, "score": s.score, "max": s.max_score,
-            "feedback": s.feedback if qt.manual else qt.feedback(s.version.data or {}, s.answer),
+            "feedback": s.feedback if qt.manual or s.overridden else qt.feedback(s.version.data or {}, s.answer),
+            "overridden": s.overridden,
             "general_feedback": s.version.general_feedback}

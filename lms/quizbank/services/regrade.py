@@ -130,8 +130,9 @@ def _regrade(test: Test, actor, *, write: bool) -> RegradePlan:
     for attempt in attempts:
         close = attempt_service.answers_close_at(attempt, test)
         finished = attempt.status == "finished"
-        scores = [((attempt_service.slot_score(s, usable[s.id], close) if s.id in usable else s.score)
-                   if finished else s.score, s.max_score) for s in attempt.slots]
+        # a score a trainer set by hand stays: the regrade moves its version only
+        scores = [((attempt_service.slot_score(s, usable[s.id], close) if s.id in usable and not s.overridden
+                    else s.score) if finished else s.score, s.max_score) for s in attempt.slots]
         old = attempt_service.result_of([(s.score, s.max_score) for s in attempt.slots], test)
         new = attempt_service.result_of(scores, test) if finished else old
         if new != old:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from lms.core.i18n import current_language
 from lms.core.permissions import requires
 from lms.core.services.errors import NotFound
+from lms.courses.forms import ConfirmForm
 from lms.courses.models import Enrolment
 from lms.db import db
 from lms.quizbank.forms.tests import GradeForm
@@ -37,7 +38,8 @@ def attempt_review(code, test_id, attempt_id):
     return render_template("quizbank/attempt_review.html", cohort=g.cohort, test=g.test, attempt=attempt,
                            participant=enrolment.user, view=view, slots=[slot_view(s) for s in attempt.slots],
                            reviews={r["slot"]: r for r in view.get("answers", [])},
-                           can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None))
+                           can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None),
+                           confirm=ConfirmForm())
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/grading")
@@ -59,10 +61,20 @@ def grade_slot(code, test_id, slot_id):
     back = request.form.get("next") == "review"
     target = url_for(".attempt_review", code=code, test_id=test_id, attempt_id=slot.attempt_id) if back \
         else url_for(".grading", code=code, test_id=test_id)
+    if request.form.get("action") == "restore":  # an overridden question gets its automatic score back
+        if ConfirmForm().validate_on_submit():
+            done = run_service(None, lambda: attempt_service.override_score(slot, None, None, current_user),
+                               _("Question %(n)s has its automatic score again.", n=slot.slot), target)
+            if done:
+                return done
+        return redirect(target)
     if form.validate_on_submit():
-        done = run_service(form, lambda: attempt_service.grade_essay(slot, float(form.score.data), form.feedback.data,
-                                                                     current_user),
-                           _("Graded: question %(n)s.", n=slot.slot), target)
+        if slot.version.qtype == "essay":
+            grade, message = attempt_service.grade_essay, _("Graded: question %(n)s.", n=slot.slot)
+        else:
+            grade, message = attempt_service.override_score, _("Points of question %(n)s overridden.", n=slot.slot)
+        done = run_service(form, lambda: grade(slot, float(form.score.data), form.feedback.data, current_user),
+                           message, target)
         if done:
             return done
     for errors in form.errors.values():
