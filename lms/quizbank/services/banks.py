@@ -437,6 +437,33 @@ def set_status(item: Item, status: str, actor) -> Item:
     return item
 
 
+def set_status_many(bank: Bank, item_ids: list[int], status: str, actor) -> int:
+    """Draft, ready or retired for several items of the bank at once (a review of imported
+    drafts). All or nothing: every refusal is named and the caller rolls back. Returns how
+    many items changed."""
+    if status not in ITEM_STATUSES:
+        raise ServiceError(_l("status must be one of %(choices)s (got %(value)s)", choices=", ".join(ITEM_STATUSES),
+                              value=repr(status)), field="status")
+    if not item_ids:
+        raise ServiceError(_l("choose at least one item"), field="item")
+    items = list(db.session.scalars(select(Item).where(Item.bank_id == bank.id, Item.id.in_(item_ids))
+                                    .order_by(Item.code)))
+    if len(items) != len(set(item_ids)):
+        raise NotFound(_l("some chosen items are not in bank %(code)s", code=bank.code), field="item")
+    changed, problems = 0, []
+    for item in items:
+        before = item.status
+        try:
+            set_status(item, status, actor)
+        except ServiceError as exc:
+            problems.append((exc.field, exc.message))
+            continue
+        changed += before != item.status
+    if problems:
+        raise Conflict.listing(problems)
+    return changed
+
+
 #: what a revision may change; the type, code, topic and level stay (they are the item)
 REVISABLE = ("title", "text", "general_feedback", "data")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
@@ -120,7 +121,7 @@ def _bank_page(bank: Bank, import_form: BankImportForm, import_errors=None, file
     blueprints = db.session.scalar(select(func.count()).select_from(Blueprint).where(Blueprint.bank_id == bank.id))
     return render_template("quizbank/bank.html", bank=bank, topics=topics, filters=filters, chosen=chosen,
                            page=page, import_form=import_form, import_errors=import_errors or [],
-                           filename=filename, blueprints=blueprints)
+                           filename=filename, blueprints=blueprints, status_form=ItemStatusForm(formdata=None, status="ready"))
 
 
 @bp.route("/banks/<bank_code>")
@@ -158,6 +159,24 @@ def bank_import(bank_code):
     for skipped in report.skipped:
         flash(_("Line %(line)s skipped: %(reason)s", line=skipped.line, reason=skipped.reason), "warning")
     return redirect(url_for("quizbank.bank", bank_code=bank.code))
+
+
+@bp.route("/banks/<bank_code>/items/status", methods=["POST"])
+@requires(MANAGE, bank_context)
+def items_status(bank_code):
+    """The status of the items ticked on a page of the bank (all or nothing); back to that page."""
+    form = ItemStatusForm()
+    back = request.form.get("back", "")
+    back = back if back.startswith(f"/banks/{g.bank.code}") and "//" not in back else \
+        url_for("quizbank.bank", bank_code=g.bank.code)
+    if not form.validate_on_submit():
+        flash(_("Choose draft, ready or retired."), "error")
+        return redirect(back)
+    ids = [int(i) for i in request.form.getlist("item") if i.isdigit()]
+    status = {c.value: c.label for c in form.status.choices}[form.status.data]
+    return run_service(None, lambda: bank_service.set_status_many(g.bank, ids, form.status.data, current_user),
+                       ngettext("%(num)s item is now %(status)s.", "%(num)s items are now %(status)s.",
+                                len(set(ids)), status=status), back) or redirect(back)
 
 
 @bp.route("/banks/<bank_code>/export.<fmt>")
