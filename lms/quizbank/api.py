@@ -46,7 +46,8 @@ SLOT = {"type": "object", "description": "A drawn item as the participant sees i
                 " answer with their `value`"},
     "questions": {"type": "array", "items": OPTION, "description": "matching: answer {\"pairs\": {value: text}}"},
     "answers": {"type": "array", "items": {"type": "string"}, "description": "matching: the answers to choose from"},
-    "answer": {"type": ["object", "null"]}, "answered_at": TIME}}
+    "answer": {"type": ["object", "null"]}, "answered_at": TIME,
+    "flagged": {"type": "boolean", "description": "the participant marked it to come back to"}}}
 RESULT = {"type": "object", "description": "Fields the test's review options hide are left out and listed in"
                                           " `hidden`.", "properties": {
     "attempt_id": {"type": "integer"}, "status": {"type": "string"}, "finished_at": TIME,
@@ -142,7 +143,8 @@ def _slot_json(s) -> dict:
     order = s.option_order or []
     return {"slot": s.slot, "code": v.item.code, "type": v.qtype, "title": v.title, "text": v.text,
             "text_html": v.text_html, **qt.public_view(v.data or {}, order),
-            "answer": qt.to_shown(v.data or {}, order, s.answer), "answered_at": _iso(s.answered_at)}
+            "answer": qt.to_shown(v.data or {}, order, s.answer), "answered_at": _iso(s.answered_at),
+            "flagged": bool(s.flagged)}
 
 
 def _attempt_json(attempt: Attempt, *, staff: bool = False) -> dict:
@@ -249,6 +251,26 @@ def save_answer(attempt_id, slot):
         raise
     db.session.commit()
     return jsonify(slot=slot, saved_at=_iso(saved_at))
+
+
+@bp.route("/attempts/<int:attempt_id>/flags/<int:slot>", methods=["PUT"])
+@api_endpoint(PARTICIPANT, _attempt_ctx, summary="Flag a question to come back to, or take the flag off", tags=TAGS,
+              parameters=[path_parameter("attempt_id", "integer"), path_parameter("slot", "integer")],
+              request_body={"type": "object", "required": ["flagged"],
+                            "properties": {"flagged": {"type": "boolean"}}},
+              response={"type": "object", "properties": {"slot": {"type": "integer"}, "flagged": {"type": "boolean"}}})
+def flag(attempt_id, slot):
+    _own_attempt_only(attempt_id)
+    body = json_body()
+    if not isinstance(body.get("flagged"), bool):
+        raise ApiError(400, "the body is {\"flagged\": true or false}", field="flagged")
+    try:
+        flagged = attempt_service.set_flag(attempt_id, slot, body["flagged"], current_api_user())
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return jsonify(slot=slot, flagged=flagged)
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

@@ -257,3 +257,23 @@ def test_the_endpoints_are_in_the_openapi_document(client):
     assert paths["/attempts/{attempt_id}/answers/{slot}"]["put"]["requestBody"]["required"] is True
     assert "post" in paths["/attempts/{attempt_id}/submit"]
     assert "get" in paths["/attempts/{attempt_id}"]
+
+
+def test_a_participant_flags_a_question_through_the_api_and_reads_it_back(client, api, db_session):
+    body = start(client, api).get_json()
+    attempt_id, slot = body["id"], body["slots"][2]["slot"]
+    assert not any(s["flagged"] for s in body["slots"])
+    url = f"/api/v1/attempts/{attempt_id}/flags/{slot}"
+    r = client.put(url, json={"flagged": True}, headers=api["p1"])
+    assert r.status_code == 200 and r.get_json() == {"slot": slot, "flagged": True}
+    read = client.get(f"/api/v1/attempts/{attempt_id}", headers=api["p1"]).get_json()
+    assert [s["slot"] for s in read["slots"] if s["flagged"]] == [slot]
+    assert client.put(url, json={"flagged": "yes"}, headers=api["p1"]).status_code == 400
+    assert client.put(url, json={"flagged": False}, headers=api["p2"]).status_code == 404  # not theirs
+    assert client.put(f"/api/v1/attempts/{attempt_id}/flags/99", json={"flagged": True},
+                      headers=api["p1"]).status_code == 404
+    client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=api["p1"])
+    assert client.put(url, json={"flagged": False}, headers=api["p1"]).status_code == 404  # finished: no change
+    assert db_session.scalar(select(AttemptSlot.flagged).where(AttemptSlot.attempt_id == attempt_id,
+                                                               AttemptSlot.slot == slot)) is True
+    assert "put" in client.get("/api/v1/openapi.json").get_json()["paths"]["/attempts/{attempt_id}/flags/{slot}"]
