@@ -16,6 +16,7 @@ from lms.core.models import User
 from lms.core.pagination import paginate
 from lms.core.permissions import Context, has_capability, requires
 from lms.core.services.errors import ServiceError
+from lms.core.views import safe_next
 from lms.db import db
 from lms.courses.forms import ConfirmForm
 from lms.quizbank.formats import ItemFileError, parse
@@ -166,9 +167,7 @@ def bank_import(bank_code):
 def items_status(bank_code):
     """The status of the items ticked on a page of the bank (all or nothing); back to that page."""
     form = ItemStatusForm()
-    back = request.form.get("back", "")
-    back = back if back.startswith(f"/banks/{g.bank.code}") and "//" not in back else \
-        url_for("quizbank.bank", bank_code=g.bank.code)
+    back = safe_next(request.form.get("back"), url_for("quizbank.bank", bank_code=g.bank.code))
     if not form.validate_on_submit():
         flash(_("Choose draft, ready or retired."), "error")
         return redirect(back)
