@@ -20,7 +20,6 @@ whenever one is loaded here (start, save, submit, get).
 from __future__ import annotations
 
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -134,7 +133,7 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
         raise Conflict(_l("all %(n)s attempt(s) allowed at '%(title)s' are used", n=allowed,
                           title=test.title), field="attempts_allowed")
 
-    seed = secrets.randbelow(2 ** 31)
+    seed = draw.new_seed()
     drawn_here = versions is None
     if drawn_here:
         versions = draw.draw_for(test, enrolment, seed)

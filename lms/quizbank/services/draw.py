@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import re
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -249,6 +250,20 @@ def select_items(rules: Sequence[Mapping], total: int, pool_by_topic: Mapping[st
 
 
 # --- the draw of one attempt ---------------------------------------------------------------
+
+#: seeds are stored in an INTEGER column
+SEED_LIMIT = 2 ** 31
+
+
+def new_seed() -> int:
+    return secrets.randbelow(SEED_LIMIT)
+
+
+def seed_or_new(value: int | None) -> int:
+    """A seed a page passed back (to show the same draw or order again), or a new one when it
+    is missing or out of range."""
+    return value if value is not None and 0 <= value < SEED_LIMIT else new_seed()
+
 
 def draw_for(test, enrolment, seed: int) -> list[ItemVersion]:
     """The current versions of the items drawn for `enrolment`'s new attempt at `test` (None:

@@ -5,7 +5,6 @@ key or a wording before the item is marked ready, and after a revision."""
 from __future__ import annotations
 
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,10 +32,6 @@ class Checked:
     score: float | None
     max: float
     feedback: str | None
-
-
-def new_seed() -> int:
-    return secrets.randbelow(2 ** 31)
 
 
 def slot_for(version: ItemVersion, seed: int) -> PreviewSlot:

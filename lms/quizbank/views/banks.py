@@ -26,6 +26,7 @@ from lms.quizbank.forms.banks import (
 from lms.quizbank.models import LEVELS, Bank, Blueprint
 from lms.quizbank.services import banks as bank_service
 from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.services import draw as draw_service
 from lms.quizbank.services import preview as preview_service
 from lms.quizbank.views.attempts import shown_answer, slot_view
 from lms.quizbank.views.common import bp, load_bank, run_service
@@ -249,9 +250,7 @@ def item_preview(bank_code, item_id):
     if version is None:
         abort(404)
     form = ConfirmForm()
-    seed = request.form.get("seed", type=int) if request.method == "POST" else None
-    if seed is None or not 0 <= seed < 2 ** 31:
-        seed = preview_service.new_seed()
+    seed = draw_service.seed_or_new(request.form.get("seed", type=int) if request.method == "POST" else None)
     slot = preview_service.slot_for(version, seed)
     checked, problem = None, None
     if request.method == "POST" and form.validate_on_submit():

@@ -4,7 +4,6 @@ Every page takes the cohort from the URL and loads only that cohort's tests (a t
 another cohort is a 404)."""
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -280,16 +279,13 @@ def test_results(code, test_id):
 def test_sample(code, test_id):
     """A draw as a new participant would get it (Moodle's quiz preview, without an attempt):
     what each blueprint rule and level gave, and the items; another seed, another draw."""
-    seed = request.args.get("seed", type=int)
-    if seed is None or not 0 <= seed < 2 ** 31:
-        seed = secrets.randbelow(2 ** 31)
     try:
-        drawn = draw_service.sample(g.test, seed)
+        drawn = draw_service.sample(g.test, draw_service.seed_or_new(request.args.get("seed", type=int)))
     except ServiceError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".test_results", code=code, test_id=test_id))
     return render_template("quizbank/test_sample.html", cohort=g.cohort, test=g.test, sample=drawn,
-                           next_seed=secrets.randbelow(2 ** 31), item_url=item_url_for(g.test.blueprint.bank))
+                           next_seed=draw_service.new_seed(), item_url=item_url_for(g.test.blueprint.bank))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/regrade", methods=["GET", "POST"])
