@@ -13,6 +13,7 @@ from lms.courses.models import Enrolment
 from lms.db import db
 from lms.quizbank.forms.tests import GradeForm
 from lms.quizbank.models import AttemptSlot
+from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.views.attempts import slot_view
 from lms.quizbank.views.common import bp, can_here, run_service, test_context
@@ -69,7 +70,7 @@ def grade_slot(code, test_id, slot_id):
                 return done
         return redirect(target)
     if form.validate_on_submit():
-        if slot.version.qtype == "essay":
+        if qtype(slot.version.qtype).manual:  # graded by hand; anything else is an override
             grade, message = attempt_service.grade_essay, _("Graded: question %(n)s.", n=slot.slot)
         else:
             grade, message = attempt_service.override_score, _("Points of question %(n)s overridden.", n=slot.slot)
