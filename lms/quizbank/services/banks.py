@@ -414,12 +414,16 @@ def _published_shortfalls(item: Item) -> list[str]:
     return found
 
 
-def set_status(item: Item, status: str, actor) -> Item:
-    """Draft, ready or retired (only ready items are drawn). Taking an item out of "ready" is
-    refused when a published test could then no longer give every participant a full draw."""
+def _check_status(status: str) -> None:
     if status not in ITEM_STATUSES:
         raise ServiceError(_l("status must be one of %(choices)s (got %(value)s)", choices=", ".join(ITEM_STATUSES),
                               value=repr(status)), field="status")
+
+
+def set_status(item: Item, status: str, actor) -> Item:
+    """Draft, ready or retired (only ready items are drawn). Taking an item out of "ready" is
+    refused when a published test could then no longer give every participant a full draw."""
+    _check_status(status)
     old = item.status
     if old == status:
         return item
@@ -441,9 +445,7 @@ def set_status_many(bank: Bank, item_ids: list[int], status: str, actor) -> int:
     """Draft, ready or retired for several items of the bank at once (a review of imported
     drafts). All or nothing: every refusal is named and the caller rolls back. Returns how
     many items changed."""
-    if status not in ITEM_STATUSES:
-        raise ServiceError(_l("status must be one of %(choices)s (got %(value)s)", choices=", ".join(ITEM_STATUSES),
-                              value=repr(status)), field="status")
+    _check_status(status)
     if not item_ids:
         raise ServiceError(_l("choose at least one item"), field="item")
     items = list(db.session.scalars(select(Item).where(Item.bank_id == bank.id, Item.id.in_(item_ids))
