@@ -24,6 +24,8 @@ from lms.core.services.errors import ServiceError
 #: longest text answer kept (an essay of several pages; a short answer needs far less)
 MAX_ESSAY_CHARS = 20_000
 MAX_SHORT_CHARS = 500
+#: between the parts of an answer written as one line (options chosen, matched pairs)
+LIST_SEPARATOR = "; "
 
 
 def _invalid(message) -> ServiceError:
@@ -46,6 +48,11 @@ def _index(value, size: int) -> int:
         raise _invalid(_l("choice %(value)s is out of range: there are %(size)s options (0 to %(last)s)",
                           value=value, size=size, last=size - 1))
     return value
+
+
+def _number(value) -> str:
+    """12.5 for 12.5, 3 for 3.0: the shortest exact form."""
+    return f"{float(value):.15g}"
 
 
 def fold_text(text: str, case_sensitive: bool = False) -> str:
@@ -115,6 +122,16 @@ class QuestionType:
         meaning (true/false, a text, a number)."""
         return not self.manual
 
+    def summary(self, data: Mapping, answer: Mapping | None) -> str:
+        """A stored answer as one line of text for a table (Moodle's `summarise_response`):
+        the options' own words, never positions; "" for no answer."""
+        return "" if not answer else str(answer.get("text", ""))
+
+    def right_answer(self, data: Mapping) -> str:
+        """The key as one line of text (Moodle's `get_right_answer_summary`); "" when a
+        person grades."""
+        return ""
+
 
 class _Choice(QuestionType):
     """single and multiple: options with fractions; the order is shuffled unless data says not."""
@@ -140,6 +157,19 @@ class _Choice(QuestionType):
     def reads_the_same(self, old, new):
         # answers are option indexes: the options must read the same, in the same order
         return [o.get("text") for o in self._options(old)] == [o.get("text") for o in self._options(new)]
+
+    def _texts(self, data, indexes) -> str:
+        options = self._options(data)
+        return LIST_SEPARATOR.join(str(options[i].get("text", "")) for i in sorted(set(indexes))
+                                   if isinstance(i, int) and 0 <= i < len(options))
+
+    def right_answer(self, data):
+        fractions = [float(o.get("fraction") or 0) for o in self._options(data)]
+        return self._texts(data, self._key(fractions)) if max(fractions, default=0.0) > 0 else ""
+
+    def _key(self, fractions: list[float]) -> list[int]:
+        """The options that make the right answer: here the ones earning the most."""
+        return [i for i, f in enumerate(fractions) if f == max(fractions)]
 
 
 class SingleChoice(_Choice):
@@ -178,6 +208,9 @@ class SingleChoice(_Choice):
         options = self._options(data)
         i = answer.get("choice")
         return options[i].get("feedback") if isinstance(i, int) and 0 <= i < len(options) else None
+
+    def summary(self, data, answer):
+        return self._texts(data, [answer.get("choice")]) if answer else ""
 
 
 class MultipleChoice(_Choice):
@@ -222,6 +255,13 @@ class MultipleChoice(_Choice):
                  if isinstance(i, int) and 0 <= i < len(options)]
         return " ".join(p for p in parts if p) or None
 
+    def summary(self, data, answer):
+        return self._texts(data, answer.get("choices") or []) if answer else ""
+
+    def _key(self, fractions):
+        # the shares add up: every option earning something
+        return [i for i, f in enumerate(fractions) if f > 0]
+
 
 class TrueFalse(QuestionType):
     id = "truefalse"
@@ -247,6 +287,14 @@ class TrueFalse(QuestionType):
         if not answer or not isinstance(answer.get("value"), bool):
             return None
         return data.get("feedback_true" if answer["value"] else "feedback_false")
+
+    def summary(self, data, answer):
+        if not answer or not isinstance(answer.get("value"), bool):
+            return ""
+        return str(_l("True") if answer["value"] else _l("False"))
+
+    def right_answer(self, data):
+        return str(_l("True") if data.get("correct") else _l("False"))
 
 
 class Matching(QuestionType):
@@ -307,6 +355,18 @@ class Matching(QuestionType):
         right = sum(1 for i, p in enumerate(pairs) if given.get(str(i)) == p["answer"])
         return round(right / len(pairs), 9)
 
+    @staticmethod
+    def _pairs_text(data, chosen: Mapping) -> str:
+        return LIST_SEPARATOR.join(f"{p['question']} → {chosen.get(str(i)) or '–'}"
+                                   for i, p in enumerate(data.get("pairs") or []))
+
+    def summary(self, data, answer):
+        given = (answer or {}).get("pairs") or {}
+        return self._pairs_text(data, given) if given else ""
+
+    def right_answer(self, data):
+        return self._pairs_text(data, {str(i): p["answer"] for i, p in enumerate(data.get("pairs") or [])})
+
 
 class ShortAnswer(QuestionType):
     """`*` matches any run of characters; compared after NFC and whitespace folding,
@@ -352,6 +412,12 @@ class ShortAnswer(QuestionType):
         best = self._best(data, answer)
         return None if best is None else best.get("feedback")
 
+    def right_answer(self, data):
+        answers = data.get("answers") or []
+        best = max((float(a.get("fraction") or 0) for a in answers), default=0.0)
+        return LIST_SEPARATOR.join(str(a.get("text", "")) for a in answers
+                                   if best > 0 and float(a.get("fraction") or 0) == best)
+
 
 class Numerical(QuestionType):
     id = "numerical"
@@ -382,6 +448,17 @@ class Numerical(QuestionType):
     def feedback(self, data, answer):
         best = self._best(data, answer)
         return None if best is None else best.get("feedback")
+
+    def summary(self, data, answer):
+        value = (answer or {}).get("value")
+        return _number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+
+    def right_answer(self, data):
+        answers = data.get("answers") or []
+        best = max((float(a.get("fraction") or 0) for a in answers), default=0.0)
+        return LIST_SEPARATOR.join(
+            _number(a.get("value") or 0) + (f" ± {_number(a['tolerance'])}" if a.get("tolerance") else "")
+            for a in answers if best > 0 and float(a.get("fraction") or 0) == best)
 
 
 class Essay(QuestionType):

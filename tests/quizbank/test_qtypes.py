@@ -193,3 +193,23 @@ def test_matching_view_keeps_questions_and_shuffles_each_answer_once():
     assert [q["text"] for q in view["questions"]] == ["2+2", "3+1", "1+1"]
     assert sorted(view["answers"]) == ["2", "4", "5"]
     assert qt("matching").score(data, {"pairs": {"0": "4", "1": "4", "2": "5"}}) == pytest.approx(2 / 3)
+
+
+def test_answers_and_keys_read_in_the_options_own_words(app):
+    """What the responses report writes (Moodle's response and right-answer summaries)."""
+    with app.test_request_context():
+        assert qt("single").summary(SINGLE, {"choice": 1}) == "Grant"
+        assert qt("single").right_answer(SINGLE) == "no one"
+        # every option that earns something makes the key, in the data's order
+        assert qt("multiple").summary(MULTIPLE, {"choices": [3, 1]}) == "Grant; Grant's father"
+        assert qt("multiple").right_answer(MULTIPLE) == "Grant; Grant's wife"
+        assert qt("matching").summary(MATCHING, {"pairs": {"1": "Rome", "3": "London"}}) == \
+            "Canada → –; Italy → Rome; Japan → –; India → London"
+        # the best-scoring answers only: "fo*r" earns half
+        assert qt("short").right_answer(SHORT) == "four; 4"
+        assert qt("numerical").right_answer(NUMERICAL) == "1822"
+        assert qt("numerical").summary(NUMERICAL, {"value": 1821.0}) == "1821"
+        assert qt("essay").right_answer({}) == ""
+        for name, data in (("single", SINGLE), ("multiple", MULTIPLE), ("truefalse", {"correct": True}),
+                           ("matching", MATCHING), ("short", SHORT), ("numerical", NUMERICAL), ("essay", {})):
+            assert qt(name).summary(data, None) == ""  # not answered

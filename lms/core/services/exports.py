@@ -6,6 +6,13 @@ import csv
 import io
 from typing import Iterable, Sequence
 
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+
+#: the table formats a download is offered in, and what each is sent as
+TABLE_FORMATS = {"csv": "text/csv; charset=utf-8",
+                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     buffer = io.StringIO(newline="")
@@ -35,3 +42,14 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "Sh
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def table_download(fmt: str, header: Sequence[str], rows: Iterable[Sequence], filename: str,
+                   sheet: str = "Sheet") -> Response:
+    """A table sent as `filename.fmt` (404 for a format not offered). No cache may keep it:
+    these tables hold people's names and results, and a school's computers are shared."""
+    if fmt not in TABLE_FORMATS:
+        raise NotFound()
+    body = csv_bytes(header, rows) if fmt == "csv" else xlsx_bytes(header, rows, title=sheet)
+    return Response(body, mimetype=TABLE_FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{filename}.{fmt}"', "Cache-Control": "private, no-store"})

@@ -112,18 +112,8 @@ def choose_topic(code):
 @bp.route("/<code>/ledger.<fmt>")
 @requires("courses:view_cohort", cohort_context)
 def ledger_export(code, fmt):
-    from flask import Response
-
-    from lms.core.services.exports import csv_bytes, xlsx_bytes
+    from lms.core.services.exports import table_download
     from lms.courses.services import ledger
 
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
     header, rows = ledger.export_rows(g.cohort)
-    if fmt == "csv":
-        body, mime = csv_bytes(header, rows), "text/csv; charset=utf-8"
-    else:
-        body, mime = xlsx_bytes(header, rows, title=code), \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{code}-ledger.{fmt}"'})
+    return table_download(fmt, header, rows, f"{code}-ledger", sheet=code)

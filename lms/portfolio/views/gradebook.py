@@ -3,7 +3,7 @@ components (one plain form, no JavaScript), CSV (UTF-8 with BOM) and XLSX downlo
 participant's own row."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +11,7 @@ from flask_login import current_user
 from lms.core.i18n import localized
 from lms.core.permissions import requires
 from lms.core.services.errors import ServiceError
-from lms.core.services.exports import csv_bytes, xlsx_bytes
+from lms.core.services.exports import table_download
 from lms.courses.views.common import COHORT_TABS
 from lms.db import db
 from lms.portfolio.forms.gradebook import MarksForm, mark_name, parse_marks
@@ -81,16 +81,8 @@ def export_table(book) -> tuple[list[str], list[list]]:
 @bp.route("/cohorts/<code>/gradebook.<fmt>")
 @requires("portfolio:view", cohort_context)
 def gradebook_export(code, fmt):
-    if fmt not in ("csv", "xlsx"):
-        abort(404)
     header, rows = export_table(service.gradebook(g.cohort))
-    if fmt == "csv":
-        body, mime = csv_bytes(header, rows), "text/csv; charset=utf-8"
-    else:
-        body, mime = xlsx_bytes(header, rows, title=code), \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mime,
-                    headers={"Content-Disposition": f'attachment; filename="{code}-gradebook.{fmt}"'})
+    return table_download(fmt, header, rows, f"{code}-gradebook", sheet=code)
 
 
 @bp.route("/cohorts/<code>/portfolio/grades")

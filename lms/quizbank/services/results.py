@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from lms.core.models import User
+from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
-from lms.quizbank.models import Attempt, Test
+from lms.quizbank.models import Attempt, AttemptSlot, Item, ItemVersion, Test
+from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import tests as test_service
 
@@ -114,6 +118,51 @@ def results(test: Test) -> TestSummary:
         pending_grading=sum(a.pending_grading or 0 for a in all_attempts),
         mean_percent=round(sum(a.percent for a in bests) / len(bests), 1) if bests else None,
     )
+
+
+@dataclass(frozen=True)
+class SlotResponse:
+    """One question of one attempt, as Moodle's responses report lists it."""
+
+    participant: str
+    email: str
+    attempt: int
+    status: str
+    slot: int
+    code: str
+    version: int
+    qtype: str
+    text: str
+    #: the answer in the options' own words ("" when none was given)
+    response: str
+    right_answer: str
+    score: float | None
+    max_score: float
+    #: a trainer set the points by hand (`attempts.override_score`)
+    overridden: bool
+
+
+def responses(test: Test) -> list[SlotResponse]:
+    """Every question of every attempt at the test, by participant, attempt and slot, in two
+    statements. For trainers reading answers after the test (an appeal, a bad item); the
+    exit survey, which may be anonymous, has its own summary and is refused here."""
+    if test.kind == "exit_survey":
+        raise ServiceError(_l("The exit survey has its own summary; its answers are not listed here."))
+    attempts: dict[int, tuple[Attempt, User]] = {a.id: (a, user) for a, user in db.session.execute(
+        select(Attempt, User).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
+        .join(User, User.id == Enrolment.user_id).where(Attempt.test_id == test.id))}
+    rows = []
+    for s, v, code in db.session.execute(
+            select(AttemptSlot, ItemVersion, Item.code).join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+            .join(Item, Item.id == ItemVersion.item_id).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+            .where(Attempt.test_id == test.id)):
+        a, user = attempts[s.attempt_id]
+        kind = qtype(v.qtype)
+        rows.append(((user.sort_key, a.number, s.slot), SlotResponse(
+            user.full_name, user.email, a.number, a.status, s.slot, code, v.number, v.qtype, v.text,
+            kind.summary(v.data, s.answer), kind.right_answer(v.data), s.score, s.max_score, s.overridden)))
+    rows.sort(key=lambda pair: pair[0])
+    return [row for _key, row in rows]
 
 
 def counts_by_test(tests: list[Test]) -> dict[int, dict[str, int]]:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.core.permissions import SYSTEM, Context, has_capability, requires
-from lms.core.services.exports import csv_bytes
+from lms.core.services.exports import table_download
 from lms.courses.models import Cohort, Programme
 from lms.db import db
 from lms.quizbank.models import Bank
@@ -69,7 +69,7 @@ def test_statistics(code, test_id):
 @requires(CAPABILITY, test_context)
 def test_statistics_csv(code, test_id):
     report = stats_service.for_test(g.test)
-    return _csv(report, f"{g.cohort.code}-test-{g.test.id}-items.csv")
+    return _csv(report, f"{g.cohort.code}-test-{g.test.id}-items")
 
 
 @bp.route("/banks/<bank_code>/statistics")
@@ -92,7 +92,7 @@ def item_url_for(bank: Bank | None):
 @requires(CAPABILITY, bank_context)
 def bank_statistics_csv(bank_code):
     report = stats_service.for_bank(g.bank)
-    return _csv(report, f"{g.bank.code}-items.csv")
+    return _csv(report, f"{g.bank.code}-items")
 
 
 # --- what the template and the CSV share -----------------------------------------------------------
@@ -168,5 +168,4 @@ def _csv(report: stats_service.Report, filename: str) -> Response:
              _round(i.discrimination), _options_cell(i), " ".join(f.code for f in i.flags),
              "; ".join(flag_text(f) for f in i.flags)]
             for i in report.items]
-    return Response(csv_bytes(header, rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return table_download("csv", header, rows, filename)

@@ -5,13 +5,13 @@ The participant page shows only the signed-in participant's own response. Staff 
 anonymous survey show no names and no submission times (see services/survey.py)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.core.i18n import current_language
 from lms.core.permissions import requires
-from lms.core.services.exports import csv_bytes
+from lms.core.services.exports import table_download
 from lms.courses.forms import ConfirmForm
 from lms.quizbank.forms.survey import AnswerForm, QuestionsForm, field_name, read_answers
 from lms.quizbank.services import survey as service
@@ -78,9 +78,7 @@ def survey_summary(code, test_id):
 def survey_export(code, test_id):
     test = _survey()
     header, rows = service.export_rows(test, current_language())
-    return Response(csv_bytes(header, rows), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{code}-survey-{test_id}.csv"',
-                             "Cache-Control": "private, no-store"})
+    return table_download("csv", header, rows, f"{code}-survey-{test_id}")
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/survey/questions", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from lms.core.i18n import current_language
 from lms.core.permissions import requires
 from lms.core.services.errors import ServiceError
-from lms.core.services.exports import csv_bytes
+from lms.core.services.exports import table_download
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Enrolment
 from lms.courses.views.common import COHORT_TABS
@@ -31,7 +31,7 @@ from lms.quizbank.services import regrade as regrade_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
-from lms.quizbank.views.statistics import item_url_for
+from lms.quizbank.views.statistics import item_url_for, type_names
 
 COHORT_TABS.append(("quizbank.tests", _l("Tests")))
 
@@ -265,8 +265,8 @@ def _for_participant(enrolment_id: int, action, success):
 @requires("quizbank:view_results", test_context)
 def test_results(code, test_id):
     summary = result_service.results(g.test)
-    if request.args.get("format") == "csv":
-        return _results_csv(summary)
+    if "format" in request.args:
+        return _results_table(summary, request.args["format"])
     can_run = can_here("quizbank:run_tests")
     return render_template("quizbank/test_results.html", cohort=g.cohort, test=g.test, summary=summary,
                            state=test_service.state(g.test), band_of=_band_of, can_run=can_run,
@@ -311,7 +311,11 @@ def _band_of(attempt) -> str:
     return test_service.band_label(band, current_language()) if band else (attempt.band or "")
 
 
-def _results_csv(summary) -> Response:
+def _attempt_status(status: str) -> str:
+    return _("finished") if status == "finished" else _("in progress")
+
+
+def _results_table(summary, fmt: str) -> Response:
     header = [_("Participant"), _("E-mail"), _("Attempt"), _("Status"), _("Score"), _("Max"), _("Percent"),
               _("Band"), _("Passed"), _("Essays to grade")]
     rows = []
@@ -321,8 +325,25 @@ def _results_csv(summary) -> Response:
             if a is None:
                 rows.append([user.full_name, user.email, "", _("not started"), "", "", "", "", "", ""])
                 continue
-            rows.append([user.full_name, user.email, a.number, a.status, a.score, a.max_score, a.percent,
+            rows.append([user.full_name, user.email, a.number, _attempt_status(a.status), a.score, a.max_score, a.percent,
                          _band_of(a) if a.status == "finished" else "",
                          "" if a.passed is None else (_("yes") if a.passed else _("no")), a.pending_grading])
-    return Response(csv_bytes(header, rows), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{g.cohort.code}-test-{summary.test.id}-results.csv"'})
+    return table_download(fmt, header, rows, f"{g.cohort.code}-test-{summary.test.id}-results", sheet=_("Result"))
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/responses.<fmt>")
+@requires("quizbank:view_results", test_context)
+def test_responses(code, test_id, fmt):
+    """Every answer given to the test, one row per question of each attempt (Moodle's
+    responses report): for an appeal, or to see what a weak item's choosers wrote."""
+    try:
+        responses = result_service.responses(g.test)
+    except ServiceError:
+        abort(404)
+    names = type_names()
+    header = [_("Participant"), _("E-mail"), _("Attempt"), _("Status"), _("Question"), _("Code"), _("Version"),
+              _("Type"), _("Text"), _("Answer"), _("Right answer"), _("Points"), _("Max"), _("set by the trainer")]
+    rows = [[r.participant, r.email, r.attempt, _attempt_status(r.status), r.slot, r.code, r.version,
+             names.get(r.qtype, r.qtype), r.text, r.response, r.right_answer, r.score, r.max_score,
+             _("yes") if r.overridden else ""] for r in responses]
+    return table_download(fmt, header, rows, f"{code}-test-{test_id}-responses", sheet=_("Answers"))
