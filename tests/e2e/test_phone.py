@@ -59,3 +59,23 @@ def test_every_page_a_trainer_reaches_fits_a_laptop(browser, live_server):
     context.close()
     assert checked >= 30
     assert wide == []
+
+
+def test_the_catalogue_reads_as_one_card_per_programme_on_a_phone(browser, live_server):
+    """The catalogue was a table scrolling sideways in its box; on a phone each programme is a
+    card whose figures keep their headers' words."""
+    context = browser.new_context(locale="kk-KZ", viewport={"width": 375, "height": 740})
+    page = context.new_page()
+    page.goto(live_server + "/programmes/")
+    table = page.locator("#catalogue")
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")  # nothing hidden sideways
+    rows = table.locator("tbody tr")
+    first, second = rows.nth(0).bounding_box(), rows.nth(1).bounding_box()
+    assert first["width"] <= 375 and second["y"] >= first["y"] + first["height"]  # cards, one below the other
+    hours = rows.nth(0).locator("td.num")
+    assert hours.evaluate("e => getComputedStyle(e, '::before').content") == '"Сағат саны: "'
+    # on a laptop it is the table it was, the header above the figures
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert hours.evaluate("e => getComputedStyle(e, '::before').content") == "none"
+    assert table.locator("thead").is_visible()
+    context.close()
