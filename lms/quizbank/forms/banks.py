@@ -3,7 +3,7 @@ for the rules); these forms only read what the browser sends."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import FieldList, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -63,6 +63,22 @@ class ItemRevisionForm(FlaskForm):
                                      validators=[Optional(), Length(max=20_000)])
     #: one per option, answer or case the type gives feedback for (labels come from the view)
     feedback = FieldList(TextAreaField(validators=[Optional(), Length(max=20_000)]))
+
+
+class ItemTextForm(FlaskForm):
+    """One item written out in GIFT: everything of it, right answers included."""
+
+    base_version = HiddenField()
+    text = TextAreaField(_l("The question in GIFT"), validators=[DataRequired(), Length(max=MAX_TEXT)])
+
+
+class ItemsWriteForm(FlaskForm):
+    """New questions written on the page: where a question names no topic or level, these."""
+
+    topic = SelectField(_l("Topic"), choices=[], validators=[DataRequired()])
+    level = SelectField(_l("Level"), choices=LEVEL_CHOICES, default="K")
+    draft = BooleanField(_l("Save as drafts (not drawn until they are ready)"), default=True)
+    text = TextAreaField(_l("Questions in GIFT"), validators=[DataRequired(), Length(max=MAX_TEXT)])
 
 
 class BlueprintForm(FlaskForm):

@@ -23,7 +23,7 @@ from lms.courses.models import Module, Programme, Topic
 from lms.courses.services import render_markdown
 from lms.db import db, utcnow
 from lms.quizbank.formats import (
-    CODE_RE, FORMATS, ItemFileError, ParsedItem, Skipped, check_data, dump, topic_from_category,
+    CODE_RE, FORMATS, ItemFileError, ParsedItem, Skipped, check_data, dump, parse, topic_from_category,
 )
 from lms.quizbank.models import ITEM_STATUSES, AttemptSlot, Bank, Blueprint, Item, ItemVersion, Test
 
@@ -122,7 +122,8 @@ class _Plan:
     draft: bool
 
 
-def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int]) -> tuple[_Plan, list]:
+def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int],
+          default_level: str = "K") -> tuple[_Plan, list]:
     problems: list = []
     levels = {m.group(1).upper() for t in p.tags if (m := _LEVEL_TAG.match(t))}
     tagged_topics = {m.group(1) for t in p.tags if (m := _TOPIC_TAG.match(t))}
@@ -161,7 +162,7 @@ def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int
             problems.append(_l("$CATEGORY %(category)s says topic %(topic)s but the tags say %(tags)s",
                                category=p.category, topic=category_topic, tags=", ".join(sorted(tagged_topics))))
         topic = min(tagged_topics) if tagged_topics else category_topic
-        level = min(levels) if levels else "K"
+        level = min(levels) if levels else default_level
         if topic is None:
             problems.append(_l("no code and no topic: give // [id:CODE], a $CATEGORY ending in the topic"
                                " (%(example)s) or [tag:topic-2.3]", example=f"{bank.code}/2.3"))
@@ -180,10 +181,12 @@ def _plan(p: ParsedItem, bank: Bank, topics: dict[str, int], seen: dict[str, int
     return _Plan(p, code, topic, level, tags, draft), problems
 
 
-def import_items(bank: Bank, items: list[ParsedItem], actor, filename: str = "items") -> BankImportReport:
+def import_items(bank: Bank, items: list[ParsedItem], actor, filename: str = "items", *, level: str = "K",
+                 draft: bool = False) -> BankImportReport:
     """Check every item, then create items, add versions and retag; raises ItemFileError
     listing every problem by line (nothing written). New items are "ready" unless tagged
-    `draft`; an existing item keeps its status."""
+    `draft` (or `draft` is given); an existing item keeps its status. `level` is the level of
+    a new item whose code and tags name none."""
     report = BankImportReport(bank=bank.code, skipped=list(getattr(items, "skipped", [])))
     errors: list[tuple[int, str]] = []
     if not items and not report.skipped:
@@ -194,7 +197,8 @@ def import_items(bank: Bank, items: list[ParsedItem], actor, filename: str = "it
     seen: dict[str, int] = {}
     plans = []
     for p in items:
-        plan, problems = _plan(p, bank, topics, seen)
+        plan, problems = _plan(p, bank, topics, seen, level)
+        plan.draft = plan.draft or draft
         errors += [(p.line, problem) for problem in problems]
         plans.append(plan)
     # codes for items without one: after every number the bank or the file already uses
@@ -512,3 +516,48 @@ def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
     audit.record(actor, "item_revised", item, f"{item.code}: version {version.number} ({', '.join(changed)})",
                  version=version.number, changed=changed)
     return version
+
+
+# --- questions written on the pages (GIFT or Moodle XML text) ---------------------------------
+
+def item_as_text(version: ItemVersion) -> str:
+    """One version as GIFT without its code, tags or category (they stay the item's): what the
+    "edit everything" page starts from."""
+    return dump([ParsedItem(qtype=version.qtype, text=version.text, data=version.data, title=version.title,
+                            general_feedback=version.general_feedback)], "gift")
+
+
+def revise_from_text(item: Item, text: str, base_version, actor, filename: str) -> ItemVersion:
+    """A new version written as GIFT: options, right answers, marks and feedback too, which the
+    form of `revise_item` leaves alone. The text holds this one question, of the item's type;
+    anything else is refused by line (ItemFileError), and nothing is written."""
+    parsed = parse(text or "", filename)
+    current = item.current
+    errors = [(s.line, s.reason) for s in parsed.skipped]
+    if len(parsed) != 1:
+        errors.append((parsed[1].line if len(parsed) > 1 else 1,
+                       _l("write exactly one question here (found %(num)s); to add questions, use the bank page",
+                          num=len(parsed))))
+    for p in parsed[:1]:
+        if p.code and p.code.strip() != item.code:
+            errors.append((p.line, _l("code %(code)s is another item: this page edits %(this)s", code=p.code.strip(),
+                                      this=item.code)))
+        if p.qtype != current.qtype:
+            errors.append((p.line, _l("this is a %(given)s question; %(code)s stays %(type)s (retire it and write a"
+                                      " new item to change the type)", given=p.qtype, code=item.code,
+                                      type=current.qtype)))
+    if errors:
+        raise ItemFileError(filename, errors)
+    p = parsed[0]
+    return revise_item(item, {"base_version": base_version, "title": p.title, "text": p.text, "data": p.data,
+                              "general_feedback": p.general_feedback}, actor)
+
+
+def write_items(bank: Bank, text: str, topic: str, level: str, draft: bool, actor, filename: str) -> BankImportReport:
+    """New questions written on the bank page, as a file would give them: a question without a
+    code or a topic of its own goes to `topic` at `level` and gets the topic's next number."""
+    parsed = parse(text or "", filename)
+    for p in parsed:
+        if not p.code and not p.category and not any(_TOPIC_TAG.match(t) for t in p.tags):
+            p.category = f"{bank.code}/{topic}"
+    return import_items(bank, parsed, actor, filename, level=level, draft=draft)

@@ -22,6 +22,7 @@ from lms.courses.forms import ConfirmForm
 from lms.quizbank.formats import ItemFileError, parse
 from lms.quizbank.forms.banks import (
     ANY, BankCreateForm, BankImportForm, BlueprintForm, ItemFilterForm, ItemRevisionForm, ItemStatusForm,
+    ItemsWriteForm, ItemTextForm,
 )
 from lms.quizbank.models import LEVELS, Bank, Blueprint
 from lms.quizbank.services import banks as bank_service
@@ -152,6 +153,11 @@ def bank_import(bank_code):
         form.file.errors = list(form.file.errors) + [exc.message]
         return _bank_page(bank, form)
     db.session.commit()
+    _flash_report(report, filename)
+    return redirect(url_for("quizbank.bank", bank_code=bank.code))
+
+
+def _flash_report(report: bank_service.BankImportReport, filename: str) -> None:
     flash(_("%(file)s imported: %(created)s new items, %(versions)s new versions, %(unchanged)s unchanged,"
             " %(skipped)s skipped.", file=filename, created=len(report.created),
             versions=len(report.new_versions), unchanged=len(report.unchanged), skipped=len(report.skipped)))
@@ -160,7 +166,29 @@ def bank_import(bank_code):
         flash(_("Codes given to items that had none: %(codes)s.", codes=", ".join(given)))
     for skipped in report.skipped:
         flash(_("Line %(line)s skipped: %(reason)s", line=skipped.line, reason=skipped.reason), "warning")
-    return redirect(url_for("quizbank.bank", bank_code=bank.code))
+
+
+@bp.route("/banks/<bank_code>/items/new", methods=["GET", "POST"])
+@requires(MANAGE, bank_context)
+def items_write(bank_code):
+    """New questions written on the page in GIFT (Moodle's "create a new question", for every
+    type at once); checked as a file is: any problem, nothing saved, every one named by line."""
+    form = ItemsWriteForm(topic=request.args.get("topic"))
+    form.topic.choices = [SelectChoice(t["topic"], t["topic"]) for t in bank_service.topic_counts(g.bank)]
+    errors = []
+    if form.validate_on_submit():
+        source = _("the text")
+        try:
+            report = bank_service.write_items(g.bank, form.text.data, form.topic.data, form.level.data,
+                                              form.draft.data, current_user, source)
+        except ItemFileError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            _flash_report(report, source)
+            return redirect(url_for("quizbank.bank", bank_code=g.bank.code, topic=form.topic.data))
+    return render_template("quizbank/items_write.html", bank=g.bank, form=form, errors=errors)
 
 
 @bp.route("/banks/<bank_code>/items/status", methods=["POST"])
@@ -239,6 +267,36 @@ def item(bank_code, item_id):
                            authors=authors, status_form=status_form)
 
 
+def _saved_as(number: int) -> str:
+    return _("Saved as version %(n)s; attempts keep the version they showed. If it corrects a key or a mark,"
+             " regrade the tests that showed it from their results page.", n=number)
+
+
+@bp.route("/banks/<bank_code>/items/<int:item_id>/edit-text", methods=["GET", "POST"])
+@requires(MANAGE, item_context)
+def item_edit_text(bank_code, item_id):
+    """Everything of an item as GIFT, right answers and marks included, saved as a new version."""
+    item, current = g.item, g.item.current
+    form = ItemTextForm() if request.method == "POST" else \
+        ItemTextForm(data={"base_version": current.number, "text": bank_service.item_as_text(current)})
+    errors = []
+    if form.validate_on_submit():
+        try:
+            bank_service.revise_from_text(item, form.text.data, form.base_version.data, current_user, item.code)
+        except ItemFileError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        except ServiceError as exc:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, exc.message]
+        else:
+            db.session.commit()
+            flash(_saved_as(current.number + 1))
+            return redirect(url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
+    return render_template("quizbank/item_text.html", bank=g.bank, item=item, current=current, form=form,
+                           errors=errors)
+
+
 @bp.route("/banks/<bank_code>/items/<int:item_id>/preview", methods=["GET", "POST"])
 @requires(MANAGE, item_context)
 def item_preview(bank_code, item_id):
@@ -295,9 +353,7 @@ def item_edit(bank_code, item_id):
                   "general_feedback": form.general_feedback.data,
                   "data": with_feedback(current.qtype, current.data or {}, [e.data for e in form.feedback.entries])}
         done = run_service(form, lambda: bank_service.revise_item(item, fields, current_user),
-                           _("Saved as version %(n)s; attempts keep the version they showed. If it corrects a key"
-                             " or a mark, regrade the tests that showed it from their results page.",
-                             n=current.number + 1),
+                           _saved_as(current.number + 1),
                            url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
         if done:
             return done
