@@ -86,6 +86,8 @@ class QuestionType:
     """The base: no shuffle, answers taken as they are shown."""
 
     id: str = ""
+    #: the type's name as people read it
+    label = ""
     #: graded by a person, not by `score`
     manual = False
 
@@ -174,6 +176,7 @@ class _Choice(QuestionType):
 
 class SingleChoice(_Choice):
     id = "single"
+    label = _l("single choice")
 
     def validate_answer(self, data, answer):
         answer = _expect_mapping(answer)
@@ -215,6 +218,7 @@ class SingleChoice(_Choice):
 
 class MultipleChoice(_Choice):
     id = "multiple"
+    label = _l("multiple choice")
 
     def _choices(self, answer, size: int) -> list[int]:
         answer = _expect_mapping(answer)
@@ -265,6 +269,7 @@ class MultipleChoice(_Choice):
 
 class TrueFalse(QuestionType):
     id = "truefalse"
+    label = _l("true/false")
 
     def validate_answer(self, data, answer):
         answer = _expect_mapping(answer)
@@ -302,6 +307,7 @@ class Matching(QuestionType):
     shuffled. An answer maps a question's index to the chosen answer's text."""
 
     id = "matching"
+    label = _l("matching")
 
     def _choices(self, data) -> list[str]:
         seen: list[str] = []
@@ -373,6 +379,7 @@ class ShortAnswer(QuestionType):
     case-insensitively unless the item says `case_sensitive` (`\\*` is a literal star)."""
 
     id = "short"
+    label = _l("short answer")
 
     @staticmethod
     def pattern(text: str, case_sensitive: bool) -> re.Pattern:
@@ -421,6 +428,7 @@ class ShortAnswer(QuestionType):
 
 class Numerical(QuestionType):
     id = "numerical"
+    label = _l("numerical")
 
     def validate_answer(self, data, answer):
         answer = _expect_mapping(answer)
@@ -463,6 +471,7 @@ class Numerical(QuestionType):
 
 class Essay(QuestionType):
     id = "essay"
+    label = _l("essay")
     manual = True
 
     def validate_answer(self, data, answer):
@@ -484,6 +493,12 @@ QUESTION_TYPES: dict[str, QuestionType] = {
     qt.id: qt for qt in (SingleChoice(), MultipleChoice(), TrueFalse(), Matching(), ShortAnswer(), Numerical(),
                          Essay())
 }
+
+
+def type_name(type_id: str) -> str:
+    """The type's name in the reader's language (the id itself for an unknown one)."""
+    found = QUESTION_TYPES.get(type_id)
+    return str(found.label) if found else type_id
 
 
 def qtype(type_id: str) -> QuestionType:

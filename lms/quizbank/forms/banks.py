@@ -7,6 +7,7 @@ from wtforms import BooleanField, FieldList, Form, HiddenField, IntegerField, Se
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from lms.quizbank.qtypes import QUESTION_TYPES
 from lms.quizbank.services.banks import MAX_TEXT
 
 #: a 150-item bank is about 100 KB of GIFT; ten times the biggest seed bank is plenty
@@ -17,10 +18,7 @@ STATUS_CHOICES = [SelectChoice("draft", _l("draft")), SelectChoice("ready", _l("
                   SelectChoice("retired", _l("retired"))]
 LEVEL_CHOICES = [SelectChoice("K", _l("K: knowledge")), SelectChoice("U", _l("U: understanding")),
                  SelectChoice("A", _l("A: application")), SelectChoice("H", _l("H: higher-order skills"))]
-QTYPE_CHOICES = [SelectChoice("single", _l("single choice")), SelectChoice("multiple", _l("multiple choice")),
-                 SelectChoice("truefalse", _l("true/false")), SelectChoice("matching", _l("matching")),
-                 SelectChoice("short", _l("short answer")), SelectChoice("numerical", _l("numerical")),
-                 SelectChoice("essay", _l("essay"))]
+QTYPE_CHOICES = [SelectChoice(type_id, qt.label) for type_id, qt in QUESTION_TYPES.items()]
 ANY = [SelectChoice("", _l("any"))]
 
 

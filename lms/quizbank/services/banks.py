@@ -26,6 +26,7 @@ from lms.quizbank.formats import (
     CODE_RE, FORMATS, ItemFileError, ParsedItem, Skipped, check_data, dump, parse, topic_from_category,
 )
 from lms.quizbank.models import ITEM_STATUSES, AttemptSlot, Bank, Blueprint, Item, ItemVersion, Test
+from lms.quizbank.qtypes import type_name
 
 BANK_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,19}$")
 _LEVEL_TAG = re.compile(r"^level-([KUAH])$", re.I)
@@ -544,8 +545,8 @@ def revise_from_text(item: Item, text: str, base_version, actor, filename: str) 
                                       this=item.code)))
         if p.qtype != current.qtype:
             errors.append((p.line, _l("this is a %(given)s question; %(code)s stays %(type)s (retire it and write a"
-                                      " new item to change the type)", given=p.qtype, code=item.code,
-                                      type=current.qtype)))
+                                      " new item to change the type)", given=type_name(p.qtype), code=item.code,
+                                      type=type_name(current.qtype))))
     if errors:
         raise ItemFileError(filename, errors)
     p = parsed[0]

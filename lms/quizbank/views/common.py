@@ -8,12 +8,14 @@ from lms.core.permissions import Context, has_capability
 from lms.core.services.errors import ServiceError
 from lms.courses.views.common import cohort_template_helpers, cohort_context, my_enrolment, run_service  # noqa: F401
 from lms.quizbank.models import Bank, Test
+from lms.quizbank.qtypes import type_name
 from lms.quizbank.services import banks as bank_service
 from lms.quizbank.services import tests as test_service
 
 bp = Blueprint("quizbank", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static/quizbank")
 bp.context_processor(cohort_template_helpers)
+bp.add_app_template_global(type_name, "qtype_name")
 
 
 def load_test(code: str, test_id: int) -> Test:

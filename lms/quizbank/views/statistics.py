@@ -14,6 +14,7 @@ from lms.core.services.exports import table_download
 from lms.courses.models import Cohort, Programme
 from lms.db import db
 from lms.quizbank.models import Bank
+from lms.quizbank.qtypes import type_name
 from lms.quizbank.services import banks as bank_service
 from lms.quizbank.services import statistics as stats_service
 from lms.quizbank.views.common import bp, load_bank, test_context
@@ -136,13 +137,7 @@ def decimal(value) -> str:
 
 def _helpers() -> dict:
     return {"flag_text": flag_text, "option_name": option_name, "percent": percent, "decimal": decimal,
-            "type_names": type_names()}
-
-
-def type_names() -> dict:
-    return {"single": _("single choice"), "multiple": _("multiple choice"), "truefalse": _("true/false"),
-            "matching": _("matching"), "short": _("short answer"), "numerical": _("numerical"),
-            "essay": _("essay")}
+            "type_name": type_name}
 
 
 def _options_cell(item: stats_service.ItemStats) -> str:
@@ -160,10 +155,9 @@ def _round(value, digits=4):
 
 
 def _csv(report: stats_service.Report, filename: str) -> Response:
-    names = type_names()
     header = ["code", "topic", "level", "type", "versions", "text", "drawn", "attempts", "exposure", "n",
               "answered", "facility", "sd", "discrimination", "options", "flags", "reasons"]
-    rows = [[i.code, i.topic_code, i.level, names.get(i.qtype, i.qtype), " ".join(map(str, i.versions)), i.text,
+    rows = [[i.code, i.topic_code, i.level, type_name(i.qtype), " ".join(map(str, i.versions)), i.text,
              i.drawn, i.attempts, _round(i.exposure), i.n, i.answered, _round(i.facility), _round(i.sd),
              _round(i.discrimination), _options_cell(i), " ".join(f.code for f in i.flags),
              "; ".join(flag_text(f) for f in i.flags)]

@@ -31,7 +31,8 @@ from lms.quizbank.services import regrade as regrade_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
-from lms.quizbank.views.statistics import item_url_for, type_names
+from lms.quizbank.qtypes import type_name
+from lms.quizbank.views.statistics import item_url_for
 
 COHORT_TABS.append(("quizbank.tests", _l("Tests")))
 
@@ -340,10 +341,9 @@ def test_responses(code, test_id, fmt):
         responses = result_service.responses(g.test)
     except ServiceError:
         abort(404)
-    names = type_names()
     header = [_("Participant"), _("E-mail"), _("Attempt"), _("Status"), _("Question"), _("Code"), _("Version"),
               _("Type"), _("Text"), _("Answer"), _("Right answer"), _("Points"), _("Max"), _("set by the trainer")]
     rows = [[r.participant, r.email, r.attempt, _attempt_status(r.status), r.slot, r.code, r.version,
-             names.get(r.qtype, r.qtype), r.text, r.response, r.right_answer, r.score, r.max_score,
+             type_name(r.qtype), r.text, r.response, r.right_answer, r.score, r.max_score,
              _("yes") if r.overridden else ""] for r in responses]
     return table_download(fmt, header, rows, f"{code}-test-{test_id}-responses", sheet=_("Answers"))
