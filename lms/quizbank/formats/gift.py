@@ -380,8 +380,10 @@ def _answers(item: ParsedItem) -> tuple[list[str], bool]:
     return [], True  # essay
 
 
-def dump(items: list[ParsedItem]) -> str:
-    """GIFT that `parse` reads back as the same items (and Moodle imports)."""
+def dump(items: list[ParsedItem], format_prefix: bool = True) -> str:
+    """GIFT that `parse` reads back as the same items (and Moodle imports). Without
+    `format_prefix` the questions lose the [markdown] that tells Moodle how to read them
+    (people editing one question here need not see it; this parser reads Markdown anyway)."""
     out: list[str] = []
     category = None
     for item in items:
@@ -410,5 +412,6 @@ def dump(items: list[ParsedItem]) -> str:
             block = "{" + " ".join(answers) + "}"
         else:
             block = "{\n" + "\n".join(f"\t{a}" for a in answers) + "\n}"
-        out += [f"{head}[markdown]{_esc(before)}{block}{_esc(after)}", ""]
+        prefix = "[markdown]" if format_prefix or _FORMAT_RE.match(before) else ""
+        out += [f"{head}{prefix}{_esc(before)}{block}{_esc(after)}", ""]
     return "\n".join(out)

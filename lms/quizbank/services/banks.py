@@ -25,6 +25,7 @@ from lms.db import db, utcnow
 from lms.quizbank.formats import (
     CODE_RE, FORMATS, ItemFileError, ParsedItem, Skipped, check_data, dump, parse, topic_from_category,
 )
+from lms.quizbank.formats import gift
 from lms.quizbank.models import ITEM_STATUSES, AttemptSlot, Bank, Blueprint, Item, ItemVersion, Test
 from lms.quizbank.qtypes import type_name
 
@@ -524,8 +525,8 @@ def revise_item(item: Item, fields: dict, actor) -> ItemVersion:
 def item_as_text(version: ItemVersion) -> str:
     """One version as GIFT without its code, tags or category (they stay the item's): what the
     "edit everything" page starts from."""
-    return dump([ParsedItem(qtype=version.qtype, text=version.text, data=version.data, title=version.title,
-                            general_feedback=version.general_feedback)], "gift")
+    return gift.dump([ParsedItem(qtype=version.qtype, text=version.text, data=version.data, title=version.title,
+                                 general_feedback=version.general_feedback)], format_prefix=False).strip() + "\n"
 
 
 def revise_from_text(item: Item, text: str, base_version, actor, filename: str) -> ItemVersion:
