@@ -108,6 +108,13 @@ def test_an_items_whole_text_is_edited_as_gift_and_the_regrade_follows(
     new = db_session.scalar(select(ItemVersion).where(ItemVersion.item_id == item_id, ItemVersion.number == 2))
     assert [o["fraction"] for o in new.data["options"]] == [0.0, 1.0, 0.0]
     assert db_session.get(Attempt, attempt_id).score == 6
+    # what changed, line by line: on the item's page and where the trainer decides the regrade
+    changed = ["<del>− \t=Астана#Дұрыс</del>", "<del>− \t~Алматы</del>", "<ins>+ \t~Астана#Дұрыс</ins>",
+               "<ins>+ \t=Алматы</ins>", "<span>  \t~Шымкент</span>"]
+    item_page = client.get(f"/banks/{bank_code}/items/{item_id}").text
+    assert 'data-changes="1"' in item_page and all(line in item_page for line in changed)
+    regrade_page = client.get(f"/cohorts/{CODE}/tests/{test_id}/regrade").text
+    assert all(line in regrade_page for line in changed)
     regrade.regrade(db_session.get(Attempt, attempt_id).test, None)
     db_session.commit()
     assert db_session.get(Attempt, attempt_id).score == 5

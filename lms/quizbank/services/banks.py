@@ -7,6 +7,7 @@ a new version (a version is never edited: attempts keep the one they showed); th
 content leaves the item unchanged, so importing a file twice changes nothing."""
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -527,6 +528,14 @@ def item_as_text(version: ItemVersion) -> str:
     "edit everything" page starts from."""
     return gift.dump([ParsedItem(qtype=version.qtype, text=version.text, data=version.data, title=version.title,
                                  general_feedback=version.general_feedback)], format_prefix=False).strip() + "\n"
+
+
+def version_changes(old: ItemVersion, new: ItemVersion) -> list[tuple[str, str]]:
+    """What changed from one version to another, line by line over both written as GIFT
+    (text, options, keys, marks, feedback): ("-", line) gone, ("+", line) added, (" ", line)
+    the same. What a trainer reads before a regrade, and on the item's page."""
+    before, after = item_as_text(old).splitlines(), item_as_text(new).splitlines()
+    return [(line[0], line[2:]) for line in difflib.ndiff(before, after) if line[:1] in " -+"]
 
 
 def revise_from_text(item: Item, text: str, base_version, actor, filename: str) -> ItemVersion:

@@ -21,8 +21,9 @@ from lms.core.services import audit
 from lms.courses.models import Enrolment
 from lms.db import db
 from lms.quizbank.models import Attempt, AttemptSlot, ItemVersion, Test
-from lms.quizbank.qtypes import QUESTION_TYPES
+from lms.quizbank.qtypes import QUESTION_TYPES, type_name
 from lms.quizbank.services import attempts as attempt_service
+from lms.quizbank.services import banks as bank_service
 
 
 @dataclass
@@ -35,6 +36,8 @@ class ItemUpdate:
     slots: int
     #: why the latest version cannot be used (None: it reads the same, the regrade uses it)
     refused: object = None
+    #: from the earliest version shown to the latest (`banks.version_changes`)
+    changes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -90,7 +93,7 @@ def _outdated_slots(test: Test, *, lock: bool):
 
 def _refusal(shown: ItemVersion, latest: ItemVersion):
     if shown.qtype != latest.qtype:
-        return _l("its type changed (%(old)s → %(new)s)", old=shown.qtype, new=latest.qtype)
+        return _l("its type changed (%(old)s → %(new)s)", old=type_name(shown.qtype), new=type_name(latest.qtype))
     qt = QUESTION_TYPES[shown.qtype]
     if qt.manual:
         return _l("an essay is scored by its graders, not regraded")
@@ -111,8 +114,10 @@ def _regrade(test: Test, actor, *, write: bool) -> RegradePlan:
     for pairs in sorted(by_item.values(), key=lambda pairs: pairs[0][0].version.item.code):
         latest = pairs[0][1]
         refusals = {_refusal(slot.version, latest) for slot, _ in pairs} - {None}
+        earliest = min((slot.version for slot, _ in pairs), key=lambda v: v.number)
         update = ItemUpdate(pairs[0][0].version.item.code, sorted({slot.version.number for slot, _ in pairs}),
-                            latest.number, len(pairs), next(iter(refusals)) if refusals else None)
+                            latest.number, len(pairs), next(iter(refusals)) if refusals else None,
+                            bank_service.version_changes(earliest, latest))
         result.items.append(update)
         if update.refused is None:
             usable.update({slot.id: latest for slot, _ in pairs})

@@ -262,9 +262,10 @@ def item(bank_code, item_id):
     authors = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(author_ids))).all()) \
         if author_ids else {}
     status_form = ItemStatusForm(formdata=None, status=item.status)
+    changes = {v.number: bank_service.version_changes(v, after) for v, after in zip(item.versions, item.versions[1:])}
     return render_template("quizbank/item.html", bank=g.bank, item=item, current=item.current,
                            older=list(reversed(item.versions[:-1])), uses=bank_service.version_uses(item),
-                           authors=authors, status_form=status_form)
+                           authors=authors, status_form=status_form, changes=changes)
 
 
 def _saved_as(number: int) -> str:
