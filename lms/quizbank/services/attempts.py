@@ -34,7 +34,7 @@ from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
-from lms.quizbank.models import Attempt, AttemptSlot, ExtraAttempts, ItemVersion, Test
+from lms.quizbank.models import Attempt, AttemptSlot, ExtraAttempts, Item, ItemVersion, Test
 from lms.quizbank.qtypes import QUESTION_TYPES, parse_number, qtype
 from lms.quizbank.services import draw
 from lms.quizbank.services import tests as test_service
@@ -724,15 +724,34 @@ def _summary(attempt: Attempt) -> str:
 
 # --- essays ------------------------------------------------------------------------------------
 
-def grading_queue(test: Test) -> list[AttemptSlot]:
-    """Answered essays of finished attempts still without a score, oldest first."""
-    return list(db.session.scalars(
-        select(AttemptSlot).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
-        .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
-        .where(Attempt.test_id == test.id, Attempt.status == "finished", ItemVersion.qtype == "essay",
-               AttemptSlot.answer.is_not(None), AttemptSlot.score.is_(None))
-        .options(joinedload(AttemptSlot.version), joinedload(AttemptSlot.attempt))
-        .order_by(Attempt.finished_at, Attempt.id, AttemptSlot.slot)))
+def _waiting_essays(test: Test) -> tuple:
+    """What makes a slot wait in the grading queue (its joins: Attempt, ItemVersion)."""
+    return (Attempt.test_id == test.id, Attempt.status == "finished", ItemVersion.qtype == "essay",
+            AttemptSlot.answer.is_not(None), AttemptSlot.score.is_(None))
+
+
+def grading_queue(test: Test, item_code: str | None = None) -> list[AttemptSlot]:
+    """Answered essays of finished attempts still without a score, oldest first; with
+    `item_code`, one item's only (Moodle's grading by question: every answer to the same
+    question read one after another, so each is judged by the same measure)."""
+    stmt = (select(AttemptSlot).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+            .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id)
+            .where(*_waiting_essays(test))
+            .options(joinedload(AttemptSlot.version).joinedload(ItemVersion.item), joinedload(AttemptSlot.attempt))
+            .order_by(Attempt.finished_at, Attempt.id, AttemptSlot.slot))
+    if item_code:
+        stmt = stmt.join(Item, Item.id == ItemVersion.item_id).where(Item.code == item_code)
+    return list(db.session.scalars(stmt))
+
+
+def grading_counts(test: Test) -> list[tuple[str, int]]:
+    """How many essays wait for a grade, per item, by item code (the grading page's choice)."""
+    return [(code, n) for code, n in db.session.execute(
+        select(Item.code, func.count()).select_from(AttemptSlot)
+        .join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+        .join(ItemVersion, ItemVersion.id == AttemptSlot.item_version_id).join(Item, Item.id == ItemVersion.item_id)
+        .where(*_waiting_essays(test))
+        .group_by(Item.code).order_by(Item.code))]
 
 
 def grade_essay(slot: AttemptSlot, score, feedback: str | None, actor) -> AttemptSlot:

@@ -46,10 +46,12 @@ def attempt_review(code, test_id, attempt_id):
 @bp.route("/cohorts/<code>/tests/<int:test_id>/grading")
 @requires("quizbank:view_results", test_context)
 def grading(code, test_id):
-    queue = attempt_service.grading_queue(g.test)
-    return render_template("quizbank/grading.html", cohort=g.cohort, test=g.test, queue=queue,
-                           slots={s.id: slot_view(s) for s in queue}, can_grade=can_here("quizbank:run_tests"),
-                           form=GradeForm(formdata=None))
+    counts = attempt_service.grading_counts(g.test)
+    item = request.args.get("item") if request.args.get("item") in dict(counts) else None
+    queue = attempt_service.grading_queue(g.test, item)
+    return render_template("quizbank/grading.html", cohort=g.cohort, test=g.test, queue=queue, counts=counts,
+                           item=item, slots={s.id: slot_view(s) for s in queue},
+                           can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/slots/<int:slot_id>/grade", methods=["POST"])
@@ -61,7 +63,7 @@ def grade_slot(code, test_id, slot_id):
     form = GradeForm()
     back = request.form.get("next") == "review"
     target = url_for(".attempt_review", code=code, test_id=test_id, attempt_id=slot.attempt_id) if back \
-        else url_for(".grading", code=code, test_id=test_id)
+        else url_for(".grading", code=code, test_id=test_id, item=request.form.get("item") or None)
     if request.form.get("action") == "restore":  # an overridden question gets its automatic score back
         if ConfirmForm().validate_on_submit():
             done = run_service(None, lambda: attempt_service.override_score(slot, None, None, current_user),
