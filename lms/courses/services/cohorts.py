@@ -132,6 +132,13 @@ def set_status(enrolment: Enrolment, status: str, actor) -> None:
         enrolment_completed.send(enrolment, actor=actor)
 
 
+def cohorts_of_programme(programme_code: str) -> list[Cohort]:
+    """Every cohort of a programme, whichever of its versions each follows, latest start first."""
+    return list(db.session.scalars(
+        select(Cohort).join(Programme, Programme.id == Cohort.programme_id).where(Programme.code == programme_code)
+        .order_by(Cohort.start_date.desc(), Cohort.code)))
+
+
 def enrolment_of(cohort: Cohort, user) -> Enrolment | None:
     if user is None or not getattr(user, "is_authenticated", False):
         return None

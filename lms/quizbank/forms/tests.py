@@ -35,6 +35,13 @@ class TestForm(FlaskForm):
     review_when = SelectField(_l("They see it"), choices=REVIEW_WHEN_CHOICES, default="immediately")
 
 
+class CopyTestsForm(FlaskForm):
+    """Which cohort's tests to set up here again (choices: the programme's other cohorts the
+    user may read)."""
+
+    source = SelectField(_l("Copy the tests of cohort"), choices=[], validate_choice=True)
+
+
 class GradeForm(FlaskForm):
     score = DecimalField(_l("Points (0 to 1)"), places=2, validators=[InputRequired(), NumberRange(min=0, max=1)])
     feedback = TextAreaField(_l("Feedback to the participant"), validators=[Optional(), Length(max=5000)])

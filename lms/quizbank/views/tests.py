@@ -10,28 +10,31 @@ from zoneinfo import ZoneInfo
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms.core.i18n import current_language
-from lms.core.permissions import requires
+from lms.core.permissions import has_capability, requires
 from lms.core.services.errors import ServiceError
 from lms.core.services.exports import table_download
 from lms.courses.forms import ConfirmForm
-from lms.courses.models import Enrolment
+from lms.courses.models import Cohort, Enrolment
+from lms.courses.services import cohorts as cohort_service
 from lms.courses.views.common import COHORT_TABS
 from lms.db import db
-from lms.quizbank.forms.tests import TestForm
-from lms.quizbank.models import Bank, Blueprint
+from lms.quizbank.forms.tests import CopyTestsForm, TestForm
+from lms.quizbank.models import Bank, Blueprint, Test
+from lms.quizbank.qtypes import type_name
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import blueprints as blueprint_service
+from lms.quizbank.services import copying as copy_service
 from lms.quizbank.services import draw as draw_service
 from lms.quizbank.services import regrade as regrade_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
-from lms.quizbank.qtypes import type_name
 from lms.quizbank.views.statistics import item_url_for
 
 COHORT_TABS.append(("quizbank.tests", _l("Tests")))
@@ -117,9 +120,50 @@ def tests(code):
     cohort = g.cohort
     can_run = can_here("quizbank:run_tests")
     items = test_service.tests_of(cohort, include_drafts=can_run)
+    copy_form = None
+    if can_run:
+        copy_form = CopyTestsForm(formdata=None)
+        copy_form.source.choices = [SelectChoice(c.code, f"{c.code} · {c.start_date:%d.%m.%Y}")
+                                    for c in _copy_sources(cohort)]
     return render_template("quizbank/tests.html", cohort=cohort, tests=items, can_run=can_run,
                            counts=result_service.counts_by_test(items), state=test_service.state,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), copy_form=copy_form)
+
+
+def _copy_sources(cohort: Cohort) -> list[Cohort]:
+    """The programme's other cohorts with tests whose results this user may read, latest first."""
+    others = [c for c in cohort_service.cohorts_of_programme(cohort.programme.code) if c.id != cohort.id]
+    with_tests = set(db.session.scalars(select(Test.cohort_id).where(Test.cohort_id.in_([c.id for c in others]))))
+    return [c for c in others if c.id in with_tests
+            and has_capability(current_user, "quizbank:view_results", cohort_service.cohort_context(c))]
+
+
+@bp.route("/cohorts/<code>/tests/copy", methods=["POST"])
+@requires("quizbank:run_tests", cohort_context)
+def tests_copy(code):
+    """Another cohort's tests set up here as drafts, their times moved by the start dates."""
+    sources = {c.code: c for c in _copy_sources(g.cohort)}
+    form = CopyTestsForm()
+    form.source.choices = list(sources)
+    target = url_for(".tests", code=code)
+    if not form.validate_on_submit():
+        flash(_("Choose a cohort of %(programme)s whose tests you may read.", programme=g.cohort.programme.code),
+              "error")
+        return redirect(target)
+    try:
+        report = copy_service.copy_tests(sources[form.source.data], g.cohort, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(target)
+    db.session.commit()
+    flash(ngettext("%(num)s test copied from %(source)s as a draft, its times moved by %(days)s days. Check and"
+                   " publish it.", "%(num)s tests copied from %(source)s as drafts, their times moved by %(days)s"
+                   " days. Check and publish them.", len(report.made), source=form.source.data,
+                   days=report.shift.days))
+    if report.skipped:
+        flash(_("Already here, not copied: %(titles)s.", titles=", ".join(report.skipped)), "warning")
+    return redirect(target)
 
 
 @bp.route("/cohorts/<code>/tests/new", methods=["GET", "POST"])
