@@ -184,6 +184,9 @@ def items_write(bank_code):
         except ItemFileError as exc:
             db.session.rollback()
             errors = exc.errors
+        except ServiceError as exc:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, exc.message]
         else:
             db.session.commit()
             _flash_report(report, source)
