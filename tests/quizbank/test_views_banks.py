@@ -283,6 +283,29 @@ def test_export_downloads_and_imports_back_to_the_same_items(client, trainer, ba
     assert snapshot(db_session) == before
 
 
+def test_export_of_the_items_the_filters_show(client, trainer, bank, db_session):
+    upload(client, sample("moodle_constructs.gift"))
+    banks.set_status(items_of(db_session)[f"{BANK}-2.4-K-005"], "retired", None)
+    db_session.commit()
+    page = client.get(f"/banks/{BANK}?topic=2.4").get_data(as_text=True)
+    url = f"/banks/{BANK}/export.gift?topic=2.4"
+    assert 'id="export-chosen"' in page and url in page
+    assert 'id="export-chosen"' not in client.get(f"/banks/{BANK}").get_data(as_text=True)
+
+    r = client.get(url)
+    assert r.headers["Content-Disposition"] == f'attachment; filename="{BANK}-2.4-gift.txt"'
+    # topic 2.4 without its retired item, draft tag kept
+    assert [p.code for p in parse(r.get_data(), "x.gift")] == \
+        [f"{BANK}-2.4-A-00{n}" for n in (6, 7, 8)] + [f"{BANK}-2.4-H-009", f"{BANK}-2.4-K-010", f"{BANK}-2.4-U-011"]
+    assert "[tag:draft]" in r.get_data(as_text=True)
+    retired = parse(client.get(f"/banks/{BANK}/export.xml?status=retired").get_data(), "x.xml")
+    assert [p.code for p in retired] == [f"{BANK}-2.4-K-005"]
+    by_text = parse(client.get(f"/banks/{BANK}/export.gift?topic=2.3&level=A").get_data(), "x.gift")
+    assert [p.code for p in by_text] == [f"{BANK}-2.3-A-004"]
+    # a hand-made bad filter exports everything not retired, as the page shows everything
+    assert len(parse(client.get(f"/banks/{BANK}/export.gift?level=Z").get_data(), "x.gift")) == 10
+
+
 # --- one item: versions, status, revision ------------------------------------------------------
 
 @pytest.fixture

@@ -271,10 +271,15 @@ def _topic_key(topic: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in topic.split("."))
 
 
-def bank_items(bank: Bank) -> list[ParsedItem]:
-    """Every non-retired item's current version, by topic then number, as a file would hold it."""
-    items = db.session.scalars(select(Item).where(Item.bank_id == bank.id, Item.status != "retired")
-                               .options(selectinload(Item.versions))).all()
+def bank_items(bank: Bank, **filters) -> list[ParsedItem]:
+    """Every non-retired item's current version, by topic then number, as a file would hold it;
+    with `items_query`'s filters, the items they pick (retired ones only when the status filter
+    asks for them)."""
+    stmt = items_query(bank, **filters) if filters else \
+        select(Item).where(Item.bank_id == bank.id).options(selectinload(Item.versions))
+    if filters.get("status") != "retired":
+        stmt = stmt.where(Item.status != "retired")
+    items = db.session.scalars(stmt).all()
     result = []
     for item in sorted(items, key=lambda i: (_topic_key(i.topic_code), i.code[-3:], i.code)):
         version = item.current
@@ -286,13 +291,13 @@ def bank_items(bank: Bank) -> list[ParsedItem]:
     return result
 
 
-def export_items(bank: Bank, fmt: str) -> str:
-    """The bank as GIFT or Moodle XML; importing it into an empty bank of the same code gives
-    the same items (codes, types, texts, data, tags, draft status)."""
+def export_items(bank: Bank, fmt: str, **filters) -> str:
+    """The bank (or the items `filters` pick) as GIFT or Moodle XML; importing it into an empty
+    bank of the same code gives the same items (codes, types, texts, data, tags, draft status)."""
     if fmt not in FORMATS:
         raise ServiceError(_l("unknown format %(format)s: use %(formats)s", format=repr(fmt),
                               formats=" or ".join(FORMATS)), field="format")
-    return dump(bank_items(bank), fmt)
+    return dump(bank_items(bank, **filters), fmt)
 
 
 # --- the web pages: banks, their items, one item's versions ----------------------------------

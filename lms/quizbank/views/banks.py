@@ -108,8 +108,9 @@ def bank_create():
 
 # --- one bank: its items, import, export -------------------------------------------------------
 
-def _bank_page(bank: Bank, import_form: BankImportForm, import_errors=None, filename: str | None = None):
-    topics = bank_service.topic_counts(bank)
+def _filters(topics: list[dict]) -> tuple[ItemFilterForm, dict, dict]:
+    """The item filters of the query string: the form, the values chosen (for links) and the
+    same as `items_query` arguments."""
     topic_choices = [*ANY, *(SelectChoice(t["topic"], t["topic"]) for t in topics)]
     filters = ItemFilterForm(request.args)
     filters.topic.choices = topic_choices
@@ -117,10 +118,13 @@ def _bank_page(bank: Bank, import_form: BankImportForm, import_errors=None, file
         filters = ItemFilterForm()  # a hand-made URL with a bad value shows everything
         filters.topic.choices = topic_choices
     chosen = {name: value for name, value in filters.data.items() if value}
-    page = paginate(bank_service.items_query(bank, topic=chosen.get("topic"), level=chosen.get("level"),
-                                             status=chosen.get("status"), qtype=chosen.get("qtype"),
-                                             text=chosen.get("q")),
-                    request.args.get("page", 1, type=int), PER_PAGE)
+    return filters, chosen, {("text" if name == "q" else name): value for name, value in chosen.items()}
+
+
+def _bank_page(bank: Bank, import_form: BankImportForm, import_errors=None, filename: str | None = None):
+    topics = bank_service.topic_counts(bank)
+    filters, chosen, query = _filters(topics)
+    page = paginate(bank_service.items_query(bank, **query), request.args.get("page", 1, type=int), PER_PAGE)
     blueprints = db.session.scalar(select(func.count()).select_from(Blueprint).where(Blueprint.bank_id == bank.id))
     return render_template("quizbank/bank.html", bank=bank, topics=topics, filters=filters, chosen=chosen,
                            page=page, import_form=import_form, import_errors=import_errors or [],
@@ -213,13 +217,16 @@ def items_status(bank_code):
 @bp.route("/banks/<bank_code>/export.<fmt>")
 @requires(MANAGE, bank_context)
 def bank_export(bank_code, fmt):
-    """Every non-retired item's current version; importing the file back gives the same items."""
+    """Every non-retired item's current version, or the items the bank page's filters show;
+    importing the file back gives the same items."""
     if fmt not in EXPORTS:
         abort(404)
     mimetype, suffix = EXPORTS[fmt]
-    body = bank_service.export_items(g.bank, fmt)
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{g.bank.code}-{suffix}"'})
+    _form, _chosen, query = _filters(bank_service.topic_counts(g.bank))
+    body = bank_service.export_items(g.bank, fmt, **query)
+    name = "-".join([g.bank.code, *(str(query[k]) for k in ("topic", "level", "status", "qtype") if k in query),
+                     *(["selection"] if "text" in query else []), suffix])
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- one item ----------------------------------------------------------------------------------
