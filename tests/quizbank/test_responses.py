@@ -108,3 +108,4 @@ def test_responses_are_for_the_cohorts_trainers_and_not_for_the_exit_survey(
     assert client.get(f"/cohorts/{CODE}/tests/{test_id}?format=pdf").status_code == 404
     assert client.get(f"/cohorts/{CODE}/tests/{survey_id}/responses.csv").status_code == 404
     assert 'id="responses-download"' not in client.get(f"/cohorts/{CODE}/tests/{survey_id}").text
+

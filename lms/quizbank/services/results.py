@@ -165,6 +165,26 @@ def responses(test: Test) -> list[SlotResponse]:
     return [row for _key, row in rows]
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """Where an attempt stands in the results page's order (participants by name, then
+    attempt number): for stepping through them on the review page."""
+
+    position: int
+    total: int
+    previous: int | None
+    next: int | None
+
+
+def neighbours(test: Test, attempt_id: int) -> Neighbours:
+    """One statement: the attempts of the test in the results' order around `attempt_id`."""
+    ids = list(db.session.scalars(
+        select(Attempt.id).join(Enrolment, Enrolment.id == Attempt.enrolment_id).join(User, User.id == Enrolment.user_id)
+        .where(Attempt.test_id == test.id).order_by(User.sort_key, User.id, Attempt.number)))
+    k = ids.index(attempt_id)
+    return Neighbours(k + 1, len(ids), ids[k - 1] if k > 0 else None, ids[k + 1] if k + 1 < len(ids) else None)
+
+
 def counts_by_test(tests: list[Test]) -> dict[int, dict[str, int]]:
     """Finished and in-progress attempts and essays to grade, per test, in one statement."""
     if not tests:

@@ -15,6 +15,7 @@ from lms.quizbank.forms.tests import GradeForm
 from lms.quizbank.models import AttemptSlot
 from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
+from lms.quizbank.services import results as result_service
 from lms.quizbank.views.attempts import slot_view
 from lms.quizbank.views.common import bp, can_here, run_service, test_context
 
@@ -40,7 +41,7 @@ def attempt_review(code, test_id, attempt_id):
                            participant=enrolment.user, view=view, slots=[slot_view(s) for s in attempt.slots],
                            reviews={r["slot"]: r for r in view.get("answers", [])},
                            can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), around=result_service.neighbours(g.test, attempt.id))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/grading")
