@@ -47,6 +47,12 @@ def test_new_questions_written_on_the_bank_page_get_the_topics_next_codes(
     assert "Үшінші сұрақ" in refused.text  # the text is kept to be corrected
     assert _items(db_session, BANK) == []
 
+    # checked first: the codes it would get, and nothing saved
+    checked = client.post(f"/banks/{BANK}/items/new", data={"topic": "2.3", "level": "A", "draft": "y",
+                                                              "text": TWO_QUESTIONS, "action": "check"})
+    assert 'id="checked"' in checked.text and f"{BANK}-2.3-A-001" in checked.text and f"{BANK}-2.3-H-002" in checked.text
+    assert _items(db_session, BANK) == []
+
     done = client.post(f"/banks/{BANK}/items/new", data={"topic": "2.3", "level": "A", "draft": "y",
                                                            "text": TWO_QUESTIONS}, follow_redirects=True)
     assert done.request.path == f"/banks/{BANK}" and done.request.args.get("topic") == "2.3"

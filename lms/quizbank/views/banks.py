@@ -179,7 +179,7 @@ def items_write(bank_code):
     type at once); checked as a file is: any problem, nothing saved, every one named by line."""
     form = ItemsWriteForm(topic=request.args.get("topic"))
     form.topic.choices = [SelectChoice(t["topic"], t["topic"]) for t in bank_service.topic_counts(g.bank)]
-    errors = []
+    errors, checked = [], None
     if form.validate_on_submit():
         source = _("the text")
         try:
@@ -192,10 +192,14 @@ def items_write(bank_code):
             db.session.rollback()
             form.text.errors = [*form.text.errors, exc.message]
         else:
-            db.session.commit()
-            _flash_report(report, source)
-            return redirect(url_for("quizbank.bank", bank_code=g.bank.code, topic=form.topic.data))
-    return render_template("quizbank/items_write.html", bank=g.bank, form=form, errors=errors)
+            if request.form.get("action") == "check":  # the same checks, then nothing kept
+                db.session.rollback()
+                checked = report
+            else:
+                db.session.commit()
+                _flash_report(report, source)
+                return redirect(url_for("quizbank.bank", bank_code=g.bank.code, topic=form.topic.data))
+    return render_template("quizbank/items_write.html", bank=g.bank, form=form, errors=errors, checked=checked)
 
 
 @bp.route("/banks/<bank_code>/items/status", methods=["POST"])
