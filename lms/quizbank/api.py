@@ -54,6 +54,11 @@ RESULT = {"type": "object", "description": "Fields the test's review options hid
     "score": {"type": ["number", "null"]}, "max": {"type": ["number", "null"]},
     "percent": {"type": ["number", "null"]}, "band": {"type": ["string", "null"]},
     "passed": {"type": ["boolean", "null"]},
+    "topics": {"type": "array", "description": "points per topic of the programme (graded questions only), with the"
+               " score", "items": {"type": "object", "properties": {
+                   "topic": {"type": "string"}, "module": {"type": "integer"}, "score": {"type": "number"},
+                   "max": {"type": "number"}, "percent": {"type": ["number", "null"]},
+                   "pending": {"type": "integer", "description": "essays of the topic still to be graded"}}}},
     "pending_grading": {"type": "integer", "description": "essays still to be graded by hand"},
     "provisional": {"type": "boolean", "description": "true while essays wait: percent is over the graded items"
                                                       " only, band and passed are empty"},
@@ -152,7 +157,7 @@ def _attempt_json(attempt: Attempt, *, staff: bool = False) -> dict:
            "started_at": _iso(attempt.started_at), "deadline_at": _iso(attempt.deadline_at),
            "grace_seconds": attempt.test.grace_seconds, "slots": [_slot_json(s) for s in attempt.slots]}
     if attempt.status == "finished":
-        out["result"] = attempt_service.result_view(attempt, staff=staff, language=_language())
+        out["result"] = attempt_service.result_view(attempt, staff=staff, language=_language(), topics=True)
     return out
 
 
@@ -285,7 +290,7 @@ def submit(attempt_id):
         db.session.rollback()
         raise
     db.session.commit()
-    return jsonify(attempt_service.result_view(attempt, language=_language()))
+    return jsonify(attempt_service.result_view(attempt, language=_language(), topics=True))
 
 
 @bp.route("/attempts/<int:attempt_id>")

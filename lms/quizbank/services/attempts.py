@@ -856,9 +856,11 @@ def review_options(test: Test) -> dict:
 
 
 def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
-                now: datetime | None = None) -> dict:
+                now: datetime | None = None, topics: bool = False) -> dict:
     """What the result page and the API show of a finished attempt, as the test's review
-    options allow (staff see everything). Hidden values are left out, and `hidden` names them."""
+    options allow (staff see everything). Hidden values are left out, and `hidden` names them.
+    `topics` adds the points per topic beside the score (the attempt's slots and their items
+    loaded, as `_load` does)."""
     test = attempt.test
     review = review_options(test)
     out: dict = {"attempt_id": attempt.id, "status": attempt.status,
@@ -871,8 +873,11 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
     later = (not staff and review.get("when") == "after_close" and not closed_for_everyone(test, now))
     if staff or (review.get("score") and not later):
         out.update(score=attempt.score, max=attempt.max_score, percent=attempt.percent, passed=attempt.passed)
+        if topics:
+            out["topics"] = [{"topic": t.topic, "module": t.module, "score": t.score, "max": t.max_score,
+                              "percent": t.percent, "pending": t.pending} for t in topic_scores(attempt.slots)]
     else:
-        hidden += ["score", "max", "percent", "passed"]
+        hidden += ["score", "max", "percent", "passed", *(["topics"] if topics else [])]
     if staff or (review.get("band") and not later):
         band = test_service.band_for(test, attempt.percent) if attempt.band else None
         out["band"] = test_service.band_label(band, language) if band else attempt.band
@@ -888,6 +893,44 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
             last = latest_close(test)
             out["shown_after"] = last.isoformat() if last else "the test closes"
     return out
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    """Points earned on one topic's questions of an attempt (graded questions only)."""
+
+    topic: str
+    module: int
+    score: float
+    max_score: float
+    #: essays of this topic still waiting for their grade
+    pending: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.score / self.max_score, 1) if self.max_score else None
+
+
+def topic_order(module: int, key: str) -> tuple:
+    """Topics as the programme lists them: "1.2" before "1.10"."""
+    return module, tuple(int(p) if p.isdigit() else 0 for p in key.split("."))
+
+
+def topic_scores(slots, by: str = "topic") -> list[TopicScore]:
+    """An attempt's points per topic (or per module, `by="module"`), in the programme's order;
+    slots need their version's item loaded. What a diagnostic test is for: where a participant
+    stands on each topic before the course."""
+    acc: dict[tuple[int, str], list] = {}
+    for s in slots:
+        item = s.version.item
+        key = (item.module_number, str(item.module_number) if by == "module" else item.topic_code)
+        score, max_score, pending = acc.setdefault(key, [0.0, 0.0, 0])
+        if s.score is None:
+            acc[key][2] = pending + 1
+        else:
+            acc[key][0], acc[key][1] = score + s.score, max_score + s.max_score
+    order = sorted(acc, key=lambda k: topic_order(*k))
+    return [TopicScore(k[1], k[0], round(acc[k][0], 4), acc[k][1], acc[k][2]) for k in order]
 
 
 def _slot_review(s: AttemptSlot) -> dict:

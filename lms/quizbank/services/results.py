@@ -165,6 +165,43 @@ def responses(test: Test) -> list[SlotResponse]:
     return [row for _key, row in rows]
 
 
+@dataclass
+class TopicReport:
+    """Each participant's best finished attempt, per topic (or module) of the programme, and
+    the cohort's share of points on each: where a cohort stands before the course (the
+    diagnostic test) or which topics the final test found weak."""
+
+    by: str
+    #: topic codes (or module numbers as text), in the programme's order
+    keys: list[str]
+    #: (enrolment, best attempt, {key: TopicScore})
+    rows: list[tuple[Enrolment, Attempt, dict]]
+    #: the cohort's points on each key as a percent of the points possible
+    means: dict[str, float | None]
+
+
+def by_topic(test: Test, by: str = "topic") -> TopicReport:
+    """The results page's best attempts, each scored per topic (`by="module"`: per module)."""
+    best = [(r.enrolment, r.best) for r in results(test).rows if r.best is not None]
+    slots: dict[int, list[AttemptSlot]] = {}
+    if best:
+        for s in db.session.scalars(
+                select(AttemptSlot).where(AttemptSlot.attempt_id.in_([a.id for _e, a in best]))
+                .options(joinedload(AttemptSlot.version).joinedload(ItemVersion.item))):
+            slots.setdefault(s.attempt_id, []).append(s)
+    rows, order, totals = [], {}, {}
+    for enrolment, attempt in best:
+        scores = attempt_service.topic_scores(slots.get(attempt.id, []), by)
+        for t in scores:
+            order.setdefault(t.topic, (t.module, t.topic))
+            got, possible = totals.get(t.topic, (0.0, 0.0))
+            totals[t.topic] = (got + t.score, possible + t.max_score)
+        rows.append((enrolment, attempt, {t.topic: t for t in scores}))
+    keys = sorted(order, key=lambda k: attempt_service.topic_order(*order[k]))
+    means = {k: round(100 * totals[k][0] / totals[k][1], 1) if totals[k][1] else None for k in keys}
+    return TopicReport(by, keys, rows, means)
+
+
 @dataclass(frozen=True)
 class Neighbours:
     """Where an attempt stands in the results page's order (participants by name, then

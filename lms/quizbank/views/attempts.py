@@ -24,7 +24,7 @@ from lms.quizbank.models import Attempt
 from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import results as result_service
-from lms.quizbank.views.common import bp, cohort_context, my_enrolment, test_context
+from lms.quizbank.views.common import bp, cohort_context, my_enrolment, test_context, topic_titles
 
 COHORT_TABS.append(("quizbank.my_tests", _l("My tests")))
 PER_PAGE = 5
@@ -269,9 +269,9 @@ def result(code, attempt_id):
     attempt = _my_attempt(attempt_id)
     if attempt.status != "finished":
         return redirect(url_for(".take", code=code, attempt_id=attempt.id))
-    view = attempt_service.result_view(attempt, language=current_language())
+    view = attempt_service.result_view(attempt, language=current_language(), topics=True)
     reviews = {r["slot"]: r for r in view.get("answers", [])}
     slots = [slot_view(s) for s in attempt.slots] if reviews else []
     return render_template("quizbank/result.html", cohort=g.cohort, attempt=attempt, test=attempt.test,
-                           view=view, slots=slots, reviews=reviews,
+                           view=view, slots=slots, reviews=reviews, topic_titles=topic_titles(g.cohort),
                            again=attempt_service.may_start_again(attempt.test, my_enrolment()), confirm=ConfirmForm())

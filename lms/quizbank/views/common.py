@@ -46,6 +46,13 @@ def load_bank(bank_code: str) -> Bank:
     return bank
 
 
+def topic_titles(cohort) -> dict:
+    """The cohort's programme topics by code, and its modules by their number as text, for
+    naming the rows of results by topic or module."""
+    programme = cohort.programme
+    return {**{str(m.number): m for m in programme.modules}, **{t.code: t for t in programme.topics}}
+
+
 def can_here(capability: str) -> bool:
     """Whether the signed-in user holds `capability` in the context the route was checked in."""
     return has_capability(current_user, capability, g.lms_context)

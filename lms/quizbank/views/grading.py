@@ -17,7 +17,7 @@ from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.views.attempts import slot_view
-from lms.quizbank.views.common import bp, can_here, run_service, test_context
+from lms.quizbank.views.common import bp, can_here, run_service, test_context, topic_titles
 
 
 def _attempt_of_test(attempt_id: int):
@@ -35,13 +35,14 @@ def _attempt_of_test(attempt_id: int):
 @requires("quizbank:view_results", test_context)
 def attempt_review(code, test_id, attempt_id):
     attempt = _attempt_of_test(attempt_id)
-    view = attempt_service.result_view(attempt, staff=True, language=current_language())
+    view = attempt_service.result_view(attempt, staff=True, language=current_language(), topics=True)
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     return render_template("quizbank/attempt_review.html", cohort=g.cohort, test=g.test, attempt=attempt,
                            participant=enrolment.user, view=view, slots=[slot_view(s) for s in attempt.slots],
                            reviews={r["slot"]: r for r in view.get("answers", [])},
                            can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None),
-                           confirm=ConfirmForm(), around=result_service.neighbours(g.test, attempt.id))
+                           confirm=ConfirmForm(), around=result_service.neighbours(g.test, attempt.id),
+                           topic_titles=topic_titles(g.cohort))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/grading")

@@ -34,7 +34,7 @@ from lms.quizbank.services import draw as draw_service
 from lms.quizbank.services import regrade as regrade_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
-from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context
+from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context, topic_titles
 from lms.quizbank.views.statistics import item_url_for
 
 COHORT_TABS.append(("quizbank.tests", _l("Tests")))
@@ -317,6 +317,25 @@ def test_results(code, test_id):
                            state=test_service.state(g.test), band_of=_band_of, can_run=can_run,
                            corrected=regrade_service.items_with_newer_versions(g.test) if can_run else 0,
                            confirm=ConfirmForm())
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/topics")
+@requires("quizbank:view_results", test_context)
+def test_topics(code, test_id):
+    """Each participant's best attempt per topic or module, and the cohort's share on each:
+    what the diagnostic test is for, and where the final test found the course weak."""
+    if g.test.kind == "exit_survey":
+        abort(404)
+    by = "module" if request.args.get("by") == "module" else "topic"
+    report = result_service.by_topic(g.test, by)
+    titles = topic_titles(g.cohort)
+    if "format" in request.args:
+        header = [_("Participant"), _("E-mail"), _("Attempt"), *report.keys]
+        rows = [[e.user.full_name, e.user.email, a.number,
+                 *(scores[k].percent if k in scores else None for k in report.keys)] for e, a, scores in report.rows]
+        rows.append([_("Cohort"), "", "", *(report.means[k] for k in report.keys)])
+        return table_download(request.args["format"], header, rows, f"{code}-test-{test_id}-{by}s", sheet=_("By topic"))
+    return render_template("quizbank/test_topics.html", cohort=g.cohort, test=g.test, report=report, titles=titles)
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/sample")
