@@ -36,7 +36,8 @@ class SupportPlan(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="draft")
-    #: needs found in month 1: {"weakest": [{"module": 3, "percent": 40.0}, ...], "survey": [...], "note": "..."}
+    #: needs found in month 1: {"weakest": [{"module": 3, "percent": 40.0}, ...], "final": {...},
+    #: "weak_topics": [{"topic": "2.3", "percent": 0.0}, ...], "survey": [...], "note": "..."}
     needs: Mapped[dict] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(default=1)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

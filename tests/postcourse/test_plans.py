@@ -112,6 +112,30 @@ def graduates(make, db_session):
     return cohort, trainer, people
 
 
+def test_the_final_tests_weak_topics_are_in_the_needs(make, db_session, client, auth):
+    """A programme with no module tests (LDR-SUS): the final test's topics below its pass mark
+    are the plan's finer needs, on the plan page with the topics' titles."""
+    trainer = make.user(email="pc-sus-trainer@test.kz", full_name="Тренер")
+    cohort = make.cohort(code="PC-SUS", programme="LDR-SUS", participants=2, start=date(2027, 1, 10), days=40,
+                         trainer=trainer)
+    versions = items("LDR-SUS", modules=3, code="PCS")  # topics 1.1, 2.1 and 3.1, two items each
+    final = published_test(cohort, "final")
+    first, second = enrolments(cohort)
+    drawn = versions[1] + versions[2] + versions[3]
+    take(final, first, drawn, 2, utc(date(2027, 2, 10)))   # 1.1 right; 2.1 and 3.1 wrong: 33 %
+    take(final, second, drawn, 6, utc(date(2027, 2, 10)))  # everything right
+    db_session.commit()
+    plan, other = complete_all(cohort, COMPLETED, trainer)
+    assert plan.needs["weak_topics"] == [{"topic": "2.1", "percent": 0.0}, {"topic": "3.1", "percent": 0.0}]
+    assert plan.needs["weakest"] == [] and plan.needs["final"]["passed"] is False
+    assert other.needs["weak_topics"] == []
+
+    auth.login(trainer.email)
+    with clock.frozen(at(date(2027, 3, 9))):
+        html = client.get(f"/cohorts/{cohort.code}/support/plans/{plan.id}").get_data(as_text=True)
+    assert 'id="weak-topics"' in html and '<li data-topic="2.1">2.1 ' in html
+
+
 def test_a_plan_opens_when_the_enrolment_completes(graduates, db_session):
     cohort, trainer, people = graduates
     opened = complete_all(cohort, COMPLETED, trainer)

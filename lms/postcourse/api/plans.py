@@ -44,8 +44,9 @@ PLAN = {"type": "object", "properties": {
     "version": {"type": "integer"}, "starts_on": DATE, "ends_on": DATE,
     "month": {"type": "integer", "description": "the plan's month today: 1-12, 0 before, 13 after"},
     "accepted_at": {"type": ["string", "null"], "format": "date-time"},
-    "needs": {"type": "object", "description": "weakest modules, final test, exit-survey needs (staff never see"
-                                               " answers of an anonymous survey), agreed note"},
+    "needs": {"type": "object", "description": "weakest modules, final test and its topics below the pass mark,"
+                                               " exit-survey needs (staff never see answers of an anonymous"
+                                               " survey), agreed note"},
     "stages": {"type": "array", "items": {"type": "object", "properties": {
         "code": {"type": "string"}, "title": {"type": "string"}, "starts_on": DATE, "ends_on": DATE,
         "activities": {"type": "array", "items": ACTIVITY}}}},

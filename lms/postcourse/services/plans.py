@@ -174,12 +174,15 @@ def _is_support_question(question: Mapping) -> bool:
 
 
 def needs_of(enrolment: Enrolment, module_results: Mapping | None = None,
-             final_results: Mapping | None = None) -> dict:
+             final_results: Mapping | None = None, final_topics: Mapping | None = None) -> dict:
     """What the organisational stage starts from. `module_results` / `final_results` are
-    quizbank's `best_results` for the cohort (read here when not given).
+    quizbank's `best_results` for the cohort, `final_topics` its `weak_topics` of the final test
+    (each read here when not given).
 
     {"weakest": [{"module": 3, "percent": 40.0}, ...] (best module-test percents, weakest
-    first, at most 3), "final": {"percent": 72.5, "passed": true} or null, "survey": [{"question":
+    first, at most 3), "final": {"percent": 72.5, "passed": true} or null, "weak_topics":
+    [{"topic": "2.3", "percent": 0.0}, ...] (the final test's topics below its pass mark, weakest
+    first, at most 3; where a programme has no module tests, the only finer measure), "survey": [{"question":
     {kk, ru, en}, "likert": 2} or {"question": ..., "text": "..."}, each with "anonymous"],
     "note": ""}. Answers of an anonymous survey are the graduate's to see, not their trainers'."""
     from lms.quizbank.services import results as result_service
@@ -190,6 +193,8 @@ def needs_of(enrolment: Enrolment, module_results: Mapping | None = None,
         module_results = result_service.best_results(enrolment.cohort_id, "module")
     if final_results is None:
         final_results = result_service.best_results(enrolment.cohort_id, "final")
+    if final_topics is None:
+        final_topics = result_service.weak_topics(enrolment.cohort_id, "final", WEAKEST, best=final_results)
     modules = sorted(((number, r.percent) for number, r in (module_results.get(enrolment.id) or {}).items()
                       if number is not None), key=lambda mp: (mp[1], mp[0]))
     weakest = [{"module": number, "percent": round(percent, 1)} for number, percent in modules[:WEAKEST]]
@@ -206,7 +211,8 @@ def needs_of(enrolment: Enrolment, module_results: Mapping | None = None,
             survey.append({"question": row["question"], "likert": row["likert"], "anonymous": anonymous[test_id]})
         elif row["kind"] == "open" and (row["text"] or "").strip() and _is_support_question(row["question"]):
             survey.append({"question": row["question"], "text": row["text"].strip(), "anonymous": anonymous[test_id]})
-    return {"weakest": weakest, "final": final, "survey": survey, "note": ""}
+    return {"weakest": weakest, "final": final, "weak_topics": list(final_topics.get(enrolment.id) or []),
+            "survey": survey, "note": ""}
 
 
 def needs_for(plan: SupportPlan, *, staff: bool) -> dict:
@@ -227,7 +233,8 @@ def _activity_from(plan: SupportPlan, item: MenuItem, due_on: date | None = None
 
 
 def open_plan(enrolment: Enrolment, actor=None, *, model: SupportModel | None = None,
-              module_results: Mapping | None = None, final_results: Mapping | None = None) -> SupportPlan:
+              module_results: Mapping | None = None, final_results: Mapping | None = None,
+              final_topics: Mapping | None = None) -> SupportPlan:
     """The graduate's plan, opened now if it is not open yet (idempotent). The enrolment must
     be completed; the programme must have a support model (NotFound otherwise)."""
     existing = plan_of(enrolment)
@@ -241,7 +248,8 @@ def open_plan(enrolment: Enrolment, actor=None, *, model: SupportModel | None = 
     starts = completion_date(enrolment)
     plan = SupportPlan(enrolment_id=enrolment.id, model_code=model.code, starts_on=starts,
                        ends_on=month_end(starts, YEAR_MONTHS), status="draft", version=1,
-                       needs=needs_of(enrolment, module_results, final_results), created_at=clock.now())
+                       needs=needs_of(enrolment, module_results, final_results, final_topics),
+                       created_at=clock.now())
     for item in model.required:
         _activity_from(plan, item)  # joins plan.activities through its back-reference
     try:
@@ -276,7 +284,9 @@ def open_plans(cohort: Cohort, actor=None) -> list[SupportPlan]:
 
     modules = result_service.best_results(cohort.id, "module")
     finals = result_service.best_results(cohort.id, "final")
-    return [open_plan(e, actor, model=model, module_results=modules, final_results=finals) for e in todo]
+    topics = result_service.weak_topics(cohort.id, "final", WEAKEST, best=finals)
+    return [open_plan(e, actor, model=model, module_results=modules, final_results=finals, final_topics=topics)
+            for e in todo]
 
 
 def on_enrolment_completed(enrolment: Enrolment, actor=None, **_kw) -> None:

@@ -87,10 +87,12 @@ def _prepare(plan: SupportPlan, model, lang: str, given: dict) -> dict:
 def _render(template: str, plan: SupportPlan, *, staff: bool, given: dict | None = None, **extra):
     lang = current_language()
     view = plan_service.plan_view(plan, staff=staff, lang=lang)
-    module_titles = {m.number: localized(m, "title") for m in view.enrolment.cohort.programme.modules}
+    programme = view.enrolment.cohort.programme
+    module_titles = {m.number: localized(m, "title") for m in programme.modules}
+    topic_titles = {t.code: localized(t, "title") for t in programme.topics}
     return render_template(
         template, cohort=g.cohort, v=view, plan=plan, staff=staff, f=_prepare(plan, view.model, lang, given or {}),
-        labels=forms, lang=lang, module_titles=module_titles,
+        labels=forms, lang=lang, module_titles=module_titles, topic_titles=topic_titles,
         label_of=lambda a: plan_service.activity_label(a, view.model, lang),
         completion_of=lambda a: plan_service.completion_label(a, view.model, lang),
         activities_by_id={a.id: a for a in plan.activities}, **extra)

@@ -247,6 +247,7 @@ class KindResult:
     passed: bool
     finished_at: object
     test_id: int
+    attempt_id: int | None = None
 
 
 def best_results(cohort_id: int, kind: str = "final") -> dict[int, dict[int | None, KindResult]]:
@@ -255,14 +256,44 @@ def best_results(cohort_id: int, kind: str = "final") -> dict[int, dict[int | No
     Other plugins (the gradebook, certificates, post-course needs) read results through this."""
     rows = db.session.execute(
         select(Attempt.enrolment_id, Test.module_number, Attempt.percent, Attempt.passed, Attempt.finished_at,
-               Test.id)
+               Test.id, Attempt.id)
         .join(Test, Test.id == Attempt.test_id)
         .where(Test.cohort_id == cohort_id, Test.kind == kind, Test.status != "draft",
                Attempt.status == "finished", Attempt.pending_grading == 0, Attempt.percent.is_not(None)))
     out: dict[int, dict[int | None, KindResult]] = {}
-    for enrolment_id, module, percent, passed, finished_at, test_id in rows:
+    for enrolment_id, module, percent, passed, finished_at, test_id, attempt_id in rows:
         mine = out.setdefault(enrolment_id, {})
         best = mine.get(module)
         if best is None or percent > best.percent:
-            mine[module] = KindResult(float(percent), bool(passed), finished_at, test_id)
+            mine[module] = KindResult(float(percent), bool(passed), finished_at, test_id, attempt_id)
+    return out
+
+
+def weak_topics(cohort_id: int, kind: str = "final", limit: int = 3,
+                best: dict | None = None) -> dict[int, list[dict]]:
+    """{enrolment id: [{"topic": "2.3", "percent": 0.0}, ...]}: the topics of each participant's
+    best `kind` attempt (over `best_results`, read when not given) below that test's pass mark,
+    weakest first, at most `limit`. The post-course support plan starts from them. Two
+    statements for the whole cohort."""
+    best = best_results(cohort_id, kind) if best is None else best
+    chosen = {enrolment_id: max(by_module.values(), key=lambda r: r.percent)
+              for enrolment_id, by_module in best.items() if by_module}
+    chosen = {e: r for e, r in chosen.items() if r.attempt_id is not None}
+    if not chosen:
+        return {}
+    slots: dict[int, list[AttemptSlot]] = {}
+    pass_marks: dict[int, float] = {}
+    for s, pass_percent in db.session.execute(
+            select(AttemptSlot, Test.pass_percent).join(Attempt, Attempt.id == AttemptSlot.attempt_id)
+            .join(Test, Test.id == Attempt.test_id)
+            .where(AttemptSlot.attempt_id.in_([r.attempt_id for r in chosen.values()]))
+            .options(joinedload(AttemptSlot.version).joinedload(ItemVersion.item))):
+        slots.setdefault(s.attempt_id, []).append(s)
+        pass_marks[s.attempt_id] = float(pass_percent)
+    out = {}
+    for enrolment_id, r in chosen.items():
+        low = [t for t in attempt_service.topic_scores(slots.get(r.attempt_id, []))
+               if t.percent is not None and t.percent < pass_marks.get(r.attempt_id, 50.0)]
+        low.sort(key=lambda t: (t.percent, attempt_service.topic_order(t.module, t.topic)))
+        out[enrolment_id] = [{"topic": t.topic, "percent": t.percent} for t in low[:limit]]
     return out
