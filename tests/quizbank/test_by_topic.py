@@ -55,6 +55,7 @@ def test_a_participant_reads_where_they_stand_on_each_topic(client, auth, setup,
     assert 'id="by-topic"' in page
     assert '<tr data-topic="1.1" class="weak">' in page and '<tr data-topic="2.1">' in page
     assert "0 / 2" in page and "100.0 %" in page
+    assert '<a href="/programmes/LDR-DT/v1/topics/1.1">' in page  # where to study it again
     api = client.get(f"/api/v1/attempts/{attempt_id}", headers=token_for(db_session, user)).get_json()
     assert [(t["topic"], t["module"], t["score"], t["max"], t["percent"]) for t in api["result"]["topics"]] == \
         [("1.1", 1, 0.0, 2.0, 0.0), ("2.1", 2, 2.0, 2.0, 100.0)]
