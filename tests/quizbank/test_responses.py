@@ -45,6 +45,7 @@ def test_the_trainer_reads_every_answer_in_words_beside_the_key_and_the_points(
     page = client.get(f"/cohorts/{CODE}/tests/{test_id}").text
     url = f"/cohorts/{CODE}/tests/{test_id}/responses.csv"
     assert 'id="responses-download"' in page and url in page
+    assert 'data-progress="2/6"' in page  # the attempt still running: two of six answered so far
 
     response = client.get(url)
     assert response.status_code == 200 and response.mimetype == "text/csv"

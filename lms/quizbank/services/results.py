@@ -88,6 +88,27 @@ class TestSummary:
     passed: int
     pending_grading: int
     mean_percent: float | None
+    #: attempts in progress: {attempt id: Progress} (who is stuck on a test day)
+    progress: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    questions: int
+    last_answer_at: datetime | None
+
+
+def progress_of(attempt_ids: list[int]) -> dict[int, Progress]:
+    """Questions answered, out of how many, and the last answer's time, per attempt: one
+    statement."""
+    if not attempt_ids:
+        return {}
+    return {attempt_id: Progress(int(answered or 0), int(questions), last)
+            for attempt_id, answered, questions, last in db.session.execute(
+                select(AttemptSlot.attempt_id, func.count(AttemptSlot.answered_at), func.count(),
+                       func.max(AttemptSlot.answered_at))
+                .where(AttemptSlot.attempt_id.in_(attempt_ids)).group_by(AttemptSlot.attempt_id))}
 
 
 def results(test: Test) -> TestSummary:
@@ -117,6 +138,7 @@ def results(test: Test) -> TestSummary:
         passed=sum(1 for a in bests if a.passed),
         pending_grading=sum(a.pending_grading or 0 for a in all_attempts),
         mean_percent=round(sum(a.percent for a in bests) / len(bests), 1) if bests else None,
+        progress=progress_of([a.id for a in all_attempts if a.status == "in_progress"]),
     )
 
 
