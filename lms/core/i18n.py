@@ -30,6 +30,11 @@ def current_language() -> str:
     return str(get_locale() or "kk")
 
 
+def language_of(user) -> str:
+    """The language a message to `user` is written in: their own choice, else Kazakh."""
+    return user.language if getattr(user, "language", None) in LANGUAGES else "kk"
+
+
 def localized(value, field: str | None = None, lang: str | None = None) -> str:
     """Text in the current language, falling back to Kazakh then any language present.
 

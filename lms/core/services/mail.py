@@ -45,6 +45,11 @@ def queue(key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
     return message
 
 
+def link(path: str) -> str:
+    """An address in a message: the site's public address (LMS_PUBLIC_URL) and `path`."""
+    return f"{_config().public_url.rstrip('/')}/{path.lstrip('/')}"
+
+
 def pending(limit: int = 100) -> list[OutboxMessage]:
     return list(db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)

@@ -10,12 +10,12 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.core.models import LANGUAGES, User
+from lms.core.i18n import language_of
+from lms.core.models import User
 from lms.core.services import clock, mail
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment
@@ -35,12 +35,8 @@ class RemindReport:
     keys: list[str] = field(default_factory=list)
 
 
-def _language(user: User) -> str:
-    return user.language if user.language in LANGUAGES else "kk"
-
-
 def _plan_url(cohort: Cohort) -> str:
-    return f"{current_app.config['LMS'].public_url.rstrip('/')}/cohorts/{cohort.code}/me/support"
+    return mail.link(f"/cohorts/{cohort.code}/me/support")
 
 
 def due_rows(today: date):
@@ -58,7 +54,7 @@ def due_rows(today: date):
 
 
 def _graduate_message(kind: str, activity: PlanActivity, user: User, cohort: Cohort, model) -> tuple[str, str]:
-    lang = _language(user)
+    lang = language_of(user)
     with force_locale(lang):
         title = plan_service.activity_label(activity, model, lang)
         if kind == "overdue":
@@ -80,7 +76,7 @@ def _graduate_message(kind: str, activity: PlanActivity, user: User, cohort: Coh
 
 
 def _staff_message(user: User, cohort: Cohort, rows: list, models: dict) -> tuple[str, str]:
-    lang = _language(user)
+    lang = language_of(user)
     with force_locale(lang):
         subject = _("Support of %(cohort)s: %(count)s reminders sent", cohort=cohort.code, count=len(rows))
         lines = [_("Hello, %(name)s.", name=user.full_name), "",

@@ -32,6 +32,7 @@ from lms.quizbank.services import blueprints as blueprint_service
 from lms.quizbank.services import copying as copy_service
 from lms.quizbank.services import draw as draw_service
 from lms.quizbank.services import regrade as regrade_service
+from lms.quizbank.services import reminders as reminder_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.views.common import bp, can_here, cohort_context, run_service, test_context, topic_titles
@@ -317,6 +318,28 @@ def test_results(code, test_id):
                            state=test_service.state(g.test), band_of=_band_of, can_run=can_run,
                            corrected=regrade_service.items_with_newer_versions(g.test) if can_run else 0,
                            confirm=ConfirmForm())
+
+
+@bp.route("/cohorts/<code>/tests/<int:test_id>/remind", methods=["POST"])
+@requires("quizbank:run_tests", test_context)
+def test_remind(code, test_id):
+    """E-mail the participants who have not finished the test while it is open to them."""
+    target = url_for(".test_results", code=code, test_id=test_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(target)
+    try:
+        queued = reminder_service.remind_unfinished(g.test, current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(target)
+    db.session.commit()
+    if queued:
+        flash(ngettext("%(num)s reminder queued: it goes out with the next mail delivery.",
+                       "%(num)s reminders queued: they go out with the next mail delivery.", len(queued)))
+    else:
+        flash(_("Nobody to remind: everyone for whom the test is open has finished it or was reminded today."))
+    return redirect(target)
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/topics")

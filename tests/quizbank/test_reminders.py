@@ -1,0 +1,54 @@
+"""A reminder to those who have not finished an open test: one e-mail each, in their own
+language, nothing twice in a day, nobody who finished, and only while the test is open."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lms.core.models import AuditEntry, OutboxMessage
+from lms.courses.services import cohorts
+from lms.db import utcnow
+from lms.quizbank.models import Test
+from tests.quizbank.test_regrade import _take
+from tests.quizbank.test_views_attempts import CODE, _form_of, setup  # noqa: F401 - the fixture
+
+
+def _outbox(db_session) -> list[OutboxMessage]:
+    return list(db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_those_who_have_not_finished_are_reminded_once_a_day(client, auth, setup, make, db_session):  # noqa: F811
+    cohort, test, trainer = setup
+    test.closes_at = utcnow() + timedelta(days=2)
+    third = make.user(email=f"{CODE.lower()}-p03@test.kz", full_name="Қатысушы 03", language="ru")
+    cohorts.enrol(cohort, third, None)
+    db_session.commit()
+    test_id = test.id
+    _take(db_session, 1, test_id)                  # finished: not reminded
+    _take(db_session, 2, test_id, finish=False)    # started, not finished: reminded
+
+    auth.login(trainer.email)
+    page = client.get(f"/cohorts/{CODE}/tests/{test_id}").text
+    assert 'id="remind-form"' in page
+    client.post(f"/cohorts/{CODE}/tests/{test_id}/remind", data=_form_of(page))
+    sent = _outbox(db_session)
+    assert sorted(m.to_email for m in sent) == [f"{CODE.lower()}-p02@test.kz", f"{CODE.lower()}-p03@test.kz"]
+    kazakh = next(m for m in sent if m.to_email.endswith("p02@test.kz"))
+    russian = next(m for m in sent if m.to_email.endswith("p03@test.kz"))
+    assert "1-модуль бойынша тест" in kazakh.subject and f"/cohorts/{CODE}/me/tests" in kazakh.body
+    assert russian.body.startswith("Здравствуйте, Қатысушы 03.")  # in the participant's own language
+    assert kazakh.body.startswith("Сәлеметсіз бе, Қатысушы 02.")
+    assert db_session.scalar(select(AuditEntry).where(AuditEntry.action == "test_reminders_queued")) is not None
+
+    # again the same day: nothing new
+    again = client.post(f"/cohorts/{CODE}/tests/{test_id}/remind", data=_form_of(page), follow_redirects=True)
+    assert len(_outbox(db_session)) == 2 and 'class="flash' in again.text
+
+    # a closed test reminds nobody, and a participant may not send reminders
+    closed = db_session.get(Test, test_id)
+    closed.closes_at = utcnow() - timedelta(minutes=1)
+    db_session.commit()
+    assert 'id="remind-form"' not in client.get(f"/cohorts/{CODE}/tests/{test_id}").text
+    client.post(f"/cohorts/{CODE}/tests/{test_id}/remind", data=_form_of(page))
+    assert len(_outbox(db_session)) == 2
+    auth.login(f"{CODE.lower()}-p02@test.kz")
+    assert client.post(f"/cohorts/{CODE}/tests/{test_id}/remind", data={}).status_code == 403
