@@ -1,6 +1,8 @@
 """The audit log: one row per grade change, deletion or privileged act."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from lms.core.models import AuditEntry
 from lms.db import db
 
@@ -21,3 +23,12 @@ def record(actor, action: str, obj, summary: str | None = None, **details) -> Au
     )
     db.session.add(entry)
     return entry
+
+
+def entries_for(obj, action: str | None = None) -> list[AuditEntry]:
+    """What the log holds about one object (oldest first), of one action when given."""
+    object_type, object_id = obj if isinstance(obj, tuple) else (type(obj).__name__, getattr(obj, "id", None))
+    stmt = select(AuditEntry).where(AuditEntry.object_type == object_type, AuditEntry.object_id == str(object_id))
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return list(db.session.scalars(stmt.order_by(AuditEntry.id)))

@@ -896,6 +896,32 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
 
 
 @dataclass(frozen=True)
+class Moment:
+    """One step of an attempt as the server recorded it (the review's timeline)."""
+
+    at: datetime
+    #: started, answered, time_up, finished
+    kind: str
+    #: the question's number (answered), or how the attempt ended (finished: the grading's reason)
+    detail: object = None
+
+
+def timeline(attempt: Attempt) -> list[Moment]:
+    """When the attempt started, when each answer was last saved, when its time was up and how
+    it ended, in time order: what settles "my answer was lost" or "the time ran short". Only
+    the last save of each question is kept, so an answer changed later shows its last time."""
+    moments = [Moment(attempt.started_at, "started")]
+    moments += [Moment(s.answered_at, "answered", s.slot) for s in attempt.slots if s.answered_at is not None]
+    if attempt.deadline_at is not None and (attempt.finished_at is None or attempt.deadline_at <= attempt.finished_at):
+        moments.append(Moment(attempt.deadline_at, "time_up"))  # still ahead, or reached before the end
+    if attempt.finished_at is not None:
+        graded = audit.entries_for(attempt, "attempt_graded")
+        moments.append(Moment(attempt.finished_at, "finished", graded[0].details.get("reason") if graded else None))
+    order = {"started": 0, "answered": 1, "time_up": 2, "finished": 3}
+    return sorted(moments, key=lambda m: (m.at, order[m.kind], m.detail if m.kind == "answered" else 0))
+
+
+@dataclass(frozen=True)
 class TopicScore:
     """Points earned on one topic's questions of an attempt (graded questions only)."""
 

@@ -42,7 +42,7 @@ def attempt_review(code, test_id, attempt_id):
                            reviews={r["slot"]: r for r in view.get("answers", [])},
                            can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None),
                            confirm=ConfirmForm(), around=result_service.neighbours(g.test, attempt.id),
-                           topic_titles=topic_titles(g.cohort))
+                           topic_titles=topic_titles(g.cohort), timeline=attempt_service.timeline(attempt))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/grading")
