@@ -63,6 +63,13 @@ def test_new_questions_written_on_the_bank_page_get_the_topics_next_codes(
     assert first.current.qtype == "single" and first.current.title == "Ресурстар"
     assert [o["fraction"] for o in first.current.data["options"]] == [1.0, 0.0, 0.0]
 
+    # "write a similar question": the form starts from that item's text, topic and level
+    similar = client.get(f"/banks/{BANK}/items/new?like={first.id}").text
+    start = unescape(re.search(r'<textarea[^>]*name="text"[^>]*>(.*?)</textarea>', similar, re.S).group(1))
+    assert "Желілік басқаруда мектеп не біріктіреді?" in start and "[id:" not in start  # a new item: no code
+    assert re.search(r'<option selected value="A">|<option value="A" selected>', similar)
+    assert client.get(f"/banks/{BANK}/items/new?like=999999").status_code == 404
+
     # unticked: ready at once; a topic the programme lacks is refused by the form
     client.post(f"/banks/{BANK}/items/new", data={"topic": "2.3", "level": "K", "text": "Тағы бір сұрақ {T}"})
     assert (f"{BANK}-2.3-K-003", "ready") in _items(db_session, BANK)

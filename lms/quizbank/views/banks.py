@@ -178,6 +178,13 @@ def items_write(bank_code):
     """New questions written on the page in GIFT (Moodle's "create a new question", for every
     type at once); checked as a file is: any problem, nothing saved, every one named by line."""
     form = ItemsWriteForm(topic=request.args.get("topic"))
+    model = request.args.get("like", type=int)  # "write a similar question": this item's text to start from
+    if request.method == "GET" and model:
+        try:
+            like = bank_service.get_item(g.bank, model)
+        except ServiceError:
+            abort(404)
+        form = ItemsWriteForm(topic=like.topic_code, level=like.level, text=bank_service.item_as_text(like.current))
     form.topic.choices = [SelectChoice(t["topic"], t["topic"]) for t in bank_service.topic_counts(g.bank)]
     errors, checked = [], None
     if form.validate_on_submit():
