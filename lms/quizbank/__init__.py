@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
-from lms.quizbank.tasks import sweep
+from lms.quizbank.tasks import remind, sweep
 from lms.signals import demo_requested
 
 
@@ -58,5 +58,6 @@ plugin = Plugin(
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
     menu=[("quizbank.banks", _l("Test banks"), "quizbank:manage")],
-    tasks=[ScheduledTask("quiz-sweep", sweep, interval=60)],
+    # 03:00 UTC is 08:00 in Kazakhstan: the morning's reminders of tests closing within a day
+    tasks=[ScheduledTask("quiz-sweep", sweep, interval=60), ScheduledTask("quiz-remind", remind, cron="0 3 * * *")],
 )

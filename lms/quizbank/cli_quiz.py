@@ -1,4 +1,5 @@
 """`lms quiz sweep`: finish and grade attempts whose time is up (run it from cron or RQ);
+`lms quiz remind`: the daily reminders of tests about to close;
 `lms quiz regrade`: the results page's regrade, for a script or a test with many cohorts."""
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ def sweep_command():
     report = tasks.sweep()
     db.session.commit()
     click.echo(report)
+
+
+@quiz_group.command("remind")
+@with_appcontext
+def remind_command():
+    """Remind those who have not finished a test that closes within a day (once a day each),
+    then send the outbox. Run it daily from cron, or let `lms scheduler` do it."""
+    from lms.quizbank import tasks
+
+    click.echo(tasks.remind())
 
 
 @quiz_group.command("regrade")

@@ -8,6 +8,7 @@ from lms.core.models import AuditEntry, OutboxMessage
 from lms.courses.services import cohorts
 from lms.db import utcnow
 from lms.quizbank.models import Test
+from lms.quizbank.services import tests as test_service
 from tests.quizbank.test_regrade import _take
 from tests.quizbank.test_views_attempts import CODE, _form_of, setup  # noqa: F401 - the fixture
 
@@ -16,7 +17,9 @@ def _outbox(db_session) -> list[OutboxMessage]:
     return list(db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-def test_those_who_have_not_finished_are_reminded_once_a_day(client, auth, setup, make, db_session):  # noqa: F811
+def test_those_who_have_not_finished_are_reminded_once_a_day(
+        client, auth, setup, make, db_session, app, monkeypatch, tmp_path):  # noqa: F811
+    monkeypatch.setattr(app.config["LMS"], "outbox_dir", str(tmp_path / "outbox"))
     cohort, test, trainer = setup
     test.closes_at = utcnow() + timedelta(days=2)
     third = make.user(email=f"{CODE.lower()}-p03@test.kz", full_name="Қатысушы 03", language="ru")
@@ -38,6 +41,10 @@ def test_those_who_have_not_finished_are_reminded_once_a_day(client, auth, setup
     assert russian.body.startswith("Здравствуйте, Қатысушы 03.")  # in the participant's own language
     assert kazakh.body.startswith("Сәлеметсіз бе, Қатысушы 02.")
     assert db_session.scalar(select(AuditEntry).where(AuditEntry.action == "test_reminders_queued")) is not None
+    # sent at once (the test may close today), not with tomorrow's daily task
+    db_session.expire_all()
+    assert all(m.sent_at is not None for m in _outbox(db_session))
+    assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == sorted(f"{m.id}.eml" for m in sent)
 
     # again the same day: nothing new
     again = client.post(f"/cohorts/{CODE}/tests/{test_id}/remind", data=_form_of(page), follow_redirects=True)
@@ -52,3 +59,20 @@ def test_those_who_have_not_finished_are_reminded_once_a_day(client, auth, setup
     assert len(_outbox(db_session)) == 2
     auth.login(f"{CODE.lower()}-p02@test.kz")
     assert client.post(f"/cohorts/{CODE}/tests/{test_id}/remind", data={}).status_code == 403
+
+
+def test_the_daily_task_reminds_of_the_tests_closing_within_a_day(
+        setup, runner, db_session, app, monkeypatch, tmp_path):  # noqa: F811
+    monkeypatch.setattr(app.config["LMS"], "outbox_dir", str(tmp_path / "outbox"))
+    cohort, test, _trainer = setup
+    test.closes_at = utcnow() + timedelta(hours=20)
+    later = test_service.create_test(cohort, {"kind": "final", "title": "Қорытынды", "blueprint": test.blueprint,
+                                              "closes_at": utcnow() + timedelta(days=3)}, None)
+    later.status = "published"
+    db_session.commit()
+    result = runner.invoke(args=["quiz", "remind"])
+    assert result.exit_code == 0, result.output
+    assert "queued 2 reminder(s)" in result.output and "delivered 2 message(s)" in result.output
+    assert {m.key.split(":")[2] for m in _outbox(db_session)} == {str(test.id)}  # not the test closing in 3 days
+    again = runner.invoke(args=["quiz", "remind"])
+    assert "queued 0 reminder(s)" in again.output  # the same day: nothing twice

@@ -134,3 +134,19 @@ def deliver(limit: int = 100) -> int:
             sent += 1
     db.session.flush()
     return sent
+
+
+#: messages sent between two commits by `deliver_all`
+DELIVER_BATCH = 50
+
+
+def deliver_all() -> int:
+    """Send everything waiting, committing after each batch (a crash re-sends at most one
+    batch): for the daily tasks that queue reminders and then send them."""
+    total = 0
+    while True:
+        sent = deliver(DELIVER_BATCH)
+        db.session.commit()
+        total += sent
+        if sent < DELIVER_BATCH:
+            return total

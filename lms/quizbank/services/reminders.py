@@ -1,10 +1,11 @@
 """A reminder to the participants who have not finished a test open to them (Moodle has none
 built in; a qualification centre sends one before a final test closes). One e-mail per
 participant and day through the outbox, so pressing the button twice sends nothing twice; the
-outbox delivers them (`lms mail deliver`, or the scheduler)."""
+button then sends the outbox at once. The daily task (`lms quiz remind`, 03:00 UTC) does the
+same for every test that closes within a day, and retries what the mail server refused."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -23,6 +24,8 @@ from lms.quizbank.services import tests as test_service
 
 #: who is still expected to take a test (a completed or withdrawn participant is not reminded)
 REMINDED = ("enrolled", "active")
+#: the daily task reminds of the tests that close within this time
+CLOSING_SOON = timedelta(days=1)
 
 
 def remind_unfinished(test: Test, actor, now: datetime | None = None) -> list[User]:
@@ -55,6 +58,16 @@ def remind_unfinished(test: Test, actor, now: datetime | None = None) -> list[Us
         audit.record(actor, "test_reminders_queued", test, f"{test.title}: {len(queued)} reminder(s)",
                      to=[u.email for u in queued])
     return queued
+
+
+def remind_closing(now: datetime | None = None, within: timedelta = CLOSING_SOON) -> int:
+    """The daily reminder: every published test that closes within `within` reminds those who
+    have not finished it (`remind_unfinished`, so nobody twice a day). Returns how many."""
+    now = now or utcnow()
+    closing = db.session.scalars(select(Test).where(
+        Test.status == "published", Test.kind != "exit_survey", Test.closes_at > now, Test.closes_at <= now + within)
+        .order_by(Test.closes_at, Test.id))
+    return sum(len(remind_unfinished(test, None, now)) for test in closing)
 
 
 def _message(test: Test, cohort: Cohort, user: User, closes_at: datetime | None) -> tuple[str, str]:

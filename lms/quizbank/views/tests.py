@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from lms.core.i18n import current_language
 from lms.core.permissions import has_capability, requires
 from lms.core.services.errors import ServiceError
+from lms.core.services import mail
 from lms.core.services.exports import table_download
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Cohort, Enrolment
@@ -335,8 +336,13 @@ def test_remind(code, test_id):
         return redirect(target)
     db.session.commit()
     if queued:
-        flash(ngettext("%(num)s reminder queued: it goes out with the next mail delivery.",
-                       "%(num)s reminders queued: they go out with the next mail delivery.", len(queued)))
+        sent = mail.deliver_all()  # now, not with tomorrow's daily task: the test may close today
+        if sent >= len(queued):
+            flash(ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", len(queued)))
+        else:
+            flash(ngettext("%(num)s reminder queued; the mail server has not taken it yet: it is tried again with"
+                           " the daily reminders.", "%(num)s reminders queued; the mail server has not taken them"
+                           " all yet: they are tried again with the daily reminders.", len(queued)), "warning")
     else:
         flash(_("Nobody to remind: everyone for whom the test is open has finished it or was reminded today."))
     return redirect(target)
