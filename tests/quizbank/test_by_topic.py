@@ -99,3 +99,26 @@ def test_the_cohort_by_topic_and_by_module(client, auth, setup, db_session, coun
 
     auth.login(f"{CODE.lower()}-p01@test.kz")  # a participant sees only their own result
     assert client.get(f"/cohorts/{CODE}/tests/{test_id}/topics").status_code == 403
+
+
+def test_growth_by_topic_from_the_diagnostic_to_the_final(client, auth, setup, db_session):  # noqa: F811
+    cohort, _test, trainer = setup
+    diagnostic_id = _diagnostic(db_session, cohort)
+    blueprint = db_session.get(Test, diagnostic_id).blueprint
+    final_id = make_test(cohort, blueprint=blueprint, kind="final", module_number=None, title="Қорытынды").id
+    db_session.commit()
+    _take(db_session, 1, diagnostic_id, right_in={"2.1"})
+    _take(db_session, 1, final_id, right_in={"1.1", "2.1"})
+    _take(db_session, 2, diagnostic_id, right_in=set())  # no final yet: not compared
+
+    auth.login(trainer.email)
+    assert f"/cohorts/{CODE}/tests/growth" in client.get(f"/cohorts/{CODE}/tests").text
+    page = client.get(f"/cohorts/{CODE}/tests/growth").text  # the diagnostic and the final, by default
+    assert 'id="growth"' in page and "Кіріс диагностика" in page and "Қорытынды" in page
+    assert '<tr data-key="1.1">' in page and 'data-change="100"' in page and 'data-change="0"' in page
+    growth = results.growth(db_session.get(Test, diagnostic_id), db_session.get(Test, final_id))
+    assert growth.matched == 1 and growth.shares == {"1.1": (0.0, 100.0), "2.1": (100.0, 100.0)}
+    by_module = client.get(f"/cohorts/{CODE}/tests/growth?by=module").text
+    assert '<tr data-key="1">' in by_module and '<tr data-key="2">' in by_module
+    same = client.get(f"/cohorts/{CODE}/tests/growth?before={final_id}&after={final_id}").text
+    assert 'id="growth"' not in same

@@ -200,6 +200,8 @@ class TopicReport:
     rows: list[tuple[Enrolment, Attempt, dict]]
     #: the cohort's points on each key as a percent of the points possible
     means: dict[str, float | None]
+    #: {key: (module, key)}: where each key stands in the programme (`attempts.topic_order`)
+    places: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def by_topic(test: Test, by: str = "topic") -> TopicReport:
@@ -221,7 +223,37 @@ def by_topic(test: Test, by: str = "topic") -> TopicReport:
         rows.append((enrolment, attempt, {t.topic: t for t in scores}))
     keys = sorted(order, key=lambda k: attempt_service.topic_order(*order[k]))
     means = {k: round(100 * totals[k][0] / totals[k][1], 1) if totals[k][1] else None for k in keys}
-    return TopicReport(by, keys, rows, means)
+    return TopicReport(by, keys, rows, means, order)
+
+
+@dataclass
+class Growth:
+    """Where the same participants stood on each topic (or module) in one test and later in
+    another: the diagnostic at entry against the final at exit, the course's gain per topic."""
+
+    keys: list[str]
+    #: participants with a finished, graded attempt at both tests
+    matched: int
+    #: {key: (share before, share after)} over the matched participants' points, in percent
+    shares: dict[str, tuple[float | None, float | None]]
+
+
+def growth(before: Test, after: Test, by: str = "topic") -> Growth:
+    """Both tests' best attempts per topic (`by_topic`), compared over the participants who took
+    both: the points they earned on a topic's questions as a share of the points possible."""
+    first, second = by_topic(before, by), by_topic(after, by)
+    earlier = {e.id: scores for e, _a, scores in first.rows}
+    pairs = [(earlier[e.id], scores) for e, _a, scores in second.rows if e.id in earlier]
+    places = {**first.places, **second.places}
+    keys = sorted(places, key=lambda k: attempt_service.topic_order(*places[k]))
+
+    def share(rows, key):
+        got = [r[key] for r in rows if key in r]
+        possible = sum(t.max_score for t in got)
+        return round(100 * sum(t.score for t in got) / possible, 1) if possible else None
+
+    return Growth(keys, len(pairs), {k: (share([b for b, _a in pairs], k), share([a for _b, a in pairs], k))
+                                     for k in keys})
 
 
 @dataclass(frozen=True)

@@ -321,6 +321,25 @@ def test_results(code, test_id):
                            confirm=ConfirmForm())
 
 
+@bp.route("/cohorts/<code>/tests/growth")
+@requires("quizbank:view_results", cohort_context)
+def tests_growth(code):
+    """The course's gain per topic: the same participants' shares in an earlier test (by default
+    the diagnostic) and a later one (by default the final)."""
+    tests = [t for t in test_service.tests_of(g.cohort) if t.kind != "exit_survey"]
+    by_id = {t.id: t for t in tests}
+
+    def chosen(name: str, kind: str):
+        given = request.args.get(name, type=int)
+        return by_id.get(given) if given else next((t for t in tests if t.kind == kind), None)
+
+    before, after = chosen("before", "diagnostic"), chosen("after", "final")
+    by = "module" if request.args.get("by") == "module" else "topic"
+    found = result_service.growth(before, after, by) if before and after and before.id != after.id else None
+    return render_template("quizbank/tests_growth.html", cohort=g.cohort, tests=tests, before=before, after=after,
+                           by=by, growth=found, titles=topic_titles(g.cohort))
+
+
 @bp.route("/cohorts/<code>/tests/<int:test_id>/remind", methods=["POST"])
 @requires("quizbank:run_tests", test_context)
 def test_remind(code, test_id):
