@@ -189,16 +189,9 @@ def items_write(bank_code):
     errors, checked = [], None
     if form.validate_on_submit():
         source = _("the text")
-        try:
-            report = bank_service.write_items(g.bank, form.text.data, form.topic.data, form.level.data,
-                                              form.draft.data, current_user, source)
-        except ItemFileError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except ServiceError as exc:
-            db.session.rollback()
-            form.text.errors = [*form.text.errors, exc.message]
-        else:
+        done, report, errors = _from_text(form, lambda: bank_service.write_items(
+            g.bank, form.text.data, form.topic.data, form.level.data, form.draft.data, current_user, source))
+        if done:
             if request.form.get("action") == "check":  # the same checks, then nothing kept
                 db.session.rollback()
                 checked = report
@@ -289,6 +282,20 @@ def item(bank_code, item_id):
                            authors=authors, status_form=status_form, changes=changes)
 
 
+def _from_text(form, action) -> tuple[bool, object, list]:
+    """Run `action` on a page's GIFT text: (True, its result, []) or, refused and rolled back,
+    (False, None, the problems by line) with any other refusal shown under the text field."""
+    try:
+        return True, action(), []
+    except ItemFileError as exc:
+        db.session.rollback()
+        return False, None, exc.errors
+    except ServiceError as exc:
+        db.session.rollback()
+        form.text.errors = [*form.text.errors, exc.message]
+        return False, None, []
+
+
 def _saved_as(number: int) -> str:
     return _("Saved as version %(n)s; attempts keep the version they showed. If it corrects a key or a mark,"
              " regrade the tests that showed it from their results page.", n=number)
@@ -303,15 +310,9 @@ def item_edit_text(bank_code, item_id):
         ItemTextForm(data={"base_version": current.number, "text": bank_service.item_as_text(current)})
     errors = []
     if form.validate_on_submit():
-        try:
-            bank_service.revise_from_text(item, form.text.data, form.base_version.data, current_user, item.code)
-        except ItemFileError as exc:
-            db.session.rollback()
-            errors = exc.errors
-        except ServiceError as exc:
-            db.session.rollback()
-            form.text.errors = [*form.text.errors, exc.message]
-        else:
+        done, _version, errors = _from_text(form, lambda: bank_service.revise_from_text(
+            item, form.text.data, form.base_version.data, current_user, item.code))
+        if done:
             db.session.commit()
             flash(_saved_as(current.number + 1))
             return redirect(url_for("quizbank.item", bank_code=g.bank.code, item_id=item.id))
