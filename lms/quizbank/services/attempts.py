@@ -934,7 +934,15 @@ class TopicScore:
 
     @property
     def percent(self) -> float | None:
-        return round(100 * self.score / self.max_score, 1) if self.max_score else None
+        return share_of([self])
+
+
+def share_of(scores) -> float | None:
+    """Several TopicScores together: their points as a percent of the points possible (a
+    cohort's share on one topic)."""
+    scores = list(scores)
+    possible = sum(t.max_score for t in scores)
+    return round(100 * sum(t.score for t in scores) / possible, 1) if possible else None
 
 
 def topic_order(module: int, key: str) -> tuple:

@@ -213,16 +213,13 @@ def by_topic(test: Test, by: str = "topic") -> TopicReport:
                 select(AttemptSlot).where(AttemptSlot.attempt_id.in_([a.id for _e, a in best]))
                 .options(joinedload(AttemptSlot.version).joinedload(ItemVersion.item))):
             slots.setdefault(s.attempt_id, []).append(s)
-    rows, order, totals = [], {}, {}
+    rows, order = [], {}
     for enrolment, attempt in best:
         scores = attempt_service.topic_scores(slots.get(attempt.id, []), by)
-        for t in scores:
-            order.setdefault(t.topic, (t.module, t.topic))
-            got, possible = totals.get(t.topic, (0.0, 0.0))
-            totals[t.topic] = (got + t.score, possible + t.max_score)
+        order.update({t.topic: (t.module, t.topic) for t in scores})
         rows.append((enrolment, attempt, {t.topic: t for t in scores}))
     keys = sorted(order, key=lambda k: attempt_service.topic_order(*order[k]))
-    means = {k: round(100 * totals[k][0] / totals[k][1], 1) if totals[k][1] else None for k in keys}
+    means = {k: attempt_service.share_of(scores[k] for _e, _a, scores in rows if k in scores) for k in keys}
     return TopicReport(by, keys, rows, means, order)
 
 
@@ -247,13 +244,9 @@ def growth(before: Test, after: Test, by: str = "topic") -> Growth:
     places = {**first.places, **second.places}
     keys = sorted(places, key=lambda k: attempt_service.topic_order(*places[k]))
 
-    def share(rows, key):
-        got = [r[key] for r in rows if key in r]
-        possible = sum(t.max_score for t in got)
-        return round(100 * sum(t.score for t in got) / possible, 1) if possible else None
-
-    return Growth(keys, len(pairs), {k: (share([b for b, _a in pairs], k), share([a for _b, a in pairs], k))
-                                     for k in keys})
+    share = attempt_service.share_of
+    return Growth(keys, len(pairs), {k: (share(b[k] for b, _a in pairs if k in b),
+                                         share(a[k] for _b, a in pairs if k in a)) for k in keys})
 
 
 @dataclass(frozen=True)
