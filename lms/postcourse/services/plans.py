@@ -193,8 +193,9 @@ def needs_of(enrolment: Enrolment, module_results: Mapping | None = None,
         module_results = result_service.best_results(enrolment.cohort_id, "module")
     if final_results is None:
         final_results = result_service.best_results(enrolment.cohort_id, "final")
-    if final_topics is None:
-        final_topics = result_service.weak_topics(enrolment.cohort_id, "final", WEAKEST, best=final_results)
+    if final_topics is None:  # this graduate's attempt only, not the cohort's, as each completes
+        final_topics = result_service.weak_topics(enrolment.cohort_id, "final", WEAKEST,
+                                                  best={enrolment.id: final_results.get(enrolment.id) or {}})
     modules = sorted(((number, r.percent) for number, r in (module_results.get(enrolment.id) or {}).items()
                       if number is not None), key=lambda mp: (mp[1], mp[0]))
     weakest = [{"module": number, "percent": round(percent, 1)} for number, percent in modules[:WEAKEST]]
