@@ -45,7 +45,8 @@ def test_a_later_cohort_gets_the_tests_as_drafts_with_their_times_moved(
     later_id, source_ids = later.id, {t.title: t.id for t in (test, exit_survey, draft)}
 
     auth.login(trainer.email)
-    page = client.get("/cohorts/QZ-LATER/tests").text
+    assert "/cohorts/QZ-LATER/tests/copy" in client.get("/cohorts/QZ-LATER/tests").text
+    page = client.get("/cohorts/QZ-LATER/tests/copy").text
     assert 'id="copy-tests"' in page and f'value="{CODE}"' in page
     assert 'value="QZ-SUS"' not in page and 'value="QZ-HIDDEN"' not in page
 

@@ -122,14 +122,9 @@ def tests(code):
     cohort = g.cohort
     can_run = can_here("quizbank:run_tests")
     items = test_service.tests_of(cohort, include_drafts=can_run)
-    copy_form = None
-    if can_run:
-        copy_form = CopyTestsForm(formdata=None)
-        copy_form.source.choices = [SelectChoice(c.code, f"{c.code} · {c.start_date:%d.%m.%Y}")
-                                    for c in _copy_sources(cohort)]
     return render_template("quizbank/tests.html", cohort=cohort, tests=items, can_run=can_run,
                            counts=result_service.counts_by_test(items), state=test_service.state,
-                           confirm=ConfirmForm(), copy_form=copy_form)
+                           confirm=ConfirmForm())
 
 
 def _copy_sources(cohort: Cohort) -> list[Cohort]:
@@ -140,13 +135,17 @@ def _copy_sources(cohort: Cohort) -> list[Cohort]:
             and has_capability(current_user, "quizbank:view_results", cohort_service.cohort_context(c))]
 
 
-@bp.route("/cohorts/<code>/tests/copy", methods=["POST"])
+@bp.route("/cohorts/<code>/tests/copy", methods=["GET", "POST"])
 @requires("quizbank:run_tests", cohort_context)
 def tests_copy(code):
-    """Another cohort's tests set up here as drafts, their times moved by the start dates."""
+    """Another cohort's tests set up here as drafts, their times moved by the start dates. The
+    cohorts to choose from are read here, not on every view of the tests page (one capability
+    check per cohort of the programme)."""
     sources = {c.code: c for c in _copy_sources(g.cohort)}
     form = CopyTestsForm()
-    form.source.choices = list(sources)
+    form.source.choices = [SelectChoice(c.code, f"{c.code} · {c.start_date:%d.%m.%Y}") for c in sources.values()]
+    if request.method == "GET":
+        return render_template("quizbank/tests_copy.html", cohort=g.cohort, form=form)
     target = url_for(".tests", code=code)
     if not form.validate_on_submit():
         flash(_("Choose a cohort of %(programme)s whose tests you may read.", programme=g.cohort.programme.code),
