@@ -86,6 +86,9 @@ def parse_args(argv=None):
                    help="after the closed-loop bursts, the same clients pace their requests to offer together"
                         " this share of the baseline's measured throughput, to the baseline and to the save"
                         " (default: %(default)s, the throughput bar; 0: no paced phase)")
+    p.add_argument("--paced-rate", type=float, default=0.0, metavar="REQ_S",
+                   help="pace at this many requests a second instead of a share of the baseline: to compare"
+                        " server settings at one offered load, whatever their own baseline gives")
     p.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = p.parse_args(argv)
     if args.quick:
@@ -580,10 +583,11 @@ def main(argv=None) -> int:
                                        machine))
             base, save = merge(bases), merge(saves)
             paced = []
-            if args.paced_share > 0 and not args.think:
+            if (args.paced_share > 0 or args.paced_rate > 0) and not args.think:
                 # the same clients, each sending on a schedule, together offering a fixed rate
-                period = n / (args.paced_share * base.rps)
-                tag = f"@{args.paced_share:.0%}"
+                rate = args.paced_rate or args.paced_share * base.rps
+                period = n / rate
+                tag = f"@{rate:.0f}/s" if args.paced_rate else f"@{args.paced_share:.0%}"
                 paced = [run_phase("base" + tag, base_port, baseline_jobs(n, ITEMS * args.rounds), args.client_procs,
                                    machine, pace=period),
                          run_phase("save" + tag, app_port, save_jobs(mine, tokens, attempts), args.client_procs,
@@ -628,14 +632,16 @@ def main(argv=None) -> int:
     paced100 = next((p for p in results if p.label.startswith("save@") and p.clients == 100), None)
     for p in (p for p in results if p.label.startswith("save@")):
         b = next(q for q in results if q.label == "base" + p.label[4:] and q.clients == p.clients)
-        print(f"# {p.clients:>3} clients offering {p.label[5:]} of the baseline's throughput ({p.rps:.0f} req/s):"
+        offer = p.label[5:] + ("" if args.paced_rate else " of the baseline's throughput")
+        print(f"# {p.clients:>3} clients offering {offer} ({p.rps:.0f} req/s):"
               f" save p95 {p.pct(95):.0f} ms, baseline p95 {b.pct(95):.0f} ms")
     if at100 is not None:
         # in a closed loop without pauses the server is saturated and the mean latency is
         # clients / throughput (Little's law): reported, and judged on the paced phase
         print(f"# 100 clients in a closed loop (saturated): save p95 {at100.pct(95):.0f} ms, baseline p95"
               f" {bases[100].pct(95):.0f} ms; at saturation latency only restates throughput")
-    p95_bar = (f"save p95 < 150 ms at 100 clients offering {args.paced_share:.0%} of the baseline's throughput"
+    offer = f"{args.paced_rate:.0f} req/s" if args.paced_rate else f"{args.paced_share:.0%} of the baseline's throughput"
+    p95_bar = (f"save p95 < 150 ms at 100 clients offering {offer}"
                if paced100 is not None else "save p95 < 150 ms at 100 clients")
     bars = [("save >= 60 % of baseline throughput", all(p.rps >= 0.6 * bases[p.clients].rps for p in saves)),
             (p95_bar, (paced100 or at100) is not None and (paced100 or at100).pct(95) < 150),
