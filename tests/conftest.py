@@ -205,3 +205,28 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counter
+
+
+@pytest.fixture
+def outbox(app, tmp_path, monkeypatch):
+    """`outbox()` reads the messages the mail outbox wrote as .eml files, oldest first."""
+    from email import message_from_bytes, policy
+
+    directory = tmp_path / "outbox"
+    monkeypatch.setattr(app.config["LMS"], "outbox_dir", str(directory))
+
+    def read():
+        if not directory.exists():
+            return []
+        files = sorted(directory.glob("*.eml"), key=lambda p: int(p.stem))
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]
+
+    return read
+
+
+def password_link(message) -> str:
+    """The path of the password link in a message of lms.core.services.passwords."""
+    import re
+
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    return "/password/set/" + re.search(r"http://\S+/password/set/(\S+)", body).group(1)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
+
 #: context levels, outermost first; a grant in an outer context holds in the inner ones
 CONTEXT_LEVELS = ("system", "programme", "cohort")
 
@@ -15,6 +17,11 @@ ROLES = ("user", "admin", "methodologist", "trainer", "assessor", "curator", "pa
 
 #: roles that can be assigned (the implicit "user" cannot)
 ASSIGNABLE_ROLES = ROLES[1:]
+
+#: the roles' names on the pages
+ROLE_NAMES = {"user": _l("user"), "admin": _l("administrator"), "methodologist": _l("methodologist"),
+              "trainer": _l("trainer"), "assessor": _l("assessor"), "curator": _l("curator"),
+              "participant": _l("participant")}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from lms.core.i18n import LANGUAGE_NAMES
 
@@ -17,3 +17,21 @@ class LoginForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = SelectField(choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class SetPasswordForm(FlaskForm):
+    """The rules themselves (length, not the e-mail) are the service's, so the CLI and the
+    pages refuse the same passwords with the same words."""
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 8 characters. A few words you will remember are a good"
+                                            " password."))
+    confirm = PasswordField(_l("The new password again"),
+                            validators=[DataRequired(), EqualTo("password", _l("The two passwords differ."))])
+
+
+class ChangePasswordForm(SetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])

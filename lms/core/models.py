@@ -1,6 +1,8 @@
 """Core tables: people, their roles in contexts, where their schools are, the audit log."""
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -98,6 +100,15 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.is_active_account
+
+    @property
+    def credential_stamp(self) -> str:
+        """Changes whenever the password does: it signs the sessions and the password links,
+        so a new password ends the sessions and links made before it."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session and the remember cookie
+        return f"{self.id}.{self.credential_stamp}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -31,6 +31,20 @@ class CapabilityRegistry:
         self.grants: dict[str, set[str]] = {}
         #: level -> function(id) giving the parent Context (a plugin registers "cohort")
         self.parents: dict[str, Callable[[int], Context | None]] = {}
+        #: level -> function(ids) giving {id: (name, url or None)} of those contexts, for the
+        #: pages that list where someone holds a role (a plugin registers "cohort", "programme")
+        self.namers: dict[str, Callable[[list[int]], dict[int, tuple[str, str | None]]]] = {}
+
+    def names(self, contexts: list[Context]) -> dict[Context, tuple[str, str | None]]:
+        """What each context is called and where it is, one call per level; a context no plugin
+        names is shown by its level and id."""
+        out: dict[Context, tuple[str, str | None]] = {}
+        for level in {c.level for c in contexts if c.level != "system"}:
+            ids = sorted({c.id for c in contexts if c.level == level})
+            named = self.namers[level](ids) if level in self.namers else {}
+            for i in ids:
+                out[Context(level, i)] = named.get(i, (f"{level} {i}", None))
+        return out
 
     def register(self, caps: list[Capability], owner: str) -> None:
         for cap in caps:

@@ -9,11 +9,15 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 
 from lms.core.extensions import limiter
-from lms.core.forms import LanguageForm, LoginForm
+from lms.core.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm
 from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
-from lms.core.permissions import public, requires
+from lms.core.capabilities import ROLE_NAMES
+from lms.core.permissions import Context, public, registry, requires
+from lms.core.services import mail, passwords
 from lms.core.services import users as user_service
+from lms.core.services.errors import ServiceError
+from lms.core.web import run_service
 from lms.db import db
 from lms.signals import user_logged_in
 
@@ -86,7 +90,69 @@ def set_language():
 @bp.route("/profile")
 @requires("core:view_profile")
 def profile():
-    return render_template("core/profile.html", user=current_user)
+    user = current_user
+    contexts = [Context(ra.context_level, ra.context_id) for ra in user.role_assignments]
+    names = registry().names(contexts)
+    roles = sorted(((ROLE_NAMES.get(ra.role, ra.role), names.get(Context(ra.context_level, ra.context_id)))
+                    for ra in user.role_assignments), key=lambda r: (r[1] is not None, str(r[0]), r[1] or ()))
+    return render_template("core/profile.html", user=user, roles=roles)
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@requires("core:view_profile")
+@limiter.limit(_login_limit, methods=["POST"])  # the current password must not be guessable here either
+def password_change():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+
+        def change():
+            passwords.change(user, form.current_password.data, form.password.data)
+            login_user(user)  # this session goes on; every other one ends with the old password
+
+        done = run_service(form, change, _("Your password is changed. Other browsers signed in as you are signed"
+                                           " out."), url_for("core.profile"))
+        if done:
+            return done
+    return render_template("core/password_change.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(_login_limit, methods=["POST"])
+def password_forgot():
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        form.email.data = request.args.get("email", "")
+    if form.validate_on_submit():
+        message = passwords.request_reset(form.email.data)
+        db.session.commit()
+        if message is not None:  # this one message now; a backlog is the daily tasks' to send
+            mail.deliver(messages=[message])
+            db.session.commit()
+        # the same answer whether or not the address has an account
+        flash(_("If an account has this e-mail, a link to choose a new password is on its way. The link works for"
+                " 2 hours. No message? Look in the spam folder, or ask your course's organiser."))
+        return redirect(url_for("core.login"))
+    return render_template("core/password_forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@public
+def password_set(token):
+    try:
+        user, kind = passwords.user_for(token)
+    except ServiceError as exc:
+        return render_template("core/password_set.html", problem=exc.message, form=None), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: passwords.set_by_link(token, form.password.data),
+                           _("Your password is set. You are signed in."), url_for("core.home"))
+        if done:
+            login_user(user)
+            return done
+    return render_template("core/password_set.html", form=form, user=user, kind=kind, problem=None), \
+        400 if form.errors else 200
 
 
 @bp.route("/admin/users")

@@ -28,8 +28,11 @@ def _api_bp():
 
 def _setup(app):
     from lms.courses.services.cohorts import cohort_parent
+    from lms.courses.views.common import cohort_names, programme_names
 
-    app.extensions["lms_capabilities"].parents["cohort"] = cohort_parent
+    registry = app.extensions["lms_capabilities"]
+    registry.parents["cohort"] = cohort_parent
+    registry.namers.update(cohort=cohort_names, programme=programme_names)
 
     from lms.courses.cli import register_user_import
 

@@ -98,9 +98,31 @@ def import_command(csv_file, cohort_code):
                f" enrolled: {report.enrolled}; already enrolled: {report.already_enrolled}")
 
 
+@click.command("invite")
+@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@with_appcontext
+def invite_command(cohort_code):
+    """E-mail each participant of a cohort whose account has no password yet a link to choose
+    one (it works 14 days, once); nobody twice a day. Then sends the outbox."""
+    from lms.core.services import mail
+    from lms.courses.services import cohorts
+
+    try:
+        invited = cohorts.invite_participants(cohorts.get_cohort(cohort_code.strip().upper()), None)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"{cohort_code}: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    sent = mail.deliver_all()
+    click.echo(f"{cohort_code.strip().upper()}: {len(invited)} invitation(s) queued"
+               + "".join(f"\n  {u.email}" for u in invited) + f"\n{sent} message(s) sent")
+
+
 def register_user_import(app) -> None:
-    """Adds `import` to the core's `lms users` group (the plugin's setup hook calls this).
-    Idempotent: adding the same command again replaces it."""
+    """Adds `import` and `invite` to the core's `lms users` group (the plugin's setup hook
+    calls this). Idempotent: adding the same commands again replaces them."""
     users = app.cli.commands.get("users")
     if isinstance(users, click.Group):
         users.add_command(import_command)
+        users.add_command(invite_command)

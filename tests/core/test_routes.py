@@ -8,6 +8,8 @@ PUBLIC_ENDPOINTS = {
     "core.home",
     "core.login",
     "core.set_language",
+    "core.password_forgot",  # answers the same whether an account exists; rate-limited
+    "core.password_set",  # a signed link that expires and works once
     "api.openapi",
     "courses.catalogue",
     "courses.programme",

@@ -89,10 +89,11 @@ def _smtp(config) -> smtplib.SMTP:
     return server
 
 
-def deliver(limit: int = 100) -> int:
-    """Send up to `limit` waiting messages, oldest first; returns how many went. A message that
-    fails keeps its error and is tried again on the next run (up to MAX_ATTEMPTS times)."""
-    messages = pending(limit)
+def deliver(limit: int = 100, messages: list[OutboxMessage] | None = None) -> int:
+    """Send up to `limit` waiting messages, oldest first (or just `messages`); returns how many
+    went. A message that fails keeps its error and is tried again on the next run (up to
+    MAX_ATTEMPTS times)."""
+    messages = pending(limit) if messages is None else [m for m in messages if m.sent_at is None]
     if not messages:
         return 0
     config = _config()

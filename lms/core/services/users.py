@@ -55,11 +55,31 @@ def create_user(email: str, full_name: str, password: str | None = None, *, lang
     return user
 
 
-def set_password(user: User, password: str, actor=None) -> None:
-    if len(password) < 4:
-        raise ServiceError(_l("the password is too short"), field="password")
+#: a chosen password's length: long enough to resist guessing over the login's rate limit
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 200
+
+
+def check_password_rules(user: User, password: str) -> None:
+    """What a chosen password must be: long enough, and not the e-mail address (what a
+    colleague who knows the list of participants would try first)."""
+    password = password or ""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise ServiceError(_l("the password needs at least %(n)d characters", n=PASSWORD_MIN_LENGTH),
+                           field="password")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise ServiceError(_l("the password can have at most %(n)d characters", n=PASSWORD_MAX_LENGTH),
+                           field="password")
+    if password.strip().lower() in (user.email.lower(), user.email.split("@")[0].lower()):
+        raise ServiceError(_l("the password must not be your e-mail address"), field="password")
+
+
+def set_password(user: User, password: str, actor=None, how: str = "") -> None:
+    """Sets a new password; the account's credential stamp changes with it, so its earlier
+    sessions and password links stop working."""
+    check_password_rules(user, password)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-    audit.record(actor, "password_set", user)
+    audit.record(actor, "password_set", user, how)
 
 
 def authenticate(email: str, password: str) -> User | None:

@@ -156,6 +156,17 @@ def enrolments(cohort: Cohort, include_withdrawn: bool = False) -> list[Enrolmen
     return list(db.session.scalars(stmt))
 
 
+def invite_participants(cohort: Cohort, actor) -> list[User]:
+    """E-mail each participant still in the cohort whose account has no password yet (an
+    import creates accounts without one) a link to choose it; nobody twice a day. The caller
+    commits, then delivers the outbox."""
+    from lms.core.services import passwords
+
+    if cohort.status in ("finished", "cancelled"):
+        raise Conflict(_l("cohort %(code)s is over; its participants are not invited any more", code=cohort.code))
+    return passwords.invite([e.user for e in enrolments(cohort) if e.user.password_hash is None], actor, about=cohort)
+
+
 def choose_topic(enrolment: Enrolment, topic: Topic, actor) -> TopicChoice:
     """A variative module's pick. Choosing again within the module replaces the earlier
     pick when the module allows only one."""

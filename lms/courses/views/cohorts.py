@@ -1,12 +1,14 @@
 """Cohort list, creation, participants and the participant's own pages."""
 from __future__ import annotations
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.core.permissions import Context, has_capability, requires
+from lms.core.services import mail
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
 from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm
@@ -77,10 +79,36 @@ def participants(code):
             done = run_service(form, act, _("Enrolled."), url_for("cohorts.participants", code=code))
             if done:
                 return done
+    enrolments = cohort_service.enrolments(cohort, include_withdrawn=True)
     return render_template("courses/participants.html", cohort=cohort, form=form, can_manage=can_manage,
-                           enrolments=cohort_service.enrolments(cohort, include_withdrawn=True),
+                           enrolments=enrolments, confirm=ConfirmForm(),
+                           without_password=sum(1 for e in enrolments
+                                                if e.status != "withdrawn" and e.user.password_hash is None),
                            trainers=cohort_service.staff(cohort, "trainer"),
                            curators=cohort_service.staff(cohort, "curator"))
+
+
+@bp.route("/<code>/participants/invite", methods=["POST"])
+@requires("courses:manage_cohorts", cohort_context)
+def invite_participants(code):
+    """Sent at once: a trainer presses it on the first day, when the participants need it."""
+    target = url_for("cohorts.participants", code=code)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(target)
+
+    def sent(invited) -> str:  # after the commit: the outbox now, then the answer
+        if not invited:
+            flash(_("Nobody to invite: everyone has a password, or was invited today."))
+        elif mail.deliver_all() >= len(invited):
+            flash(ngettext("A link to choose a password was sent to %(num)d participant.",
+                           "A link to choose a password was sent to %(num)d participants.", len(invited)))
+        else:
+            flash(_("The invitations are queued; the mail server has not taken them all yet: they are tried again"
+                    " with the daily tasks."), "warning")
+        return target
+
+    return run_service(None, lambda: cohort_service.invite_participants(g.cohort, current_user), None, sent) \
+        or redirect(target)
 
 
 @bp.route("/<code>/me")

@@ -1,12 +1,14 @@
-"""What the cohort views share: the blueprint, loaders for `requires`, form handling."""
+"""What the cohort views share: the blueprint, the loaders for `requires`."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect
+from flask import Blueprint, abort, g, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.core.permissions import Context
 from lms.core.services.errors import ServiceError
-from lms.courses.models import Cohort, Enrolment
+from lms.core.web import run_service  # noqa: F401  (the plugins' views import it from here)
+from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
 from lms.db import db
 
@@ -61,25 +63,12 @@ def my_enrolment() -> Enrolment:
     return enrolment
 
 
-def run_service(form, action, success: str | None, redirect_to):
-    """Run a service call for a valid form: commit once on success, or roll back and put
-    each problem of the refusal under its field of the form (under the refusal's own field
-    when the form has none of that name; in a flash message when it has neither). Returns a
-    redirect or None."""
-    try:
-        result = action()
-    except ServiceError as exc:
-        db.session.rollback()
-        fields = form._fields if form is not None else {}
-        for field, message in exc.problems:
-            target = fields.get(field) if field else None
-            target = target if target is not None else (fields.get(exc.field) if exc.field else None)
-            if target is not None:
-                target.errors = list(target.errors) + [str(message)]
-            else:
-                flash(str(message), "error")
-        return None
-    db.session.commit()
-    if success:
-        flash(success)
-    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+def cohort_names(ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """The core's pages name a cohort context by its code, linked to the cohort."""
+    return {i: (code, url_for("cohorts.show", code=code)) for i, code in db.session.execute(
+        select(Cohort.id, Cohort.code).where(Cohort.id.in_(ids)))}
+
+
+def programme_names(ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    return {i: (code, url_for("courses.programme", code=code)) for i, code in db.session.execute(
+        select(Programme.id, Programme.code).where(Programme.id.in_(ids)))}

@@ -1,0 +1,31 @@
+"""What every plugin's views share with the core's: a service call behind a form."""
+from __future__ import annotations
+
+from flask import flash, redirect
+
+from lms.core.services.errors import ServiceError
+from lms.db import db
+
+
+def run_service(form, action, success: str | None, redirect_to):
+    """Run a service call for a valid form: commit once on success, or roll back and put
+    each problem of the refusal under its field of the form (under the refusal's own field
+    when the form has none of that name; in a flash message when it has neither). Returns a
+    redirect or None."""
+    try:
+        result = action()
+    except ServiceError as exc:
+        db.session.rollback()
+        fields = form._fields if form is not None else {}
+        for field, message in exc.problems:
+            target = fields.get(field) if field else None
+            target = target if target is not None else (fields.get(exc.field) if exc.field else None)
+            if target is not None:
+                target.errors = list(target.errors) + [str(message)]
+            else:
+                flash(str(message), "error")
+        return None
+    db.session.commit()
+    if success:
+        flash(success)
+    return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)

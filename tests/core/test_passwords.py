@@ -1,0 +1,115 @@
+"""Choosing a password: by an e-mailed link (a forgotten password, an imported account's
+invitation) and on the profile page. Real outbox files, real database, real sessions."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from lms.core.models import AuditEntry, OutboxMessage, User
+from lms.core.services import passwords
+from lms.db import db, utcnow
+from tests.conftest import password_link
+
+
+def test_a_forgotten_password_is_set_again_by_the_mailed_link_once(client, auth, make, outbox, db_session):
+    make.user(email="aigul@test.kz", full_name="Айгүл Серікова", language="ru")
+    page = client.get("/login")
+    assert 'href="/password/forgot"' in page.text
+
+    r = client.post("/password/forgot", data={"email": " AIGUL@test.kz "}, follow_redirects=True)
+    assert r.status_code == 200 and "2" in r.text and 'class="flash' in r.text
+    [message] = outbox()
+    assert message["To"] == "aigul@test.kz"
+    assert "Ustaz" in message["Subject"] and "Здравствуйте" in message.get_body().get_content()  # her language
+    link = password_link(message)
+
+    form = client.get(link)
+    assert form.status_code == 200 and "aigul@test.kz" in form.text
+    short = client.post(link, data={"password": "short", "confirm": "short"})
+    assert short.status_code == 400 and "8" in short.text
+    differ = client.post(link, data={"password": "long enough one", "confirm": "long enough two"})
+    assert differ.status_code == 400
+    as_email = client.post(link, data={"password": "aigul@test.kz", "confirm": "aigul@test.kz"})
+    assert as_email.status_code == 400
+    assert auth.login("aigul@test.kz", "secret").status_code == 302  # nothing changed by the refusals
+    auth.logout()
+
+    done = client.post(link, data={"password": "жаңа құпия сөз", "confirm": "жаңа құпия сөз"})
+    assert done.status_code == 302
+    assert client.get("/profile").status_code == 200  # signed in by the link
+    auth.logout()
+    assert auth.login("aigul@test.kz", "secret").status_code == 400  # the old password is refused
+    assert auth.login("aigul@test.kz", "жаңа құпия сөз").status_code == 302
+    auth.logout()
+
+    again = client.get(link)
+    assert again.status_code == 400 and 'href="/password/forgot"' in again.text  # a link works once
+    assert client.post(link, data={"password": "another password", "confirm": "another password"}).status_code == 400
+    db_session.expire_all()
+    user = db.session.scalar(select(User).where(User.email == "aigul@test.kz"))
+    assert [e.summary for e in db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "password_set", AuditEntry.object_id == user.id))] == ["by an e-mailed link (reset)"]
+
+
+def test_the_form_tells_nobody_which_addresses_have_accounts(client, make, outbox, db_session):
+    make.user(email="known@test.kz")
+    make.user(email="gone@test.kz", is_active_account=False)
+    answers = [client.post("/password/forgot", data={"email": e}, follow_redirects=True).text
+               for e in ("known@test.kz", "nobody@test.kz", "gone@test.kz")]
+    flashes = [re.search(r'class="flash[^"]*"[^>]*>(.*?)<', a, re.S).group(1) for a in answers]
+    assert flashes[0] == flashes[1] == flashes[2]
+    assert [m["To"] for m in outbox()] == ["known@test.kz"]
+
+
+def test_asking_again_within_ten_minutes_sends_one_message(client, make, outbox, db_session):
+    make.user(email="twice@test.kz")
+    for _ in range(3):
+        client.post("/password/forgot", data={"email": "twice@test.kz"})
+    assert len(outbox()) == 1
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_links_expire_and_a_tampered_link_does_not_work(app, client, make, monkeypatch, db_session):
+    user = make.user(email="late@test.kz", password=None)
+    with app.test_request_context():
+        reset, invite = passwords.token_for(user, "reset"), passwords.token_for(user, "invite")
+    assert client.get(f"/password/set/{reset}").status_code == 200
+    later = utcnow() + timedelta(hours=3)
+    monkeypatch.setattr(passwords, "utcnow", lambda: later)
+    expired = client.get(f"/password/set/{reset}")
+    assert expired.status_code == 400 and 'href="/password/forgot"' in expired.text
+    assert client.get(f"/password/set/{invite}").status_code == 200  # an invitation lasts 14 days
+    monkeypatch.setattr(passwords, "utcnow", lambda: utcnow() + timedelta(days=15))
+    assert client.get(f"/password/set/{invite}").status_code == 400
+    monkeypatch.undo()
+    assert client.get(f"/password/set/{reset[:-2]}xx").status_code == 400
+    r = client.post(f"/password/set/{reset}x", data={"password": "a good password", "confirm": "a good password"})
+    assert r.status_code == 400
+    db_session.expire_all()
+    assert db.session.get(User, user.id).password_hash is None
+
+
+def test_changing_the_password_signs_out_the_other_browsers(app, client, auth, make, db_session):
+    make.user(email="two@test.kz")
+    other = app.test_client()
+    other.post("/login", data={"email": "two@test.kz", "password": "secret"})
+    assert other.get("/profile").status_code == 200
+    auth.login("two@test.kz")
+    profile = client.get("/profile")
+    assert 'href="/profile/password"' in profile.text
+
+    wrong = client.post("/profile/password", data={"current_password": "not it", "password": "brand new words",
+                                                   "confirm": "brand new words"})
+    assert wrong.status_code == 400 and 'class="error"' in wrong.text
+    same = client.post("/profile/password", data={"current_password": "secret", "password": "secret",
+                                                  "confirm": "secret"})
+    assert same.status_code == 400
+    assert other.get("/profile").status_code == 200  # refusals changed nothing
+
+    ok = client.post("/profile/password", data={"current_password": "secret", "password": "brand new words",
+                                                "confirm": "brand new words"})
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/profile")
+    assert client.get("/profile").status_code == 200  # this browser stays signed in
+    assert other.get("/profile").status_code == 302  # the other one is signed out
+    other.post("/login", data={"email": "two@test.kz", "password": "brand new words"})
+    assert other.get("/profile").status_code == 200
