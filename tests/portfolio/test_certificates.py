@@ -237,6 +237,24 @@ def test_tch_sus_names_the_missing_defense_and_hours(ctx, make, db_session):
     assert failing.reasons[0].message == "final test not passed (best 25 %)"
 
 
+def test_the_staff_page_words_missing_hours_in_each_language(make, db_session, client, auth):
+    """The hours reason once broke the page: its figure named `self` met gettext's own `self`."""
+    cohort = make.cohort(code="CRT-HRS", programme="TCH-SUS", participants=1)
+    [short] = cohort.enrolments
+    test, versions = final_test(cohort, db_session)
+    take(test, versions, short, 18)
+    decide_defense(db_session, cohort, short, passed=True)
+    trainer = make.user(email="tr-hours@test.kz")
+    cohorts.assign_staff(cohort, trainer, "trainer", None)
+    db_session.commit()
+    auth.login(trainer.email)
+    for language, words in (("kk", "Сағаттар толық емес"), ("ru", "Часы не набраны"), ("en", "Hours incomplete")):
+        client.post("/language", data={"language": language})
+        page = client.get(f"/cohorts/{cohort.code}/certificates")
+        assert page.status_code == 200 and 'data-reason="hours_incomplete"' in page.text
+        assert words in page.text and any(f in page.text for f in ("/ 38", "of 38", "из 38"))
+
+
 def make_enrolled(make, db_session, cohort):
     return enrol(make, db_session, cohort, "Кейінгі Қатысушы", f"late-{cohort.code.lower()}@test.kz")
 

@@ -113,8 +113,10 @@ def reason_text(reason: Reason) -> str:
     if reason.code == "defense_failed":
         return _("Defense not passed (%(points)s of %(max)s points)", points=d["points"], max=d["max"])
     if reason.code == "hours_incomplete":
-        return _("Hours incomplete: %(attended)s of %(contact)s contact hours attended, %(accepted)s of %(self)s"
-                 " self-study hours accepted", **d)
+        # not **d: gettext's own first parameter is named "self"
+        return _("Hours incomplete: %(attended)s of %(contact)s contact hours attended, %(accepted)s of"
+                 " %(self_study)s self-study hours accepted", attended=d["attended"], contact=d["contact"],
+                 accepted=d["accepted"], self_study=d["self"])
     return reason.message
 
 
