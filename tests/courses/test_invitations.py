@@ -18,7 +18,10 @@ def test_the_profile_names_roles_and_where_they_are_held(client, auth, make, db_
     auth.logout()
     auth.login("prof-1-p01@test.kz")
     client.post("/language", data={"language": "kk"})
-    assert "қатысушы" in client.get("/profile").text.lower()
+    page = client.get("/profile").text
+    assert "тыңдаушы" in page  # the role's name, in Kazakh
+    assert f'<a href="/cohorts/{cohort.code}/me">{cohort.code}</a>' in page  # the page a participant may open
+    assert client.get(f"/cohorts/{cohort.code}/me").status_code == 200
 
 
 def test_a_cohort_manager_invites_the_imported_participants_without_a_password(

@@ -64,8 +64,17 @@ def my_enrolment() -> Enrolment:
 
 
 def cohort_names(ids: list[int]) -> dict[int, tuple[str, str | None]]:
-    """The core's pages name a cohort context by its code, linked to the cohort."""
-    return {i: (code, url_for("cohorts.show", code=code)) for i, code in db.session.execute(
+    """The core's pages name a cohort context by its code, linked to the cohort's page the
+    signed-in user may open: its dashboard for its staff, their own page for a participant."""
+    from lms.core.permissions import has_capability
+
+    def page(cohort_id: int, code: str) -> str | None:
+        for capability, endpoint in (("courses:view_cohort", "cohorts.show"), ("courses:participate", "cohorts.me")):
+            if has_capability(current_user, capability, Context("cohort", cohort_id)):
+                return url_for(endpoint, code=code)
+        return None
+
+    return {i: (code, page(i, code)) for i, code in db.session.execute(
         select(Cohort.id, Cohort.code).where(Cohort.id.in_(ids)))}
 
 
