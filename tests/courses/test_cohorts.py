@@ -52,6 +52,9 @@ def test_dashboards_render_for_trainer_and_participant(client, auth, make):
     auth.login(trainer.email)
     page = client.get(f"/cohorts/{c.code}").get_data(as_text=True)
     assert "Қатысушы 01" in page and "0 / 38" in page
+    assert "· Онлайн оқыту ·" in page  # the format in words, not its code
+    participants = client.get(f"/cohorts/{c.code}/participants").text
+    assert "тіркелген" in participants and ">enrolled<" not in participants
     auth.logout()
     auth.login(participant_email)
     page = client.get(f"/cohorts/{c.code}/me")

@@ -38,7 +38,10 @@ def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
 
 @cohorts_bp.context_processor
 def cohort_template_helpers():
-    return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, **TEMPLATE_LINKS}
+    from lms.courses.forms import FORMAT_CHOICES
+
+    return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, **TEMPLATE_LINKS,
+            "format_names": {c.value: c.label for c in FORMAT_CHOICES}}
 
 
 def load_cohort(code: str) -> Cohort:
