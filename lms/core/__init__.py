@@ -49,9 +49,10 @@ def init_core(app: Flask, config) -> None:
     for command in (db_group, demo_command, users_group, worker_command, scheduler_command):
         app.cli.add_command(command)
 
-    from lms.core.i18n import localtime
+    from lms.core.i18n import localtime, zone_city
 
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["zone_city"] = zone_city
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         loc=localized,

@@ -59,3 +59,15 @@ def localtime(value: datetime | None, tz: str = "Asia/Almaty", fmt: str = "EEE d
     if value is None:
         return ""
     return format_datetime(value.astimezone(ZoneInfo(tz)).replace(tzinfo=None), fmt, rebase=False)
+
+
+
+def zone_city(tz: str) -> str:
+    """A cohort's time zone as its readers name it, by its city in their language ("Алматы",
+    "Орал" / "Уральск"), not by its IANA id ("Asia/Almaty")."""
+    from babel.dates import get_timezone_location
+
+    try:
+        return get_timezone_location(tz, locale=current_language(), return_city=True)
+    except LookupError:
+        return tz

@@ -290,6 +290,7 @@ def test_participant_cannot_change_the_schedule_but_gets_their_feed(client, auth
         assert len(_events(r.get_data())) == n
     page = client.get("/cohorts/PART-1/me/schedule").get_data(as_text=True)
     assert page.count("data-session=") == n
+    assert "Алматы уақыт белдеуі" in page and "Asia/" not in page  # the zone by its city, in Kazakh
     assert client.get(f"/cohorts/{other.code}/me/schedule.ics").status_code == 403
 
 
