@@ -106,6 +106,24 @@ def has_capability(user, capability: str, ctx: Context = SYSTEM) -> bool:
     return any(capability in reg.grants.get(role, ()) for role in roles_in(user, ctx))
 
 
+def contexts_with(user, capability: str) -> dict[str, set[int | None]]:
+    """Where the user's own assignments grant `capability`, by context level (a grant in a
+    context holds inside it too): {"system": {None}} means everywhere. For list pages, which
+    filter in SQL instead of checking each row."""
+    reg = registry()
+    if capability not in reg.capabilities:
+        raise KeyError(f"unknown capability {capability!r}")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    if capability in reg.grants.get("user", ()):
+        return {"system": {None}}
+    out: dict[str, set[int | None]] = {}
+    for ra in user.role_assignments:
+        if capability in reg.grants.get(ra.role, ()):
+            out.setdefault(ra.context_level, set()).add(ra.context_id)
+    return out
+
+
 def has_capability_anywhere(user, capability: str) -> bool:
     """True if any of the user's assignments, in any context, grants it (menus use this)."""
     if user is None or not getattr(user, "is_authenticated", False):

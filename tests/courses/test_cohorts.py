@@ -184,3 +184,39 @@ def test_participants_are_listed_in_the_order_of_the_kazakh_alphabet(client, aut
     db_session.commit()
     assert [e.user.full_name for e in cohorts.enrolments(cohort)][:3] == [
         "Абай Құнанбаев", "Әбілқайыр Ұлықбекұлы", "Әлия Ким"]
+
+
+def test_the_cohort_list_shows_each_reader_their_own_cohorts_a_page_at_a_time(
+        client, auth, make, db_session, count_queries):
+    from lms.core.services import users
+    from lms.courses import services
+
+    trainer = make.user(email="list-trainer@test.kz")
+    mine = make.cohort("LIST-MINE", participants=0, trainer=trainer)
+    make.cohort("LIST-OTHER", participants=0)
+    lead = make.user(email="list-lead@test.kz")  # a trainer of the whole TCH-SUS programme
+    users.assign_role(lead, "trainer", "programme", services.get_programme("TCH-SUS").id)
+    tch = [make.cohort(f"LIST-TCH-{i:02d}", programme="TCH-SUS", participants=0) for i in range(31)]
+    make.user("admin", email="list-admin@test.kz")
+    db_session.commit()
+
+    auth.login(trainer.email)
+    page = client.get("/cohorts/").text
+    assert f">{mine.code}<" in page and "LIST-OTHER" not in page and "LIST-TCH" not in page
+    auth.logout()
+
+    auth.login(lead.email)
+    with count_queries() as statements:
+        first = client.get("/cohorts/").text
+    assert first.count(">LIST-TCH-") == 30 and "LIST-MINE" not in first and 'class="pager"' in first
+    second = client.get("/cohorts/?page=2").text
+    assert second.count(">LIST-TCH-") == 1
+    assert len(statements) <= 6, statements  # not one capability check per cohort
+    found = client.get("/cohorts/?q=tch-07").text
+    assert found.count(">LIST-TCH-") == 1 and tch[7].code in found
+    assert "LIST-MINE" not in client.get("/cohorts/?q=mine").text  # the search stays within what one may see
+    auth.logout()
+
+    auth.login("list-admin@test.kz")
+    page = client.get("/cohorts/?q=list-").text
+    assert "LIST-MINE" in page and "LIST-OTHER" in page
