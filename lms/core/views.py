@@ -7,9 +7,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms.core.extensions import limiter
-from lms.core.forms import ChangePasswordForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm
+from lms.core.forms import (
+    ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
+)
 from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES
@@ -163,8 +166,30 @@ def users():
     if q:
         like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.full_name).like(like)))
-    page = paginate(stmt, request.args.get("page", 1, type=int))
-    return render_template("core/users.html", page=page, q=q)
+    page = paginate(stmt.options(selectinload(User.role_assignments)), request.args.get("page", 1, type=int))
+    return render_template("core/users.html", page=page, q=q, role_names=ROLE_NAMES, confirm=ConfirmForm())
+
+
+@bp.route("/admin/users/<int:user_id>/sign-in-link", methods=["POST"])
+@requires("core:manage_users")
+def user_sign_in_link(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    target = url_for("core.users", q=request.form.get("q") or None, page=request.form.get("page", type=int))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(target)
+
+    def sent(message) -> str:  # after the commit: this one message now
+        if message is None:
+            flash(_("A link went to %(email)s a moment ago; it was not sent again.", email=user.email), "warning")
+        elif mail.deliver(messages=[message]):
+            flash(_("A sign-in link was sent to %(email)s.", email=user.email))
+        else:
+            flash(_("The link to %(email)s is queued; the mail server has not taken it yet.", email=user.email),
+                  "warning")
+        db.session.commit()
+        return target
+
+    return run_service(None, lambda: passwords.send_link(user, current_user), None, sent) or redirect(target)
 
 
 @bp.route("/admin/schools")

@@ -113,3 +113,33 @@ def test_changing_the_password_signs_out_the_other_browsers(app, client, auth, m
     assert other.get("/profile").status_code == 302  # the other one is signed out
     other.post("/login", data={"email": "two@test.kz", "password": "brand new words"})
     assert other.get("/profile").status_code == 200
+
+
+def test_an_administrator_sends_one_person_a_sign_in_link(client, auth, make, outbox, db_session):
+    make.user("admin", email="root@test.kz")
+    fresh = make.user(email="phoned@test.kz", password=None)
+    known = make.user(email="forgot@test.kz")
+    off = make.user(email="off@test.kz", is_active_account=False)
+    auth.login("root@test.kz")
+    page = client.get("/admin/users?q=test.kz").text
+    assert page.count("/sign-in-link") == 3  # not for the disabled account
+    assert "әкімші" in page and ">admin<" not in page  # the role's name in Kazakh, not its code
+
+    for user in (fresh, known):
+        r = client.post(f"/admin/users/{user.id}/sign-in-link", data={"q": "test.kz"})
+        assert r.status_code == 302 and "q=test.kz" in r.headers["Location"]
+    again = client.post(f"/admin/users/{known.id}/sign-in-link", follow_redirects=True)
+    assert "flash warning" in again.text  # a moment ago: not twice
+    refused = client.post(f"/admin/users/{off.id}/sign-in-link", follow_redirects=True)
+    assert "flash error" in refused.text
+    messages = {m["To"]: m.get_body().get_content() for m in outbox()}
+    assert sorted(messages) == ["forgot@test.kz", "phoned@test.kz"]
+    assert "14" in messages["phoned@test.kz"] and "2" in messages["forgot@test.kz"]  # invitation / reset
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "password_link_sent")) == 2
+    auth.logout()
+
+    make.user("participant", email="nosy@test.kz")
+    auth.login("nosy@test.kz")
+    assert client.post(f"/admin/users/{fresh.id}/sign-in-link").status_code == 403
+    assert len(outbox()) == 2

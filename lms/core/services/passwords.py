@@ -85,13 +85,33 @@ def change(user: User, current: str, password: str) -> None:
 def request_reset(email: str, now: datetime | None = None) -> OutboxMessage | None:
     """Queue a reset link to an active account with this e-mail. The caller answers the same
     whatever this returns, so the form tells nobody which addresses have accounts."""
-    now = now or utcnow()
     user = user_service.get_by_email(email)
     if user is None or not user.is_active:
         return None
+    return _queue_reset(user, now or utcnow())
+
+
+def _queue_reset(user: User, now: datetime) -> OutboxMessage | None:
     window = int(now.timestamp() // RESET_INTERVAL.total_seconds())
     subject, body = _message(user, "reset")
     return mail.queue(f"core:password-reset:{user.id}:{window}", user.email, subject, body)
+
+
+def send_link(user: User, actor, now: datetime | None = None) -> OutboxMessage | None:
+    """An administrator's "send a sign-in link" (someone phoned: no password, or forgotten):
+    an invitation to an account without a password, else a reset link. None when the same
+    link went out a moment ago (the reset's 10 minutes, the invitation's day)."""
+    if not user.is_active:
+        raise ServiceError(_l("this account is disabled; enable it before sending it a link"))
+    now = now or utcnow()
+    if user.password_hash:
+        message = _queue_reset(user, now)
+    else:
+        subject, body = _message(user, "invite")
+        message = mail.queue(f"core:password-invite:{user.id}:{now.date().isoformat()}", user.email, subject, body)
+    if message is not None:
+        audit.record(actor, "password_link_sent", user, "reset" if user.password_hash else "invite")
+    return message
 
 
 def invite(users: list[User], actor, about=None, now: datetime | None = None) -> list[User]:

@@ -5,6 +5,8 @@ from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from lms.core.forms import ConfirmForm  # noqa: F401  (the plugins import it from courses.forms)
+
 AUDIENCE_CHOICES = [SelectChoice("leaders", _l("School leaders")), SelectChoice("teachers", _l("Teachers"))]
 FORMAT_CHOICES = [SelectChoice("online", _l("Online")), SelectChoice("full_time", _l("Full-time")), SelectChoice("blended", _l("Blended"))]
 LANGUAGE_CHOICES = [SelectChoice("kk", "Қазақша"), SelectChoice("ru", "Русский"), SelectChoice("en", "English")]
@@ -45,10 +47,6 @@ class MaterialForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=200_000)])
-
-
-class ConfirmForm(FlaskForm):
-    """A POST button with nothing but the CSRF token."""
 
 
 class CohortForm(FlaskForm):
