@@ -48,7 +48,7 @@ def test_a_forgotten_password_is_set_again_by_the_mailed_link_once(client, auth,
     db_session.expire_all()
     user = db.session.scalar(select(User).where(User.email == "aigul@test.kz"))
     assert [e.summary for e in db.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "password_set", AuditEntry.object_id == user.id))] == ["by an e-mailed link (reset)"]
+        AuditEntry.action == "password_set", AuditEntry.object_id == str(user.id)))] == ["by an e-mailed link (reset)"]
 
 
 def test_the_form_tells_nobody_which_addresses_have_accounts(client, make, outbox, db_session):
