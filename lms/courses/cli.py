@@ -119,10 +119,38 @@ def invite_command(cohort_code):
                + "".join(f"\n  {u.email}" for u in invited) + f"\n{sent} message(s) sent")
 
 
+@click.command("staff")
+@click.argument("email")
+@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@click.option("--role", type=click.Choice(["trainer", "curator", "assessor"]), required=True)
+@click.option("--remove", is_flag=True, help="take the role away instead")
+@with_appcontext
+def staff_command(email, cohort_code, role, remove):
+    """Give an existing account a staff role in a cohort (or take it away with --remove)."""
+    from lms.core.services import users
+    from lms.courses.services import cohorts
+
+    try:
+        cohort = cohorts.get_cohort(cohort_code.strip().upper())
+        user = users.get_by_email(email)
+        if user is None:
+            raise ServiceError(f"no account has the e-mail {email}; create it with lms users create")
+        changed = (cohorts.remove_staff if remove else cohorts.assign_staff)(cohort, user, role, None)
+    except ServiceError as exc:
+        db.session.rollback()
+        click.echo(f"{cohort_code}: {exc.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    if remove:
+        click.echo(f"{cohort.code}: {user.email} {'is no longer' if changed else 'was not'} {role}")
+    else:
+        click.echo(f"{cohort.code}: {user.email} is {role}")
+
+
 def register_user_import(app) -> None:
-    """Adds `import` and `invite` to the core's `lms users` group (the plugin's setup hook
-    calls this). Idempotent: adding the same commands again replaces them."""
+    """Adds `import`, `invite` and `staff` to the core's `lms users` group (the plugin's setup
+    hook calls this). Idempotent: adding the same commands again replaces them."""
     users = app.cli.commands.get("users")
     if isinstance(users, click.Group):
-        users.add_command(import_command)
-        users.add_command(invite_command)
+        for command in (import_command, invite_command, staff_command):
+            users.add_command(command)

@@ -117,3 +117,16 @@ def assign_role(user: User, role: str, context_level: str = "system", context_id
     audit.record(actor, "role_assigned", user, f"{role} @ {context_level}:{context_id or ''}",
                  role=role, context_level=context_level, context_id=context_id)
     return ra
+
+
+def remove_role(user: User, role: str, context_level: str = "system", context_id: int | None = None,
+                actor=None) -> bool:
+    """Idempotent: removing a role the user does not hold changes nothing (returns False)."""
+    for ra in list(user.role_assignments):
+        if (ra.role, ra.context_level, ra.context_id) == (role, context_level, context_id):
+            user.role_assignments.remove(ra)
+            db.session.flush()
+            audit.record(actor, "role_removed", user, f"{role} @ {context_level}:{context_id or ''}",
+                         role=role, context_level=context_level, context_id=context_id)
+            return True
+    return False

@@ -63,5 +63,11 @@ class CohortForm(FlaskForm):
     meeting_url = URLField(_l("Default meeting link (Zoom, Teams, Meet)"), validators=[Optional(), Length(max=500)])
 
 
+class StaffForm(FlaskForm):
+    email = StringField(_l("E-mail of an existing account"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=[SelectChoice("trainer", _l("trainer")), SelectChoice("curator", _l("curator")),
+                                            SelectChoice("assessor", _l("assessor"))])
+
+
 class EnrolForm(FlaskForm):
     email = StringField(_l("E-mail of an existing account"), validators=[DataRequired(), Length(max=254)])

@@ -87,10 +87,30 @@ def staff(cohort: Cohort, role: str) -> list[User]:
                                                 RoleAssignment.context_id == cohort.id).order_by(User.sort_key)))
 
 
+#: the roles a cohort's own staff hold in its context
+STAFF_ROLES = ("trainer", "curator", "assessor")
+
+
 def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:
-    if role not in ("trainer", "curator", "assessor"):
+    """Idempotent. A participant of the cohort cannot also be its staff: a trainer would grade
+    their own work, and certificates go to participants only."""
+    if role not in STAFF_ROLES:
         raise ServiceError(_l("%(role)s is not a cohort staff role", role=repr(role)), field="role")
+    if not user.is_active:
+        raise ServiceError(_l("the account of %(email)s is disabled", email=user.email), field="email")
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
+                                                          Enrolment.user_id == user.id))
+    if enrolment is not None and enrolment.status != "withdrawn":
+        raise Conflict(_l("%(email)s is a participant of %(code)s, so cannot be on its staff", email=user.email,
+                          code=cohort.code), field="email")
     user_service.assign_role(user, role, "cohort", cohort.id, actor=actor)
+
+
+def remove_staff(cohort: Cohort, user: User, role: str, actor) -> bool:
+    """What they did stays (grades, reviews, contacts, all audited); they only lose the role."""
+    if role not in STAFF_ROLES:
+        raise ServiceError(_l("%(role)s is not a cohort staff role", role=repr(role)), field="role")
+    return user_service.remove_role(user, role, "cohort", cohort.id, actor=actor)
 
 
 def enrol(cohort: Cohort, user: User, actor, *, mini_group: int | None = None) -> Enrolment:

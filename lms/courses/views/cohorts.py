@@ -8,12 +8,13 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from lms.core.models import User
 from lms.core.pagination import paginate
 from lms.core.permissions import Context, contexts_with, has_capability, requires
 from lms.core.services import mail
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
-from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm
+from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm, StaffForm
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.views.common import cohort_context, cohorts_bp as bp, load_cohort, my_enrolment, run_service
@@ -90,13 +91,50 @@ def participants(code):
             done = run_service(form, act, _("Enrolled."), url_for("cohorts.participants", code=code))
             if done:
                 return done
+    return _participants_page(form, StaffForm(formdata=None), can_manage)
+
+
+def _participants_page(form, staff_form, can_manage: bool):
+    cohort = g.cohort
     enrolments = cohort_service.enrolments(cohort, include_withdrawn=True)
-    return render_template("courses/participants.html", cohort=cohort, form=form, can_manage=can_manage,
-                           enrolments=enrolments, confirm=ConfirmForm(),
+    return render_template("courses/participants.html", cohort=cohort, form=form, staff_form=staff_form,
+                           can_manage=can_manage, enrolments=enrolments, confirm=ConfirmForm(),
                            without_password=sum(1 for e in enrolments
                                                 if e.status != "withdrawn" and e.user.password_hash is None),
-                           trainers=cohort_service.staff(cohort, "trainer"),
-                           curators=cohort_service.staff(cohort, "curator"))
+                           staff={role: cohort_service.staff(cohort, role) for role in cohort_service.STAFF_ROLES}), \
+        400 if form.errors or staff_form.errors else 200
+
+
+@bp.route("/<code>/staff", methods=["POST"])
+@requires("courses:manage_cohorts", cohort_context)
+def add_staff(code):
+    """Trainers teach and grade the cohort, the curator follows it, assessors score defenses."""
+    staff_form = StaffForm()
+    if staff_form.validate_on_submit():
+        def act():
+            user = user_service.get_by_email(staff_form.email.data)
+            if user is None:
+                raise NotFound(_("No account has this e-mail; an administrator creates it on the users page."),
+                               field="email")
+            cohort_service.assign_staff(g.cohort, user, staff_form.role.data, current_user)
+
+        done = run_service(staff_form, act, _("Added to the cohort's staff."),
+                           url_for("cohorts.participants", code=code, _anchor="staff"))
+        if done:
+            return done
+    return _participants_page(EnrolForm(formdata=None), staff_form, True)
+
+
+@bp.route("/<code>/staff/remove", methods=["POST"])
+@requires("courses:manage_cohorts", cohort_context)
+def remove_staff(code):
+    target = url_for("cohorts.participants", code=code, _anchor="staff")
+    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    if user is None or not ConfirmForm().validate_on_submit():
+        return redirect(target)
+    return run_service(None, lambda: cohort_service.remove_staff(g.cohort, user, request.form.get("role", ""),
+                                                                 current_user),
+                       _("Removed from the cohort's staff; what they did stays."), target) or redirect(target)
 
 
 @bp.route("/<code>/participants/invite", methods=["POST"])

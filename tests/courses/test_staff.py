@@ -1,0 +1,56 @@
+"""A cohort's staff (trainers, curator, assessors) set on its participants page or by the CLI."""
+from sqlalchemy import func, select
+
+from lms.core.models import AuditEntry
+from lms.courses.services import cohorts
+from lms.db import db
+
+
+def test_a_cohort_manager_adds_and_removes_staff_who_then_may_or_may_not_open_it(client, auth, make, db_session):
+    cohort = make.cohort("STAFF-1", participants=1)
+    make.user("methodologist", email="staff-method@test.kz")
+    make.user(email="new-trainer@test.kz")
+    auth.login("new-trainer@test.kz")
+    assert client.get(f"/cohorts/{cohort.code}").status_code == 403
+    auth.logout()
+
+    auth.login("staff-method@test.kz")
+    page = client.get(f"/cohorts/{cohort.code}/participants").text
+    assert 'id="staff"' in page and f'action="/cohorts/{cohort.code}/staff"' in page
+    missing = client.post(f"/cohorts/{cohort.code}/staff", data={"email": "nobody@test.kz", "role": "trainer"})
+    assert missing.status_code == 400 and 'class="error"' in missing.text
+    participant = client.post(f"/cohorts/{cohort.code}/staff", data={"email": "staff-1-p01@test.kz",
+                                                                       "role": "trainer"})
+    assert participant.status_code == 400  # a participant cannot also be the cohort's staff
+    added = client.post(f"/cohorts/{cohort.code}/staff", data={"email": "NEW-trainer@test.kz", "role": "trainer"})
+    assert added.status_code == 302 and added.headers["Location"].endswith("#staff")
+    auth.logout()
+
+    auth.login("new-trainer@test.kz")
+    assert client.get(f"/cohorts/{cohort.code}").status_code == 200
+    assert client.post(f"/cohorts/{cohort.code}/staff", data={"email": "x@test.kz", "role": "curator"}).status_code == 403
+    auth.logout()
+
+    auth.login("staff-method@test.kz")
+    trainer = cohorts.staff(cohort, "trainer")[0]
+    r = client.post(f"/cohorts/{cohort.code}/staff/remove", data={"user_id": trainer.id, "role": "trainer"})
+    assert r.status_code == 302
+    auth.logout()
+    auth.login("new-trainer@test.kz")
+    assert client.get(f"/cohorts/{cohort.code}").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action.in_(["role_assigned", "role_removed"]), AuditEntry.object_id == str(trainer.id))) == 2
+
+
+def test_the_cli_sets_and_removes_a_staff_role(runner, make, db_session):
+    cohort = make.cohort("STAFF-CLI", participants=0)
+    make.user(email="cli-curator@test.kz")
+    result = runner.invoke(args=["users", "staff", "cli-curator@test.kz", "--cohort", "staff-cli", "--role", "curator"])
+    assert result.exit_code == 0 and "is curator" in result.output
+    assert [u.email for u in cohorts.staff(cohort, "curator")] == ["cli-curator@test.kz"]
+    result = runner.invoke(args=["users", "staff", "cli-curator@test.kz", "--cohort", "STAFF-CLI", "--role", "curator",
+                                 "--remove"])
+    assert result.exit_code == 0 and "no longer" in result.output
+    assert cohorts.staff(cohort, "curator") == []
+    bad = runner.invoke(args=["users", "staff", "ghost@test.kz", "--cohort", "STAFF-CLI", "--role", "trainer"])
+    assert bad.exit_code == 1 and "ghost@test.kz" in bad.output
