@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -39,3 +39,15 @@ class ChangePasswordForm(SetPasswordForm):
 
 class ConfirmForm(FlaskForm):
     """A POST button with nothing but the CSRF token."""
+
+
+class AccountForm(FlaskForm):
+    """An account an administrator opens (staff, mostly: participants come with a cohort's
+    list); its holder chooses the password by the link it is sent."""
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
+    role = SelectField(_l("Role in the whole system"), default="",
+                       description=_l("Leave empty for someone who works in particular cohorts only: their cohort's"
+                                      " participants page gives them a role there."))
+    send_link = BooleanField(_l("Send a link to choose the password now"), default=True)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.extensions import limiter
 from lms.core.forms import (
-    ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
+    AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
 )
 from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
-from lms.core.capabilities import ROLE_NAMES
+from lms.core.capabilities import ASSIGNABLE_ROLES, ROLE_NAMES
 from lms.core.permissions import Context, public, registry, requires
 from lms.core.services import mail, passwords
 from lms.core.services import users as user_service
@@ -168,6 +168,34 @@ def users():
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.full_name).like(like)))
     page = paginate(stmt.options(selectinload(User.role_assignments)), request.args.get("page", 1, type=int))
     return render_template("core/users.html", page=page, q=q, role_names=ROLE_NAMES, confirm=ConfirmForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@requires("core:manage_users")
+def user_new():
+    form = AccountForm()
+    form.role.choices = [("", "—")] + [(r, ROLE_NAMES[r]) for r in ASSIGNABLE_ROLES if r != "participant"]
+    if form.validate_on_submit():
+        def create():
+            user = user_service.create_user(form.email.data, form.full_name.data, language=form.language.data,
+                                            actor=current_user)
+            if form.role.data:
+                user_service.assign_role(user, form.role.data, actor=current_user)
+            return user, passwords.send_link(user, current_user) if form.send_link.data else None
+
+        def created(result) -> str:  # after the commit: the link now
+            user, message = result
+            if message is not None and mail.deliver(messages=[message]):
+                flash(_("Account %(email)s opened; a link to choose the password was sent.", email=user.email))
+            else:
+                flash(_("Account %(email)s opened. It has no password until a sign-in link is used.", email=user.email))
+            db.session.commit()
+            return url_for("core.users", q=user.email)
+
+        done = run_service(form, create, None, created)
+        if done:
+            return done
+    return render_template("core/user_form.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/admin/users/<int:user_id>/sign-in-link", methods=["POST"])

@@ -143,3 +143,38 @@ def test_an_administrator_sends_one_person_a_sign_in_link(client, auth, make, ou
     auth.login("nosy@test.kz")
     assert client.post(f"/admin/users/{fresh.id}/sign-in-link").status_code == 403
     assert len(outbox()) == 2
+
+
+def test_an_administrator_opens_an_account_whose_holder_chooses_the_password(client, auth, make, outbox, db_session):
+    make.user("admin", email="opener@test.kz")
+    make.user(email="taken@test.kz")
+    auth.login("opener@test.kz")
+    assert 'href="/admin/users/new"' in client.get("/admin/users").text
+    form = client.get("/admin/users/new").text
+    assert 'name="role"' in form and 'value="participant"' not in form  # participants come with a cohort's list
+
+    taken = client.post("/admin/users/new", data={"email": "TAKEN@test.kz", "full_name": "Екінші", "language": "kk",
+                                                  "role": "", "send_link": "y"})
+    assert taken.status_code == 400 and 'class="error"' in taken.text
+    bad = client.post("/admin/users/new", data={"email": "not-an-address", "full_name": "Ешкім", "language": "kk"})
+    assert bad.status_code == 400
+    assert outbox() == []
+
+    r = client.post("/admin/users/new", data={"email": "Methodist@Test.kz", "full_name": "  Әдіскер   Сәуле ",
+                                              "language": "ru", "role": "methodologist", "send_link": "y"})
+    assert r.status_code == 302 and "methodist" in r.headers["Location"]
+    db_session.expire_all()
+    user = db.session.scalar(select(User).where(User.email == "methodist@test.kz"))
+    assert user.full_name == "Әдіскер Сәуле" and user.language == "ru" and user.password_hash is None
+    assert [(ra.role, ra.context_level) for ra in user.role_assignments] == [("methodologist", "system")]
+    [message] = outbox()
+    assert message["To"] == "methodist@test.kz" and "14" in message.get_body().get_content()
+    auth.logout()
+    link = password_link(message)
+    assert client.post(link, data={"password": "методист сөзі", "confirm": "методист сөзі"}).status_code == 302
+    assert client.get("/admin/audit").status_code == 200  # a methodologist reads the audit log
+
+    auth.logout()
+    make.user("participant", email="curious@test.kz")
+    auth.login("curious@test.kz")
+    assert client.post("/admin/users/new", data={"email": "x@test.kz", "full_name": "X"}).status_code == 403
