@@ -35,12 +35,12 @@ def init_core(app: Flask, config) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         """A session made before the account's password changed (another browser, a stolen
-        cookie) no longer signs anyone in."""
+        cookie), or of an account since disabled, no longer signs anyone in."""
         from lms.core.models import User
 
         uid, _dot, stamp = user_id.partition(".")
         user = db.session.get(User, int(uid)) if uid.isdigit() else None
-        return user if user is not None and user.credential_stamp == stamp else None
+        return user if user is not None and user.is_active and user.credential_stamp == stamp else None
 
     app.register_blueprint(bp)
 

@@ -198,11 +198,29 @@ def user_new():
     return render_template("core/user_form.html", form=form), 400 if form.errors else 200
 
 
+def _users_page_action(user_id: int) -> tuple[User, str]:
+    """The account a users-page button acts on, and the page (its search and page) to go back to."""
+    user = db.session.get(User, user_id) or abort(404)
+    return user, url_for("core.users", q=request.form.get("q") or None, page=request.form.get("page", type=int))
+
+
+@bp.route("/admin/users/<int:user_id>/active", methods=["POST"])
+@requires("core:manage_users")
+def user_active(user_id):
+    user, target = _users_page_action(user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(target)
+    active = request.form.get("active") == "1"
+    return run_service(None, lambda: user_service.set_active(user, active, current_user),
+                       _("%(email)s can sign in again.", email=user.email) if active else
+                       _("%(email)s is disabled: signed out everywhere, and cannot sign in.", email=user.email),
+                       target) or redirect(target)
+
+
 @bp.route("/admin/users/<int:user_id>/sign-in-link", methods=["POST"])
 @requires("core:manage_users")
 def user_sign_in_link(user_id):
-    user = db.session.get(User, user_id) or abort(404)
-    target = url_for("core.users", q=request.form.get("q") or None, page=request.form.get("page", type=int))
+    user, target = _users_page_action(user_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(target)
 

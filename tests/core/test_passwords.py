@@ -178,3 +178,26 @@ def test_an_administrator_opens_an_account_whose_holder_chooses_the_password(cli
     make.user("participant", email="curious@test.kz")
     auth.login("curious@test.kz")
     assert client.post("/admin/users/new", data={"email": "x@test.kz", "full_name": "X"}).status_code == 403
+
+
+def test_a_disabled_account_is_signed_out_everywhere_and_enabled_again(app, client, auth, make, db_session):
+    admin = make.user("admin", email="keeper@test.kz")
+    leaver = make.user(email="leaver@test.kz")
+    theirs = app.test_client()
+    theirs.post("/login", data={"email": "leaver@test.kz", "password": "secret"})
+    assert theirs.get("/profile").status_code == 200
+
+    auth.login("keeper@test.kz")
+    assert client.post(f"/admin/users/{admin.id}/active", data={"active": "0"}, follow_redirects=True).status_code == 200
+    assert client.get("/profile").status_code == 200  # one cannot disable oneself
+    client.post(f"/admin/users/{leaver.id}/active", data={"active": "0"})
+    assert "badge archived" in client.get("/admin/users?q=leaver").text
+    assert theirs.get("/profile").status_code == 302  # signed out at once
+    assert theirs.post("/login", data={"email": "leaver@test.kz", "password": "secret"}).status_code == 400
+    assert theirs.post("/password/forgot", data={"email": "leaver@test.kz"}).status_code == 302  # same answer
+
+    client.post(f"/admin/users/{leaver.id}/active", data={"active": "1"})
+    assert theirs.post("/login", data={"email": "leaver@test.kz", "password": "secret"}).status_code == 302
+    assert [e.action for e in db.session.scalars(select(AuditEntry).where(
+        AuditEntry.object_id == str(leaver.id), AuditEntry.action.like("account_%")).order_by(AuditEntry.id))] == [
+        "account_disabled", "account_enabled"]

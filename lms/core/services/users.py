@@ -93,6 +93,19 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def set_active(user: User, active: bool, actor) -> bool:
+    """Disable an account (someone left the centre) or enable it again; nothing they did is
+    touched. A disabled account cannot sign in, its sessions and API tokens stop working.
+    Returns whether anything changed."""
+    if not active and actor is not None and getattr(actor, "id", None) == user.id:
+        raise Conflict(_l("you cannot disable your own account"))
+    if user.is_active_account == active:
+        return False
+    user.is_active_account = active
+    audit.record(actor, "account_enabled" if active else "account_disabled", user, user.email)
+    return True
+
+
 def set_language(user: User, language: str) -> None:
     if language not in LANGUAGES:
         raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
