@@ -97,6 +97,11 @@ def _queue_reset(user: User, now: datetime) -> OutboxMessage | None:
     return mail.queue(f"core:password-reset:{user.id}:{window}", user.email, subject, body)
 
 
+def _queue_invite(user: User, now: datetime) -> OutboxMessage | None:
+    subject, body = _message(user, "invite")
+    return mail.queue(f"core:password-invite:{user.id}:{now.date().isoformat()}", user.email, subject, body)
+
+
 def send_link(user: User, actor, now: datetime | None = None) -> OutboxMessage | None:
     """An administrator's "send a sign-in link" (someone phoned: no password, or forgotten):
     an invitation to an account without a password, else a reset link. None when the same
@@ -104,11 +109,7 @@ def send_link(user: User, actor, now: datetime | None = None) -> OutboxMessage |
     if not user.is_active:
         raise ServiceError(_l("this account is disabled; enable it before sending it a link"))
     now = now or utcnow()
-    if user.password_hash:
-        message = _queue_reset(user, now)
-    else:
-        subject, body = _message(user, "invite")
-        message = mail.queue(f"core:password-invite:{user.id}:{now.date().isoformat()}", user.email, subject, body)
+    message = _queue_reset(user, now) if user.password_hash else _queue_invite(user, now)
     if message is not None:
         audit.record(actor, "password_link_sent", user, "reset" if user.password_hash else "invite")
     return message
@@ -123,9 +124,7 @@ def invite(users: list[User], actor, about=None, now: datetime | None = None) ->
     for user in users:
         if user.password_hash or not user.is_active:
             continue
-        subject, body = _message(user, "invite")
-        if mail.queue(f"core:password-invite:{user.id}:{now.date().isoformat()}", user.email, subject,
-                      body) is not None:
+        if _queue_invite(user, now) is not None:
             queued.append(user)
     if queued:
         audit.record(actor, "password_invitations_queued", about if about is not None else ("User", None),
