@@ -213,6 +213,26 @@ def test_ldr_dt_refuses_45_percent_with_the_reason_and_issues_55(ctx, make, db_s
                              .where(Certificate.enrolment_id.in_([low.id, none.id]))) == 0
 
 
+def test_a_certificate_completes_the_enrolment_and_opens_the_support_year(ctx, make, db_session):
+    """Before, only `lms demo` ever marked an enrolment completed, so no real graduate's
+    support plan opened."""
+    from lms.postcourse.models import SupportPlan
+
+    cohort = dt_cohort(make, db_session, participants=2)
+    passed, failed = cohort.enrolments
+    test, versions = final_test(cohort, db_session)
+    take(test, versions, passed, 15)
+    take(test, versions, failed, 3)
+    assert passed.status == "enrolled"
+    report = service.issue_cohort(cohort, None, None)
+    assert [c.enrolment_id for c in report.issued] == [passed.id]
+    db_session.expire_all()
+    assert passed.status == "completed" and passed.completed_at == report.issued[0].completed_on
+    assert failed.status == "enrolled"  # not eligible: not completed
+    plans = db_session.scalars(select(SupportPlan)).all()
+    assert [p.enrolment_id for p in plans] == [passed.id]
+
+
 def test_tch_sus_names_the_missing_defense_and_hours(ctx, make, db_session):
     cohort = make.cohort(code="CRT-TCH", programme="TCH-SUS", participants=4)
     full, no_defense, failed, short = cohort.enrolments

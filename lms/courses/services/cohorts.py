@@ -140,13 +140,17 @@ def enrol(cohort: Cohort, user: User, actor, *, mini_group: int | None = None) -
     return enrolment
 
 
-def set_status(enrolment: Enrolment, status: str, actor) -> None:
+def set_status(enrolment: Enrolment, status: str, actor, *, completed_at=None) -> None:
+    """`completed` fires `enrolment_completed` (postcourse opens the graduate's support plan);
+    `completed_at` defaults to now."""
     if status not in ENROLMENT_STATUSES:
         raise ServiceError(_l("unknown enrolment status %(value)s", value=repr(status)), field="status")
+    if status == enrolment.status:
+        return
     old = enrolment.status
     enrolment.status = status
     if status == "completed":
-        enrolment.completed_at = clock.now()
+        enrolment.completed_at = completed_at or clock.now()
     audit.record(actor, "enrolment_status_changed", enrolment, f"{old} -> {status}", old=old, new=status)
     if status == "completed":
         enrolment_completed.send(enrolment, actor=actor)

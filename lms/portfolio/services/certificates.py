@@ -334,6 +334,9 @@ def _issue(enrolment: Enrolment, language: str, actor) -> Certificate:
     audit.record(actor, "certificate_issued", cert, f"{cert.number}: {cert.holder_name}, {cohort.code}",
                  number=cert.number, enrolment_id=enrolment.id, sha256=cert.sha256, language=language)
     certificate_issued.send(cert, actor=actor)
+    if enrolment.status != "completed":
+        # a certificate holder has completed the course: this starts their support year
+        cohort_service.set_status(enrolment, "completed", actor, completed_at=cert.completed_on)
     return cert
 
 
