@@ -54,3 +54,31 @@ def test_the_cli_sets_and_removes_a_staff_role(runner, make, db_session):
     assert cohorts.staff(cohort, "curator") == []
     bad = runner.invoke(args=["users", "staff", "ghost@test.kz", "--cohort", "STAFF-CLI", "--role", "trainer"])
     assert bad.exit_code == 1 and "ghost@test.kz" in bad.output
+
+
+def test_a_cohort_manager_changes_a_participants_status_and_completion_opens_the_support_year(
+        client, auth, make, db_session):
+    from lms.courses.models import Enrolment
+    from lms.postcourse.models import SupportPlan
+
+    cohort = make.cohort("STATUS-1", programme="LDR-DT", format_code="blended", participants=2)
+    other = make.cohort("STATUS-2", participants=1)
+    first, second = cohort.enrolments
+    make.user("methodologist", email="status-method@test.kz")
+    auth.login("status-method@test.kz")
+    page = client.get(f"/cohorts/{cohort.code}/participants").text
+    assert f'/participants/{first.id}/status"' in page
+    url = f"/cohorts/{cohort.code}/participants/{first.id}/status"
+    assert client.post(url, data={"status": "withdrawn"}).status_code == 302
+    bad = client.post(url, data={"status": "expelled"}, follow_redirects=True)
+    assert "flash error" in bad.text
+    client.post(f"/cohorts/{cohort.code}/participants/{second.id}/status", data={"status": "completed"})
+    wrong_cohort = client.post(f"/cohorts/{other.code}/participants/{first.id}/status", data={"status": "enrolled"})
+    assert wrong_cohort.status_code == 404
+    db_session.expire_all()
+    assert db.session.get(Enrolment, first.id).status == "withdrawn"
+    assert db.session.get(Enrolment, second.id).status == "completed"
+    assert [p.enrolment_id for p in db.session.scalars(select(SupportPlan))] == [second.id]
+    auth.logout()
+    auth.login("status-1-p01@test.kz")
+    assert client.post(url, data={"status": "enrolled"}).status_code == 403

@@ -105,6 +105,22 @@ def _participants_page(form, staff_form, can_manage: bool):
         400 if form.errors or staff_form.errors else 200
 
 
+@bp.route("/<code>/participants/<int:enrolment_id>/status", methods=["POST"])
+@requires("courses:manage_cohorts", cohort_context)
+def enrolment_status(code, enrolment_id):
+    """Withdraw someone, take them back, or mark them completed by hand (a certificate marks
+    its holder completed by itself); completion opens the graduate's support year."""
+    enrolment = db.session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.cohort_id != g.cohort.id:
+        abort(404)
+    target = url_for("cohorts.participants", code=code)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(target)
+    return run_service(None, lambda: cohort_service.set_status(enrolment, request.form.get("status", ""),
+                                                               current_user),
+                       _("Status of %(name)s changed.", name=enrolment.user.full_name), target) or redirect(target)
+
+
 @bp.route("/<code>/staff", methods=["POST"])
 @requires("courses:manage_cohorts", cohort_context)
 def add_staff(code):
