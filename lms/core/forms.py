@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -51,3 +51,11 @@ class AccountForm(FlaskForm):
                        description=_l("Leave empty for someone who works in particular cohorts only: their cohort's"
                                       " participants page gives them a role there."))
     send_link = BooleanField(_l("Send a link to choose the password now"), default=True)
+
+
+class UserEditForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
+    roles = SelectMultipleField(_l("Roles in the whole system"), widget=widgets.ListWidget(prefix_label=False),
+                                option_widget=widgets.CheckboxInput(), validate_choice=False)

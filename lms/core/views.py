@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from lms.core.extensions import limiter
 from lms.core.forms import (
     AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
+    UserEditForm,
 )
 from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
@@ -196,6 +197,29 @@ def user_new():
         if done:
             return done
     return render_template("core/user_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@requires("core:manage_users")
+def user_edit(user_id):
+    user = db.session.get(User, user_id) or abort(404)
+    system = {ra.role for ra in user.role_assignments if ra.context_level == "system"}
+    form = UserEditForm(obj=user if request.method == "GET" else None, roles=sorted(system))
+    form.roles.choices = [(r, ROLE_NAMES[r]) for r in ASSIGNABLE_ROLES if r != "participant"]
+    if form.validate_on_submit():
+        def save():
+            user_service.update_user(user, form.email.data, form.full_name.data, form.language.data, current_user)
+            user_service.set_system_roles(user, set(form.roles.data or ()), current_user)
+
+        done = run_service(form, save, _("Saved."), url_for("core.user_edit", user_id=user.id))
+        if done:
+            return done
+    contexts = [Context(ra.context_level, ra.context_id) for ra in user.role_assignments if ra.context_level != "system"]
+    names = registry().names(contexts)
+    elsewhere = [(ROLE_NAMES.get(ra.role, ra.role), names[Context(ra.context_level, ra.context_id)])
+                 for ra in user.role_assignments if ra.context_level != "system"]
+    return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere, confirm=ConfirmForm()), \
+        400 if form.errors else 200
 
 
 def _users_page_action(user_id: int) -> tuple[User, str]:

@@ -201,3 +201,35 @@ def test_a_disabled_account_is_signed_out_everywhere_and_enabled_again(app, clie
     assert [e.action for e in db.session.scalars(select(AuditEntry).where(
         AuditEntry.object_id == str(leaver.id), AuditEntry.action.like("account_%")).order_by(AuditEntry.id))] == [
         "account_disabled", "account_enabled"]
+
+
+def test_an_administrator_corrects_an_account_and_its_system_roles(client, auth, make, db_session):
+    me = make.user("admin", email="editor@test.kz")
+    user = make.user(email="typo@test.kz", full_name="Қате Атау")
+    make.user(email="taken2@test.kz")
+    auth.login("editor@test.kz")
+    assert f'href="/admin/users/{user.id}"' in client.get("/admin/users?q=typo").text
+    form = client.get(f"/admin/users/{user.id}").text
+    assert 'value="typo@test.kz"' in form and 'value="methodologist"' in form and 'value="participant"' not in form
+
+    taken = client.post(f"/admin/users/{user.id}", data={"email": "TAKEN2@test.kz", "full_name": "Дұрыс Атау",
+                                                         "language": "kk"})
+    assert taken.status_code == 400 and 'class="error"' in taken.text
+    ok = client.post(f"/admin/users/{user.id}", data={"email": "Right@Test.kz", "full_name": " Дұрыс  Атау ",
+                                                      "language": "ru", "roles": ["trainer", "curator"]})
+    assert ok.status_code == 302
+    db_session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.email, user.full_name, user.language) == ("right@test.kz", "Дұрыс Атау", "ru")
+    assert sorted(ra.role for ra in user.role_assignments) == ["curator", "trainer"]
+    client.post(f"/admin/users/{user.id}", data={"email": "right@test.kz", "full_name": "Дұрыс Атау",
+                                                 "language": "ru", "roles": ["curator"]})
+    db_session.expire_all()
+    assert [ra.role for ra in db.session.get(User, user.id).role_assignments] == ["curator"]
+    summary = db.session.scalar(select(AuditEntry.summary).where(AuditEntry.action == "user_updated"))
+    assert "typo@test.kz -> right@test.kz" in summary
+
+    own = client.post(f"/admin/users/{me.id}", data={"email": "editor@test.kz", "full_name": me.full_name,
+                                                     "language": "kk", "roles": []})
+    assert own.status_code == 400  # one cannot take away one's own administrator role
+    assert client.get("/admin/users").status_code == 200

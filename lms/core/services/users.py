@@ -34,8 +34,8 @@ def get_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
 
 
-def create_user(email: str, full_name: str, password: str | None = None, *, language: str = "kk",
-                actor=None, **fields) -> User:
+def _checked(email: str, full_name: str, language: str, user: User | None = None) -> tuple[str, str]:
+    """The normalized e-mail and name, or a refusal naming the field."""
     email = normalize_email(email)
     if not EMAIL_RE.match(email):
         raise ServiceError(_l("not a valid e-mail address: %(value)s", value=repr(email)), field="email")
@@ -44,8 +44,15 @@ def create_user(email: str, full_name: str, password: str | None = None, *, lang
         raise ServiceError(_l("the full name is empty"), field="full_name")
     if language not in LANGUAGES:
         raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
-    if get_by_email(email):
+    other = get_by_email(email)
+    if other is not None and other is not user:
         raise Conflict(_l("a user with e-mail %(email)s already exists", email=email), field="email")
+    return email, full_name
+
+
+def create_user(email: str, full_name: str, password: str | None = None, *, language: str = "kk",
+                actor=None, **fields) -> User:
+    email, full_name = _checked(email, full_name, language)
     user = User(email=email, full_name=full_name, language=language, **fields)
     if password:
         user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
@@ -91,6 +98,34 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def update_user(user: User, email: str, full_name: str, language: str, actor) -> list[str]:
+    """An administrator's correction of a name, an e-mail or a language; returns what changed.
+    A certificate already issued keeps the name it was issued to."""
+    email, full_name = _checked(email, full_name, language, user)
+    changed = [f"{name}: {old} -> {new}" for name, old, new in (
+        ("email", user.email, email), ("full_name", user.full_name, full_name), ("language", user.language, language))
+        if old != new]
+    if changed:
+        user.email, user.full_name, user.language = email, full_name, language
+        audit.record(actor, "user_updated", user, "; ".join(changed))
+    return changed
+
+
+def set_system_roles(user: User, roles: set[str], actor) -> None:
+    """The roles held in the whole system (cohort and programme roles are set where they
+    apply). An administrator cannot take their own administrator role away."""
+    unknown = roles - set(ASSIGNABLE_ROLES) | ({"participant"} & roles)
+    if unknown:
+        raise ServiceError(_l("unknown role %(value)s", value=repr(sorted(unknown)[0])), field="roles")
+    held = {ra.role for ra in user.role_assignments if ra.context_level == "system"}
+    if actor is not None and getattr(actor, "id", None) == user.id and "admin" in held - roles:
+        raise Conflict(_l("you cannot take away your own administrator role"), field="roles")
+    for role in sorted(roles - held):
+        assign_role(user, role, actor=actor)
+    for role in sorted(held - roles):
+        remove_role(user, role, actor=actor)
 
 
 def set_active(user: User, active: bool, actor) -> bool:
