@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
@@ -59,3 +60,11 @@ class UserEditForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     roles = SelectMultipleField(_l("Roles in the whole system"), widget=widgets.ListWidget(prefix_label=False),
                                 option_widget=widgets.CheckboxInput(), validate_choice=False)
+
+
+class SchoolImportForm(FlaskForm):
+    file = FileField(_l("School register (CSV)"), validators=[
+        FileRequired(_l("Choose a CSV file.")),
+        FileAllowed(["csv"], _l("Only .csv files are accepted; in Excel use \"Save as\" → \"CSV UTF-8\".")),
+        FileSize(2 * 1024 * 1024, message=_l("The file is larger than 2 MB.")),
+    ])

@@ -12,15 +12,16 @@ from sqlalchemy.orm import selectinload
 from lms.core.extensions import limiter
 from lms.core.forms import (
     AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
-    UserEditForm,
+    SchoolImportForm, UserEditForm,
 )
 from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ASSIGNABLE_ROLES, ROLE_NAMES
 from lms.core.permissions import Context, public, registry, requires
 from lms.core.services import mail, passwords
+from lms.core.services import schools as school_service
 from lms.core.services import users as user_service
-from lms.core.services.errors import ServiceError
+from lms.core.services.errors import FileRefused, ServiceError
 from lms.core.web import run_service
 from lms.db import db
 from lms.signals import user_logged_in
@@ -262,12 +263,28 @@ def user_sign_in_link(user_id):
     return run_service(None, lambda: passwords.send_link(user, current_user), None, sent) or redirect(target)
 
 
-@bp.route("/admin/schools")
+@bp.route("/admin/schools", methods=["GET", "POST"])
 @requires("core:manage_schools")
 def schools():
-    stmt = select(School).order_by(School.name_kk)
+    """The register, and its import (all or nothing: every bad row listed by line)."""
+    form, errors, filename = SchoolImportForm(), [], None
+    if form.validate_on_submit():
+        filename = form.file.data.filename or "schools.csv"
+        try:
+            report = school_service.import_schools(form.file.data.read(), filename, current_user)
+        except FileRefused as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(_("%(file)s: %(created)s schools added, %(updated)s updated, %(unchanged)s unchanged.",
+                    file=filename, created=len(report.created), updated=len(report.updated),
+                    unchanged=report.unchanged))
+            return redirect(url_for("core.schools"))
+    stmt = select(School).options(selectinload(School.district)).order_by(School.name_kk)
     page = paginate(stmt, request.args.get("page", 1, type=int))
-    return render_template("core/schools.html", page=page)
+    return render_template("core/schools.html", page=page, form=form, errors=errors, filename=filename,
+                           columns=school_service.COLUMNS), 400 if errors or form.errors else 200
 
 
 @bp.route("/admin/audit")

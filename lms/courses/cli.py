@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from lms.core.cli import exit_refused
 from lms.core.services.errors import ServiceError
 from lms.courses import content
 from lms.courses import services
@@ -84,11 +85,7 @@ def import_command(csv_file, cohort_code):
         cohort = cohorts.get_cohort(cohort_code.strip().upper())
         report = user_import.import_participants(cohort, csv_file.read_bytes(), str(csv_file), None)
     except user_import.ParticipantImportError as exc:
-        db.session.rollback()
-        for line in exc.lines():
-            click.echo(line, err=True)
-        click.echo(f"{len(exc.errors)} error(s); nothing was imported", err=True)
-        sys.exit(1)
+        exit_refused(exc)
     except ServiceError as exc:
         db.session.rollback()
         click.echo(f"{csv_file}: {exc.message}", err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from lms.core.cli import exit_refused
 from lms.core.services.errors import ServiceError
 from lms.db import db
 
@@ -33,11 +34,7 @@ def import_command(file, bank_code, programme_code, title):
         bank = banks.get_or_create_bank(bank_code, programme_code, title, None)
         report = banks.import_items(bank, parse(file.read_bytes(), str(file)), None, str(file))
     except ItemFileError as exc:
-        db.session.rollback()
-        for line in exc.lines():
-            click.echo(line, err=True)
-        click.echo(f"{len(exc.errors)} error(s); nothing was imported", err=True)
-        sys.exit(1)
+        exit_refused(exc)
     except ServiceError as exc:
         db.session.rollback()
         click.echo(f"{file}: {exc.message}", err=True)
@@ -63,11 +60,7 @@ def load_command(directory, quiet):
     try:
         report = load_banks(directory)
     except ItemFileError as exc:
-        db.session.rollback()
-        for line in exc.lines():
-            click.echo(line, err=True)
-        click.echo(f"{len(exc.errors)} error(s); nothing was loaded", err=True)
-        sys.exit(1)
+        exit_refused(exc, "loaded")
     except ServiceError as exc:
         db.session.rollback()
         click.echo(exc.message, err=True)

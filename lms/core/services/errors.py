@@ -57,3 +57,18 @@ class Conflict(ServiceError):
 
 class ReadOnly(ServiceError):
     code = "read_only"
+
+
+class FileRefused(ServiceError):
+    """An import refused whole. `errors` lists every problem as (line, reason), in line order."""
+
+    def __init__(self, filename: str, errors: list[tuple[int, str]]):
+        self.filename = filename
+        self.errors = sorted(errors, key=lambda e: e[0])
+        count = len(self.errors)
+        super().__init__(f"{filename}: {count} error{'s' if count != 1 else ''}; nothing was imported",
+                         field="file")
+
+    def lines(self) -> list[str]:
+        """One `FILE:LINE: reason` line per error, as compilers print them."""
+        return [f"{self.filename}:{line}: {reason}" for line, reason in self.errors]

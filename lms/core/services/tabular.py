@@ -69,3 +69,32 @@ def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[
                 row[col] = unicodedata.normalize("NFC", value).strip()
         rows.append((line, row))
     return Table([c for c in columns if c], rows, encoding)
+
+
+def read_table(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[str, ...], filename: str,
+               rows_are: str, refused=None, label=None) -> Table:
+    """`read_csv` for an all-or-nothing import: an unreadable file, a missing column or a file
+    without rows is refused as line 1 of `refused` (a FileRefused class). `label(column)` names
+    a missing column; `rows_are` says what the rows hold ("participants", "schools")."""
+    from lms.core.services.errors import FileRefused
+
+    refused = refused or FileRefused
+    try:
+        text, _encoding = decode(data)
+    except UnicodeDecodeError:
+        raise refused(filename, [(1, "the file is not text in UTF-8 or Windows-1251;"
+                                     " save it from Excel as \"CSV UTF-8\"")]) from None
+    if not text.strip():
+        raise refused(filename, [(1, "the file is empty")])
+    try:
+        table = read_csv(data, synonyms, filename=filename)
+    except csv.Error as exc:
+        raise refused(filename, [(1, f"the file cannot be read as CSV: {exc}")]) from None
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise refused(filename, [(1, "missing column(s): " + "; ".join(
+            f"{label(c) if label else c.replace('_', ' ')} (headed e.g. {', '.join((c, *synonyms[c][:3]))})"
+            for c in missing))])
+    if not table.rows:
+        raise refused(filename, [(1, f"the file has a header but no {rows_are}")])
+    return table

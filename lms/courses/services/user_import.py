@@ -6,7 +6,6 @@ line, so whoever fixes the spreadsheet can fix it in one pass; nothing is writte
 any row is wrong."""
 from __future__ import annotations
 
-import csv
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ from lms.core.models import School, User
 from lms.core.services import audit
 from lms.core.services import tabular
 from lms.core.services import users as user_service
-from lms.core.services.errors import ServiceError
+from lms.core.services.errors import FileRefused, ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
 from lms.db import db
@@ -67,19 +66,8 @@ POSITION_STEMS = (
 )
 
 
-class ParticipantImportError(ServiceError):
-    """The file is refused. `errors` lists every problem as (line, reason), in line order."""
-
-    def __init__(self, filename: str, errors: list[tuple[int, str]]):
-        self.filename = filename
-        self.errors = sorted(errors, key=lambda e: e[0])
-        count = len(self.errors)
-        super().__init__(f"{filename}: {count} error{'s' if count != 1 else ''}; nothing was imported",
-                         field="file")
-
-    def lines(self) -> list[str]:
-        """One `FILE:LINE: reason` line per error, as compilers print them."""
-        return [f"{self.filename}:{line}: {reason}" for line, reason in self.errors]
+class ParticipantImportError(FileRefused):
+    """The participant list is refused: every problem by line."""
 
 
 @dataclass
@@ -159,24 +147,8 @@ def _users_by_email(emails: list[str]) -> dict[str, User]:
 
 
 def _read(data: bytes, filename: str) -> tabular.Table:
-    try:
-        text, _encoding = tabular.decode(data)
-    except UnicodeDecodeError:
-        raise ParticipantImportError(filename, [(1, "the file is not text in UTF-8 or Windows-1251;"
-                                                    " save it from Excel as \"CSV UTF-8\"")]) from None
-    if not text.strip():
-        raise ParticipantImportError(filename, [(1, "the file is empty")])
-    try:
-        table = tabular.read_csv(data, COLUMNS, filename=filename)
-    except csv.Error as exc:
-        raise ParticipantImportError(filename, [(1, f"the file cannot be read as CSV: {exc}")]) from None
-    missing = [c for c in REQUIRED if c not in table.columns]
-    if missing:
-        raise ParticipantImportError(filename, [(1, "missing column(s): " + "; ".join(
-            f"{COLUMN_LABELS[c]} (headed e.g. {', '.join((c, *COLUMNS[c][:3]))})" for c in missing))])
-    if not table.rows:
-        raise ParticipantImportError(filename, [(1, "the file has a header but no participants")])
-    return table
+    return tabular.read_table(data, COLUMNS, REQUIRED, filename, "participants", ParticipantImportError,
+                              COLUMN_LABELS.get)
 
 
 def import_participants(cohort: Cohort, data: bytes, filename: str, actor) -> ImportReport:

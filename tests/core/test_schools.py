@@ -1,0 +1,90 @@
+"""The school register, imported from a region's CSV: all or nothing, named by line."""
+import io
+
+from sqlalchemy import func, select
+
+from lms.core.models import District, Region, School
+from lms.db import db
+
+GOOD = """Облыс коды;Облыс;Аудан;Мектеп коды;Мектеп атауы;Название;Түрі;Оқыту тілі;Интернет
+AKM;Ақмола облысы;Аршалы ауданы;AKM-001;Ижевский ШЖМ;Ижевская МКШ;шжм;қазақ;3,5
+AKM;;Аршалы ауданы;AKM-002;Бабатай тірек мектебі;;тірек;аралас;
+AKM;;Целиноград ауданы;AKM-003;Қосшы ШЖМ;;ШЖМ;ru;12
+"""
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_register_imports_once_and_a_corrected_file_updates_it(client, auth, make, db_session):
+    make.user("admin", email="registrar@test.kz")
+    auth.login("registrar@test.kz")
+    page = client.get("/admin/schools")
+    assert page.status_code == 200 and 'id="import"' in page.text
+    before = (_count(Region), _count(District), _count(School))
+
+    r = client.post("/admin/schools", data={"file": (io.BytesIO(GOOD.encode("utf-8-sig")), "akm.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302
+    db_session.expire_all()
+    assert (_count(Region), _count(District), _count(School)) == (before[0] + 1, before[1] + 2, before[2] + 3)
+    school = db.session.scalar(select(School).where(School.code == "AKM-001"))
+    assert (school.name_ru, school.school_type, school.instruction_language, school.internet_mbps) == (
+        "Ижевская МКШ", "small_ungraded", "kk", 3.5)
+    assert db.session.scalar(select(School).where(School.code == "AKM-002")).school_type == "hub"
+    listing = client.get("/admin/schools").text
+    assert "Ижевский ШЖМ" in listing and "small_ungraded" not in listing  # the type in words
+
+    again = client.post("/admin/schools", data={"file": (io.BytesIO(GOOD.encode()), "akm.csv")},
+                        content_type="multipart/form-data", follow_redirects=True)
+    assert again.status_code == 200 and "flash" in again.text
+    db_session.expire_all()
+    assert _count(School) == before[2] + 3  # nothing twice
+
+    corrected = GOOD.replace("3,5", "8").replace("Қосшы ШЖМ", "Қосшы тірек мектебі")
+    client.post("/admin/schools", data={"file": (io.BytesIO(corrected.encode()), "akm.csv")},
+                content_type="multipart/form-data")
+    db_session.expire_all()
+    assert db.session.scalar(select(School.internet_mbps).where(School.code == "AKM-001")) == 8
+    assert db.session.scalar(select(School.name_kk).where(School.code == "AKM-003")) == "Қосшы тірек мектебі"
+
+
+def test_a_bad_register_names_every_problem_by_line_and_writes_nothing(client, auth, make, db_session):
+    make.user("admin", email="registrar2@test.kz")
+    auth.login("registrar2@test.kz")
+    before = (_count(Region), _count(School))
+    bad = GOOD + "XYZ;;Жаңа аудан;AKM-001;Қайталанған;;космос;неміс;жылдам\n"
+    r = client.post("/admin/schools", data={"file": (io.BytesIO(bad.encode()), "bad.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and 'id="import-errors"' in r.text
+    for problem in ("also on line 2", "region XYZ is new", "unknown school type", "unknown language",
+                    "is not a number"):
+        assert problem in r.text, problem
+    assert ">5<" in r.text  # the line
+    db_session.expire_all()
+    assert (_count(Region), _count(School)) == before  # the good rows were not written either
+    missing = client.post("/admin/schools", data={"file": (io.BytesIO(b"code;name\nA;B\n"), "x.csv")},
+                          content_type="multipart/form-data")
+    assert missing.status_code == 400 and "missing column" in missing.text
+
+
+def test_the_cli_imports_the_register_and_reports_file_and_line(runner, make, db_session, tmp_path):
+    good = tmp_path / "akm.csv"
+    good.write_text(GOOD, encoding="utf-8-sig")
+    result = runner.invoke(args=["schools", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "schools added: 3" in result.output and "new regions: 1" in result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD.replace("AKM-003", "AKM-001"), encoding="utf-8")
+    result = runner.invoke(args=["schools", "import", str(bad)])
+    assert result.exit_code == 1 and f"{bad}:4: school code AKM-001 is also on line 2" in result.output
+
+
+def test_only_those_who_manage_schools_import_them(client, auth, make, db_session):
+    make.user("trainer", email="not-registrar@test.kz")
+    auth.login("not-registrar@test.kz")
+    assert client.get("/admin/schools").status_code == 403
+    r = client.post("/admin/schools", data={"file": (io.BytesIO(GOOD.encode()), "akm.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 403
