@@ -53,6 +53,7 @@ def test_a_register_imports_once_and_a_corrected_file_updates_it(client, auth, m
 def test_a_bad_register_names_every_problem_by_line_and_writes_nothing(client, auth, make, db_session):
     make.user("admin", email="registrar2@test.kz")
     auth.login("registrar2@test.kz")
+    client.post("/language", data={"language": "en"})
     before = (_count(Region), _count(School))
     bad = GOOD + "XYZ;;Жаңа аудан;AKM-001;Қайталанған;;космос;неміс;жылдам\n"
     r = client.post("/admin/schools", data={"file": (io.BytesIO(bad.encode()), "bad.csv")},
@@ -88,3 +89,27 @@ def test_only_those_who_manage_schools_import_them(client, auth, make, db_sessio
     r = client.post("/admin/schools", data={"file": (io.BytesIO(GOOD.encode()), "akm.csv")},
                     content_type="multipart/form-data")
     assert r.status_code == 403
+
+
+def test_the_problems_read_in_the_readers_language(client, auth, make, db_session):
+    make.user("admin", email="registrar3@test.kz")
+    auth.login("registrar3@test.kz")
+    bad = GOOD + "XYZ;;Жаңа аудан;AKM-009;Мектеп;космос;;\n"
+    page = client.post("/admin/schools", data={"file": (io.BytesIO(bad.encode()), "bad.csv")},
+                       content_type="multipart/form-data").text
+    assert "XYZ облысы жаңа" in page and ">5<" in page
+    missing = client.post("/admin/schools", data={"file": (io.BytesIO(b"code;name\nA;B\n"), "x.csv")},
+                          content_type="multipart/form-data").text
+    assert "Бағандар жоқ" in missing and "облыс коды" in missing
+
+
+def test_a_semicolon_file_with_decimal_commas_and_empty_cells_is_read_by_its_header(app):
+    """csv.Sniffer, shown such rows, took the comma for the separator."""
+    from lms.core.services import tabular
+    from lms.core.services.schools import COLUMNS
+
+    data = (GOOD + "AKM;;Аршалы ауданы;AKM-009;Мектеп;;;;\n").encode()
+    with app.app_context():
+        table = tabular.read_csv(data, COLUMNS)
+    assert table.columns[:4] == ["region_code", "region", "district", "code"]
+    assert [row["internet_mbps"] for _line, row in table.rows][:1] == ["3,5"]

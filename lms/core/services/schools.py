@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.core.models import District, Region, School
@@ -29,6 +30,8 @@ COLUMNS = {
     "internet_mbps": ("internet", "internet mbps", "интернет", "интернет мбит/с", "скорость интернета"),
 }
 REQUIRED = ("region_code", "district", "code", "name_kk")
+COLUMN_NAMES = {"region_code": _l("region code"), "district": _l("District"), "code": _l("school code"),
+                "name_kk": _l("name in Kazakh")}
 #: the words people write for a school's type and language, in the three languages
 TYPE_WORDS = {"hub": "hub", "тірек": "hub", "опорная": "hub", "тірек мектеп": "hub", "опорная школа": "hub",
               "magnet": "magnet", "магнит": "magnet", "магнитная": "magnet", "магнит мектеп": "magnet",
@@ -60,26 +63,28 @@ def _row(raw: dict[str, str], line: int, seen: dict[str, int], regions: dict[str
     values = {k: (raw.get(k) or "").strip() for k in COLUMNS}
     for column in REQUIRED:
         if not values[column]:
-            problems.append(f"the {column.replace('_', ' ')} is empty")
+            problems.append(_l("the %(column)s is empty", column=COLUMN_NAMES[column]))
     code = values["code"].upper()
     if code in seen:
-        problems.append(f"school code {code} is also on line {seen[code]}")
+        problems.append(_l("school code %(code)s is also on line %(line)s", code=code, line=seen[code]))
     elif code:
         seen[code] = line
     if len(code) > 32 or len(values["name_kk"]) > 300 or len(values["name_ru"]) > 300:
-        problems.append("a code is at most 32 characters, a name at most 300")
+        problems.append(_l("a code is at most 32 characters, a name at most 300"))
     region_code = values["region_code"].upper()
     if region_code and region_code not in regions and region_code not in named:
         if values["region"]:
             named.add(region_code)
         else:
-            problems.append(f"region {region_code} is new: give its name in the region column")
+            problems.append(_l("region %(code)s is new: give its name in the region column", code=region_code))
     kind = TYPE_WORDS.get(values["school_type"].lower())
     if kind is None:
-        problems.append(f"unknown school type {values['school_type']!r} (hub, magnet, small ungraded, other)")
+        problems.append(_l("unknown school type «%(value)s» (hub, magnet, small ungraded, other)",
+                           value=values["school_type"]))
     language = LANGUAGE_WORDS.get(values["instruction_language"].lower())
     if language is None:
-        problems.append(f"unknown language of instruction {values['instruction_language']!r} (kk, ru, mixed)")
+        problems.append(_l("unknown language of instruction «%(value)s» (kk, ru, mixed)",
+                           value=values["instruction_language"]))
     mbps = None
     if values["internet_mbps"]:
         try:
@@ -87,14 +92,14 @@ def _row(raw: dict[str, str], line: int, seen: dict[str, int], regions: dict[str
             if not 0 <= mbps <= 10_000:
                 raise ValueError
         except ValueError:
-            problems.append(f"internet speed {values['internet_mbps']!r} is not a number of Mbit/s")
+            problems.append(_l("internet speed «%(value)s» is not a number of Mbit/s", value=values["internet_mbps"]))
     return ({"region_code": region_code, "region": values["region"], "district": values["district"], "code": code,
              "name_kk": values["name_kk"], "name_ru": values["name_ru"] or None, "school_type": kind,
              "instruction_language": language, "internet_mbps": mbps}, problems)
 
 
 def import_schools(data: bytes, filename: str, actor) -> SchoolImport:
-    table = tabular.read_table(data, COLUMNS, REQUIRED, filename, "schools")
+    table = tabular.read_table(data, COLUMNS, REQUIRED, filename, _l("schools"), label=COLUMN_NAMES.get)
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     rows, errors, seen, named = [], [], {}, set()
     for line, raw in table.rows:

@@ -35,6 +35,23 @@ def _norm(header: str) -> str:
     return " ".join(text.replace("_", " ").replace("-", " ").split())
 
 
+def _dialect(text: str):
+    """The separator is the one the header row uses most: a header holds no decimal commas or
+    empty trailing cells, which mislead csv.Sniffer on the rows (a Kazakh Excel writes "3,5"
+    in a semicolon file). The sniffer decides only when the header has none of them."""
+    header = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    if counts[best]:
+        class Dialect(csv.excel):
+            delimiter = best
+        return Dialect
+    try:
+        return csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[str, ...] = (),
              filename: str = "file") -> Table:
     """`synonyms` maps each canonical column to the header spellings accepted for it
@@ -42,12 +59,7 @@ def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[
     text, encoding = decode(data)
     if not text.strip():
         raise ServiceError(about(filename, _l("the file is empty")))
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     try:
         header = next(reader)
     except StopIteration:
@@ -72,29 +84,29 @@ def read_csv(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[
 
 
 def read_table(data: bytes, synonyms: dict[str, tuple[str, ...]], required: tuple[str, ...], filename: str,
-               rows_are: str, refused=None, label=None) -> Table:
+               rows_are, refused=None, label=None) -> Table:
     """`read_csv` for an all-or-nothing import: an unreadable file, a missing column or a file
-    without rows is refused as line 1 of `refused` (a FileRefused class). `label(column)` names
-    a missing column; `rows_are` says what the rows hold ("participants", "schools")."""
-    from lms.core.services.errors import FileRefused
+    without rows is refused as line 1 of `refused` (a FileRefused class), in the reader's
+    language. `label(column)` names a missing column; `rows_are` says what the rows hold."""
+    from lms.core.services.errors import FileRefused, joined
 
     refused = refused or FileRefused
     try:
         text, _encoding = decode(data)
     except UnicodeDecodeError:
-        raise refused(filename, [(1, "the file is not text in UTF-8 or Windows-1251;"
-                                     " save it from Excel as \"CSV UTF-8\"")]) from None
+        raise refused(filename, [(1, _l("the file is not text in UTF-8 or Windows-1251; save it from Excel as"
+                                        " «CSV UTF-8»"))]) from None
     if not text.strip():
-        raise refused(filename, [(1, "the file is empty")])
+        raise refused(filename, [(1, _l("the file is empty"))])
     try:
         table = read_csv(data, synonyms, filename=filename)
     except csv.Error as exc:
-        raise refused(filename, [(1, f"the file cannot be read as CSV: {exc}")]) from None
+        raise refused(filename, [(1, _l("the file cannot be read as CSV: %(problem)s", problem=str(exc)))]) from None
     missing = [c for c in required if c not in table.columns]
     if missing:
-        raise refused(filename, [(1, "missing column(s): " + "; ".join(
-            f"{label(c) if label else c.replace('_', ' ')} (headed e.g. {', '.join((c, *synonyms[c][:3]))})"
-            for c in missing))])
+        raise refused(filename, [(1, _l("missing column(s): %(columns)s", columns=joined(
+            _l("%(name)s (headed e.g. %(headers)s)", name=label(c) if label else c.replace("_", " "),
+               headers=", ".join((c, *synonyms[c][:3]))) for c in missing)))])
     if not table.rows:
-        raise refused(filename, [(1, f"the file has a header but no {rows_are}")])
+        raise refused(filename, [(1, _l("the file has a header but no %(rows)s", rows=rows_are))])
     return table

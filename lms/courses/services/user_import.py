@@ -147,7 +147,7 @@ def _users_by_email(emails: list[str]) -> dict[str, User]:
 
 
 def _read(data: bytes, filename: str) -> tabular.Table:
-    return tabular.read_table(data, COLUMNS, REQUIRED, filename, "participants", ParticipantImportError,
+    return tabular.read_table(data, COLUMNS, REQUIRED, filename, _l("participants"), ParticipantImportError,
                               COLUMN_LABELS.get)
 
 
