@@ -289,3 +289,16 @@ def test_cli_reports_file_and_line_and_exits_1(app, runner, make, db_session, sc
 
     result = runner.invoke(args=["users", "import", str(path), "--cohort", "NO-SUCH"])
     assert result.exit_code == 1 and "no cohort NO-SUCH" in result.stderr
+
+
+def test_a_value_from_the_file_is_shown_as_text_and_the_problem_in_the_readers_language(
+        client, auth, make, db_session, schools):
+    """Flask-Babel's lazy messages passed themselves off as markup: a school named in HTML would
+    have reached the page as HTML."""
+    admin = make.user("admin")
+    make.cohort(code="IMP-X1", participants=0)
+    auth.login(admin.email)
+    data = (HEADER + 'Қатысушы Бір,one@bulk.test.kz,<img src=x onerror=alert(1)>,мұғалім\n').encode()
+    body = upload(client, "IMP-X1", data).get_data(as_text=True)
+    assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert "белгісіз мектеп" in body  # the row's problem in Kazakh, the reader's language

@@ -37,8 +37,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "mini_group": ("mini group", "minigroup", "group", "шағын топ", "топ", "мини группа", "минигруппа", "группа"),
 }
 REQUIRED = ("full_name", "email", "school", "role")
-COLUMN_LABELS = {"full_name": "full name", "email": "e-mail", "school": "school", "role": "role",
-                 "mini_group": "mini-group"}
+COLUMN_LABELS = {"full_name": _l("full name"), "email": _l("e-mail"), "school": _l("School"), "role": _l("role"),
+                 "mini_group": _l("mini-group")}
 
 POSITIONS = ("director", "deputy", "teacher", "methodologist")
 #: exact spellings (after normalising case and spaces) of each position
@@ -191,8 +191,8 @@ def import_participants(cohort: Cohort, data: bytes, filename: str, actor) -> Im
                 continue
             taken += 1
             if taken > cohort.capacity:
-                errors.append((line, f"cohort {cohort.code} is full: it has {cohort.capacity} places;"
-                                     " this row and the new participants after it do not fit"))
+                errors.append((line, _l("cohort %(code)s is full: it has %(n)s places; this row and the new"
+                                        " participants after it do not fit", code=cohort.code, n=cohort.capacity)))
                 break
     if errors:
         raise ParticipantImportError(filename, errors)
@@ -209,47 +209,51 @@ def _school_of(value: str, codes: dict[str, int], names: dict[str, set[int]]) ->
 
 
 def _check_row(cohort: Cohort, raw: dict[str, str], line: int, first_line: dict[str, int],
-               codes: dict[str, int], names: dict[str, set[int]]) -> list[str]:
-    """Every problem of one row (not just the first), in column order."""
-    problems: list[str] = []
+               codes: dict[str, int], names: dict[str, set[int]]) -> list:
+    """Every problem of one row (not just the first), in column order, each read in the
+    language of whoever is shown it (the page's; English in the CLI)."""
+    problems: list = []
     email = user_service.normalize_email(raw.get("email", ""))
     if not email:
-        problems.append("the e-mail is missing")
+        problems.append(_l("the e-mail is missing"))
     elif len(email) > 254 or not user_service.EMAIL_RE.match(email):
-        problems.append(f"{raw['email']!r} is not a valid e-mail address")
+        problems.append(_l("'%(value)s' is not a valid e-mail address", value=raw["email"]))
     elif email in first_line:
-        problems.append(f"e-mail {email} is also on line {first_line[email]}")
+        problems.append(_l("e-mail %(email)s is also on line %(line)s", email=email, line=first_line[email]))
     else:
         first_line[email] = line
 
     full_name = user_service.normalize_name(raw.get("full_name", ""))
     if not full_name:
-        problems.append("the full name is missing")
+        problems.append(_l("the full name is missing"))
     elif len(full_name) > 200:
-        problems.append("the full name is longer than 200 characters")
+        problems.append(_l("the full name is longer than 200 characters"))
 
     school = raw.get("school", "")
     if not school:
-        problems.append("the school is missing")
+        problems.append(_l("the school is missing"))
     elif _school_of(school, codes, names) is None:
         count = len(names.get(_key(school), ()))
         if count > 1:
-            problems.append(f"school {school!r} names {count} schools; give its code instead")
+            problems.append(_l("school '%(value)s' names %(n)s schools; give its code instead", value=school, n=count))
         else:
-            problems.append(f"unknown school {school!r} (give its code or its exact Kazakh or Russian name)")
+            problems.append(_l("unknown school '%(value)s' (give its code or its exact Kazakh or Russian name)",
+                               value=school))
 
     role = raw.get("role", "")
     if not role:
-        problems.append("the role is missing")
+        problems.append(_l("the role is missing"))
     elif parse_position(role) is None:
-        problems.append(f"unknown role {role!r} (director, deputy, teacher or methodologist)")
+        problems.append(_l("unknown role '%(value)s' (director, deputy, teacher or methodologist)", value=role))
 
     group = raw.get("mini_group", "")
     if group:
         if cohort.mini_groups < 1:
-            problems.append(f"mini-group {group!r} given, but cohort {cohort.code} has no mini-groups")
+            problems.append(_l("mini-group '%(value)s' given, but cohort %(code)s has no mini-groups", value=group,
+                               code=cohort.code))
         elif not (group.isascii() and group.isdigit()) or not 1 <= int(group) <= cohort.mini_groups:
-            problems.append(f"mini-group {group!r} is not a number from 1 to {cohort.mini_groups}")
+            problems.append(_l("mini-group '%(value)s' is not a number from 1 to %(n)s", value=group,
+                               n=cohort.mini_groups))
     return problems
 
 
