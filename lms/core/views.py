@@ -22,7 +22,7 @@ from lms.core.services import mail, passwords
 from lms.core.services import schools as school_service
 from lms.core.services import users as user_service
 from lms.core.services.errors import FileRefused, ServiceError
-from lms.core.web import run_service
+from lms.core.web import run_button, run_service
 from lms.db import db
 from lms.signals import user_logged_in
 
@@ -132,9 +132,8 @@ def password_forgot():
     if form.validate_on_submit():
         message = passwords.request_reset(form.email.data)
         db.session.commit()
-        if message is not None:  # this one message now; a backlog is the daily tasks' to send
-            mail.deliver(messages=[message])
-            db.session.commit()
+        if message is not None:
+            mail.send_now(message)
         # the same answer whether or not the address has an account
         flash(_("If an account has this e-mail, a link to choose a new password is on its way. The link works for"
                 " 2 hours. No message? Look in the spam folder, or ask your course's organiser."))
@@ -146,7 +145,7 @@ def password_forgot():
 @public
 def password_set(token):
     try:
-        user, kind = passwords.user_for(token)
+        user, _kind = passwords.user_for(token)
     except ServiceError as exc:
         return render_template("core/password_set.html", problem=exc.message, form=None), 400
     form = SetPasswordForm()
@@ -156,7 +155,7 @@ def password_set(token):
         if done:
             login_user(user)
             return done
-    return render_template("core/password_set.html", form=form, user=user, kind=kind, problem=None), \
+    return render_template("core/password_set.html", form=form, user=user, problem=None), \
         400 if form.errors else 200
 
 
@@ -187,11 +186,10 @@ def user_new():
 
         def created(result) -> str:  # after the commit: the link now
             user, message = result
-            if message is not None and mail.deliver(messages=[message]):
+            if message is not None and mail.send_now(message):
                 flash(_("Account %(email)s opened; a link to choose the password was sent.", email=user.email))
             else:
                 flash(_("Account %(email)s opened. It has no password until a sign-in link is used.", email=user.email))
-            db.session.commit()
             return url_for("core.users", q=user.email)
 
         done = run_service(form, create, None, created)
@@ -219,7 +217,7 @@ def user_edit(user_id):
     names = registry().names(contexts)
     elsewhere = [(ROLE_NAMES.get(ra.role, ra.role), names[Context(ra.context_level, ra.context_id)])
                  for ra in user.role_assignments if ra.context_level != "system"]
-    return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere, confirm=ConfirmForm()), \
+    return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere), \
         400 if form.errors else 200
 
 
@@ -233,34 +231,28 @@ def _users_page_action(user_id: int) -> tuple[User, str]:
 @requires("core:manage_users")
 def user_active(user_id):
     user, target = _users_page_action(user_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(target)
     active = request.form.get("active") == "1"
-    return run_service(None, lambda: user_service.set_active(user, active, current_user),
-                       _("%(email)s can sign in again.", email=user.email) if active else
-                       _("%(email)s is disabled: signed out everywhere, and cannot sign in.", email=user.email),
-                       target) or redirect(target)
+    return run_button(lambda: user_service.set_active(user, active, current_user),
+                      _("%(email)s can sign in again.", email=user.email) if active else
+                      _("%(email)s is disabled: signed out everywhere, and cannot sign in.", email=user.email),
+                      target)
 
 
 @bp.route("/admin/users/<int:user_id>/sign-in-link", methods=["POST"])
 @requires("core:manage_users")
 def user_sign_in_link(user_id):
     user, target = _users_page_action(user_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(target)
 
-    def sent(message) -> str:  # after the commit: this one message now
+    def sent(message) -> None:
         if message is None:
             flash(_("A link went to %(email)s a moment ago; it was not sent again.", email=user.email), "warning")
-        elif mail.deliver(messages=[message]):
+        elif mail.send_now(message):
             flash(_("A sign-in link was sent to %(email)s.", email=user.email))
         else:
             flash(_("The link to %(email)s is queued; the mail server has not taken it yet.", email=user.email),
                   "warning")
-        db.session.commit()
-        return target
 
-    return run_service(None, lambda: passwords.send_link(user, current_user), None, sent) or redirect(target)
+    return run_button(lambda: passwords.send_link(user, current_user), None, target, sent)
 
 
 @bp.route("/admin/schools", methods=["GET", "POST"])
@@ -283,8 +275,8 @@ def schools():
             return redirect(url_for("core.schools"))
     stmt = select(School).options(selectinload(School.district)).order_by(School.name_kk)
     page = paginate(stmt, request.args.get("page", 1, type=int))
-    return render_template("core/schools.html", page=page, form=form, errors=errors, filename=filename,
-                           columns=school_service.COLUMNS), 400 if errors or form.errors else 200
+    return render_template("core/schools.html", page=page, form=form, errors=errors, filename=filename), \
+        400 if errors or form.errors else 200
 
 
 @bp.route("/admin/audit")

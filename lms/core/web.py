@@ -1,4 +1,4 @@
-"""What every plugin's views share with the core's: a service call behind a form."""
+"""What every plugin's views share with the core's: a service call behind a form or a button."""
 from __future__ import annotations
 
 from flask import flash, redirect
@@ -29,3 +29,20 @@ def run_service(form, action, success: str | None, redirect_to):
     if success:
         flash(success)
     return redirect(redirect_to(result) if callable(redirect_to) else redirect_to)
+
+
+def run_button(action, success: str | None, target: str, after=None):
+    """A POST button (a form with nothing but its CSRF token): run the service call as
+    `run_service` does, refusals flashed, and go back to `target`. `after(result)` runs once
+    the call is committed (to send what it queued, to say what it did)."""
+    from lms.core.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        return redirect(target)
+
+    def committed(result) -> str:
+        if after is not None:
+            after(result)
+        return target
+
+    return run_service(None, action, success, committed) or redirect(target)

@@ -137,6 +137,15 @@ def deliver(limit: int = 100, messages: list[OutboxMessage] | None = None) -> in
     return sent
 
 
+def send_now(message: OutboxMessage) -> bool:
+    """Send one message just queued and committed (a password link: its reader is waiting),
+    leaving the rest of the outbox to the daily tasks; commits. False when the mail server
+    has not taken it (it is tried again later)."""
+    sent = deliver(messages=[message]) == 1
+    db.session.commit()
+    return sent
+
+
 #: messages sent between two commits by `deliver_all`
 DELIVER_BATCH = 50
 

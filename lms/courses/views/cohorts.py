@@ -14,6 +14,7 @@ from lms.core.permissions import Context, contexts_with, has_capability, require
 from lms.core.services import mail
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
+from lms.core.web import run_button
 from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm, StaffForm
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
@@ -113,12 +114,9 @@ def enrolment_status(code, enrolment_id):
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != g.cohort.id:
         abort(404)
-    target = url_for("cohorts.participants", code=code)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(target)
-    return run_service(None, lambda: cohort_service.set_status(enrolment, request.form.get("status", ""),
-                                                               current_user),
-                       _("Status of %(name)s changed.", name=enrolment.user.full_name), target) or redirect(target)
+    return run_button(lambda: cohort_service.set_status(enrolment, request.form.get("status", ""), current_user),
+                      _("Status of %(name)s changed.", name=enrolment.user.full_name),
+                      url_for("cohorts.participants", code=code))
 
 
 @bp.route("/<code>/staff", methods=["POST"])
@@ -146,22 +144,17 @@ def add_staff(code):
 def remove_staff(code):
     target = url_for("cohorts.participants", code=code, _anchor="staff")
     user = db.session.get(User, request.form.get("user_id", type=int) or 0)
-    if user is None or not ConfirmForm().validate_on_submit():
+    if user is None:
         return redirect(target)
-    return run_service(None, lambda: cohort_service.remove_staff(g.cohort, user, request.form.get("role", ""),
-                                                                 current_user),
-                       _("Removed from the cohort's staff; what they did stays."), target) or redirect(target)
+    return run_button(lambda: cohort_service.remove_staff(g.cohort, user, request.form.get("role", ""), current_user),
+                      _("Removed from the cohort's staff; what they did stays."), target)
 
 
 @bp.route("/<code>/participants/invite", methods=["POST"])
 @requires("courses:manage_cohorts", cohort_context)
 def invite_participants(code):
     """Sent at once: a trainer presses it on the first day, when the participants need it."""
-    target = url_for("cohorts.participants", code=code)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(target)
-
-    def sent(invited) -> str:  # after the commit: the outbox now, then the answer
+    def sent(invited) -> None:  # after the commit: the outbox now, then the answer
         if not invited:
             flash(_("Nobody to invite: everyone has a password, or was invited today."))
         elif mail.deliver_all() >= len(invited):
@@ -170,10 +163,9 @@ def invite_participants(code):
         else:
             flash(_("The invitations are queued; the mail server has not taken them all yet: they are tried again"
                     " with the daily tasks."), "warning")
-        return target
 
-    return run_service(None, lambda: cohort_service.invite_participants(g.cohort, current_user), None, sent) \
-        or redirect(target)
+    return run_button(lambda: cohort_service.invite_participants(g.cohort, current_user), None,
+                      url_for("cohorts.participants", code=code), sent)
 
 
 @bp.route("/<code>/me")
