@@ -17,6 +17,8 @@ ROLES = ("user", "admin", "methodologist", "trainer", "assessor", "curator", "pa
 
 #: roles that can be assigned (the implicit "user" cannot)
 ASSIGNABLE_ROLES = ROLES[1:]
+#: roles an administrator gives in the whole system (a participant is one of a cohort only)
+SYSTEM_ROLES = tuple(r for r in ASSIGNABLE_ROLES if r != "participant")
 
 #: the roles' names on the pages
 ROLE_NAMES = {"user": _l("user"), "admin": _l("administrator"), "methodologist": _l("methodologist"),

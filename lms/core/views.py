@@ -16,7 +16,7 @@ from lms.core.forms import (
 )
 from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
-from lms.core.capabilities import ASSIGNABLE_ROLES, ROLE_NAMES
+from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, public, registry, requires
 from lms.core.services import mail, passwords
 from lms.core.services import schools as school_service
@@ -95,12 +95,15 @@ def set_language():
 @bp.route("/profile")
 @requires("core:view_profile")
 def profile():
-    user = current_user
-    contexts = [Context(ra.context_level, ra.context_id) for ra in user.role_assignments]
-    names = registry().names(contexts)
-    roles = sorted(((ROLE_NAMES.get(ra.role, ra.role), names.get(Context(ra.context_level, ra.context_id)))
-                    for ra in user.role_assignments), key=lambda r: (r[1] is not None, str(r[0]), r[1] or ()))
-    return render_template("core/profile.html", user=user, roles=roles)
+    return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments))
+
+
+def _roles_held(assignments) -> list[tuple[str, tuple[str, str | None] | None]]:
+    """(role's name, (where, its page) or None for the whole system), system roles first: the
+    plugins name their contexts in one call per level."""
+    names = registry().names([Context(ra.context_level, ra.context_id) for ra in assignments])
+    return sorted(((ROLE_NAMES.get(ra.role, ra.role), names.get(Context(ra.context_level, ra.context_id)))
+                   for ra in assignments), key=lambda r: (r[1] is not None, str(r[0]), r[1] or ()))
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
@@ -175,7 +178,7 @@ def users():
 @requires("core:manage_users")
 def user_new():
     form = AccountForm()
-    form.role.choices = [("", "—")] + [(r, ROLE_NAMES[r]) for r in ASSIGNABLE_ROLES if r != "participant"]
+    form.role.choices = [("", "—")] + [(r, ROLE_NAMES[r]) for r in SYSTEM_ROLES]
     if form.validate_on_submit():
         def create():
             user = user_service.create_user(form.email.data, form.full_name.data, language=form.language.data,
@@ -204,7 +207,7 @@ def user_edit(user_id):
     user = db.session.get(User, user_id) or abort(404)
     system = {ra.role for ra in user.role_assignments if ra.context_level == "system"}
     form = UserEditForm(obj=user if request.method == "GET" else None, roles=sorted(system))
-    form.roles.choices = [(r, ROLE_NAMES[r]) for r in ASSIGNABLE_ROLES if r != "participant"]
+    form.roles.choices = [(r, ROLE_NAMES[r]) for r in SYSTEM_ROLES]
     if form.validate_on_submit():
         def save():
             user_service.update_user(user, form.email.data, form.full_name.data, form.language.data, current_user)
@@ -213,10 +216,7 @@ def user_edit(user_id):
         done = run_service(form, save, _("Saved."), url_for("core.user_edit", user_id=user.id))
         if done:
             return done
-    contexts = [Context(ra.context_level, ra.context_id) for ra in user.role_assignments if ra.context_level != "system"]
-    names = registry().names(contexts)
-    elsewhere = [(ROLE_NAMES.get(ra.role, ra.role), names[Context(ra.context_level, ra.context_id)])
-                 for ra in user.role_assignments if ra.context_level != "system"]
+    elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
     return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere), \
         400 if form.errors else 200
 

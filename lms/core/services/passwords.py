@@ -115,7 +115,7 @@ def send_link(user: User, actor, now: datetime | None = None) -> OutboxMessage |
     return message
 
 
-def invite(users: list[User], actor, about=None, now: datetime | None = None) -> list[User]:
+def invite(users: list[User], actor, about, now: datetime | None = None) -> list[User]:
     """Queue an invitation (a link to set a first password) to each active account that has no
     password yet; at most one a day per account. Returns those queued now; the audit entry
     names `about` (e.g. the cohort they were invited to)."""
@@ -127,8 +127,7 @@ def invite(users: list[User], actor, about=None, now: datetime | None = None) ->
         if _queue_invite(user, now) is not None:
             queued.append(user)
     if queued:
-        audit.record(actor, "password_invitations_queued", about if about is not None else ("User", None),
-                     f"{len(queued)} invitation(s)",
+        audit.record(actor, "password_invitations_queued", about, f"{len(queued)} invitation(s)",
                      to=[u.email for u in queued])
     return queued
 

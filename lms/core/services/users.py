@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.core.capabilities import ASSIGNABLE_ROLES, CONTEXT_LEVELS
+from lms.core.capabilities import ASSIGNABLE_ROLES, CONTEXT_LEVELS, SYSTEM_ROLES
 from lms.core.models import LANGUAGES, RoleAssignment, User
 from lms.core.services import audit
 from lms.core.services.errors import Conflict, ServiceError
@@ -116,7 +116,7 @@ def update_user(user: User, email: str, full_name: str, language: str, actor) ->
 def set_system_roles(user: User, roles: set[str], actor) -> None:
     """The roles held in the whole system (cohort and programme roles are set where they
     apply). An administrator cannot take their own administrator role away."""
-    unknown = roles - set(ASSIGNABLE_ROLES) | ({"participant"} & roles)
+    unknown = roles - set(SYSTEM_ROLES)
     if unknown:
         raise ServiceError(_l("unknown role %(value)s", value=repr(sorted(unknown)[0])), field="roles")
     held = {ra.role for ra in user.role_assignments if ra.context_level == "system"}

@@ -79,16 +79,24 @@ def create_cohort(programme: Programme, fields: dict, actor) -> Cohort:
     return cohort
 
 
-def staff(cohort: Cohort, role: str) -> list[User]:
-    """Users holding `role` in this cohort's own context (trainers, curator)."""
-    return list(db.session.scalars(
-        select(User).join(RoleAssignment).where(RoleAssignment.role == role,
-                                                RoleAssignment.context_level == "cohort",
-                                                RoleAssignment.context_id == cohort.id).order_by(User.sort_key)))
-
-
 #: the roles a cohort's own staff hold in its context
 STAFF_ROLES = ("trainer", "curator", "assessor")
+
+
+def staff_by_role(cohort: Cohort, roles: tuple[str, ...] = STAFF_ROLES) -> dict[str, list[User]]:
+    """Users holding each of `roles` in this cohort's own context, by name; one statement."""
+    out: dict[str, list[User]] = {role: [] for role in roles}
+    for role, user in db.session.execute(
+            select(RoleAssignment.role, User).join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role.in_(roles), RoleAssignment.context_level == "cohort",
+                   RoleAssignment.context_id == cohort.id).order_by(User.sort_key)):
+        out[role].append(user)
+    return out
+
+
+def staff(cohort: Cohort, role: str) -> list[User]:
+    """Users holding `role` in this cohort's own context (trainers, curator)."""
+    return staff_by_role(cohort, (role,))[role]
 
 
 def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:

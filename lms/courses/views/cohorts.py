@@ -102,7 +102,7 @@ def _participants_page(form, staff_form, can_manage: bool):
                            can_manage=can_manage, enrolments=enrolments, confirm=ConfirmForm(),
                            without_password=sum(1 for e in enrolments
                                                 if e.status != "withdrawn" and e.user.password_hash is None),
-                           staff={role: cohort_service.staff(cohort, role) for role in cohort_service.STAFF_ROLES}), \
+                           staff=cohort_service.staff_by_role(cohort)), \
         400 if form.errors or staff_form.errors else 200
 
 
