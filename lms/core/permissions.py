@@ -126,11 +126,7 @@ def contexts_with(user, capability: str) -> dict[str, set[int | None]]:
 
 def has_capability_anywhere(user, capability: str) -> bool:
     """True if any of the user's assignments, in any context, grants it (menus use this)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    reg = registry()
-    roles = {"user"} | {ra.role for ra in user.role_assignments}
-    return any(capability in reg.grants.get(role, ()) for role in roles)
+    return bool(contexts_with(user, capability))
 
 
 def wants_json() -> bool:
