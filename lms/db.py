@@ -57,25 +57,31 @@ class Database:
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
 
     def init_app(self, app, url: str) -> None:
-        kwargs = {}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        else:
-            kwargs.update(pool_pre_ping=True, pool_size=8, max_overflow=4)
-            if url.startswith("postgresql"):
-                # short OLTP statements: JIT compiling a large plan costs more than it saves
-                # (~30 ms on the curator dashboard, docs/performance.md)
-                kwargs["connect_args"] = {"options": "-c jit=off"}
-        self.engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
+        self.engine = make_engine(url)
         self.session.configure(bind=self.engine)
         app.extensions["lms_db"] = self
 
         @app.teardown_appcontext
         def _remove_session(exc):
             self.session.remove()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with this project's settings (the app's, or a second database's: a restore)."""
+    kwargs = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs.update(pool_pre_ping=True, pool_size=8, max_overflow=4)
+        if url.startswith("postgresql"):
+            # short OLTP statements: JIT compiling a large plan costs more than it saves
+            # (~30 ms on the curator dashboard, docs/performance.md)
+            kwargs["connect_args"] = {"options": "-c jit=off"}
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_conn, _record):

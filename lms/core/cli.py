@@ -20,9 +20,10 @@ def exit_refused(exc, done: str = "imported") -> None:
     """A file refused whole: roll back, print every problem as FILE:LINE: reason (as compilers
     do, so editors jump to it), and exit 1."""
     db.session.rollback()
-    for line in exc.lines():
+    lines = exc.lines()
+    for line in lines:
         click.echo(line, err=True)
-    click.echo(f"{len(exc.errors)} error(s); nothing was {done}", err=True)
+    click.echo(f"{len(lines)} error(s); nothing was {done}", err=True)
     sys.exit(1)
 
 
@@ -158,3 +159,88 @@ def schools_import(csv_file):
     click.echo(f"{csv_file}: {report.rows} row(s); schools added: {len(report.created)}, updated:"
                f" {len(report.updated)}, unchanged: {report.unchanged}; new regions: {report.regions_created},"
                f" new districts: {report.districts_created}")
+
+
+class _RowsBar:
+    """The progress callback of a backup or restore, drawn as a bar on stderr."""
+
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
+
+    def __call__(self, _table: str, done: int, total: int) -> None:
+        if not sys.stderr.isatty():  # cron, a pipe: the summary line says it all
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="when TARGET is a directory: keep this many dated backups there, removing the oldest")
+@with_appcontext
+def backup_command(target, keep):
+    """Write the whole site, every table and stored file, into one ZIP. TARGET is a new file, or a
+    directory that gets ustaz-backup-DATE-TIME.zip (for cron). Restore it with `lms restore`."""
+    from lms.core.services import backup
+
+    bar = _RowsBar("backup")
+    try:
+        report = backup.backup(target, keep=keep, progress=bar)
+    except backup.BackupRefused as exc:
+        bar.close()
+        exit_refused(exc, "changed")
+    bar.close()
+    from lms.core.services import audit
+
+    audit.record(None, "site_backed_up", ("Site", None), f"backup written to {report.path.name}",
+                 file=report.path.name, rows=report.rows, files=report.files)
+    db.session.commit()
+    click.echo(f"{report.path}: {len(report.tables)} tables, {report.rows} rows, {report.files} stored files"
+               f" ({report.file_bytes / 1048576:.1f} MB), {report.path.stat().st_size / 1048576:.1f} MB in all;"
+               f" schema {', '.join(report.revisions)}")
+    for sha in report.missing_files:
+        click.echo(f"warning: stored file {sha} is missing or damaged in the file store; it is not in the backup",
+                   err=True)
+    for path in report.pruned:
+        click.echo(f"removed the older backup {path.name}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="only check the archive; write nothing")
+@with_appcontext
+def restore_command(archive, check_only):
+    """Put a backup made by `lms backup` into this instance's database, which must be empty (a new
+    SQLite file or PostgreSQL database), and its files into the file store. The archive is checked
+    whole first; the restore succeeds whole or changes nothing."""
+    from lms.core.services import backup
+
+    if check_only:
+        try:
+            manifest = backup.check(archive)
+        except backup.BackupRefused as exc:
+            exit_refused(exc, "changed")
+        rows = sum(spec["rows"] for spec in manifest["tables"].values())
+        click.echo(f"{archive}: sound; made {manifest['made_at']} on {manifest.get('made_on')}, {len(manifest['tables'])}"
+                   f" tables, {rows} rows, {len(manifest['files'])} stored files; schema {', '.join(manifest['revisions'])}")
+        return
+    bar = _RowsBar("restore")
+    try:
+        report = backup.restore(archive, progress=bar)
+    except backup.BackupRefused as exc:
+        bar.close()
+        exit_refused(exc, "changed")
+    bar.close()
+    click.echo(f"{archive}: restored {len(report.tables)} tables, {report.rows} rows, {report.files_written} stored"
+               f" files written ({report.files_present} were there); made {report.made_at} on {report.made_on}")
+    if report.upgraded_to != report.revisions:
+        click.echo(f"the schema was then migrated to {', '.join(report.upgraded_to)}")
+    if not report.same_secret_key:
+        click.echo(f"warning: {backup.KEY_ADVICE}", err=True)

@@ -37,7 +37,13 @@ def files_dir() -> Path:
 
 
 def _path(sha256: str) -> Path:
-    return files_dir() / sha256[:2] / sha256[2:4] / sha256
+    return path_in(files_dir(), sha256)
+
+
+def path_in(directory: Path, sha256: str) -> Path:
+    """Where the store keeps a file's bytes under `directory` (a backup reads and a restore
+    writes a store that need not be this app's)."""
+    return Path(directory) / sha256[:2] / sha256[2:4] / sha256
 
 
 def store(data: bytes, filename: str, uploader=None, *, allowed: dict[str, str] = EVIDENCE_TYPES,
