@@ -26,6 +26,14 @@ def _port(value: str | None, default: int) -> int:
     return int(value)
 
 
+def _count(value: str | None, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError(f"LMS_BACKUP_KEEP must be a whole number of at least 1 (got {value!r})")
+    return int(value)
+
+
 def _secret_key(instance_dir: Path) -> str:
     """An explicit key wins; otherwise one is generated once and kept in instance/."""
     key = os.environ.get("LMS_SECRET_KEY")
@@ -61,6 +69,9 @@ class Config:
     smtp_sender: str = "ustaz@localhost"
     #: default: <instance>/outbox
     outbox_dir: str = ""
+    #: where `lms backup` with no target and the nightly task write, keeping the newest backup_keep
+    backup_dir: str = ""
+    backup_keep: int = 14
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -85,6 +96,8 @@ class Config:
             smtp_password=os.environ.get("LMS_SMTP_PASSWORD") or None,
             smtp_sender=os.environ.get("LMS_SMTP_SENDER") or "ustaz@localhost",
             outbox_dir=str((instance_dir / "outbox").resolve()),
+            backup_dir=os.environ.get("LMS_BACKUP_DIR") or str((instance_dir / "backups").resolve()),
+            backup_keep=_count(os.environ.get("LMS_BACKUP_KEEP"), 14),
         )
 
     def flask_settings(self) -> dict:

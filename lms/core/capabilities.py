@@ -46,6 +46,7 @@ class Capability:
 CORE_CAPABILITIES = [
     Capability("core:manage_users", ("admin",), "write", "Create users and assign roles"),
     Capability("core:view_audit_log", ("admin", "methodologist"), "read", "Read the audit log"),
+    Capability("core:manage_backups", ("admin",), "write", "Make, check and download the site's backups"),
     Capability("core:manage_schools", ("admin", "methodologist"), "write",
                "Manage regions, districts and schools"),
     Capability("core:view_profile", ("user",), "read", "See and change one's own profile"),

@@ -181,26 +181,24 @@ class _RowsBar:
 
 
 @click.command("backup")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--keep", type=click.IntRange(min=1), default=None,
-              help="when TARGET is a directory: keep this many dated backups there, removing the oldest")
+              help="when TARGET is a directory: keep this many dated backups there, removing the oldest"
+                   " (default for the site's own directory: LMS_BACKUP_KEEP, 14)")
 @with_appcontext
 def backup_command(target, keep):
     """Write the whole site, every table and stored file, into one ZIP. TARGET is a new file, or a
-    directory that gets ustaz-backup-DATE-TIME.zip (for cron). Restore it with `lms restore`."""
+    directory that gets ustaz-backup-DATE-TIME.zip; without it, the site's backup directory
+    (LMS_BACKUP_DIR, default instance/backups). Restore it with `lms restore`."""
     from lms.core.services import backup
 
     bar = _RowsBar("backup")
     try:
-        report = backup.backup(target, keep=keep, progress=bar)
+        report = backup.back_up_site(target, keep=keep, progress=bar)
     except backup.BackupRefused as exc:
         bar.close()
         exit_refused(exc, "changed")
     bar.close()
-    from lms.core.services import audit
-
-    audit.record(None, "site_backed_up", ("Site", None), f"backup written to {report.path.name}",
-                 file=report.path.name, rows=report.rows, files=report.files)
     db.session.commit()
     click.echo(f"{report.path}: {len(report.tables)} tables, {report.rows} rows, {report.files} stored files"
                f" ({report.file_bytes / 1048576:.1f} MB), {report.path.stat().st_size / 1048576:.1f} MB in all;"

@@ -1,10 +1,11 @@
 """Scheduled tasks on RQ (DESIGN §5: Redis carries the background job queue).
 
 Each plugin declares its own tasks (`Plugin.tasks`), as a Moodle plugin does in db/tasks.php:
-the quiz sweep every minute, the post-course reminders once a day. `lms scheduler` enqueues
+the quiz sweep every minute, the post-course reminders once a day; the core's is the nightly
+backup. `lms scheduler` enqueues
 each when it is due (RQ's CronScheduler) and `lms worker` runs them, in the application's
 context, one at a time. Where there is no Redis, cron running the same CLI commands
-(`lms quiz sweep`, `lms postcourse remind`) does the same work: every task is safe to run
+(`lms quiz sweep`, `lms postcourse remind`, `lms backup`) does the same work: every task is safe to run
 twice."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Callable
 
 import click
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from lms.db import db
 
@@ -31,10 +33,21 @@ class ScheduledTask:
     cron: str | None = None
 
 
+def _nightly_backup():
+    from lms.core.services import backup
+
+    return backup.nightly()
+
+
+#: the core's own: the site's backup, nightly at 02:15 UTC (Almaty 07:15, before the day's work)
+CORE_TASKS = [ScheduledTask("site-backup", _nightly_backup, cron="15 2 * * *")]
+
+
 def scheduled_tasks(app=None) -> dict[str, ScheduledTask]:
-    """The enabled plugins' tasks, by name."""
+    """The core's and the enabled plugins' tasks, by name."""
     app = app or current_app
-    return {t.name: t for plugin in app.extensions["lms_plugins"].values() for t in plugin.tasks}
+    plugin_tasks = [t for plugin in app.extensions["lms_plugins"].values() for t in plugin.tasks]
+    return {t.name: t for t in CORE_TASKS + plugin_tasks}
 
 
 def run_task(name: str) -> object:
@@ -51,6 +64,21 @@ def run_task(name: str) -> object:
         raise
     finally:
         db.session.remove()
+
+
+def enqueue(name: str):
+    """Run one task now, on the worker (an administrator's "back up now")."""
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    from lms.core.services.errors import ServiceError
+
+    if name not in scheduled_tasks():
+        raise LookupError(f"no scheduled task {name!r}")
+    try:
+        return Queue(QUEUE, connection=connection()).enqueue(run_task, name)
+    except RedisError as exc:
+        raise ServiceError(_l("the task queue (Redis) did not answer: %(error)s", error=str(exc))) from None
 
 
 def connection():

@@ -1,9 +1,11 @@
 """Sign-in, language, profile and the admin pages of the core."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
@@ -18,12 +20,13 @@ from lms.core.models import AuditEntry, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, public, registry, requires
-from lms.core.services import mail, passwords
+from lms.core import tasks
+from lms.core.services import audit, backup, mail, passwords
 from lms.core.services import schools as school_service
 from lms.core.services import users as user_service
 from lms.core.services.errors import FileRefused, ServiceError
 from lms.core.web import run_button, run_service
-from lms.db import db
+from lms.db import db, utcnow
 from lms.signals import user_logged_in
 
 bp = Blueprint("core", __name__)
@@ -277,6 +280,71 @@ def schools():
     page = paginate(stmt, request.args.get("page", 1, type=int))
     return render_template("core/schools.html", page=page, form=form, errors=errors, filename=filename), \
         400 if errors or form.errors else 200
+
+
+@bp.route("/admin/backups")
+@requires("core:manage_backups")
+def backups():
+    """The site's backups: whether the nightly one runs, each one to download or check."""
+    entries = backup.listed()
+    sound = [e for e in entries if e.problem is None]
+    newest = sound[0].made_at if sound else None
+    stale = newest is None or utcnow() - newest > BACKUP_STALE_AFTER
+    return render_template("core/backups.html", entries=entries, newest=newest, stale=stale,
+                           directory=backup.backup_dir(), keep=current_app.config["LMS"].backup_keep,
+                           queued=bool(current_app.config["LMS"].redis_url), confirm=ConfirmForm())
+
+
+#: a nightly backup older than this has missed a night: the page says so
+BACKUP_STALE_AFTER = timedelta(hours=36)
+
+
+@bp.route("/admin/backups/new", methods=["POST"])
+@requires("core:manage_backups")
+def backup_now():
+    """With Redis, the worker makes it (a large site takes minutes); without, this request does."""
+    target = url_for("core.backups")
+    if current_app.config["LMS"].redis_url:
+        return run_button(lambda: tasks.enqueue("site-backup"),
+                          _("The backup is queued: it appears here when the worker has made it."), target)
+
+    def made(report):
+        flash(_("Backup %(file)s made: %(rows)s rows, %(files)s stored files.", file=report.path.name,
+                rows=report.rows, files=report.files))
+        if report.missing_files:
+            flash(_("%(count)s stored files are missing or damaged in the file store and are not in the backup.",
+                    count=len(report.missing_files)), "warning")
+
+    return run_button(lambda: backup.back_up_site(actor=current_user), None, target, made)
+
+
+@bp.route("/admin/backups/<name>")
+@requires("core:manage_backups")
+def backup_download(name):
+    """Everyone's data leaves with a download: the audit log names who took which copy."""
+    path = backup.find(name)
+    if path is None:
+        abort(404)
+    audit.record(current_user, "site_backup_downloaded", ("Site", None), name, file=name)
+    db.session.commit()
+    return send_file(path, as_attachment=True, download_name=name, mimetype="application/zip")
+
+
+@bp.route("/admin/backups/<name>/check", methods=["POST"])
+@requires("core:manage_backups")
+def backup_check(name):
+    path = backup.find(name)
+    if path is None:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            backup.check(path)
+        except backup.BackupRefused as exc:
+            flash(_("%(file)s is not sound; it cannot be restored: %(problems)s", file=name,
+                    problems="; ".join(exc.reasons[:5]) + (" …" if len(exc.reasons) > 5 else "")), "error")
+        else:
+            flash(_("%(file)s is sound: every table and file reads back as it was written.", file=name))
+    return redirect(url_for("core.backups"))
 
 
 @bp.route("/admin/audit")

@@ -60,6 +60,7 @@ def _guarded_urls(app, lacking_role: str, extra: dict | None = None):
               "session_id": 1, "submission_id": 1, "task_id": 1, "import_id": 1,
               "enrolment_id": 1, "artefact_id": 1, "project_id": 1, "defense_id": 1, "rubric_id": 1,
               "plan_id": 1, "activity_id": 1, "event_id": 1, "file_id": 1, "user_id": 1,
+              "name": "ustaz-backup-20250101-000000.zip",
               **(extra or {})}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):
@@ -85,7 +86,7 @@ def test_participant_gets_403_on_every_page_beyond_their_role(app, client, auth,
             response = client.open(url, method=method)
             assert response.status_code == 403, (method, url, response.status_code)
             checked.append(rule.endpoint)
-    assert {"core.users", "core.audit_log"} <= set(checked)
+    assert {"core.users", "core.audit_log", "core.backups", "core.backup_download"} <= set(checked)
     if "courses" in app.extensions["lms_plugins"]:
         assert {"courses.create", "courses.edit", "courses.topic_form", "courses.approve"} <= set(checked)
 

@@ -27,7 +27,8 @@ def test_the_scheduler_queues_the_sweep_and_the_worker_finishes_the_overdue_atte
 
     cron = tasks.scheduler(redis, app)
     assert {job.name: (job.interval, job.cron) for job in cron.get_jobs()} == {
-        "quiz-sweep": (60, None), "quiz-remind": (None, "0 3 * * *"), "postcourse-remind": (None, "0 3 * * *")}
+        "site-backup": (None, "15 2 * * *"), "quiz-sweep": (60, None), "quiz-remind": (None, "0 3 * * *"),
+        "postcourse-remind": (None, "0 3 * * *")}
     cron.enqueue_jobs()
     queue = Queue(tasks.QUEUE, connection=redis)
     assert [job.args for job in queue.get_jobs()] == [("quiz-sweep",)]  # the reminders wait for 03:00 UTC

@@ -46,6 +46,7 @@ from sqlalchemy import (JSON, Date, DateTime, Float, Integer, LargeBinary, MetaD
 from sqlalchemy.engine import Connection, Engine
 
 from lms.core.migrate import alembic_config
+from lms.core.services import audit
 from lms.core.services.errors import ServiceError
 from lms.core.services.files import files_dir as app_files_dir
 from lms.core.services.files import path_in
@@ -235,6 +236,9 @@ class _snapshot:
         self.engine = engine
 
     def __enter__(self) -> Connection:
+        # a read: on SQLite a plain BEGIN even inside a POST (an IMMEDIATE one would hold the
+        # write lock, and every participant's save, for the whole backup)
+        self.token = write_intent.set(False)
         self.conn = self.engine.connect()
         if self.conn.dialect.name == "postgresql":
             self.conn = self.conn.execution_options(isolation_level="REPEATABLE READ")
@@ -247,6 +251,7 @@ class _snapshot:
     def __exit__(self, *exc):
         self.conn.rollback()
         self.conn.close()
+        write_intent.reset(self.token)
 
 
 def _write(path: Path, conn: Connection, app, progress: Progress | None) -> BackupReport:
@@ -327,6 +332,86 @@ def _prune(directory: Path, keep: int) -> list[Path]:
     for path in old:
         path.unlink()
     return old
+
+
+# --- the site's own backups (LMS_BACKUP_DIR) ----------------------------------------------
+
+def backup_dir(app=None) -> Path:
+    app = app or current_app
+    return Path(app.config["LMS"].backup_dir or Path(app.instance_path) / "backups")
+
+
+def back_up_site(target: Path | None = None, *, keep: int | None = None, actor=None,
+                 progress: Progress | None = None) -> BackupReport:
+    """What the CLI, the nightly task and an administrator's button run: a backup (into the
+    site's backup directory unless `target` is given, keeping its newest LMS_BACKUP_KEEP), and an
+    audit entry naming it: a copy of everyone's data leaves a trace. The caller commits."""
+    config = current_app.config["LMS"]
+    if target is None:
+        target = backup_dir()
+        target.mkdir(parents=True, exist_ok=True)
+        keep = keep or config.backup_keep
+    report = backup(target, keep=keep, progress=progress)
+    audit.record(actor, "site_backed_up", ("Site", None), f"backup written to {report.path.name}",
+                 file=report.path.name, rows=report.rows, files=report.files,
+                 missing_files=len(report.missing_files))
+    return report
+
+
+def nightly() -> str:
+    """The scheduled task (`lms scheduler`; cron can run `lms backup` instead)."""
+    report = back_up_site()
+    missing = f"; {len(report.missing_files)} stored file(s) missing from the store" if report.missing_files else ""
+    return f"{report.path.name}: {report.rows} rows, {report.files} files{missing}"
+
+
+@dataclass
+class BackupFile:
+    """A backup in the site's directory, as the administrators' page lists it."""
+
+    name: str
+    size: int
+    made_at: datetime | None
+    made_on: str | None = None
+    tables: int = 0
+    rows: int = 0
+    files: int = 0
+    #: why its manifest could not be read (the file is then not a sound backup)
+    problem: str | None = None
+
+
+def listed(directory: Path | None = None) -> list[BackupFile]:
+    """The ZIP files in the backup directory, newest first, each described by its manifest
+    (one small member: listing does not read the data)."""
+    directory = Path(directory or backup_dir())
+    found = []
+    for path in directory.glob("*.zip") if directory.is_dir() else ():
+        stat = path.stat()
+        entry = BackupFile(path.name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, timezone.utc))
+        try:
+            opened = _Archive(path)
+        except BackupRefused as exc:
+            entry.problem = exc.reasons[0]
+        else:
+            manifest = opened.manifest
+            opened.close()
+            entry.made_at = _aware(manifest["made_at"])
+            entry.made_on = manifest.get("made_on")
+            entry.tables = len(manifest["tables"])
+            entry.rows = sum(spec["rows"] for spec in manifest["tables"].values())
+            entry.files = len(manifest["files"])
+        found.append(entry)
+    return sorted(found, key=lambda f: f.made_at, reverse=True)
+
+
+def find(name: str, directory: Path | None = None) -> Path | None:
+    """A backup of the directory by its file name, or None: only a name the listing gives (no
+    path, no other file) can be downloaded or checked."""
+    directory = Path(directory or backup_dir())
+    if "/" in name or "\\" in name or not name.endswith(".zip") or name.startswith("."):
+        return None
+    path = directory / name
+    return path if path.is_file() else None
 
 
 # --- checking an archive --------------------------------------------------------------------
