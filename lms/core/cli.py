@@ -240,5 +240,8 @@ def restore_command(archive, check_only):
                f" files written ({report.files_present} were there); made {report.made_at} on {report.made_on}")
     if report.upgraded_to != report.revisions:
         click.echo(f"the schema was then migrated to {', '.join(report.upgraded_to)}")
+    for sha in report.missing_files:
+        click.echo(f"warning: stored file {sha} was already missing when the backup was made; its row is restored,"
+                   " its content is not", err=True)
     if not report.same_secret_key:
         click.echo(f"warning: {backup.KEY_ADVICE}", err=True)

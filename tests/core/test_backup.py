@@ -288,6 +288,22 @@ def test_a_directory_keeps_the_newest_backups(app, db_session, tmp_path):
     with pytest.raises(backup.BackupRefused) as refused:
         backup.backup(made.path, connection=db_session.connection())
     assert refused.value.reasons == ["the file exists already: give a new name or a directory"]
+    with pytest.raises(backup.BackupRefused) as refused:
+        backup.backup(tmp_path / "nightly", connection=db_session.connection())  # meant a directory, not made
+    assert refused.value.reasons == ["no such directory; a backup file's name ends in .zip"]
+
+
+def test_a_file_the_store_has_lost_is_named_not_hidden(app, db_session, make, empty_engine, tmp_path):
+    _user, stored = _site(db_session, make)
+    lost = files.store(b"lost on disk", "lost.txt")
+    db_session.flush()
+    files.path_in(files.files_dir(), lost.sha256).unlink()
+    made = backup.backup(tmp_path / "site.zip", connection=db_session.connection())
+    assert made.missing_files == [lost.sha256] and made.files >= 1
+    report = backup.restore(made.path, engine=empty_engine, files_dir=tmp_path / "store")
+    assert report.missing_files == [lost.sha256]
+    assert files.path_in(tmp_path / "store", stored.sha256).is_file()
+    assert not files.path_in(tmp_path / "store", lost.sha256).exists()
 
 
 def _lms(*args, env):

@@ -108,8 +108,10 @@ class RestoreReport:
     tables: dict[str, int]
     files_written: int
     files_present: int
-    #: False: this instance's secret key is not the one that made the backup (see `key_advice`)
+    #: False: this instance's secret key is not the one that made the backup (see `KEY_ADVICE`)
     same_secret_key: bool
+    #: stored files the backed-up site had already lost: their rows are restored, their bytes are not
+    missing_files: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -217,6 +219,8 @@ def backup(target: Path, *, connection: Connection | None = None, keep: int | No
     path = destination(target)
     if path.exists():
         raise BackupRefused(str(path), ["the file exists already: give a new name or a directory"])
+    if path.suffix.lower() != ".zip":
+        raise BackupRefused(str(path), ["no such directory; a backup file's name ends in .zip"])
     if not path.parent.is_dir():
         raise BackupRefused(str(path), [f"no directory {path.parent}"])
     if connection is not None:
@@ -570,7 +574,8 @@ def restore(archive: Path, *, engine: Engine | None = None, files_dir: Path | No
         opened.close()
     return RestoreReport(manifest["made_at"], manifest.get("made_on", "?"), manifest["revisions"], upgraded, tables,
                          len(written), files_present,
-                         hmac.compare_digest(manifest.get("key_check", ""), key_check(app.config["SECRET_KEY"])))
+                         hmac.compare_digest(manifest.get("key_check", ""), key_check(app.config["SECRET_KEY"])),
+                         list(manifest.get("missing_files") or []))
 
 
 def _audit_table():
