@@ -206,6 +206,8 @@ def backup_command(target, keep):
     for sha in report.missing_files:
         click.echo(f"warning: stored file {sha} is missing or damaged in the file store; it is not in the backup",
                    err=True)
+    if report.foreign_tables:
+        click.echo(f"not backed up, as no Ustaz plugin's: {', '.join(report.foreign_tables)}", err=True)
     for path in report.pruned:
         click.echo(f"removed the older backup {path.name}")
 

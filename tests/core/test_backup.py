@@ -246,9 +246,13 @@ def test_an_older_backup_is_migrated_to_the_newest_schema(app, empty_engine, tmp
                    created_at=_NOW)  # sort_key: only where the older schema has it (core's newest adds it)
         conn.execute(insert(users.tables["core_users"]).values(
             {k: v for k, v in row.items() if k in users.tables["core_users"].c}))
+        # another application's table in the same database: not the site's, left out and named
+        conn.exec_driver_sql("CREATE TABLE other_app_notes (id INTEGER PRIMARY KEY, note TEXT)")
+        conn.exec_driver_sql("INSERT INTO other_app_notes (note) VALUES ('not ours')")
     with old_site.connect() as conn, conn.begin():
         made = backup.backup(tmp_path / "old.zip", connection=conn)
     old_site.dispose()
+    assert made.foreign_tables == ["other_app_notes"] and "other_app_notes" not in made.tables
     report = backup.restore(made.path, engine=empty_engine, files_dir=tmp_path / "store")
     assert newest not in report.revisions and newest in report.upgraded_to
     with Session(empty_engine) as s:

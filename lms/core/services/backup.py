@@ -15,6 +15,9 @@ The archive:
   UTC; JSON columns as their text, so that an SQL NULL and a JSON null stay apart.
 - `files/<sha256>`: the stored files' bytes (the store keeps uploads by their SHA-256).
 
+The tables are the core's and every installed plugin's (by their prefix; a disabled plugin's
+too); another application's table in the same database is left out and named.
+
 A backup reads one snapshot (REPEATABLE READ on PostgreSQL, one read transaction on SQLite),
 so a save committed during it is either wholly in or wholly out. A restore checks the whole
 archive before it writes anything (each member's checksum and row count, each file's hash,
@@ -51,6 +54,7 @@ from lms.core.services.errors import ServiceError
 from lms.core.services.files import files_dir as app_files_dir
 from lms.core.services.files import path_in
 from lms.db import db, utcnow, write_intent
+from lms.plugins import installed_plugins
 
 FORMAT = "ustaz-backup"
 FORMAT_VERSION = 1
@@ -92,6 +96,8 @@ class BackupReport:
     #: stored files the database names but the store lacks (or holds damaged): not in the archive
     missing_files: list[str] = field(default_factory=list)
     pruned: list[Path] = field(default_factory=list)
+    #: tables of the database that belong to no installed plugin: not backed up
+    foreign_tables: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -266,13 +272,16 @@ def _write(path: Path, conn: Connection, app, progress: Progress | None) -> Back
         raise BackupRefused(str(conn.engine.url.render_as_string(hide_password=True)),
                             ["the database has no schema yet: run `lms db upgrade` first"])
     revisions = sorted(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
-    tables = [t for t in meta.sorted_tables if t.name != VERSION_TABLE]
+    prefixes = tuple(f"{name}_" for name in ("core", *installed_plugins()))
+    tables = [t for t in meta.sorted_tables if t.name.startswith(prefixes)]
     total = sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables) if progress else 0
     part = path.with_name(path.name + ".part")
     manifest = {"format": FORMAT, "version": FORMAT_VERSION, "made_at": _utc_iso(utcnow()),
                 "made_on": conn.dialect.name, "revisions": revisions,
                 "key_check": key_check(app.config["SECRET_KEY"]), "tables": {}, "files": {}}
     report = BackupReport(path, revisions, {}, 0, 0)
+    # a table of no Ustaz plugin (a DBA's, a benchmark's) shares the database but not the site
+    report.foreign_tables = sorted(t.name for t in meta.sorted_tables if t not in tables and t.name != VERSION_TABLE)
     try:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
             for table in tables:
