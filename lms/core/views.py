@@ -138,12 +138,11 @@ def password_forgot():
     if form.validate_on_submit():
         message = passwords.request_reset(form.email.data)
         db.session.commit()
-        if message is not None:
-            mail.send_now(message)
-        # the same answer whether or not the address has an account
+        # the same answer, as soon, whether or not the address has an account
         flash(_("If an account has this e-mail, a link to choose a new password is on its way. The link works for"
                 " 2 hours. No message? Look in the spam folder, or ask your course's organiser."))
-        return redirect(url_for("core.login"))
+        response = redirect(url_for("core.login"))
+        return mail.send_after_response(response, message) if message is not None else response
     return render_template("core/password_forgot.html", form=form), 400 if form.errors else 200
 
 
