@@ -82,7 +82,7 @@ class ContactForm(FlaskForm):
 
 class ObservationForm(_Prefixed):
     prefix_name = "observation"
-    kind = SelectField(_l("Kind"), choices=_choices(OBSERVATION_KINDS, OBSERVATION_LABELS),
+    kind = SelectField(_l("Type"), choices=_choices(OBSERVATION_KINDS, OBSERVATION_LABELS),
                        validators=[InputRequired()])
     observed_on = DateField(_l("Date"), validators=[InputRequired()])
     url = StringField(_l("Video or document link (http:// or https://)"), validators=[Optional(), Length(max=2000)])
@@ -93,7 +93,7 @@ class ObservationForm(_Prefixed):
 
 class EvidenceForm(_Prefixed):
     prefix_name = "evidence"
-    kind = SelectField(_l("Kind"), choices=_choices(EVIDENCE_KINDS, EVIDENCE_LABELS), validators=[InputRequired()])
+    kind = SelectField(_l("Type"), choices=_choices(EVIDENCE_KINDS, EVIDENCE_LABELS), validators=[InputRequired()])
     level = SelectField(_l("Level"), choices=_choices(EVIDENCE_LEVELS, LEVEL_LABELS), default="school",
                         validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
@@ -109,7 +109,7 @@ class CloseForm(_Prefixed):
 
 
 class EventForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=_choices(EVENT_KINDS, EVENT_LABELS), validators=[InputRequired()])
+    kind = SelectField(_l("Type"), choices=_choices(EVENT_KINDS, EVENT_LABELS), validators=[InputRequired()])
     stage = SelectField(_l("Stage"), choices=_choices(STAGES, STAGE_LABELS), default="implementation",
                         validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])

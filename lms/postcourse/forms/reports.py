@@ -19,7 +19,7 @@ class ReportScopeForm(Form):
 def report_labels() -> dict:
     """Lazy texts, so they come out in the reader's language when used."""
     return {
-        "header": [_l("Section"), _l("Item"), _l("Detail"), _l("Count")],
+        "header": [_l("Section"), _l("Indicator"), _l("Detail"), _l("Count")],
         "sections": {"plans": _l("Support plans"), "activities": _l("Activities per stage"),
                      "consultations": _l("Consultations by channel"), "evidence": _l("Evidence by kind and level")},
         "agreed": _l("agreed (agreed, accepted or closed)"),
