@@ -84,10 +84,17 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_conn, _record):
     # let SQLAlchemy, not pysqlite, open transactions, so SAVEPOINTs work (SQLAlchemy docs,
     # "Serializable isolation / Savepoints / Transactional DDL" for pysqlite)
     dbapi_conn.isolation_level = None
+    # SQLite's own lower() folds only ASCII: a search for «әсел» missed «Әсел» (and ILIKE is
+    # lower() LIKE lower() here); Python's folds every letter, as PostgreSQL's does
+    dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")

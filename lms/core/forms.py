@@ -62,6 +62,22 @@ class UserEditForm(FlaskForm):
                                 option_widget=widgets.CheckboxInput(), validate_choice=False)
 
 
+class SchoolForm(FlaskForm):
+    """One school of the register; the service checks the values (as it checks a file's rows)."""
+
+    name_kk = StringField(_l("Name in Kazakh"), validators=[DataRequired(), Length(max=300)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Length(max=300)])
+    district = SelectField(_l("District"), coerce=int, validate_choice=False)
+    school_type = SelectField(_l("Type"), choices=[
+        SelectChoice("small_ungraded", _l("small ungraded school")), SelectChoice("hub", _l("hub school")),
+        SelectChoice("magnet", _l("magnet school")), SelectChoice("other", _l("other"))])
+    instruction_language = SelectField(_l("Language of instruction"), choices=[
+        SelectChoice("kk", _l("Kazakh")), SelectChoice("ru", _l("Russian")),
+        SelectChoice("mixed", _l("Kazakh and Russian"))])
+    internet_mbps = StringField(_l("Internet, Mbit/s"), validators=[Length(max=20)],
+                                description=_l("The measured download speed; empty if not known."))
+
+
 class SchoolImportForm(FlaskForm):
     file = FileField(_l("School register (CSV)"), validators=[
         FileRequired(_l("Choose a CSV file.")),

@@ -10,13 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from lms.core.extensions import limiter
 from lms.core.forms import (
     AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
-    SchoolImportForm, UserEditForm,
+    SchoolForm, SchoolImportForm, UserEditForm,
 )
-from lms.core.models import AuditEntry, School, User
+from lms.core.i18n import localized
+from lms.core.models import AuditEntry, District, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, public, registry, requires
@@ -275,10 +277,36 @@ def schools():
                     file=filename, created=len(report.created), updated=len(report.updated),
                     unchanged=report.unchanged))
             return redirect(url_for("core.schools"))
+    q = (request.args.get("q") or "").strip()
     stmt = select(School).options(selectinload(School.district)).order_by(School.name_kk)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(School.code.ilike(like), School.name_kk.ilike(like), School.name_ru.ilike(like)))
     page = paginate(stmt, request.args.get("page", 1, type=int))
-    return render_template("core/schools.html", page=page, form=form, errors=errors, filename=filename), \
+    return render_template("core/schools.html", page=page, form=form, errors=errors, filename=filename, q=q), \
         400 if errors or form.errors else 200
+
+
+@bp.route("/admin/schools/<int:school_id>", methods=["GET", "POST"])
+@requires("core:manage_schools")
+def school_edit(school_id):
+    """One school corrected by hand; its code stays (files and participant lists know it by it)."""
+    school = db.session.get(School, school_id) or abort(404)
+    form = SchoolForm(obj=school if request.method == "GET" else None, district=school.district_id)
+    if request.method == "GET" and school.internet_mbps is not None:
+        form.internet_mbps.data = f"{school.internet_mbps:g}"
+    districts = db.session.scalars(select(District).options(selectinload(District.region))
+                                   .order_by(District.region_id, District.name_kk)).all()
+    form.district.choices = [SelectChoice(d.id, f"{localized(d.region, 'name')} · {localized(d, 'name')}")
+                             for d in districts]
+    if form.validate_on_submit():
+        chosen = next((d for d in districts if d.id == form.district.data), None)
+        values = {k: getattr(form, k).data for k in school_service.FIELDS}
+        done = run_service(form, lambda: school_service.update_school(school, values, chosen, current_user),
+                           _("Saved."), url_for("core.schools", q=school.code))
+        if done:
+            return done
+    return render_template("core/school_edit.html", form=form, school=school), 400 if form.errors else 200
 
 
 @bp.route("/admin/backups")

@@ -113,3 +113,54 @@ def test_a_semicolon_file_with_decimal_commas_and_empty_cells_is_read_by_its_hea
         table = tabular.read_csv(data, COLUMNS)
     assert table.columns[:4] == ["region_code", "region", "district", "code"]
     assert [row["internet_mbps"] for _line, row in table.rows][:1] == ["3,5"]
+
+
+def _imported(client):
+    client.post("/admin/schools", data={"file": (io.BytesIO(GOOD.encode()), "akm.csv")},
+                content_type="multipart/form-data")
+    return db.session.scalar(select(School).where(School.code == "AKM-001"))
+
+
+def test_one_school_is_found_and_corrected_by_hand_and_the_log_says_what_it_was(client, auth, make, db_session):
+    from lms.core.models import AuditEntry
+
+    make.user("methodologist", email="method@test.kz", language="en")
+    auth.login("method@test.kz")
+    school = _imported(client)
+    other = db.session.scalar(select(District).where(District.name_kk == "Целиноград ауданы"))
+
+    found = client.get("/admin/schools?q=ижевск").text  # by a part of its name, in any case
+    assert "AKM-001" in found and "AKM-002" not in found
+    assert "AKM-003" in client.get("/admin/schools?q=akm-003").text
+    assert "No school matches «nowhere»." in client.get("/admin/schools?q=nowhere").text
+
+    form = client.get(f"/admin/schools/{school.id}").text
+    assert 'value="Ижевский ШЖМ"' in form and 'value="3.5"' in form and "AKM-001" in form
+    saved = client.post(f"/admin/schools/{school.id}", data={
+        "name_kk": "Ижевка ШЖМ", "name_ru": "", "district": other.id, "school_type": "hub",
+        "instruction_language": "mixed", "internet_mbps": "4,5"}, follow_redirects=True)
+    assert saved.status_code == 200 and "Saved." in saved.text and "Ижевка ШЖМ" in saved.text
+    db_session.expire_all()
+    school = db.session.get(School, school.id)
+    assert (school.code, school.name_kk, school.name_ru, school.district_id, school.school_type,
+            school.instruction_language, school.internet_mbps) == ("AKM-001", "Ижевка ШЖМ", None, other.id, "hub",
+                                                                   "mixed", 4.5)
+    (entry,) = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "school_updated",
+                                                           AuditEntry.object_id == str(school.id)))
+    assert entry.details["before"]["name_kk"] == "Ижевский ШЖМ" and entry.details["before"]["district"] == "Аршалы ауданы"
+
+
+def test_a_wrong_value_is_named_under_its_field_and_nothing_changes(client, auth, make, db_session):
+    make.user("admin", email="registrar2@test.kz", language="en")
+    auth.login("registrar2@test.kz")
+    school = _imported(client)
+    refused = client.post(f"/admin/schools/{school.id}", data={
+        "name_kk": "Жаңа атау", "district": school.district_id, "school_type": "hub", "instruction_language": "kk",
+        "internet_mbps": "fast"})
+    assert refused.status_code == 400 and "internet speed «fast» is not a number of Mbit/s" in refused.text
+    empty = client.post(f"/admin/schools/{school.id}", data={
+        "name_kk": "", "district": school.district_id, "school_type": "hub", "instruction_language": "kk"})
+    assert empty.status_code == 400
+    db_session.expire_all()
+    assert db.session.get(School, school.id).name_kk == "Ижевский ШЖМ"
+    assert client.get("/admin/schools/999999").status_code == 404

@@ -110,6 +110,17 @@ def test_users_page_searches_and_paginates(client, auth, make):
     assert "paged29@test.kz" in page2
 
 
+def test_a_search_in_small_letters_finds_a_kazakh_name_in_capitals(client, auth, make):
+    """On SQLite too: its own lower() folds only ASCII, so «әсел» missed «Әсел» there."""
+    admin = make.user("admin")
+    make.user(email="a.kurmangazy@test.kz", full_name="Әсел Құрманғазықызы")
+    make.user(email="other@test.kz", full_name="Ұлан Ғабитов")
+    auth.login(admin.email)
+    page = client.get("/admin/users?q=әсел құрманғазы").get_data(as_text=True)
+    assert "a.kurmangazy@test.kz" in page and "other@test.kz" not in page
+    assert "other@test.kz" in client.get("/admin/users?q=ҰЛАН").get_data(as_text=True)
+
+
 def test_a_script_is_told_in_json_when_its_form_expired_or_its_session_ended(app, client, auth, make):
     """A page's script (Accept: application/json) reads JSON: 400 "csrf" for a form that no
     longer holds, 401 "signed_out" once the session ended; a page still gets the error page."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lms.core.models import District, Region, School
 from lms.core.services import audit, tabular
-from lms.core.services.errors import FileRefused
+from lms.core.services.errors import FileRefused, ServiceError
 from lms.db import db
 
 #: canonical column -> header spellings accepted (Kazakh, Russian, English)
@@ -69,7 +69,7 @@ def _row(raw: dict[str, str], line: int, seen: dict[str, int], regions: dict[str
         problems.append(_l("school code %(code)s is also on line %(line)s", code=code, line=seen[code]))
     elif code:
         seen[code] = line
-    if len(code) > 32 or len(values["name_kk"]) > 300 or len(values["name_ru"]) > 300:
+    if len(code) > 32:
         problems.append(_l("a code is at most 32 characters, a name at most 300"))
     region_code = values["region_code"].upper()
     if region_code and region_code not in regions and region_code not in named:
@@ -77,25 +77,67 @@ def _row(raw: dict[str, str], line: int, seen: dict[str, int], regions: dict[str
             named.add(region_code)
         else:
             problems.append(_l("region %(code)s is new: give its name in the region column", code=region_code))
-    kind = TYPE_WORDS.get(values["school_type"].lower())
+    described, field_problems = describe(values)
+    problems.extend(message for _field, message in field_problems)
+    return ({"region_code": region_code, "region": values["region"], "district": values["district"], "code": code,
+             **described}, problems)
+
+
+def describe(values: dict[str, str]) -> tuple[dict, list[tuple[str, object]]]:
+    """A school's own fields (FIELDS) from what a person wrote, in any of the three languages,
+    and the (field, problem) of each that is wrong: the register's rows and the school's page
+    check them alike."""
+    problems = []
+    name_kk, name_ru = (values.get("name_kk") or "").strip(), (values.get("name_ru") or "").strip()
+    if len(name_kk) > 300 or len(name_ru) > 300:
+        problems.append(("name_kk" if len(name_kk) > 300 else "name_ru",
+                         _l("a code is at most 32 characters, a name at most 300")))
+    raw_type = (values.get("school_type") or "").strip()
+    kind = TYPE_WORDS.get(raw_type.lower())
     if kind is None:
-        problems.append(_l("unknown school type «%(value)s» (hub, magnet, small ungraded, other)",
-                           value=values["school_type"]))
-    language = LANGUAGE_WORDS.get(values["instruction_language"].lower())
+        problems.append(("school_type", _l("unknown school type «%(value)s» (hub, magnet, small ungraded, other)",
+                                           value=raw_type)))
+    raw_language = (values.get("instruction_language") or "").strip()
+    language = LANGUAGE_WORDS.get(raw_language.lower())
     if language is None:
-        problems.append(_l("unknown language of instruction «%(value)s» (kk, ru, mixed)",
-                           value=values["instruction_language"]))
-    mbps = None
-    if values["internet_mbps"]:
+        problems.append(("instruction_language", _l("unknown language of instruction «%(value)s» (kk, ru, mixed)",
+                                                    value=raw_language)))
+    raw_mbps, mbps = str(values.get("internet_mbps") or "").strip(), None
+    if raw_mbps:
         try:
-            mbps = float(values["internet_mbps"].replace(",", "."))
+            mbps = float(raw_mbps.replace(",", "."))
             if not 0 <= mbps <= 10_000:
                 raise ValueError
         except ValueError:
-            problems.append(_l("internet speed «%(value)s» is not a number of Mbit/s", value=values["internet_mbps"]))
-    return ({"region_code": region_code, "region": values["region"], "district": values["district"], "code": code,
-             "name_kk": values["name_kk"], "name_ru": values["name_ru"] or None, "school_type": kind,
-             "instruction_language": language, "internet_mbps": mbps}, problems)
+            problems.append(("internet_mbps", _l("internet speed «%(value)s» is not a number of Mbit/s",
+                                                 value=raw_mbps)))
+    return ({"name_kk": name_kk, "name_ru": name_ru or None, "school_type": kind, "instruction_language": language,
+             "internet_mbps": mbps}, problems)
+
+
+def update_school(school: School, values: dict[str, str], district: District | None, actor) -> list[str]:
+    """One school corrected by hand (the register's file corrects many); returns the fields
+    that changed, audited. A school keeps its code: files and participant lists know it by it."""
+    described, problems = describe(values)
+    if not described["name_kk"]:
+        problems.insert(0, ("name_kk", _l("the %(column)s is empty", column=COLUMN_NAMES["name_kk"])))
+    if district is None:
+        problems.append(("district", _l("choose the school's district")))
+    if problems:
+        raise ServiceError.listing(problems)
+    changed = [k for k, v in described.items() if getattr(school, k) != v]
+    before = {k: getattr(school, k) for k in changed}
+    for k in changed:
+        setattr(school, k, described[k])
+    if school.district_id != district.id:
+        before["district"] = school.district.name_kk
+        school.district = district
+        changed.append("district")
+    if changed:
+        db.session.flush()
+        audit.record(actor, "school_updated", school, f"{school.code}: {', '.join(changed)}",
+                     before={k: str(v) if v is not None else None for k, v in before.items()})
+    return changed
 
 
 def import_schools(data: bytes, filename: str, actor) -> SchoolImport:
