@@ -76,3 +76,48 @@ def test_the_daily_task_reminds_of_the_tests_closing_within_a_day(
     assert {m.key.split(":")[2] for m in _outbox(db_session)} == {str(test.id)}  # not the test closing in 3 days
     again = runner.invoke(args=["quiz", "remind"])
     assert "queued 0 reminder(s)" in again.output  # the same day: nothing twice
+
+
+def test_an_open_survey_reminds_who_has_not_answered_and_an_anonymous_one_logs_no_names(
+        client, auth, make, db_session, app, monkeypatch, tmp_path):
+    from lms.quizbank.services import survey
+    from tests.quizbank.test_survey import full_answers, make_survey
+
+    monkeypatch.setattr(app.config["LMS"], "outbox_dir", str(tmp_path / "outbox"))
+    trainer = make.user("trainer", email="survey-trainer@test.kz")
+    cohort = make.cohort(code="SRV-REMIND", participants=3)
+    test = make_survey(cohort, anonymous=True, closes_at=utcnow() + timedelta(hours=20))
+    first = next(e for e in cohort.enrolments if e.user.email == "srv-remind-p01@test.kz")
+    survey.submit(test, first, full_answers(survey.questions_of(test)), first.user)
+    db_session.commit()
+
+    auth.login(trainer.email)
+    page = client.get(f"/cohorts/SRV-REMIND/tests/{test.id}/survey").text
+    assert 'id="remind-form"' in page
+    done = client.post(f"/cohorts/SRV-REMIND/tests/{test.id}/remind", data=_form_of(page), follow_redirects=True)
+    assert done.request.path == f"/cohorts/SRV-REMIND/tests/{test.id}/survey"
+    sent = _outbox(db_session)
+    assert sorted(m.to_email for m in sent) == ["srv-remind-p02@test.kz", "srv-remind-p03@test.kz"]  # not who answered
+    assert "қорытынды сауалнамасы" in sent[0].body and "анонимді" in sent[0].body  # the survey, anonymous, in Kazakh
+    (entry,) = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "test_reminders_queued"))
+    assert entry.details == {"count": 2}  # no names: who had not answered could name a respondent
+    again = client.post(f"/cohorts/SRV-REMIND/tests/{test.id}/remind", data=_form_of(page), follow_redirects=True)
+    assert len(_outbox(db_session)) == 2 and "flash" in again.text  # nothing twice in a day
+
+
+
+def test_the_daily_task_reminds_of_a_survey_closing_within_a_day(make, db_session, app, monkeypatch, tmp_path):
+    from lms.quizbank.services import reminders
+    from tests.quizbank.test_survey import make_survey
+
+    monkeypatch.setattr(app.config["LMS"], "outbox_dir", str(tmp_path / "outbox"))
+    cohort = make.cohort(code="SRV-DAILY", participants=2)
+    soon = make_survey(cohort, anonymous=False, closes_at=utcnow() + timedelta(hours=20))
+    make_survey(make.cohort(code="SRV-LATER", participants=2), closes_at=utcnow() + timedelta(days=3))
+    db_session.commit()
+    with app.test_request_context():  # the task runs in the application (lms quiz remind, the worker)
+        assert reminders.remind_closing() == 2
+        db_session.commit()  # as the task's runner does
+    assert {m.key.split(":")[2] for m in _outbox(db_session)} == {str(soon.id)}
+    (entry,) = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "test_reminders_queued"))
+    assert sorted(entry.details["to"]) == ["srv-daily-p01@test.kz", "srv-daily-p02@test.kz"]  # named: not anonymous

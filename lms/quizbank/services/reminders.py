@@ -1,5 +1,6 @@
-"""A reminder to the participants who have not finished a test open to them (Moodle has none
-built in; a qualification centre sends one before a final test closes). One e-mail per
+"""A reminder to the participants who have not finished a test open to them, or not answered an
+open exit survey (Moodle has none built in for quizzes; its feedback module reminds
+non-respondents; a qualification centre sends one before a final test or survey closes). One e-mail per
 participant and day through the outbox, so pressing the button twice sends nothing twice; the
 button then sends the outbox at once. The daily task (`lms quiz remind`, 03:00 UTC) does the
 same for every test that closes within a day, and retries what the mail server refused."""
@@ -18,7 +19,7 @@ from lms.core.services import audit, mail
 from lms.core.services.errors import Conflict
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
-from lms.quizbank.models import Attempt, Test
+from lms.quizbank.models import Attempt, SurveyResponse, Test
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import tests as test_service
 
@@ -33,56 +34,81 @@ def remind_unfinished(test: Test, actor, now: datetime | None = None) -> list[Us
     now (their own opening and closing times count); returns those queued now (not the ones
     already reminded today)."""
     now = now or utcnow()
-    if test.kind == "exit_survey" or test_service.state(test, now) == "draft":
-        raise Conflict(_l("reminders are for published tests, not drafts or surveys"), field="test")
+    if test_service.state(test, now) == "draft":
+        raise Conflict(_l("reminders are for published tests and surveys, not drafts"), field="test")
+    survey = test.kind == "exit_survey"
     cohort = db.session.get(Cohort, test.cohort_id)
     people = db.session.execute(
         select(Enrolment, User).join(User, User.id == Enrolment.user_id)
         .where(Enrolment.cohort_id == cohort.id, Enrolment.status.in_(REMINDED))
         .order_by(User.sort_key)).all()
-    finished = set(db.session.scalars(select(Attempt.enrolment_id).where(
-        Attempt.test_id == test.id, Attempt.status == "finished")))
-    grants = attempt_service.granted_many([test.id], [e.id for e, _u in people])
+    if survey:  # a survey is open to all at once (no personal times), and answered once
+        finished = set(db.session.scalars(select(SurveyResponse.enrolment_id).where(SurveyResponse.test_id == test.id)))
+        open_now = test_service.state(test, now) == "open"
+    else:
+        finished = set(db.session.scalars(select(Attempt.enrolment_id).where(
+            Attempt.test_id == test.id, Attempt.status == "finished")))
+        grants = attempt_service.granted_many([test.id], [e.id for e, _u in people])
     queued = []
     for enrolment, user in people:
         if enrolment.id in finished:
             continue
-        terms = attempt_service.terms_for(test, grants.get((test.id, enrolment.id), attempt_service.NO_GRANT), now)
-        if terms.state != "open":
-            continue
-        subject, body = _message(test, cohort, user, terms.closes_at)
+        if survey:
+            closes_at = test.closes_at
+            if not open_now:
+                continue
+        else:
+            terms = attempt_service.terms_for(test, grants.get((test.id, enrolment.id), attempt_service.NO_GRANT), now)
+            if terms.state != "open":
+                continue
+            closes_at = terms.closes_at
+        subject, body = _message(test, cohort, user, closes_at)
         if mail.queue(f"quizbank:remind:{test.id}:{enrolment.id}:{now.date().isoformat()}", user.email,
                       subject, body) is not None:
             queued.append(user)
     if queued:
+        # an anonymous survey's log keeps no names: who had not answered at each reminder, set
+        # beside the answers' order, could name a respondent
+        names = {} if survey and test.anonymous else {"to": [u.email for u in queued]}
         audit.record(actor, "test_reminders_queued", test, f"{test.title}: {len(queued)} reminder(s)",
-                     to=[u.email for u in queued])
+                     count=len(queued), **names)
     return queued
 
 
 def remind_closing(now: datetime | None = None, within: timedelta = CLOSING_SOON) -> int:
-    """The daily reminder: every published test that closes within `within` reminds those who
-    have not finished it (`remind_unfinished`, so nobody twice a day). Returns how many."""
+    """The daily reminder: every published test or survey that closes within `within` reminds
+    those who have not finished or answered it (`remind_unfinished`, so nobody twice a day). Returns how many."""
     now = now or utcnow()
     closing = db.session.scalars(select(Test).where(
-        Test.status == "published", Test.kind != "exit_survey", Test.closes_at > now, Test.closes_at <= now + within)
+        Test.status == "published", Test.closes_at > now, Test.closes_at <= now + within)
         .order_by(Test.closes_at, Test.id))
     return sum(len(remind_unfinished(test, None, now)) for test in closing)
 
 
 def _message(test: Test, cohort: Cohort, user: User, closes_at: datetime | None) -> tuple[str, str]:
+    survey = test.kind == "exit_survey"
     with force_locale(language_of(user)):
         if closes_at is not None:
             until = localtime(closes_at, cohort.timezone, "d MMMM, HH:mm")
             subject = _("%(test)s: open until %(time)s", test=test.title, time=until)
-            lead = _("The test \"%(test)s\" of %(cohort)s is open until %(time)s, and you have not finished it yet.",
-                     test=test.title, cohort=cohort.code, time=until)
+            lead = (_("The exit survey \"%(test)s\" of %(cohort)s is open until %(time)s, and you have not answered it"
+                      " yet.", test=test.title, cohort=cohort.code, time=until) if survey else
+                    _("The test \"%(test)s\" of %(cohort)s is open until %(time)s, and you have not finished it yet.",
+                      test=test.title, cohort=cohort.code, time=until))
         else:
             subject = _("%(test)s is waiting for you", test=test.title)
-            lead = _("The test \"%(test)s\" of %(cohort)s is open, and you have not finished it yet.",
-                     test=test.title, cohort=cohort.code)
+            lead = (_("The exit survey \"%(test)s\" of %(cohort)s is open, and you have not answered it yet.",
+                      test=test.title, cohort=cohort.code) if survey else
+                    _("The test \"%(test)s\" of %(cohort)s is open, and you have not finished it yet.",
+                      test=test.title, cohort=cohort.code))
+        if survey:
+            after = [_("It takes a few minutes. Your answers help the centre improve the course.")]
+            if test.anonymous:
+                after.append(_("Your answers are anonymous: trainers read them without your name."))
+        else:
+            after = [_("Every answer is saved as you give it. If the line drops, sign in again: you continue where"
+                       " you stopped.")]
         lines = [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
                  _("Your tests: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/tests")), "",
-                 _("Every answer is saved as you give it. If the line drops, sign in again: you continue where you"
-                   " stopped."), "", "Ustaz"]
+                 *[line for text in after for line in (text, "")], "Ustaz"]
     return subject, "\n".join(lines)

@@ -70,7 +70,7 @@ def survey_summary(code, test_id):
     test = _survey()
     return render_template("quizbank/survey_summary.html", cohort=g.cohort, test=test,
                            summary=service.summary(test), state=test_service.state(test),
-                           scale=service.scale_labels(), can_run=can_here("quizbank:run_tests"))
+                           scale=service.scale_labels(), can_run=can_here("quizbank:run_tests"), confirm=ConfirmForm())
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/survey.csv")

@@ -342,8 +342,10 @@ def tests_growth(code):
 @bp.route("/cohorts/<code>/tests/<int:test_id>/remind", methods=["POST"])
 @requires("quizbank:run_tests", test_context)
 def test_remind(code, test_id):
-    """E-mail the participants who have not finished the test while it is open to them."""
-    target = url_for(".test_results", code=code, test_id=test_id)
+    """E-mail the participants who have not finished the test (or answered the survey) while it
+    is open to them."""
+    survey = g.test.kind == "exit_survey"
+    target = url_for(".survey_summary" if survey else ".test_results", code=code, test_id=test_id)
     if not ConfirmForm().validate_on_submit():
         return redirect(target)
     try:
@@ -362,7 +364,8 @@ def test_remind(code, test_id):
                            " the daily reminders.", "%(num)s reminders queued; the mail server has not taken them"
                            " all yet: they are tried again with the daily reminders.", len(queued)), "warning")
     else:
-        flash(_("Nobody to remind: everyone for whom the test is open has finished it or was reminded today."))
+        flash(_("Nobody to remind: everyone has answered the survey or was reminded today.") if survey else
+              _("Nobody to remind: everyone for whom the test is open has finished it or was reminded today."))
     return redirect(target)
 
 
