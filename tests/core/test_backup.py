@@ -18,7 +18,7 @@ from sqlalchemy import JSON, MetaData, Text, cast, create_engine, inspect, inser
 from sqlalchemy.orm import Session
 
 from lms.core.migrate import alembic_config
-from lms.core.models import AuditEntry, StoredFile, User
+from lms.core.models import AuditEntry, Region, StoredFile, User
 from lms.core.services import audit, backup, files
 from lms.db import make_engine
 
@@ -344,3 +344,29 @@ def test_the_commands_back_up_and_restore_a_site(tmp_path):
         admin = conn.execute(select(User.full_name).where(User.email == "admin@centre.kz")).scalar_one()
     engine.dispose()
     assert admin == "Әкімші" and actions[-1] == "site_restored"
+
+
+def test_a_backup_reads_one_snapshot_while_the_site_goes_on_writing(app, empty_engine, tmp_path):
+    """A save committed while the backup runs neither waits for it nor half-appears in it."""
+    with empty_engine.begin() as conn:
+        alembic_command_upgrade(app, conn, "heads")
+        conn.execute(insert(AuditEntry.__table__).values(at=_NOW, action="before", object_type="Site", details={}))
+        conn.execute(insert(Region.__table__).values(code="AKM", name_kk="Ақмола облысы"))  # read before the log
+    written = []
+
+    def progress(table, _done, _total):
+        if not written:  # after the first table: another request commits, on its own connection
+            with empty_engine.begin() as other:
+                other.execute(insert(AuditEntry.__table__).values(at=_NOW, action="during", object_type="Site",
+                                                                  details={}))
+            written.append(table)
+
+    made = backup.backup(tmp_path / "busy.zip", engine=empty_engine, progress=progress)
+    assert written and written[0] != "core_audit_log"  # the log was read after the write committed
+    with zipfile.ZipFile(made.path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        action = [c for c, _k in manifest["tables"]["core_audit_log"]["columns"]].index("action")
+        in_backup = [json.loads(line)[action] for line in z.read("tables/core_audit_log.jsonl").splitlines()]
+    assert in_backup == ["before"]
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all() == ["before", "during"]

@@ -215,12 +215,12 @@ def destination(target: Path, now: datetime | None = None) -> Path:
     return target
 
 
-def backup(target: Path, *, connection: Connection | None = None, keep: int | None = None,
-           progress: Progress | None = None, app=None) -> BackupReport:
+def backup(target: Path, *, connection: Connection | None = None, engine: Engine | None = None,
+           keep: int | None = None, progress: Progress | None = None, app=None) -> BackupReport:
     """Write the site to `target` (a file that does not exist yet, or a directory: see
     `destination`); with `keep`, the oldest dated backups beyond that many in the directory are
     removed afterwards. `connection` reads inside the caller's transaction (the tests');
-    otherwise a snapshot is taken on a connection of its own."""
+    otherwise a snapshot is taken on a connection of its own, of the app's database or `engine`'s."""
     app = app or current_app
     path = destination(target)
     if path.exists():
@@ -232,7 +232,7 @@ def backup(target: Path, *, connection: Connection | None = None, keep: int | No
     if connection is not None:
         report = _write(path, connection, app, progress)
     else:
-        with _snapshot(db.engine) as conn:
+        with _snapshot(engine or db.engine) as conn:
             report = _write(path, conn, app, progress)
     if keep is not None and Path(target).is_dir():
         report.pruned = _prune(Path(target), keep)
