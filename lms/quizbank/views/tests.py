@@ -20,6 +20,7 @@ from lms.core.permissions import has_capability, requires
 from lms.core.services.errors import ServiceError
 from lms.core.services import mail
 from lms.core.services.exports import table_download
+from lms.core.web import run_button
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
@@ -202,12 +203,7 @@ def test_edit(code, test_id):
 
 
 def _state_change(action, success: str):
-    target = url_for(".tests", code=g.cohort.code)
-    if ConfirmForm().validate_on_submit():
-        done = run_service(None, lambda: action(g.test, current_user), success, target)
-        if done:
-            return done
-    return redirect(target)
+    return run_button(lambda: action(g.test, current_user), success, url_for(".tests", code=g.cohort.code))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/publish", methods=["POST"])
@@ -299,12 +295,7 @@ def _for_participant(enrolment_id: int, action, success):
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.cohort_id != g.cohort.id:
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        done = run_service(None, lambda: action(g.test, enrolment, current_user), success(enrolment.user.full_name),
-                           target)
-        if done:
-            return done
-    return redirect(target)
+    return run_button(lambda: action(g.test, enrolment, current_user), success(enrolment.user.full_name), target)
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>")
@@ -346,27 +337,19 @@ def test_remind(code, test_id):
     is open to them."""
     survey = g.test.kind == "exit_survey"
     target = url_for(".survey_summary" if survey else ".test_results", code=code, test_id=test_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(target)
-    try:
-        queued = reminder_service.remind_unfinished(g.test, current_user)
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(target)
-    db.session.commit()
-    if queued:
-        sent = mail.deliver_all()  # now, not with tomorrow's daily task: the test may close today
-        if sent >= len(queued):
+
+    def sent(queued) -> None:
+        if not queued:
+            flash(_("Nobody to remind: everyone has answered the survey or was reminded today.") if survey else
+                  _("Nobody to remind: everyone for whom the test is open has finished it or was reminded today."))
+        elif mail.deliver_all() >= len(queued):  # now, not with tomorrow's daily task: it may close today
             flash(ngettext("%(num)s reminder sent.", "%(num)s reminders sent.", len(queued)))
         else:
             flash(ngettext("%(num)s reminder queued; the mail server has not taken it yet: it is tried again with"
                            " the daily reminders.", "%(num)s reminders queued; the mail server has not taken them"
                            " all yet: they are tried again with the daily reminders.", len(queued)), "warning")
-    else:
-        flash(_("Nobody to remind: everyone has answered the survey or was reminded today.") if survey else
-              _("Nobody to remind: everyone for whom the test is open has finished it or was reminded today."))
-    return redirect(target)
+
+    return run_button(lambda: reminder_service.remind_unfinished(g.test, current_user), None, target, sent)
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/topics")
