@@ -370,3 +370,17 @@ def test_a_backup_reads_one_snapshot_while_the_site_goes_on_writing(app, empty_e
     assert in_backup == ["before"]
     with empty_engine.connect() as conn:
         assert conn.execute(select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all() == ["before", "during"]
+
+
+def test_a_store_or_directory_that_cannot_be_written_is_named_and_nothing_changes(app, db_session, make, empty_engine,
+                                                                                 tmp_path):
+    _site(db_session, make)  # with a stored file, so the restore writes to the store
+    made = backup.backup(tmp_path / "site.zip", connection=db_session.connection())
+    (tmp_path / "a-file").write_text("not a directory")
+    with pytest.raises(backup.BackupRefused) as refused:
+        backup.restore(made.path, engine=empty_engine, files_dir=tmp_path / "a-file" / "store")
+    assert refused.value.reasons[0].startswith(f"cannot write the file store {tmp_path / 'a-file' / 'store'}:")
+    assert inspect(empty_engine).get_table_names() == []
+    with pytest.raises(backup.BackupRefused) as refused:  # a directory no file can be made in, even by root
+        backup.backup(Path("/proc/ustaz-backup-test.zip"), connection=db_session.connection())
+    assert refused.value.reasons[0].startswith("cannot write the backup:")

@@ -229,11 +229,14 @@ def backup(target: Path, *, connection: Connection | None = None, engine: Engine
         raise BackupRefused(str(path), ["no such directory; a backup file's name ends in .zip"])
     if not path.parent.is_dir():
         raise BackupRefused(str(path), [f"no directory {path.parent}"])
-    if connection is not None:
-        report = _write(path, connection, app, progress)
-    else:
-        with _snapshot(engine or db.engine) as conn:
-            report = _write(path, conn, app, progress)
+    try:
+        if connection is not None:
+            report = _write(path, connection, app, progress)
+        else:
+            with _snapshot(engine or db.engine) as conn:
+                report = _write(path, conn, app, progress)
+    except OSError as exc:  # a full disk, a directory not writable: the partial file is gone
+        raise BackupRefused(str(path), [f"cannot write the backup: {exc.strerror or exc}"]) from None
     if keep is not None and Path(target).is_dir():
         report.pruned = _prune(Path(target), keep)
     return report
@@ -573,9 +576,12 @@ def restore(archive: Path, *, engine: Engine | None = None, files_dir: Path | No
                         "archive": opened.name, "made_at": manifest["made_at"], "made_on": manifest.get("made_on"),
                         "revisions": manifest["revisions"], "rows": sum(tables.values())},
                     summary=f"restored from {opened.name}, made {manifest['made_at']}"))
-        except BaseException:
+        except BaseException as exc:
             for path in written:
                 path.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise BackupRefused(opened.name, [f"cannot write the file store {store}: {exc.strerror or exc}"]) \
+                    from None
             raise
         finally:
             write_intent.reset(token)
