@@ -82,3 +82,55 @@ def test_a_cohort_manager_changes_a_participants_status_and_completion_opens_the
     auth.logout()
     auth.login("status-1-p01@test.kz")
     assert client.post(url, data={"status": "enrolled"}).status_code == 403
+
+
+def test_a_programmes_staff_work_in_all_its_cohorts_and_stay_for_its_next_version(app, client, auth, make,
+                                                                                   db_session):
+    from lms.courses import services
+    from lms.courses.models import Programme
+    from lms.courses.services import programmes
+
+    ldr, tch = make.cohort("PSTAFF-LDR", participants=0), make.cohort("PSTAFF-TCH", programme="TCH-SUS",
+                                                                      participants=0)
+    make.user("methodologist", email="p-method@test.kz", language="en")
+    make.user(email="p-trainer@test.kz", full_name="Бағдарлама Тренері")
+    p = ldr.programme
+    url = f"/programmes/{p.code}/v{p.version}"
+
+    auth.login("p-trainer@test.kz")
+    assert client.get(f"/cohorts/{ldr.code}").status_code == 403
+    assert 'id="staff"' not in client.get(url).text  # the public page shows no staff to others
+    assert client.post(f"{url}/staff", data={"email": "p-trainer@test.kz", "role": "trainer"}).status_code == 403
+    auth.logout()
+
+    auth.login("p-method@test.kz")
+    page = client.get(url).text
+    assert 'id="staff"' in page and "hold in every cohort of this version" in page
+    missing = client.post(f"{url}/staff", data={"email": "nobody@test.kz", "role": "trainer"})
+    assert missing.status_code == 400 and "No account has this e-mail" in missing.text
+    added = client.post(f"{url}/staff", data={"email": "p-trainer@test.kz", "role": "trainer"})
+    assert added.status_code == 302 and added.headers["Location"].endswith("#staff")
+    assert "Бағдарлама Тренері" in client.get(url).text
+    auth.logout()
+
+    auth.login("p-trainer@test.kz")  # teaches every cohort of this programme, and no other
+    assert client.get(f"/cohorts/{ldr.code}").status_code == 200
+    assert client.get(f"/cohorts/{tch.code}").status_code == 403
+    auth.logout()
+
+    with app.app_context():
+        p = db_session.get(Programme, p.id)
+        draft = services.new_version(p, None)  # the next version keeps its staff
+        assert [u.email for u in programmes.staff_by_role(draft)["trainer"]] == ["p-trainer@test.kz"]
+        db_session.commit()
+
+    auth.login("p-method@test.kz")
+    trainer = programmes.staff_by_role(p)["trainer"][0]
+    removed = client.post(f"{url}/staff/remove", data={"user_id": trainer.id, "role": "trainer"})
+    assert removed.status_code == 302
+    assert programmes.staff_by_role(p)["trainer"] == [] and programmes.staff_by_role(draft)["trainer"] != []
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "role_removed", AuditEntry.object_id == str(trainer.id))) == 1
+    auth.logout()
+    auth.login("p-trainer@test.kz")
+    assert client.get(f"/cohorts/{ldr.code}").status_code == 403

@@ -167,6 +167,28 @@ def assign_role(user: User, role: str, context_level: str = "system", context_id
     return ra
 
 
+def holders(context_level: str, context_id: int, roles: tuple[str, ...]) -> dict[str, list[User]]:
+    """The users holding each of `roles` in one context itself (not inherited), by name; one
+    statement: a cohort's or a programme's staff."""
+    out: dict[str, list[User]] = {role: [] for role in roles}
+    for role, user in db.session.execute(
+            select(RoleAssignment.role, User).join(User, User.id == RoleAssignment.user_id)
+            .where(RoleAssignment.role.in_(roles), RoleAssignment.context_level == context_level,
+                   RoleAssignment.context_id == context_id).order_by(User.sort_key)):
+        out[role].append(user)
+    return out
+
+
+def check_staff(user: User, role: str, roles: tuple[str, ...], *, giving: bool = True) -> None:
+    """What a staff role anywhere asks: a role of `roles`, and, to give it, an account in use
+    (a disabled account's role can still be taken away)."""
+    if role not in roles:
+        raise ServiceError(_l("%(role)s is not a staff role here (%(roles)s)", role=repr(role),
+                              roles=", ".join(roles)), field="role")
+    if giving and not user.is_active:
+        raise ServiceError(_l("the account of %(email)s is disabled", email=user.email), field="email")
+
+
 def remove_role(user: User, role: str, context_level: str = "system", context_id: int | None = None,
                 actor=None) -> bool:
     """Idempotent: removing a role the user does not hold changes nothing (returns False)."""

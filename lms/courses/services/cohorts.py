@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lms.core.models import RoleAssignment, User
+from lms.core.models import User
 from lms.core.permissions import Context
 from lms.core.services import audit, clock
 from lms.core.services import users as user_service
@@ -85,13 +85,7 @@ STAFF_ROLES = ("trainer", "curator", "assessor")
 
 def staff_by_role(cohort: Cohort, roles: tuple[str, ...] = STAFF_ROLES) -> dict[str, list[User]]:
     """Users holding each of `roles` in this cohort's own context, by name; one statement."""
-    out: dict[str, list[User]] = {role: [] for role in roles}
-    for role, user in db.session.execute(
-            select(RoleAssignment.role, User).join(User, User.id == RoleAssignment.user_id)
-            .where(RoleAssignment.role.in_(roles), RoleAssignment.context_level == "cohort",
-                   RoleAssignment.context_id == cohort.id).order_by(User.sort_key)):
-        out[role].append(user)
-    return out
+    return user_service.holders("cohort", cohort.id, roles)
 
 
 def staff(cohort: Cohort, role: str) -> list[User]:
@@ -102,10 +96,7 @@ def staff(cohort: Cohort, role: str) -> list[User]:
 def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:
     """Idempotent. A participant of the cohort cannot also be its staff: a trainer would grade
     their own work, and certificates go to participants only."""
-    if role not in STAFF_ROLES:
-        raise ServiceError(_l("%(role)s is not a cohort staff role", role=repr(role)), field="role")
-    if not user.is_active:
-        raise ServiceError(_l("the account of %(email)s is disabled", email=user.email), field="email")
+    user_service.check_staff(user, role, STAFF_ROLES)
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.cohort_id == cohort.id,
                                                           Enrolment.user_id == user.id))
     if enrolment is not None and enrolment.status != "withdrawn":
@@ -116,8 +107,7 @@ def assign_staff(cohort: Cohort, user: User, role: str, actor) -> None:
 
 def remove_staff(cohort: Cohort, user: User, role: str, actor) -> bool:
     """What they did stays (grades, reviews, contacts, all audited); they only lose the role."""
-    if role not in STAFF_ROLES:
-        raise ServiceError(_l("%(role)s is not a cohort staff role", role=repr(role)), field="role")
+    user_service.check_staff(user, role, STAFF_ROLES, giving=False)
     return user_service.remove_role(user, role, "cohort", cohort.id, actor=actor)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.permissions import Context, has_capability
 from lms.core.services import audit
+from lms.core.services import users as user_service
 from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError, about
 from lms.courses import content
 from lms.courses.models import (
@@ -526,9 +527,37 @@ def new_version(p: Programme, actor) -> Programme:
                             language=m.language, body=m.body, body_html=m.body_html)
             db.session.add(copy)
     db.session.flush()
+    for role, people in staff_by_role(p).items():  # the programme's staff stay its staff
+        for user in people:
+            user_service.assign_role(user, role, "programme", draft.id, actor=actor)
     audit.record(actor, "programme_versioned", draft, f"{p.code} v{p.version} -> v{draft.version}")
     programme_versioned.send(draft, previous=p, actor=actor)
     return draft
 
 
 
+
+
+# --- a programme's own staff ---------------------------------------------------------------
+
+#: the roles a programme gives; held here they hold in every cohort of this version
+STAFF_ROLES = ("trainer", "curator", "assessor")
+
+
+def staff_by_role(p: Programme) -> dict[str, list]:
+    """Users holding each staff role on this programme version itself, by name; one statement."""
+    return user_service.holders("programme", p.id, STAFF_ROLES)
+
+
+def assign_staff(p: Programme, user, role: str, actor) -> None:
+    """Idempotent. A trainer here edits the programme's drafts and teaches all its cohorts, an
+    assessor sits on all its defense panels' lists, a curator follows all its graduates; the
+    next version keeps them (`new_version`)."""
+    user_service.check_staff(user, role, STAFF_ROLES)
+    user_service.assign_role(user, role, "programme", p.id, actor=actor)
+
+
+def remove_staff(p: Programme, user, role: str, actor) -> bool:
+    """What they did stays (audited); they lose the role on this version only."""
+    user_service.check_staff(user, role, STAFF_ROLES, giving=False)
+    return user_service.remove_role(user, role, "programme", p.id, actor=actor)

@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from lms.core.models import User
 from lms.core.pagination import paginate
 from lms.core.permissions import Context, contexts_with, has_capability, requires
 from lms.core.services import mail
@@ -18,7 +17,9 @@ from lms.core.web import run_button
 from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm, StaffForm
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
+from lms.courses.views.common import add_staff as add_staff_from
 from lms.courses.views.common import cohort_context, cohorts_bp as bp, load_cohort, my_enrolment, run_service
+from lms.courses.views.common import remove_staff as remove_staff_button
 from lms.db import db
 
 
@@ -124,30 +125,20 @@ def enrolment_status(code, enrolment_id):
 def add_staff(code):
     """Trainers teach and grade the cohort, the curator follows it, assessors score defenses."""
     staff_form = StaffForm()
-    if staff_form.validate_on_submit():
-        def act():
-            user = user_service.get_by_email(staff_form.email.data)
-            if user is None:
-                raise NotFound(_("No account has this e-mail; an administrator creates it on the users page."),
-                               field="email")
-            cohort_service.assign_staff(g.cohort, user, staff_form.role.data, current_user)
-
-        done = run_service(staff_form, act, _("Added to the cohort's staff."),
-                           url_for("cohorts.participants", code=code, _anchor="staff"))
-        if done:
-            return done
+    done = add_staff_from(staff_form,
+                          lambda user, role: cohort_service.assign_staff(g.cohort, user, role, current_user),
+                          _("Added to the cohort's staff."), url_for("cohorts.participants", code=code, _anchor="staff"))
+    if done:
+        return done
     return _participants_page(EnrolForm(formdata=None), staff_form, True)
 
 
 @bp.route("/<code>/staff/remove", methods=["POST"])
 @requires("courses:manage_cohorts", cohort_context)
 def remove_staff(code):
-    target = url_for("cohorts.participants", code=code, _anchor="staff")
-    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
-    if user is None:
-        return redirect(target)
-    return run_button(lambda: cohort_service.remove_staff(g.cohort, user, request.form.get("role", ""), current_user),
-                      _("Removed from the cohort's staff; what they did stays."), target)
+    return remove_staff_button(lambda user, role: cohort_service.remove_staff(g.cohort, user, role, current_user),
+                               _("Removed from the cohort's staff; what they did stays."),
+                               url_for("cohorts.participants", code=code, _anchor="staff"))
 
 
 @bp.route("/<code>/participants/invite", methods=["POST"])

@@ -84,3 +84,38 @@ def cohort_names(ids: list[int]) -> dict[int, tuple[str, str | None]]:
 def programme_names(ids: list[int]) -> dict[int, tuple[str, str | None]]:
     return {i: (code, url_for("courses.programme", code=code)) for i, code in db.session.execute(
         select(Programme.id, Programme.code).where(Programme.id.in_(ids)))}
+
+
+def add_staff(form, assign, success: str, target: str):
+    """A staff form's POST, on a cohort's or a programme's page: the account named by e-mail
+    (refused under its field when there is none), then `assign(user, role)`. Returns the
+    redirect, or None to show the page again with the form's problems."""
+    from flask_babel import gettext as _
+
+    from lms.core.services import users as user_service
+    from lms.core.services.errors import NotFound
+
+    if not form.validate_on_submit():
+        return None
+
+    def act():
+        user = user_service.get_by_email(form.email.data)
+        if user is None:
+            raise NotFound(_("No account has this e-mail; an administrator creates it on the users page."),
+                           field="email")
+        assign(user, form.role.data)
+
+    return run_service(form, act, success, target)
+
+
+def remove_staff(remove, success: str, target: str):
+    """A staff member's ✕ button: `remove(user, role)` for the account and role the form names."""
+    from flask import redirect, request
+
+    from lms.core.models import User
+    from lms.core.web import run_button
+
+    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    if user is None:
+        return redirect(target)
+    return run_button(lambda: remove(user, request.form.get("role", "")), success, target)

@@ -5,11 +5,14 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.core.permissions import Context, public, requires
+from lms.core.permissions import Context, has_capability, public, requires
 from lms.core.services.errors import ServiceError
 from lms.courses import services
+from lms.courses.services import programmes as programme_service
+from lms.courses.views.common import add_staff as add_staff_from
+from lms.courses.views.common import remove_staff as remove_staff_button
 from lms.courses.views.common import run_service
-from lms.courses.forms import ConfirmForm, MaterialForm, ModuleForm, ProgrammeForm, TopicForm
+from lms.courses.forms import ConfirmForm, MaterialForm, ModuleForm, ProgrammeForm, StaffForm, TopicForm
 from lms.courses.models import Material, Programme
 from lms.db import db
 
@@ -65,10 +68,35 @@ def programme_version(code, version):
     return _show(_visible(code, version))
 
 
-def _show(p: Programme):
+def _show(p: Programme, staff_form: StaffForm | None = None):
     plans = [services.hour_plan(p, f.code) for f in p.formats]
+    managing = has_capability(current_user, "courses:approve_programmes", services.programme_context(p))
     return render_template("courses/programme.html", p=p, plans=plans, versions=services.versions(p.code),
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(), staff=programme_service.staff_by_role(p) if managing else None,
+                           staff_form=staff_form or StaffForm(formdata=None)), 400 if staff_form and staff_form.errors \
+        else 200
+
+
+@bp.route("/<code>/v<int:version>/staff", methods=["POST"])
+@requires("courses:approve_programmes", programme_context)
+def add_staff(code, version):
+    """Who works on the programme as a whole (a cohort's own staff are on its participants page)."""
+    p = _load(code, version)
+    form = StaffForm()
+    done = add_staff_from(form, lambda user, role: programme_service.assign_staff(p, user, role, current_user),
+                          _("Added to the programme's staff."), _programme_url(p, _anchor="staff"))
+    if done:
+        return done
+    return _show(p, form)
+
+
+@bp.route("/<code>/v<int:version>/staff/remove", methods=["POST"])
+@requires("courses:approve_programmes", programme_context)
+def remove_staff(code, version):
+    p = _load(code, version)
+    return remove_staff_button(lambda user, role: programme_service.remove_staff(p, user, role, current_user),
+                               _("Removed from the programme's staff; what they did stays."),
+                               _programme_url(p, _anchor="staff"))
 
 
 @bp.route("/<code>/v<int:version>/topics/<topic_code>")
