@@ -118,30 +118,41 @@ def invite_command(cohort_code):
 
 @click.command("staff")
 @click.argument("email")
-@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@click.option("--cohort", "cohort_code", help="cohort code, e.g. SKO-LDR-2027-01")
+@click.option("--programme", "programme_code", help="programme code, e.g. LDR-DT: the role holds in all its cohorts")
+@click.option("--version", type=int, help="with --programme: this version (default: the newest approved)")
 @click.option("--role", type=click.Choice(["trainer", "curator", "assessor"]), required=True)
 @click.option("--remove", is_flag=True, help="take the role away instead")
 @with_appcontext
-def staff_command(email, cohort_code, role, remove):
-    """Give an existing account a staff role in a cohort (or take it away with --remove)."""
+def staff_command(email, cohort_code, programme_code, version, role, remove):
+    """Give an existing account a staff role in a cohort or a programme (or take it away with
+    --remove)."""
     from lms.core.services import users
-    from lms.courses.services import cohorts
+    from lms.courses import services
+    from lms.courses.services import cohorts, programmes
 
+    if bool(cohort_code) == bool(programme_code):
+        raise click.UsageError("give either --cohort or --programme")
+    where = (cohort_code or programme_code).strip().upper()
     try:
-        cohort = cohorts.get_cohort(cohort_code.strip().upper())
+        if cohort_code:
+            place, module = cohorts.get_cohort(where), cohorts
+        else:
+            place, module = services.get_programme(where, version), programmes
         user = users.get_by_email(email)
         if user is None:
             raise ServiceError(f"no account has the e-mail {email}; create it with lms users create")
-        changed = (cohorts.remove_staff if remove else cohorts.assign_staff)(cohort, user, role, None)
+        changed = (module.remove_staff if remove else module.assign_staff)(place, user, role, None)
     except ServiceError as exc:
         db.session.rollback()
-        click.echo(f"{cohort_code}: {exc.message}", err=True)
+        click.echo(f"{where}: {exc.message}", err=True)
         sys.exit(1)
     db.session.commit()
+    name = place.code if cohort_code else f"{place.code} v{place.version}"
     if remove:
-        click.echo(f"{cohort.code}: {user.email} {'is no longer' if changed else 'was not'} {role}")
+        click.echo(f"{name}: {user.email} {'is no longer' if changed else 'was not'} {role}")
     else:
-        click.echo(f"{cohort.code}: {user.email} is {role}")
+        click.echo(f"{name}: {user.email} is {role}")
 
 
 def register_user_import(app) -> None:

@@ -56,6 +56,23 @@ def test_the_cli_sets_and_removes_a_staff_role(runner, make, db_session):
     assert bad.exit_code == 1 and "ghost@test.kz" in bad.output
 
 
+def test_the_cli_gives_a_programme_role_on_its_newest_approved_version(runner, make, db_session):
+    from lms.courses import services
+    from lms.courses.services import programmes
+
+    make.user(email="cli-assessor@test.kz")
+    result = runner.invoke(args=["users", "staff", "cli-assessor@test.kz", "--programme", "ldr-dt", "--role",
+                                 "assessor"])
+    p = services.get_programme("LDR-DT")
+    assert result.exit_code == 0 and f"LDR-DT v{p.version}: cli-assessor@test.kz is assessor" in result.output
+    assert [u.email for u in programmes.staff_by_role(p)["assessor"]] == ["cli-assessor@test.kz"]
+    both = runner.invoke(args=["users", "staff", "cli-assessor@test.kz", "--programme", "LDR-DT", "--cohort", "X",
+                               "--role", "assessor"])
+    assert both.exit_code == 2 and "either --cohort or --programme" in both.output
+    missing = runner.invoke(args=["users", "staff", "cli-assessor@test.kz", "--programme", "NOPE", "--role", "trainer"])
+    assert missing.exit_code == 1 and "no programme NOPE" in missing.output
+
+
 def test_a_cohort_manager_changes_a_participants_status_and_completion_opens_the_support_year(
         client, auth, make, db_session):
     from lms.courses.models import Enrolment
