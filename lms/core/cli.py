@@ -215,8 +215,10 @@ def backup_command(target, keep):
 @click.command("restore")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="only check the archive; write nothing")
+@click.option("--trial", is_flag=True, help="restore into a throwaway SQLite database to prove the backup; the"
+                                            " site's database is not touched")
 @with_appcontext
-def restore_command(archive, check_only):
+def restore_command(archive, check_only, trial):
     """Put a backup made by `lms backup` into this instance's database, which must be empty (a new
     SQLite file or PostgreSQL database), and its files into the file store. The archive is checked
     whole first; the restore succeeds whole or changes nothing."""
@@ -233,11 +235,15 @@ def restore_command(archive, check_only):
         return
     bar = _RowsBar("restore")
     try:
-        report = backup.restore(archive, progress=bar)
+        report = (backup.trial if trial else backup.restore)(archive, progress=bar)
     except backup.BackupRefused as exc:
         bar.close()
         exit_refused(exc, "changed")
     bar.close()
+    if trial:
+        click.echo(f"{archive}: restores whole: {len(report.tables)} tables, {report.rows} rows, {report.files_written}"
+                   f" stored files, into a throwaway database (since removed); made {report.made_at} on {report.made_on}")
+        return
     click.echo(f"{archive}: restored {len(report.tables)} tables, {report.rows} rows, {report.files_written} stored"
                f" files written ({report.files_present} were there); made {report.made_at} on {report.made_on}")
     if report.upgraded_to != report.revisions:

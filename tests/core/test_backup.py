@@ -223,10 +223,19 @@ def test_a_restore_that_fails_while_loading_leaves_no_table_and_no_file(app, db_
 
     broken = _rewrite(made.path, orphan)
     backup.check(broken)  # nothing wrong with the archive itself
-    with pytest.raises(Exception, match="(?i)foreign key"):
+    with pytest.raises(backup.BackupRefused) as refused:
         backup.restore(broken, engine=empty_engine, files_dir=tmp_path / "store")
+    (reason,) = refused.value.reasons
+    assert reason.startswith("tables/core_audit_log.jsonl, lines 1-") and "foreign key" in reason.lower()
     assert inspect(empty_engine).get_table_names() == []
     assert [p for p in (tmp_path / "store").rglob("*") if p.is_file()] == []
+
+    # a trial restore tells the same without a database of one's own, and proves a sound one
+    with pytest.raises(backup.BackupRefused) as refused:
+        backup.trial(broken)
+    assert "foreign key" in refused.value.reasons[0].lower()
+    proven = backup.trial(made.path)
+    assert proven.tables == made.tables and proven.files_written == made.files
 
 
 def test_an_older_backup_is_migrated_to_the_newest_schema(app, empty_engine, tmp_path):
@@ -333,6 +342,9 @@ def test_the_commands_back_up_and_restore_a_site(tmp_path):
            "LMS_SECRET_KEY": "new-key", "LMS_FILES_DIR": str(tmp_path / "new-files")}
     checked = _lms("restore", "--check", str(archive), env=new)
     assert checked.returncode == 0 and "sound" in checked.stdout, checked.stderr
+    tried = _lms("restore", "--trial", str(archive), env=new)
+    assert tried.returncode == 0 and "restores whole" in tried.stdout, tried.stderr
+    assert not (tmp_path / "new.sqlite3").exists()  # the trial touched no database of the site
     restored = _lms("restore", str(archive), env=new)
     assert restored.returncode == 0, restored.stderr
     assert "restored" in restored.stdout and "secret key is not the one" in restored.stderr

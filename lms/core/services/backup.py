@@ -47,6 +47,7 @@ from flask import current_app
 from sqlalchemy import (JSON, Date, DateTime, Float, Integer, LargeBinary, MetaData, Numeric, Text, Time, bindparam,
                         cast, func, insert, inspect, select, text)
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from lms.core.migrate import alembic_config
 from lms.core.services import audit
@@ -593,6 +594,22 @@ def restore(archive: Path, *, engine: Engine | None = None, files_dir: Path | No
                          list(manifest.get("missing_files") or []))
 
 
+def trial(archive: Path, *, app=None, progress: Progress | None = None) -> RestoreReport:
+    """Restore a backup into a throwaway SQLite database and file store, then delete them: a
+    backup is proven only by restoring it (every row through the schema's keys and checks, every
+    migration since it was made), and this proves it without touching the site."""
+    import tempfile
+
+    from lms.db import make_engine
+
+    with tempfile.TemporaryDirectory(prefix="ustaz-trial-") as scratch:
+        engine = make_engine(f"sqlite:///{Path(scratch) / 'trial.sqlite3'}")
+        try:
+            return restore(archive, engine=engine, files_dir=Path(scratch) / "files", progress=progress, app=app)
+        finally:
+            engine.dispose()
+
+
 def _audit_table():
     from lms.core.models import AuditEntry
 
@@ -675,7 +692,12 @@ def _load_table(conn: Connection, table, spec: dict, opened: _Archive, progress)
     done = 0
     rows = (row for _number, row in opened.rows(table.name))
     while batch := list(islice(rows, BATCH)):
-        conn.execute(statement, [{f"v{i}": v for i, v in enumerate(row)} for row in batch])
+        try:
+            conn.execute(statement, [{f"v{i}": v for i, v in enumerate(row)} for row in batch])
+        except DBAPIError as exc:  # a row the schema refuses (a foreign key, a check): name where
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise BackupRefused(opened.name, [f"tables/{table.name}.jsonl, lines {done + 1}-{done + len(batch)}:"
+                                              f" the database refused a row: {reason}"]) from None
         done += len(batch)
         if progress:
             progress(table.name, len(batch))
