@@ -2,13 +2,24 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from lms.config import Config
+
+
+class IdConverter(IntegerConverter):
+    """Ids, versions and slot numbers are 32-bit integers in the database: a larger number in a
+    URL matches no route (404) instead of reaching the database (an overflow, a 500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's own parameter name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or Config.from_env()
     app = Flask(__name__, static_folder="core/static", template_folder="core/templates")
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:...> is bounded
     app.config.from_mapping(config.flask_settings())
     app.config["LMS"] = config
 

@@ -68,7 +68,7 @@ class ApiLane:
                      for r in self.app.url_map.iter_rules()
                      if getattr(self.app.view_functions.get(r.endpoint), "api_lane", False)]
             self._methods = frozenset(m for r in rules for m in r.methods)
-            self._adapter = Map(rules).bind("lane")
+            self._adapter = Map(rules, converters=self.app.url_map.converters).bind("lane")
         return self._adapter
 
     def __call__(self, environ, start_response):

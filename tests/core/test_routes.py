@@ -120,3 +120,12 @@ def test_admin_pages_are_forbidden_to_trainers(client, auth, make, path):
     trainer = make.user("trainer")
     auth.login(trainer.email)
     assert client.get(path).status_code == 403
+
+
+def test_an_id_beyond_the_databases_integers_is_no_page(client, auth, make):
+    """Not a 500 from the database's overflow: every <int:...> in a URL is bounded to 32 bits."""
+    admin = make.user("admin")
+    auth.login(admin.email)
+    assert client.get(f"/admin/users/{2**31}").status_code == 404
+    assert client.get(f"/admin/schools/{10**30}").status_code == 404
+    assert client.get(f"/admin/users/{admin.id}").status_code == 200

@@ -108,3 +108,22 @@ def test_an_unexpected_error_in_the_lane_is_logged_and_flask_answers(app, client
     assert "api lane: PUT" in caplog.text and "went away" in caplog.text
     monkeypatch.undo()
     assert stored(db_session, attempt["id"], first["slot"]) is not None
+
+
+def test_an_id_too_large_for_the_database_is_a_404_not_a_server_error(app, client, api):
+    """Ids are 32-bit in the database: schemathesis found 500s (an SQLite overflow, PostgreSQL's
+    "integer out of range") for ids beyond that, through Flask and through the lane alike."""
+    attempt_id = start(client, api).get_json()["id"]
+    huge = 5404411298531325771776
+    with FlaskRequests(app) as seen:
+        lane = client.put(f"/api/v1/attempts/{huge}/answers/1", json={"answer": {"choice": 0}}, headers=api["p1"])
+    assert lane.status_code == 404 and lane.get_json()["error"] == "not_found"
+    for response in (client.get(f"/api/v1/attempts/{huge}", headers=api["p1"]),
+                     client.put(f"/api/v1/attempts/{attempt_id}/answers/{2**31}", json={"answer": {"choice": 0}},
+                                headers=api["p1"]),
+                     client.post(f"/api/v1/tests/{huge}/attempts", headers=api["p1"]),
+                     client.get(f"/cohorts/ANY/tests/{huge}")):
+        assert response.status_code == 404, response.request.path
+    assert client.put(f"/api/v1/attempts/{attempt_id}/answers/{2**31 - 1}", json={"answer": {"choice": 0}},
+                      headers=api["p1"]).status_code == 404  # the largest id still reaches the endpoint: no such slot
+    assert seen.paths == [f"/api/v1/attempts/{huge}/answers/1"]  # no route of the lane's: Flask answered
