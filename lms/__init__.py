@@ -5,6 +5,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from lms.config import Config
+from lms.db import MAX_INT
 
 
 class IdConverter(IntegerConverter):
@@ -12,7 +13,7 @@ class IdConverter(IntegerConverter):
     URL matches no route (404) instead of reaching the database (an overflow, a 500)."""
 
     def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's own parameter name
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_INT)
         super().__init__(map, *args, **kwargs)
 
 

@@ -26,6 +26,20 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict: JSON, list: JSON}
 
 
+#: ids, versions and counts are 32-bit integers in the database (PostgreSQL's integer)
+MAX_INT = 2**31 - 1
+
+
+def db_int(value) -> int:
+    """An integer the database can hold, for `request.args.get(..., type=db_int)`: a larger
+    number raises ValueError, so `.get` gives its default (no such id) instead of the query
+    failing with an overflow (a 500)."""
+    number = int(value)
+    if not -MAX_INT - 1 <= number <= MAX_INT:
+        raise ValueError(f"{value!r} is beyond the database's integers")
+    return number
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -151,3 +151,12 @@ def test_a_programmes_staff_work_in_all_its_cohorts_and_stay_for_its_next_versio
     auth.logout()
     auth.login("p-trainer@test.kz")
     assert client.get(f"/cohorts/{ldr.code}").status_code == 403
+
+
+def test_a_staff_removal_naming_an_impossible_account_changes_nothing(client, auth, make, db_session):
+    cohort = make.cohort("STAFF-HUGE", participants=0)
+    make.user("methodologist", email="huge-method@test.kz")
+    auth.login("huge-method@test.kz")
+    r = client.post(f"/cohorts/{cohort.code}/staff/remove", data={"user_id": str(10**30), "role": "trainer"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("#staff")
+    assert client.get(f"/cohorts/{cohort.code}/schedule?edit={10**30}&at={10**30}").status_code == 200

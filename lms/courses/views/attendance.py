@@ -15,7 +15,7 @@ from lms.courses.forms.attendance import (
 from lms.courses.models import AttendanceImport, Enrolment, WebinarSession
 from lms.courses.services import attendance as service
 from lms.courses.views.common import COHORT_TABS, cohort_context, cohorts_bp as bp, run_service
-from lms.db import db
+from lms.db import db, db_int
 
 COHORT_TABS.append(("cohorts.attendance", _l("Attendance")))
 
@@ -37,7 +37,7 @@ def _import_of_cohort(import_id: int) -> AttendanceImport:
 @bp.route("/<code>/attendance")
 @requires("courses:view_cohort", cohort_context)
 def attendance(code):
-    start = request.args.get("from", type=int)
+    start = request.args.get("from", type=db_int)
     page = request.args.get("page", 1, type=int)
     grid = service.grid(g.cohort, start, page)
 

@@ -10,7 +10,7 @@ from lms.core.services.errors import ServiceError
 from lms.core.web import run_service  # noqa: F401  (the plugins' views import it from here)
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
-from lms.db import db
+from lms.db import db, db_int
 
 cohorts_bp = Blueprint("cohorts", __name__, template_folder="../templates", url_prefix="/cohorts")
 
@@ -115,7 +115,7 @@ def remove_staff(remove, success: str, target: str):
     from lms.core.models import User
     from lms.core.web import run_button
 
-    user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+    user = db.session.get(User, request.form.get("user_id", type=db_int) or 0)
     if user is None:
         return redirect(target)
     return run_button(lambda: remove(user, request.form.get("role", "")), success, target)

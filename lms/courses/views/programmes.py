@@ -14,7 +14,7 @@ from lms.courses.views.common import remove_staff as remove_staff_button
 from lms.courses.views.common import run_service
 from lms.courses.forms import ConfirmForm, MaterialForm, ModuleForm, ProgrammeForm, StaffForm, TopicForm
 from lms.courses.models import Material, Programme
-from lms.db import db
+from lms.db import db, db_int
 
 bp = Blueprint("courses", __name__, template_folder="../templates", url_prefix="/programmes")
 
@@ -163,7 +163,7 @@ def module_form(code, version, number=None):
 def topic_form(code, version, topic_code=None):
     p = g.programme
     topic = _topic(p, topic_code) if topic_code else None
-    module_number = request.args.get("module", type=int)
+    module_number = request.args.get("module", type=db_int)
     module = topic.module if topic else next((m for m in p.modules if m.number == module_number), None)
     if topic is None and module is None:
         abort(404)

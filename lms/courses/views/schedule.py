@@ -18,7 +18,7 @@ from lms.courses.models import WebinarSession
 from lms.courses.services import schedule
 from lms.courses.services.ledger import units
 from lms.courses.views.common import COHORT_TABS, cohort_context, cohorts_bp as bp, my_enrolment, run_service
-from lms.db import db, utcnow
+from lms.db import db, db_int, utcnow
 
 COHORT_TABS.append(("cohorts.schedule", _l("Schedule")))
 
@@ -49,8 +49,8 @@ def _render(generate_form: GenerateForm | None = None, edit_id: int | None = Non
     plan = units(cohort)[0]
     sessions = schedule.list_sessions(cohort)
     can_teach = has_capability(current_user, "courses:teach", g.lms_context)
-    edit_id = edit_id if edit_id is not None else request.args.get("edit", type=int)
-    at = edit_id or request.args.get("at", type=int)
+    edit_id = edit_id if edit_id is not None else request.args.get("edit", type=db_int)
+    at = edit_id or request.args.get("at", type=db_int)
     page_no = request.args.get("page", type=int) or _page_of(sessions, at) or 1
     page = Page(sessions[(page_no - 1) * PER_PAGE: page_no * PER_PAGE], page_no, PER_PAGE, len(sessions))
     edit = next((s for s in sessions if s.id == edit_id), None) if can_teach else None
@@ -97,7 +97,7 @@ def schedule_generate(code):
 
 
 def _session_or_404() -> WebinarSession:
-    session = schedule.get_session(g.cohort, request.form.get("session_id", type=int) or 0)
+    session = schedule.get_session(g.cohort, request.form.get("session_id", type=db_int) or 0)
     if session is None:
         abort(404)
     return session

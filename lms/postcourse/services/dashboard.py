@@ -30,7 +30,7 @@ from typing import Any, Callable, NamedTuple
 from sqlalchemy import Select, case, false, func, not_, or_, select, true
 
 from lms.core.models import District, Region, School, User
-from lms.core.pagination import Page
+from lms.core.pagination import Page, page_within
 from lms.core.permissions import registry
 from lms.core.services import clock
 from lms.core.services.errors import ServiceError
@@ -263,7 +263,6 @@ def grid(user, filters: Filters | None = None, page: int = 1, *, cohort_id: int 
     """The dashboard rows `user` may see, filtered, one page of them, with month cells."""
     filters = filters or Filters()
     today = today or clock.today()
-    page = max(1, page)
     plans = plans_query(user, filters, cohort_id)
     state = _state_sql(today)
 
@@ -272,6 +271,7 @@ def grid(user, filters: Filters | None = None, page: int = 1, *, cohort_id: int 
     for name, n in db.session.execute(select(per_state.c.state, func.count()).group_by(per_state.c.state)):
         tallies[name] = n
     total = tallies.get(filters.state, 0) if filters.state else sum(tallies.values())
+    page = page_within(page, total, per_page)
 
     found = []
     if total:

@@ -14,6 +14,7 @@ from lms.postcourse.forms.dashboard import ANY, STATE_LABELS, DashboardFilterFor
 from lms.postcourse.forms.plans import STAGE_LABELS as PLAN_STAGE_LABELS
 from lms.postcourse.services import dashboard as service
 from lms.postcourse.views.common import bp, cohort_context
+from lms.db import db_int
 
 COHORT_TABS.append(("postcourse.cohort_dashboard", _l("Support year")))
 
@@ -68,7 +69,7 @@ def _keep_valid(field) -> None:
 
 def _grid_page(cohort):
     cohort_id = cohort.id if cohort is not None else None
-    options = service.options(current_user, request.args.get("district", type=int), cohort_id)
+    options = service.options(current_user, request.args.get("district", type=db_int), cohort_id)
     form = _filters_form(options, cohort)
     as_int = lambda v: int(v) if v else None  # noqa: E731
     filters = service.Filters(region_id=as_int(form.region.data), district_id=as_int(form.district.data),

@@ -17,7 +17,7 @@ from lms.core.pagination import paginate
 from lms.core.permissions import Context, has_capability, requires
 from lms.core.services.errors import ServiceError
 from lms.core.views import safe_next
-from lms.db import db
+from lms.db import db, db_int
 from lms.courses.forms import ConfirmForm
 from lms.quizbank.formats import ItemFileError, parse
 from lms.quizbank.forms.banks import (
@@ -178,7 +178,7 @@ def items_write(bank_code):
     """New questions written on the page in GIFT (Moodle's "create a new question", for every
     type at once); checked as a file is: any problem, nothing saved, every one named by line."""
     form = ItemsWriteForm(topic=request.args.get("topic"))
-    model = request.args.get("like", type=int)  # "write a similar question": this item's text to start from
+    model = request.args.get("like", type=db_int)  # "write a similar question": this item's text to start from
     if request.method == "GET" and model:
         try:
             like = bank_service.get_item(g.bank, model)
@@ -326,7 +326,7 @@ def item_preview(bank_code, item_id):
     """The item as a participant meets it, answered and scored here; nothing is stored.
     `?version=N` previews an earlier version."""
     item = g.item
-    number = request.values.get("version", type=int)
+    number = request.values.get("version", type=db_int)
     version = next((v for v in item.versions if v.number == number), None) if number else item.current
     if version is None:
         abort(404)
