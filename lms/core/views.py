@@ -377,6 +377,10 @@ def backup_check(name):
 @bp.route("/admin/audit")
 @requires("core:view_audit_log")
 def audit_log():
-    stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    page = paginate(stmt, request.args.get("page", 1, type=int), per_page=50)
-    return render_template("core/audit.html", page=page)
+    """Who did what, newest first, narrowed by action, person and object."""
+    chosen = {k: (request.args.get(k) or "").strip() for k in ("action", "who", "object_type", "object_id")}
+    page = paginate(audit.search(**{k: v or None for k, v in chosen.items()}), request.args.get("page", 1, type=int),
+                    per_page=50)
+    actions, types = audit.choices()
+    return render_template("core/audit.html", page=page, chosen=chosen, actions=actions, types=types,
+                           filters={k: v for k, v in chosen.items() if v})

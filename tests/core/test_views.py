@@ -142,3 +142,31 @@ def test_a_script_is_told_in_json_when_its_form_expired_or_its_session_ended(app
     assert expired.status_code == 400 and expired.get_json()["error"] == "csrf"
     assert page.status_code == 400 and page.mimetype == "text/html"
     assert ended.status_code == 401 and ended.get_json()["error"] == "signed_out"
+
+
+def test_the_audit_log_is_narrowed_by_action_person_and_object_keeping_the_filters_across_pages(
+        client, auth, make, db_session, count_queries):
+    from lms.core.services import audit
+
+    admin = make.user("admin", email="log-admin@test.kz", language="en")
+    actor = make.user(email="grader@test.kz", full_name="Бағалаушы Әлия")
+    for i in range(55):
+        audit.record(actor, "score_overridden", ("AttemptSlot", 7000 + i), f"slot {i}")
+    audit.record(admin, "school_updated", ("School", 9), "AKM-001: name_kk")
+    for i in range(15):  # the newest page: fifteen people's acts
+        audit.record(make.user(email=f"other{i}@test.kz"), "role_assigned", ("User", i), "trainer")
+    db_session.commit()
+    auth.login(admin.email)
+
+    page = client.get("/admin/audit?action=score_overridden&who=әлия").text  # a name, in small letters
+    assert page.count("grader@test.kz") == 50 and "school_updated</td>" not in page
+    assert "action=score_overridden" in page and "who=" in page and "page=2" in page  # the pager keeps the filters
+    second = client.get("/admin/audit?action=score_overridden&who=%C3%A4&page=2").text
+    assert "Nothing in the log matches these filters." in second  # nobody's name has "ä"
+    one = client.get("/admin/audit?object_type=AttemptSlot&object_id=7003").text
+    assert one.count("grader@test.kz") == 1 and "slot 3</td>" in one
+    assert "AKM-001: name_kk" in client.get("/admin/audit?object_type=School").text
+    assert client.get("/admin/audit").text.count("other") >= 15
+    with count_queries() as queries:
+        client.get("/admin/audit?page=1")
+    assert len(queries) <= 12  # the actors of a page in one statement, not one each
