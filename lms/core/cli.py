@@ -167,9 +167,13 @@ class _RowsBar:
     def __init__(self, label: str):
         self.label, self.bar = label, None
 
+    @property
+    def callback(self):
+        """The callback on a terminal; None under cron or a pipe, where the summary line says it
+        all (and a backup then skips counting every table's rows for the bar's length)."""
+        return self if sys.stderr.isatty() else None
+
     def __call__(self, _table: str, done: int, total: int) -> None:
-        if not sys.stderr.isatty():  # cron, a pipe: the summary line says it all
-            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
             self.bar.__enter__()
@@ -194,7 +198,7 @@ def backup_command(target, keep):
 
     bar = _RowsBar("backup")
     try:
-        report = backup.back_up_site(target, keep=keep, progress=bar)
+        report = backup.back_up_site(target, keep=keep, progress=bar.callback)
     except backup.BackupRefused as exc:
         bar.close()
         exit_refused(exc, "changed")
@@ -235,7 +239,7 @@ def restore_command(archive, check_only, trial):
         return
     bar = _RowsBar("restore")
     try:
-        report = (backup.trial if trial else backup.restore)(archive, progress=bar)
+        report = (backup.trial if trial else backup.restore)(archive, progress=bar.callback)
     except backup.BackupRefused as exc:
         bar.close()
         exit_refused(exc, "changed")

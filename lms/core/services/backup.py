@@ -283,9 +283,9 @@ def _write(path: Path, conn: Connection, app, progress: Progress | None) -> Back
     manifest = {"format": FORMAT, "version": FORMAT_VERSION, "made_at": _utc_iso(utcnow()),
                 "made_on": conn.dialect.name, "revisions": revisions,
                 "key_check": key_check(app.config["SECRET_KEY"]), "tables": {}, "files": {}}
-    report = BackupReport(path, revisions, {}, 0, 0)
     # a table of no Ustaz plugin (a DBA's, a benchmark's) shares the database but not the site
-    report.foreign_tables = sorted(t.name for t in meta.sorted_tables if t not in tables and t.name != VERSION_TABLE)
+    report = BackupReport(path, revisions, {}, 0, 0, foreign_tables=sorted(
+        t.name for t in meta.sorted_tables if t not in tables and t.name != VERSION_TABLE))
     try:
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
             for table in tables:
@@ -333,9 +333,8 @@ def _write_files(archive, conn, files_table, manifest, report: BackupReport, sto
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
-        if digest.hexdigest() != sha:  # damaged on disk: keeping it would restore the damage
+        if digest.hexdigest() != sha:  # damaged on disk: left out of the manifest, so never restored
             report.missing_files.append(sha)
-            manifest["files"].pop(sha, None)
             continue
         manifest["files"][sha] = size
         report.files += 1

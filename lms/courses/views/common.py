@@ -1,13 +1,16 @@
 """What the cohort views share: the blueprint, the loaders for `requires`."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms.core.models import User
 from lms.core.permissions import Context
-from lms.core.services.errors import ServiceError
-from lms.core.web import run_service  # noqa: F401  (the plugins' views import it from here)
+from lms.core.services import users as user_service
+from lms.core.services.errors import NotFound, ServiceError
+from lms.core.web import run_button, run_service  # noqa: F401  (the plugins' views import run_service from here)
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
 from lms.db import db, db_int
@@ -90,11 +93,6 @@ def add_staff(form, assign, success: str, target: str):
     """A staff form's POST, on a cohort's or a programme's page: the account named by e-mail
     (refused under its field when there is none), then `assign(user, role)`. Returns the
     redirect, or None to show the page again with the form's problems."""
-    from flask_babel import gettext as _
-
-    from lms.core.services import users as user_service
-    from lms.core.services.errors import NotFound
-
     if not form.validate_on_submit():
         return None
 
@@ -110,11 +108,6 @@ def add_staff(form, assign, success: str, target: str):
 
 def remove_staff(remove, success: str, target: str):
     """A staff member's ✕ button: `remove(user, role)` for the account and role the form names."""
-    from flask import redirect, request
-
-    from lms.core.models import User
-    from lms.core.web import run_button
-
     user = db.session.get(User, request.form.get("user_id", type=db_int) or 0)
     if user is None:
         return redirect(target)
