@@ -24,6 +24,10 @@ demo_requested = _signals.signal(
         " a plugin's `listeners` are called in plugin dependency order.",
 )
 cohort_created = _signals.signal("cohort_created", doc="Sender: the Cohort. Payload: actor (User or None).")
+cohort_updated = _signals.signal(
+    "cohort_updated",
+    doc="Sender: the Cohort. Payload: actor (User or None), changed ({setting: (old, new)}).",
+)
 participant_enrolled = _signals.signal(
     "participant_enrolled", doc="Sender: the Enrolment. Payload: actor (User or None)."
 )

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField,
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField,
                      widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -9,6 +9,9 @@ from lms.core.forms import ConfirmForm  # noqa: F401  (the plugins import it fro
 
 AUDIENCE_CHOICES = [SelectChoice("leaders", _l("School leaders")), SelectChoice("teachers", _l("Teachers"))]
 FORMAT_CHOICES = [SelectChoice("online", _l("Online")), SelectChoice("full_time", _l("Full-time")), SelectChoice("blended", _l("Blended"))]
+#: a finished or cancelled cohort takes no imported lists and sends no invitations
+COHORT_STATUS_CHOICES = [SelectChoice("planned", _l("planned")), SelectChoice("running", _l("running")),
+                         SelectChoice("finished", _l("finished")), SelectChoice("cancelled", _l("cancelled"))]
 LANGUAGE_CHOICES = [SelectChoice("kk", "Қазақша"), SelectChoice("ru", "Русский"), SelectChoice("en", "English")]
 
 
@@ -61,6 +64,18 @@ class CohortForm(FlaskForm):
     capacity = IntegerField(_l("Capacity"), validators=[Optional(), NumberRange(1, 5000)])
     mini_groups = IntegerField(_l("Mini-groups"), default=0, validators=[Optional(), NumberRange(0, 50)])
     meeting_url = URLField(_l("Default meeting link (Zoom, Teams, Meet)"), validators=[Optional(), Length(max=500)])
+
+
+class CohortSettingsForm(CohortForm):
+    """The settings of an existing cohort: its code and programme version stay as created."""
+
+    code = None
+    programme = None
+    status = SelectField(_l("Status"), choices=COHORT_STATUS_CHOICES, description=_l(
+        "A finished or cancelled cohort takes no imported participant lists and sends no invitations; one "
+        "person can still be enrolled by hand to correct its records."))
+    move_links = BooleanField(_l("Give the new link to sessions not yet held that carry the old one"),
+                              default=True)
 
 
 class StaffForm(FlaskForm):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -14,10 +15,11 @@ from lms.core.services import audit, clock
 from lms.core.services import users as user_service
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import (
-    COHORT_LANGUAGES, ENROLMENT_STATUSES, Cohort, Enrolment, Module, Programme, Topic, TopicChoice,
+    COHORT_LANGUAGES, COHORT_STATUSES, ENROLMENT_STATUSES, Cohort, Enrolment, Module, Programme, Topic, TopicChoice,
 )
+from lms.courses.services.schedule import local_date, validate_url
 from lms.db import db
-from lms.signals import cohort_created, enrolment_completed, participant_enrolled
+from lms.signals import cohort_created, cohort_updated, enrolment_completed, participant_enrolled
 
 COHORT_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 
@@ -50,33 +52,117 @@ def create_cohort(programme: Programme, fields: dict, actor) -> Cohort:
         raise ServiceError(_l("%(programme)s is not approved (%(status)s); only an approved programme can run",
                               programme=f"{programme.code} v{programme.version}", status=programme.status),
                            field="programme")
-    format_code = fields.get("format_code") or (programme.formats[0].code if programme.formats else None)
-    if programme.format(format_code) is None:
-        raise ServiceError(_l("%(programme)s has no format %(format)s (it has %(formats)s)", programme=programme.code,
-                              format=repr(format_code), formats=", ".join(f.code for f in programme.formats)),
-                           field="format_code")
-    start, end = fields.get("start_date"), fields.get("end_date")
-    if not isinstance(start, date) or not isinstance(end, date):
-        raise ServiceError(_l("start and end dates are required"), field="start_date")
-    if end < start:
-        raise ServiceError(_l("the end date is before the start date"), field="end_date")
-    language = fields.get("language") or "kk"
-    if language not in COHORT_LANGUAGES:
-        raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
-    capacity = fields.get("capacity")
-    if capacity is not None and (not isinstance(capacity, int) or capacity < 1):
-        raise ServiceError(_l("the capacity must be a whole number of 1 or more"), field="capacity")
-    mini_groups = fields.get("mini_groups") or 0
-    if not isinstance(mini_groups, int) or not 0 <= mini_groups <= 50:
-        raise ServiceError(_l("mini-groups must be between %(low)s and %(high)s", low=0, high=50), field="mini_groups")
-    cohort = Cohort(code=code, programme=programme, format_code=format_code, language=language,
-                    start_date=start, end_date=end, capacity=capacity, mini_groups=mini_groups,
-                    status=fields.get("status") or "planned", meeting_url=(fields.get("meeting_url") or None))
+    settings, problems = _checked_settings(programme, fields, defaults={
+        "format_code": programme.formats[0].code if programme.formats else None, "language": "kk",
+        "capacity": None, "mini_groups": 0, "status": "planned", "meeting_url": None,
+        "start_date": None, "end_date": None})
+    if problems:
+        raise ServiceError.listing(problems)
+    cohort = Cohort(code=code, programme=programme, **settings)
     db.session.add(cohort)
     db.session.flush()
     audit.record(actor, "cohort_created", cohort, code)
     cohort_created.send(cohort, actor=actor)
     return cohort
+
+
+#: what a cohort's settings page may change; the code and the programme version never change
+#: (certificates, URLs and the API name the cohort by its code)
+SETTINGS = ("format_code", "language", "start_date", "end_date", "capacity", "mini_groups", "status", "meeting_url")
+
+
+def _checked_settings(programme: Programme, fields: dict, defaults: dict) -> tuple[dict, list[tuple]]:
+    """The settings of a new or existing cohort and the (field, message) problems of each; a
+    missing key keeps its default (the cohort's current value when editing)."""
+    values = {key: fields.get(key, defaults[key]) for key in SETTINGS}
+    for key in ("format_code", "language", "status"):
+        values[key] = values[key] or defaults[key]
+    problems = []
+    if programme.format(values["format_code"]) is None:
+        problems.append(("format_code", _l("%(programme)s has no format %(format)s (it has %(formats)s)",
+                                           programme=programme.code, format=repr(values["format_code"]),
+                                           formats=", ".join(f.code for f in programme.formats))))
+    start, end = values["start_date"], values["end_date"]
+    if not isinstance(start, date) or not isinstance(end, date):
+        problems.append(("start_date", _l("start and end dates are required")))
+    elif end < start:
+        problems.append(("end_date", _l("the end date is before the start date")))
+    if values["language"] not in COHORT_LANGUAGES:
+        problems.append(("language", _l("unknown language %(value)s", value=repr(values["language"]))))
+    capacity = values["capacity"]
+    if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1):
+        problems.append(("capacity", _l("the capacity must be a whole number of 1 or more")))
+    values["mini_groups"] = values["mini_groups"] or 0
+    if not isinstance(values["mini_groups"], int) or not 0 <= values["mini_groups"] <= 50:
+        problems.append(("mini_groups", _l("mini-groups must be between %(low)s and %(high)s", low=0, high=50)))
+    if values["status"] not in COHORT_STATUSES:
+        problems.append(("status", _l("unknown cohort status %(value)s", value=repr(values["status"]))))
+    try:
+        values["meeting_url"] = validate_url(values["meeting_url"])
+    except ServiceError as exc:
+        problems.append(("meeting_url", exc._message))
+    return values, problems
+
+
+@dataclass
+class SettingsChange:
+    """What an edit of a cohort's settings did, for the page to say."""
+
+    changed: dict[str, tuple] = field(default_factory=dict)
+    #: sessions not yet held that followed the old default link and now carry the new one
+    links_moved: int = 0
+    #: scheduled sessions falling outside the new dates (moved by hand on the schedule)
+    sessions_outside: int = 0
+
+
+def update_settings(cohort: Cohort, fields: dict, actor, *, move_links: bool = True) -> SettingsChange:
+    """Correct a running cohort as Moodle's course settings do: dates, capacity, mini-groups,
+    language, link and status (planned, running, finished, cancelled: a finished or cancelled
+    cohort takes no imported lists and sends no invitations). Refused, with every problem named
+    and nothing changed, where the cohort's people or schedule already rule a value out.
+    With `move_links`, sessions not yet held that carry the old default link take the new one."""
+    current = {key: getattr(cohort, key) for key in SETTINGS}
+    values, problems = _checked_settings(cohort.programme, fields, defaults=current)
+    active = [e for e in cohort.enrolments if e.status != "withdrawn"]
+    if values["format_code"] != cohort.format_code and cohort.sessions:
+        problems.append(("format_code", _l("the format cannot change once sessions are scheduled (%(count)s "
+                                           "sessions of the %(format)s format)", count=len(cohort.sessions),
+                                           format=cohort.format_code)))
+    if isinstance(values["capacity"], int) and values["capacity"] < len(active):
+        problems.append(("capacity", _l("%(count)s participants are enrolled: the capacity cannot be lower",
+                                        count=len(active))))
+    grouped = [e.mini_group for e in active if e.mini_group]
+    if grouped and isinstance(values["mini_groups"], int) and values["mini_groups"] < max(grouped):
+        problems.append(("mini_groups", _l("participants are placed in mini-group %(number)s: move them before "
+                                           "taking that group away", number=max(grouped))))
+    if problems:
+        raise ServiceError.listing(problems)
+    change = SettingsChange(changed={key: (current[key], values[key]) for key in SETTINGS
+                                     if values[key] != current[key]})
+    if not change.changed:
+        return change
+    for key, (_old, new) in change.changed.items():
+        setattr(cohort, key, new)
+    old_link = current["meeting_url"]
+    if move_links and "meeting_url" in change.changed and old_link:
+        now = clock.now()
+        for session in cohort.sessions:
+            if session.meeting_url == old_link and session.status == "scheduled" and session.starts_at > now:
+                session.meeting_url = values["meeting_url"]
+                change.links_moved += 1
+    change.sessions_outside = sum(1 for s in cohort.sessions if s.status == "scheduled" and not (
+        cohort.start_date <= local_date(cohort, s.starts_at) <= cohort.end_date))
+    db.session.flush()
+    audit.record(actor, "cohort_updated", cohort, "; ".join(f"{k}: {_shown(o)} -> {_shown(n)}"
+                                                            for k, (o, n) in change.changed.items()),
+                 **{k: [_shown(o), _shown(n)] for k, (o, n) in change.changed.items()},
+                 links_moved=change.links_moved)
+    cohort_updated.send(cohort, actor=actor, changed=change.changed)
+    return change
+
+
+def _shown(value) -> str:
+    return "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
 
 
 #: the roles a cohort's own staff hold in its context

@@ -14,7 +14,7 @@ from lms.core.services import mail
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
 from lms.core.web import run_button
-from lms.courses.forms import CohortForm, ConfirmForm, EnrolForm, StaffForm
+from lms.courses.forms import CohortForm, CohortSettingsForm, ConfirmForm, EnrolForm, StaffForm
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.views.common import add_staff as add_staff_from
@@ -62,6 +62,32 @@ def create():
         if done:
             return done
     return render_template("courses/cohort_form.html", form=form)
+
+
+@bp.route("/<code>/settings", methods=["GET", "POST"])
+@requires("courses:manage_cohorts", cohort_context)
+def settings(code):
+    cohort = g.cohort
+    form = CohortSettingsForm(obj=cohort)
+    if cohort.sessions:  # the format is fixed once a schedule exists: shown, not offered
+        form.format_code.render_kw = {"disabled": True}
+    if form.validate_on_submit():
+        def saved(change):
+            if change.links_moved:
+                flash(ngettext("%(num)s session not yet held now carries the new link.",
+                               "%(num)s sessions not yet held now carry the new link.", change.links_moved))
+            if change.sessions_outside:
+                flash(ngettext("%(num)s scheduled session falls outside the new dates: move it on the schedule.",
+                               "%(num)s scheduled sessions fall outside the new dates: move them on the schedule.",
+                               change.sessions_outside), "error")
+            return url_for("cohorts.settings", code=code)
+
+        done = run_service(form, lambda: cohort_service.update_settings(cohort, form.data, current_user,
+                                                                        move_links=form.move_links.data),
+                           _("Settings saved."), saved)
+        if done:
+            return done
+    return render_template("courses/cohort_form.html", form=form, cohort=cohort), 400 if form.errors else 200
 
 
 @bp.route("/<code>")

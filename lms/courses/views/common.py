@@ -41,10 +41,11 @@ def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
 
 @cohorts_bp.context_processor
 def cohort_template_helpers():
-    from lms.courses.forms import FORMAT_CHOICES
+    from lms.courses.forms import COHORT_STATUS_CHOICES, FORMAT_CHOICES
 
     return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, **TEMPLATE_LINKS,
-            "format_names": {c.value: c.label for c in FORMAT_CHOICES}}
+            "format_names": {c.value: c.label for c in FORMAT_CHOICES},
+            "cohort_status_names": {c.value: c.label for c in COHORT_STATUS_CHOICES}}
 
 
 def load_cohort(code: str) -> Cohort:
