@@ -8,6 +8,7 @@ from lms.core.services import tokens
 from lms.core.services.errors import Conflict, ServiceError
 from lms.courses import services
 from lms.courses.services import cohorts
+from lms.db import db
 
 
 def test_create_cohort_validates(make, db_session):
@@ -220,3 +221,21 @@ def test_the_cohort_list_shows_each_reader_their_own_cohorts_a_page_at_a_time(
     auth.login("list-admin@test.kz")
     page = client.get("/cohorts/?q=list-").text
     assert "LIST-MINE" in page and "LIST-OTHER" in page
+
+
+def test_participant_page_speaks_of_the_cohorts_own_format(client, auth, make):
+    """A blended LDR-DT cohort meets in theory and practical sessions and has no self-study
+    hours: its participants read of sessions, with no empty self-study bar or column."""
+    blended = make.cohort(code="DT-1", programme="LDR-DT", format_code="blended", participants=1)
+    online = make.cohort(code="SUS-1", programme="LDR-SUS", participants=1)
+    for cohort in (blended, online):
+        cohort.enrolments[0].user.language = "en"
+    db.session.commit()
+    auth.login(blended.enrolments[0].user.email)
+    page = client.get("/cohorts/DT-1/me").text
+    assert "Sessions attended" in page and "No sessions are scheduled." in page
+    assert "webinar" not in page.lower() and 'id="progress-self"' not in page and ">Self-study<" not in page
+    auth.logout()
+    auth.login(online.enrolments[0].user.email)
+    page = client.get("/cohorts/SUS-1/me").text
+    assert "Webinars attended" in page and 'id="progress-self"' in page and ">Self-study<" in page

@@ -491,3 +491,23 @@ def test_an_assessor_finds_their_panels_from_the_menu(client, auth, panel):
     auth.logout()
     auth.login(panel["group1"][0].user.email)
     assert client.get("/defenses/mine").status_code == 403
+
+
+def test_the_defense_tab_shows_where_the_cohort_defends(client, auth, make, db_session):
+    """LDR-DT hands a portfolio in and holds no defense: its participants get no empty
+    "My defense" tab, until staff set a defense day up for the cohort anyway."""
+    rubrics.load_rubrics(CONTENT / "rubrics")
+    trainer = make.user(email="dt-chair@test.kz")
+    dt = make.cohort(code="TAB-DT", programme="LDR-DT", format_code="blended", participants=1, trainer=trainer)
+    sus = make.cohort(code="TAB-SUS", participants=1)
+    assert not defenses.has_defense(dt) and defenses.has_defense(sus)
+    dt_email, sus_email = dt.enrolments[0].user.email, sus.enrolments[0].user.email
+    auth.login(dt_email)
+    assert "/cohorts/TAB-DT/me/defense" not in client.get("/cohorts/TAB-DT/me").text
+    defenses.create_session(db_session.merge(dt), {"title": "Қорғау", "rubric": rubrics.current_rubric("LDR-SUS-DEFENSE"),
+                                 "aggregation": "mean", "spread_threshold": 3}, trainer)
+    db_session.commit()
+    assert "/cohorts/TAB-DT/me/defense" in client.get("/cohorts/TAB-DT/me").text
+    auth.logout()
+    auth.login(sus_email)
+    assert "/cohorts/TAB-SUS/me/defense" in client.get("/cohorts/TAB-SUS/me").text

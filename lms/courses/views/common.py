@@ -19,17 +19,24 @@ cohorts_bp = Blueprint("cohorts", __name__, template_folder="../templates", url_
 
 #: tabs of a cohort's pages, (endpoint, label); each area module appends its own
 COHORT_TABS: list[tuple[str, object]] = []
+#: endpoint -> cohort -> bool: a tab that some cohorts have no use for (a participant's defense
+#: tab where the programme holds no defense) shows only where it applies
+TAB_APPLIES: dict[str, object] = {}
 #: template helpers an area module provides to the shared pages, e.g. "review_url"
 #: (Submission -> url) and "task_url" (SelfStudyTask -> url)
 TEMPLATE_LINKS: dict[str, object] = {}
 
 
 def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
-    """A tab shows only to those its page admits (the capability its route declares)."""
+    """A tab shows only to those its page admits (the capability its route declares), and only
+    in a cohort it applies to."""
     from flask import current_app
 
     from lms.core.permissions import has_capability, remember_parent
 
+    applies = TAB_APPLIES.get(endpoint)
+    if applies is not None and not applies(cohort):
+        return False
     view = current_app.view_functions.get(endpoint)
     capability = getattr(view, "required_capability", None)
     if capability is None:

@@ -38,6 +38,7 @@ from lms.portfolio.models import (
     AGGREGATIONS, PROJECT_MODES, Assessment, Defense, DefenseSession, PanelMember, ProjectWork, Rubric,
 )
 from lms.portfolio.services import rubrics as rubric_service
+from lms.portfolio.services import schemes
 from lms.signals import defense_decided, defense_scored
 
 #: a defense's status as people read it (badges and refusals)
@@ -570,6 +571,15 @@ def release_session(session: DefenseSession, actor) -> list[Defense]:
 
 
 # --- what participants and assessors see -----------------------------------------------------------
+
+def has_defense(cohort: Cohort) -> bool:
+    """Whether the cohort's participants defend a work: the programme's gradebook scores a
+    defense, or staff set a defense day up anyway. LDR-DT hands a portfolio in instead."""
+    if any(c.source == "defense" for c in schemes.scheme_for(cohort.programme.code).components):
+        return True
+    return db.session.scalar(select(DefenseSession.id).where(DefenseSession.cohort_id == cohort.id).limit(1)) \
+        is not None
+
 
 def participant_defenses(cohort: Cohort, enrolment: Enrolment) -> list[Defense]:
     """The slots `enrolment` defends in (its own, its mini-group's), with session, rubric and

@@ -23,7 +23,7 @@ from lms.core.models import User
 from lms.core.permissions import requires
 from lms.core.services.errors import NotFound, ServiceError
 from lms.courses.forms import ConfirmForm
-from lms.courses.views.common import COHORT_TABS
+from lms.courses.views.common import COHORT_TABS, TAB_APPLIES
 from lms.db import db
 from lms.portfolio.forms.defenses import (PanelForm, ReconcileForm, ReleaseForm, SessionDetailsForm, SessionForm,
                                           SlotsForm, score_form_class)
@@ -35,6 +35,7 @@ from lms.portfolio.views.common import bp, can_here, cohort_context, my_enrolmen
 COHORT_TABS.append(("portfolio.defenses", _l("Defenses")))
 COHORT_TABS.append(("portfolio.my_panels", _l("My panels")))
 COHORT_TABS.append(("portfolio.my_defense", _l("My defense")))
+TAB_APPLIES["portfolio.my_defense"] = service.has_defense
 
 MANAGE, ASSESS = "portfolio:manage_defenses", "portfolio:assess"
 
