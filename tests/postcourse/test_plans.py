@@ -258,7 +258,7 @@ def test_contacts_observations_and_evidence_mark_their_activity_done(opened, db_
     with clock.frozen(at(date(2027, 3, 5))):
         consultation = plans.add_activity(plan, {"activity_type": "consultation"}, trainer)
         observation = plans.add_activity(plan, {"activity_type": "observation"}, trainer)
-        publication = plans.add_activity(plan, {"activity_type": "seminar"}, trainer)
+        seminar = plans.add_activity(plan, {"activity_type": "seminar"}, trainer)
         theirs = plans.add_activity(other, {"activity_type": "consultation"}, trainer)
     with clock.frozen(at(date(2027, 8, 10))), app.app_context():  # the consultation was due 2027-07-31: overdue
         assert plans.activity_state(consultation) == "overdue"
@@ -290,10 +290,13 @@ def test_contacts_observations_and_evidence_mark_their_activity_done(opened, db_
             activities.add_evidence(plan, {"kind": "publication", "title": "Мақала", "level": "galactic",
                                            "url": "https://example.kz/a"}, people[0].user)
         assert exc.value.field == "level"
-        evidence = activities.add_evidence(plan, {"kind": "talk", "title": "Баяндама", "level": "republican",
-                                                  "url": "https://example.kz/talk", "happened_on": "2027-08-05",
-                                                  "activity_id": publication.id}, people[0].user)
-        assert evidence.level == "republican" and publication.status == "done"
+        talk = {"kind": "talk", "title": "Баяндама", "level": "republican", "url": "https://example.kz/talk",
+                "happened_on": "2027-08-05", "activity_id": seminar.id}
+        with pytest.raises(ServiceError) as exc:  # the graduate's talk does not make the seminar held
+            activities.add_evidence(plan, talk, people[0].user)
+        assert exc.value.field == "activity_id" and seminar.status == "planned"
+        evidence = activities.add_evidence(plan, talk, trainer)  # the trainer records it
+        assert evidence.level == "republican" and seminar.status == "done"
         assert activities.file_of(plan, obs.file_id).original_name == "сабақ жоспары.pdf"
         with pytest.raises(NotFound):
             activities.file_of(other, obs.file_id)
@@ -364,7 +367,7 @@ def test_staff_agree_and_log_a_consultation_on_the_plan_page(opened, client, aut
         assert response.status_code == 302
         response = client.post(f"{url}/activities", data={"activity-activity_type": "consultation",
                                                           "activity-due_on": "2029-01-01"})
-        assert response.status_code == 200 and "жоспар жылынан тыс" in response.get_data(as_text=True)
+        assert response.status_code == 400 and "жоспар жылынан тыс" in response.get_data(as_text=True)
         assert client.post(f"{url}/agree", data={"note": "келісілді"}).status_code == 302
     plan = db_session.get(SupportPlan, plan.id)  # the requests ran in their own sessions
     assert (plan.status, plan.version) == ("agreed", 2)
@@ -382,7 +385,7 @@ def test_staff_agree_and_log_a_consultation_on_the_plan_page(opened, client, aut
         assert "Telegram" in html
         bad = client.post(f"{url}/contacts", data={"happened_at": "2027-05-10T11:00", "channel": "fax", "topic": "x",
                                                    "activity_id": "0"})
-        assert bad.status_code == 200 and db_session.scalar(select(func.count()).select_from(Contact)) == 1
+        assert bad.status_code == 400 and db_session.scalar(select(func.count()).select_from(Contact)) == 1
         seminar = next(a for a in plan.activities if a.activity_type == "final_event")
         assert client.post(f"{url}/activities/{seminar.id}", data={"action": "change", "due_on": "2028-01-15",
                                                                     "note": "ерте"}).status_code == 302
@@ -411,12 +414,31 @@ def test_the_graduate_sees_accepts_and_adds_evidence_only_to_their_own_plan(open
             "evidence-activity_id": "0"})
         assert response.status_code == 302
         assert db_session.scalar(select(Evidence.plan_id)) == mine.id
+        # their evidence completes only what a document of theirs completes: never the seminar
+        seminar = next(a for a in mine.activities if a.activity_type == "seminar")
+        assert f'<option value="{seminar.id}">' not in client.get(f"/cohorts/{cohort.code}/me/support").text
+        response = client.post(f"/cohorts/{cohort.code}/me/support/evidence", data={
+            "evidence-kind": "talk", "evidence-level": "school", "evidence-title": "Баяндама",
+            "evidence-happened_on": "2027-03-08", "evidence-url": "https://example.kz/talk",
+            "evidence-activity_id": str(seminar.id)})
+        assert response.status_code == 400 and db_session.get(PlanActivity, seminar.id).status == "planned"
         # nobody else's plan: staff pages are forbidden, another plan's files are not found
         assert client.get(f"/cohorts/{cohort.code}/support/plans/{theirs.id}").status_code == 403
         assert client.get(f"/cohorts/{cohort.code}/support/plans/{mine.id}").status_code == 403
         assert client.post(f"/cohorts/{cohort.code}/support/plans/{theirs.id}/contacts",
                            data={"channel": "phone"}).status_code == 403
         assert client.get(f"/cohorts/{cohort.code}/me/support/files/1").status_code == 404
+
+
+def test_the_support_models_say_which_activities_the_graduates_own_document_completes(app):
+    """A publication, a talk, a contest (LDR-SUS) are the graduate's to show; a seminar or an
+    observation, whose document is the supporter's recommendations, and a consultation are not."""
+    own = {code: activities.completed_by_document(PlanActivity(activity_type=code), models.by_code(model))
+           for model, code in [("LDR-SUS", "publication"), ("LDR-SUS", "event"), ("LDR-SUS", "contest"),
+                               ("LDR-SUS", "seminar"), ("LDR-DT", "observation"), ("LDR-DT", "consultation"),
+                               ("TCH-SUS", "master_classes"), ("LDR-DT", "no-such-item")]}
+    assert own == {"publication": True, "event": True, "contest": True, "seminar": False, "observation": False,
+                   "consultation": False, "master_classes": True, "no-such-item": False}
 
 
 def test_a_curator_of_one_cohort_cannot_see_another_cohorts_graduates(opened, make, client, auth, db_session):
@@ -630,7 +652,7 @@ def test_an_uploaded_lesson_plan_is_reachable_only_through_its_own_plan(opened, 
         refused = client.post(f"{url}/observations", content_type="multipart/form-data", data={
             "observation-kind": "plan_analysis", "observation-observed_on": "2027-09-18",
             "observation-file": (io.BytesIO(b"MZ not a pdf"), "жоспар.pdf")})
-        assert refused.status_code == 200 and "бірақ ол PDF емес" in refused.get_data(as_text=True)
+        assert refused.status_code == 400 and "бірақ ол PDF емес" in refused.get_data(as_text=True)
     stored = db_session.scalar(select(Observation).where(Observation.plan_id == mine))
     assert db_session.get(PlanActivity, observation).done_on == date(2027, 9, 18)
     with client.get(f"{url}/files/{stored.file_id}") as download:

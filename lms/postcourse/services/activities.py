@@ -193,9 +193,19 @@ def observations_of(plan: SupportPlan) -> list[Observation]:
                                    .order_by(Observation.observed_on.desc(), Observation.id.desc())))
 
 
+def completed_by_document(activity: PlanActivity, model) -> bool:
+    """Whether the graduate's own evidence may mark the activity done: the support model names a
+    document of the graduate's that completes it (a publication, a talk, a collection of master
+    classes). A consultation, an observation or a seminar (whose document is the supporter's
+    recommendations) is done when the curator or trainer records it."""
+    item = model.find(activity.activity_type) if model is not None else None
+    return item is not None and item.evidence not in (None, "recommendations")
+
+
 def add_evidence(plan: SupportPlan, fields: Mapping, actor, upload=None) -> Evidence:
     """A publication, talk, contest, development programme ...: kind, level, title, happened_on,
-    url or file, optional activity_id (marked done). The graduate adds their own too."""
+    url or file, optional activity_id (marked done). The graduate adds their own too, and may
+    link it only to an activity a document completes."""
     tz = _tz(_cohort_of(plan))
     kind = _choice(fields, "kind", EVIDENCE_KINDS)
     level = _choice(fields, "level", EVIDENCE_LEVELS, "school")
@@ -205,6 +215,11 @@ def add_evidence(plan: SupportPlan, fields: Mapping, actor, upload=None) -> Evid
     _in_plan_time(plan, happened_on, "happened_on", tz)
     url = _url(fields)
     activity = _linked_activity(plan, fields)
+    if activity is not None and getattr(actor, "id", None) == db.session.get(Enrolment, plan.enrolment_id).user_id \
+            and not completed_by_document(activity, plan_service.model_of(plan)):
+        raise ServiceError(_l("your evidence can complete only an activity that a document completes (a "
+                              "publication, a talk ...); this one is marked done by whoever supports you"),
+                           field="activity_id")
     if not url and not upload:
         raise ServiceError(_l("give a link or upload the file"), field="url")
     stored = _upload(upload, actor)

@@ -50,10 +50,13 @@ def _local_now() -> datetime:
                                                                                         microsecond=0)
 
 
-def _activity_choices(plan: SupportPlan, model, lang: str) -> list[SelectChoice]:
+def _activity_choices(plan: SupportPlan, model, lang: str, *, graduate: bool = False) -> list[SelectChoice]:
+    """The planned activities a record may mark done; the graduate's own evidence only those a
+    document completes."""
     return [SelectChoice(forms.NO_ACTIVITY, _("— none —"))] + [
         SelectChoice(a.id, f"{plan_service.activity_label(a, model, lang)} ({a.due_on.isoformat()})"[:160])
-        for a in plan.activities if a.status == "planned"]
+        for a in plan.activities if a.status == "planned"
+        and (not graduate or activity_service.completed_by_document(a, model))]
 
 
 def _upload(form_field):
@@ -63,7 +66,7 @@ def _upload(form_field):
     return None
 
 
-def _prepare(plan: SupportPlan, model, lang: str, given: dict) -> dict:
+def _prepare(plan: SupportPlan, model, lang: str, given: dict, graduate: bool) -> dict:
     """Every form of the page, with the plan's choices (a form sent back with errors is kept)."""
     today = clock.today(g.cohort.timezone or "Asia/Almaty")
     out = {
@@ -81,6 +84,8 @@ def _prepare(plan: SupportPlan, model, lang: str, given: dict) -> dict:
     choices = _activity_choices(plan, model, lang)
     for name in ("contact", "observation", "evidence"):
         out[name].activity_id.choices = choices
+    if graduate:
+        out["evidence"].activity_id.choices = _activity_choices(plan, model, lang, graduate=True)
     return out
 
 
@@ -90,12 +95,15 @@ def _render(template: str, plan: SupportPlan, *, staff: bool, given: dict | None
     programme = view.enrolment.cohort.programme
     module_titles = {m.number: localized(m, "title") for m in programme.modules}
     topic_titles = {t.code: localized(t, "title") for t in programme.topics}
-    return render_template(
-        template, cohort=g.cohort, v=view, plan=plan, staff=staff, f=_prepare(plan, view.model, lang, given or {}),
+    page = render_template(
+        template, cohort=g.cohort, v=view, plan=plan, staff=staff,
+        f=_prepare(plan, view.model, lang, given or {}, graduate=not staff),
         labels=forms, lang=lang, module_titles=module_titles, topic_titles=topic_titles,
         label_of=lambda a: plan_service.activity_label(a, view.model, lang),
         completion_of=lambda a: plan_service.completion_label(a, view.model, lang),
         activities_by_id={a.id: a for a in plan.activities}, **extra)
+    # a form sent back with its errors is a 400, as every other form page answers
+    return page, 400 if any(getattr(form, "errors", None) for form in (given or {}).values()) else 200
 
 
 def _staff_page(plan: SupportPlan, **given):
@@ -300,7 +308,7 @@ def my_plan_evidence(code):
     if p is None:
         abort(404)
     form = EvidenceForm()
-    form.activity_id.choices = _activity_choices(p, plan_service.model_of(p), current_language())
+    form.activity_id.choices = _activity_choices(p, plan_service.model_of(p), current_language(), graduate=True)
     if form.validate_on_submit():
         fields, upload = _evidence_fields(form), _upload(form.file)
         done = run_service(form, lambda: activity_service.add_evidence(p, fields, current_user, upload),
