@@ -59,3 +59,34 @@ def test_unknown_role_and_context_are_refused(make, db_session):
         users.assign_role(user, "superuser")
     with pytest.raises(ServiceError):
         users.assign_role(user, "trainer", "programme", None)
+
+
+EXE = b"MZ\x90\x00\x03\x00\x00\x00"  # a Windows program
+
+
+@pytest.mark.parametrize("name, data, accepted", [
+    ("lesson.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 40, True),
+    ("lesson.doc", EXE, False),
+    ("slides.ppt", EXE, False),
+    ("marks.xls", EXE, False),
+    ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20, True),
+    ("photo.png", EXE, False),
+    ("photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, True),
+    ("photo.jpeg", b"GIF89a", False),
+    ("plan.docx", b"PK\x03\x04" + b"\x00" * 20, True),
+    ("plan.docx", b"PKnot a zip", False),
+    ("notes.txt", "Сабақ жоспары".encode(), True),
+    ("notes.txt", EXE, False),
+])
+def test_an_upload_is_what_its_name_says(app, db_session, name, data, accepted):
+    """A renamed program is refused whatever its extension, and nothing is stored."""
+    from lms.core.models import StoredFile
+    from lms.core.services import files
+
+    with app.app_context():
+        if accepted:
+            assert files.store(data, name).original_name == name
+        else:
+            with pytest.raises(ServiceError, match="not of that type|not a PDF"):
+                files.store(data, name)
+            assert db_session.scalar(select(StoredFile.id)) is None

@@ -30,6 +30,12 @@ EVIDENCE_TYPES = {
     ".zip": "application/zip",
 }
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+_OLE2 = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # the compound file of Office 97-2003
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")  # Office Open XML and OpenDocument are ZIP files
+#: how each type's content begins: a file is what its name says, not an executable renamed
+SIGNATURES = {".pdf": (b"%PDF",), ".doc": _OLE2, ".ppt": _OLE2, ".xls": _OLE2, ".docx": _ZIP, ".pptx": _ZIP,
+              ".xlsx": _ZIP, ".odt": _ZIP, ".zip": _ZIP, ".png": (b"\x89PNG\r\n\x1a\n",),
+              ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",)}
 
 
 def files_dir() -> Path:
@@ -48,8 +54,8 @@ def path_in(directory: Path, sha256: str) -> Path:
 
 def store(data: bytes, filename: str, uploader=None, *, allowed: dict[str, str] = EVIDENCE_TYPES,
           max_bytes: int = MAX_EVIDENCE_BYTES, field: str = "file") -> StoredFile:
-    """Refuses what is too large, empty, or of a type not in `allowed` (by extension, and
-    PDFs and ZIP-based Office files by their first bytes too)."""
+    """Refuses what is too large, empty, or of a type not in `allowed`: by extension, and by
+    the first bytes its type begins with (`SIGNATURES`; plain text holds no NUL byte)."""
     name = Path(filename or "").name.strip()
     suffix = Path(name).suffix.lower()
     if not name:
@@ -64,7 +70,7 @@ def store(data: bytes, filename: str, uploader=None, *, allowed: dict[str, str] 
                               limit=f"{max_bytes / 1048576:.0f}"), field=field)
     if suffix == ".pdf" and not data.startswith(b"%PDF"):
         raise ServiceError(_l("the file is named .pdf but is not a PDF"), field=field)
-    if suffix in (".docx", ".pptx", ".xlsx", ".zip", ".odt") and not data.startswith(b"PK"):
+    if not data.startswith(SIGNATURES.get(suffix, b"")) or (suffix == ".txt" and b"\x00" in data):
         raise ServiceError(_l("the file is named %(type)s but its content is not of that type", type=suffix),
                            field=field)
     digest = hashlib.sha256(data).hexdigest()
