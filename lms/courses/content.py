@@ -19,7 +19,8 @@ CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 TOPIC_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,15}$")
 TOP_KEYS = {"code", "version", "status", "audience", "hours", "source", "title", "goal", "objectives",
             "outcomes", "formats", "modules", "extra_rows", "seed_notes"}
-FORMAT_KEYS = {"code", "title", "kinds", "source_line", "declared", "declared_line", "totals"}
+FORMAT_KEYS = {"code", "title", "kinds", "source_line", "declared", "declared_line", "totals", "short_run"}
+SHORT_RUN_KEYS = {"factor", "line"}
 MODULE_KEYS = {"number", "title", "choose", "hours", "topics"}
 TOPIC_KEYS = {"code", "title", "hours", "source_line"}
 EXTRA_KEYS = {"code", "position", "title", "hours", "source_line"}
@@ -243,6 +244,17 @@ class _Checker:
                         self.number(cells, kind, f"{what}, {key}")
             for key in ("source_line", "declared_line"):
                 self.number(fmt, key, what, required=False, minimum=1)
+            short = fmt.get("short_run")
+            if short is not None:
+                if not isinstance(short, dict):
+                    self.err(_line(fmt, "short_run"), f"{what}: 'short_run' must be a mapping (factor, line)")
+                else:
+                    self.keys(short, SHORT_RUN_KEYS, f"{what}, short_run")
+                    factor = self.number(short, "factor", f"{what}, short_run")
+                    if factor is not None and not 0 < factor < 1:
+                        self.err(_line(short, "factor"), f"{what}, short_run: 'factor' multiplies the plan's hours "
+                                                         f"for a shorter run, so lies between 0 and 1, not {factor!r}")
+                    self.number(short, "line", f"{what}, short_run", required=False, minimum=1)
 
         codes: dict[str, int | None] = {}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.models import StoredFile, User  # noqa: F401  (plugins may reference core)
@@ -94,6 +94,9 @@ class ProgrammeFormat(Base):
     #: the table's «Барлығы» row as printed
     totals: Mapped[dict] = mapped_column(default=dict)
     source_line: Mapped[int | None]
+    #: a shorter run of this format the seed allows, e.g. {factor: 0.5, line: 205}: "one-week
+    #: full-time courses halve the plan's hours" (seed 000); empty where the seed allows none
+    short_run: Mapped[dict] = mapped_column(default=dict, server_default=text("'{}'"))
 
     programme: Mapped[Programme] = relationship(back_populates="formats")
 
@@ -208,6 +211,9 @@ class Cohort(Base):
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Almaty")
     #: the default meeting link (Zoom, Teams, Meet) for generated sessions
     meeting_url: Mapped[str | None] = mapped_column(String(500))
+    #: 1, or the format's short-run factor for a shorter run (0.5: a one-week full-time run):
+    #: every planned hour of the ledger, the schedule and the certificate is multiplied by it
+    hours_factor: Mapped[float] = mapped_column(default=1.0, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     programme: Mapped[Programme] = relationship()
@@ -222,6 +228,10 @@ class Cohort(Base):
     @property
     def contact_kinds(self) -> tuple[str, ...]:
         return CONTACT_KINDS[self.format_code]
+
+    @property
+    def short_run(self) -> bool:
+        return self.hours_factor != 1
 
 
 class Enrolment(Base):

@@ -56,6 +56,9 @@ class CohortForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
     programme = SelectField(_l("Programme"), validators=[DataRequired()])
     format_code = SelectField(_l("Format"), choices=FORMAT_CHOICES)
+    short_run = BooleanField(_l("One-week run: the plan's hours halved"), description=_l(
+        "Only where the programme's plan allows it: the programme's page says so under that plan. The ledger, the "
+        "schedule and the certificate then count half the hours."))
     language = SelectField(_l("Language of instruction"),
                            choices=[SelectChoice("kk", "Қазақша"), SelectChoice("ru", "Русский"),
                                     SelectChoice("mixed", _l("Kazakh and Russian"))])

@@ -53,8 +53,8 @@ def create_cohort(programme: Programme, fields: dict, actor) -> Cohort:
                               programme=f"{programme.code} v{programme.version}", status=programme.status),
                            field="programme")
     settings, problems = _checked_settings(programme, fields, defaults={
-        "format_code": programme.formats[0].code if programme.formats else None, "language": "kk",
-        "capacity": None, "mini_groups": 0, "status": "planned", "meeting_url": None,
+        "format_code": programme.formats[0].code if programme.formats else None, "hours_factor": 1.0,
+        "language": "kk", "capacity": None, "mini_groups": 0, "status": "planned", "meeting_url": None,
         "start_date": None, "end_date": None})
     if problems:
         raise ServiceError.listing(problems)
@@ -68,7 +68,8 @@ def create_cohort(programme: Programme, fields: dict, actor) -> Cohort:
 
 #: what a cohort's settings page may change; the code and the programme version never change
 #: (certificates, URLs and the API name the cohort by its code)
-SETTINGS = ("format_code", "language", "start_date", "end_date", "capacity", "mini_groups", "status", "meeting_url")
+SETTINGS = ("format_code", "hours_factor", "language", "start_date", "end_date", "capacity", "mini_groups", "status",
+            "meeting_url")
 
 
 def _checked_settings(programme: Programme, fields: dict, defaults: dict) -> tuple[dict, list[tuple]]:
@@ -78,10 +79,21 @@ def _checked_settings(programme: Programme, fields: dict, defaults: dict) -> tup
     for key in ("format_code", "language", "status"):
         values[key] = values[key] or defaults[key]
     problems = []
-    if programme.format(values["format_code"]) is None:
+    fmt = programme.format(values["format_code"])
+    if fmt is None:
         problems.append(("format_code", _l("%(programme)s has no format %(format)s (it has %(formats)s)",
                                            programme=programme.code, format=repr(values["format_code"]),
                                            formats=", ".join(f.code for f in programme.formats))))
+    # a shorter run (`short_run`: true or false; absent keeps the cohort's) takes the format's factor
+    short = fields.get("short_run")
+    short = defaults["hours_factor"] != 1 if short is None else bool(short)
+    values["hours_factor"] = 1.0
+    if short and fmt is not None:
+        if fmt.short_run.get("factor"):
+            values["hours_factor"] = float(fmt.short_run["factor"])
+        else:
+            problems.append(("short_run", _l("the %(format)s plan of %(programme)s allows no shorter run",
+                                             format=fmt.code, programme=programme.code)))
     start, end = values["start_date"], values["end_date"]
     if not isinstance(start, date) or not isinstance(end, date):
         problems.append(("start_date", _l("start and end dates are required")))
@@ -128,6 +140,9 @@ def update_settings(cohort: Cohort, fields: dict, actor, *, move_links: bool = T
         problems.append(("format_code", _l("the format cannot change once sessions are scheduled (%(count)s "
                                            "sessions of the %(format)s format)", count=len(cohort.sessions),
                                            format=cohort.format_code)))
+    elif values["hours_factor"] != cohort.hours_factor and cohort.sessions:
+        problems.append(("short_run", _l("the run's length cannot change once sessions are scheduled (%(count)s "
+                                         "sessions)", count=len(cohort.sessions))))
     if isinstance(values["capacity"], int) and values["capacity"] < len(active):
         problems.append(("capacity", _l("%(count)s participants are enrolled: the capacity cannot be lower",
                                         count=len(active))))

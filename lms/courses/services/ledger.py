@@ -78,16 +78,17 @@ class Ledger:
         return self.percent(self.accepted, self.self_planned)
 
 
-def _hours(cells: dict, kinds) -> float:
-    return float(sum(cells.get(k) or 0 for k in kinds))
+def _hours(cells: dict, kinds, factor: float = 1.0) -> float:
+    return float(sum(cells.get(k) or 0 for k in kinds)) * factor
 
 
 def units(cohort: Cohort) -> tuple[list[Unit], dict[int, Topic]]:
     """The plan of the cohort's format as ledger rows, in programme order, and the
-    programme's topics by id."""
+    programme's topics by id; a shorter run's hours scaled by its factor (a one-week full-time
+    run plans each topic at half its hours)."""
     programme = db.session.scalar(select(Programme).where(Programme.id == cohort.programme_id).options(
         selectinload(Programme.modules), selectinload(Programme.topics)))
-    fmt, contact = cohort.format_code, cohort.contact_kinds
+    fmt, contact, factor = cohort.format_code, cohort.contact_kinds, cohort.hours_factor
     by_module: dict[int, list[Topic]] = defaultdict(list)
     for t in programme.topics:
         if t.module_id is not None:
@@ -99,11 +100,12 @@ def units(cohort: Cohort) -> tuple[list[Unit], dict[int, Topic]]:
         if with_hours:
             for t in with_hours:
                 cells = t.hours[fmt]
-                out.append(Unit(f"t{t.id}", m, t, _hours(cells, contact), _hours(cells, ("self_study",)), (t.id,)))
+                out.append(Unit(f"t{t.id}", m, t, _hours(cells, contact, factor),
+                                _hours(cells, ("self_study",), factor), (t.id,)))
         elif m.hours.get(fmt):  # a variative module: its hours go to whichever topic is chosen
             cells = m.hours[fmt]
-            out.append(Unit(f"m{m.id}", m, None, _hours(cells, contact), _hours(cells, ("self_study",)),
-                            tuple(t.id for t in topics)))
+            out.append(Unit(f"m{m.id}", m, None, _hours(cells, contact, factor),
+                            _hours(cells, ("self_study",), factor), tuple(t.id for t in topics)))
     return out, {t.id: t for t in programme.topics}
 
 

@@ -149,7 +149,7 @@ def normalize(data: dict) -> dict:
     out["formats"] = [_clean({
         "code": f["code"], "title": f.get("title"), "kinds": list(f["kinds"]),
         "source_line": f.get("source_line"), "declared": f.get("declared"),
-        "declared_line": f.get("declared_line"), "totals": f.get("totals"),
+        "declared_line": f.get("declared_line"), "totals": f.get("totals"), "short_run": f.get("short_run"),
     }) for f in data["formats"]]
     out["modules"] = [_clean({
         "number": m["number"], "title": m["title"], "choose": m.get("choose"), "hours": hours(m.get("hours")),
@@ -172,7 +172,8 @@ def programme_to_data(p: Programme) -> dict:
         "hours": p.nominal_hours, "source": p.source, "title": _texts(p, "title"), "goal": p.goal,
         "objectives": p.objectives, "outcomes": p.outcomes,
         "formats": [{"code": f.code, "title": f.title, "kinds": f.kinds, "source_line": f.source_line,
-                     "declared": f.declared, "declared_line": f.declared_line, "totals": f.totals}
+                     "declared": f.declared, "declared_line": f.declared_line, "totals": f.totals,
+                     "short_run": f.short_run}
                     for f in p.formats],
         "modules": [{"number": m.number, "title": _texts(m, "title"), "choose": m.choose, "hours": m.hours,
                      "topics": [{"code": t.code, "title": _texts(t, "title"), "hours": t.hours,
@@ -204,6 +205,7 @@ def apply_programme_data(p: Programme, data: dict) -> None:
         f.sort_order, f.title, f.kinds = i, fd.get("title", {}), fd["kinds"]
         f.declared, f.declared_line = fd.get("declared", {}), fd.get("declared_line")
         f.totals, f.source_line = fd.get("totals", {}), fd.get("source_line")
+        f.short_run = fd.get("short_run", {})
         p.formats.append(f)
 
     modules = {m.number: m for m in p.modules}

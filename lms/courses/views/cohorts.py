@@ -69,9 +69,15 @@ def create():
 def settings(code):
     cohort = g.cohort
     form = CohortSettingsForm(obj=cohort)
-    if cohort.sessions:  # the format is fixed once a schedule exists: shown, not offered
-        form.format_code.render_kw = {"disabled": True}
+    if cohort.sessions:  # the format and the run's length are fixed once a schedule exists: shown, not offered
+        form.format_code.render_kw = form.short_run.render_kw = {"disabled": True}
+    if not cohort.short_run and not any(f.short_run for f in cohort.programme.formats):
+        del form.short_run  # nothing to choose
     if form.validate_on_submit():
+        fields = dict(form.data)
+        if cohort.sessions or "short_run" not in fields:
+            fields["short_run"] = None  # a disabled or absent tick box keeps what the cohort has
+
         def saved(change):
             if change.links_moved:
                 flash(ngettext("%(num)s session not yet held now carries the new link.",
@@ -82,7 +88,7 @@ def settings(code):
                                change.sessions_outside), "error")
             return url_for("cohorts.settings", code=code)
 
-        done = run_service(form, lambda: cohort_service.update_settings(cohort, form.data, current_user,
+        done = run_service(form, lambda: cohort_service.update_settings(cohort, fields, current_user,
                                                                         move_links=form.move_links.data),
                            _("Settings saved."), saved)
         if done:

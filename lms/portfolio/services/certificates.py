@@ -297,6 +297,13 @@ def _programme_title(programme: Programme, language: str) -> str:
     return (getattr(programme, f"title_{language}", None) or programme.title_kk).strip()
 
 
+def certified_enrolments(enrolment_ids):
+    """Of a SELECT of enrolment ids, those holding a valid certificate (the courses report's
+    "certified" column)."""
+    return select(Certificate.enrolment_id).where(Certificate.enrolment_id.in_(enrolment_ids),
+                                                  Certificate.revoked_at.is_(None))
+
+
 def issue(enrolment: Enrolment, language: str | None = None, actor=None) -> Certificate:
     """Issue the enrolment's certificate, if the programme's rules admit it; a refusal names
     every reason. Conflict when it already holds a valid one."""
@@ -318,7 +325,8 @@ def _issue(enrolment: Enrolment, language: str, actor) -> Certificate:
         number=new_number(programme.code, now), enrolment_id=enrolment.id, language=language,
         holder_name=unicodedata.normalize("NFC", " ".join(enrolment.user.full_name.split())),
         programme_code=programme.code, programme_title=_programme_title(programme, language),
-        hours=float(programme.nominal_hours), completed_on=_completed_on(enrolment, now), issued_at=now,
+        hours=float(programme.nominal_hours) * cohort.hours_factor,  # a one-week run certifies half
+        completed_on=_completed_on(enrolment, now), issued_at=now,
         issued_by_id=getattr(actor, "id", None))
     pdf = render_pdf(cert, cohort.timezone)
     try:
