@@ -4,11 +4,13 @@ Services flush, never commit; the view, API handler or CLI command commits once.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -114,6 +116,36 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """Foreign keys off on a SQLite connection for what runs inside, back on after: Alembic's
+    batch mode rebuilds a SQLite table by copying it and dropping the old one, and with foreign
+    keys on that DROP deletes every row referring to it (ON DELETE CASCADE: a cohort's table
+    rebuilt took every enrolment with it). Alembic's batch documentation asks for the pragma off;
+    SQLite changes it only outside a transaction, so wrap the connection before it begins and
+    check `foreign_key_violations` before committing. Other engines: nothing to do."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    if conn.in_transaction():
+        raise RuntimeError("foreign keys can be switched off only before the transaction begins")
+    raw = conn.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def foreign_key_violations(conn: Connection, table: str | None = None) -> list[tuple]:
+    """SQLite's (table, rowid, parent table, key) for each row referring to a missing row, of
+    one table or of all; empty elsewhere (PostgreSQL never lets such a row in)."""
+    if conn.dialect.name != "sqlite":
+        return []
+    quoted = f"({conn.dialect.identifier_preparer.quote(table)})" if table else ""
+    return [tuple(row) for row in conn.exec_driver_sql(f"PRAGMA foreign_key_check{quoted}")]
 
 
 #: set for a request that writes (POST, PUT, PATCH, DELETE; by core's before_request hook and

@@ -94,7 +94,7 @@ def db_session(app):
         db.session.remove()
         trans.rollback()
         conn.close()
-        db.session.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.session.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from alembic import context
 
 from lms.core.migrate import table_prefixes
-from lms.db import Base, db
+from lms.db import Base, db, foreign_key_violations, sqlite_foreign_keys_off
 
 config = context.config
 app = config.attributes["app"]
@@ -31,8 +31,14 @@ def run(connection):
 
 
 connection = config.attributes.get("connection")
-if connection is not None:
+if connection is not None:  # the caller's transaction (a restore), and its own reference checks
     run(connection)
 else:
-    with app.app_context(), db.engine.begin() as conn:
+    # SQLite: foreign keys off while tables are rebuilt (dropping one would cascade), and every
+    # reference checked before the commit
+    with app.app_context(), db.engine.connect() as conn, sqlite_foreign_keys_off(conn), conn.begin():
         run(conn)
+        broken = foreign_key_violations(conn)
+        if broken:
+            raise RuntimeError(f"the migration left {len(broken)} row(s) referring to missing rows, e.g."
+                               f" {broken[:3]}; nothing was changed")

@@ -54,7 +54,7 @@ from lms.core.services import audit
 from lms.core.services.errors import ServiceError
 from lms.core.services.files import files_dir as app_files_dir
 from lms.core.services.files import path_in
-from lms.db import db, utcnow, write_intent
+from lms.db import db, foreign_key_violations, sqlite_foreign_keys_off, utcnow, write_intent
 from lms.plugins import installed_plugins
 
 FORMAT = "ustaz-backup"
@@ -564,13 +564,15 @@ def restore(archive: Path, *, engine: Engine | None = None, files_dir: Path | No
         written: list[Path] = []
         token = write_intent.set(True)  # SQLite: take the write lock at BEGIN
         try:
-            with engine.connect() as conn, conn.begin():
+            # SQLite: foreign keys off so that a migration rebuilding a table cannot cascade;
+            # each table's references are checked once it is loaded, and all after the upgrade
+            with engine.connect() as conn, sqlite_foreign_keys_off(conn), conn.begin():
                 _check_empty(conn, opened.name, manifest["revisions"])
                 for revision in manifest["revisions"]:
                     command.upgrade(alembic_config(app, conn), revision)
                 files_present = _put_files(opened, store, written)  # undone below if the rows fail
                 tables = _load(conn, opened, progress)
-                upgraded = _upgrade_to_heads(conn, app)
+                upgraded = _upgrade_to_heads(conn, app, opened.name)
                 conn.execute(insert(_audit_table()).values(
                     at=utcnow(), action="site_restored", object_type="Site", details={
                         "archive": opened.name, "made_at": manifest["made_at"], "made_on": manifest.get("made_on"),
@@ -689,18 +691,34 @@ def _load_table(conn: Connection, table, spec: dict, opened: _Archive, progress)
             values[name] = bindparam(f"v{i}", type_=column.type)
     statement = insert(table).values(values)
     done = 0
+    #: SQLite loads with foreign keys off (see restore): the rowid each line gave, to name the
+    #: lines of a row whose reference is missing
+    pk = [c.name for c in table.primary_key.columns]
+    key_at = [name for name, _kind in spec["columns"]].index(pk[0]) if len(pk) == 1 else None
+    line_of: dict = {}
     rows = (row for _number, row in opened.rows(table.name))
     while batch := list(islice(rows, BATCH)):
         try:
             conn.execute(statement, [{f"v{i}": v for i, v in enumerate(row)} for row in batch])
         except DBAPIError as exc:  # a row the schema refuses (a foreign key, a check): name where
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise BackupRefused(opened.name, [f"tables/{table.name}.jsonl, lines {done + 1}-{done + len(batch)}:"
-                                              f" the database refused a row: {reason}"]) from None
+            raise _refused_lines(opened.name, table.name, done + 1, done + len(batch), reason) from None
+        if key_at is not None:
+            line_of.update((row[key_at], done + n) for n, row in enumerate(batch, start=1))
         done += len(batch)
         if progress:
             progress(table.name, len(batch))
+    broken = foreign_key_violations(conn, table.name)
+    if broken:
+        line = min((line_of.get(rowid, 1) for _t, rowid, _p, _k in broken), default=1)
+        first = (line - 1) // BATCH * BATCH + 1
+        raise _refused_lines(opened.name, table.name, first, min(first + BATCH - 1, done),
+                             f"FOREIGN KEY constraint failed (a row refers to a missing row of {broken[0][2]})")
     return done
+
+
+def _refused_lines(name: str, table: str, first: int, last: int, reason: str) -> "BackupRefused":
+    return BackupRefused(name, [f"tables/{table}.jsonl, lines {first}-{last}: the database refused a row: {reason}"])
 
 
 def _reset_sequences(conn: Connection, meta: MetaData) -> None:
@@ -717,8 +735,12 @@ def _reset_sequences(conn: Connection, meta: MetaData) -> None:
                               f" {quote(table.name)}), 0) + 1, false)"), {"s": sequence})
 
 
-def _upgrade_to_heads(conn: Connection, app) -> list[str]:
+def _upgrade_to_heads(conn: Connection, app, name: str) -> list[str]:
     command.upgrade(alembic_config(app, conn), "heads")
+    broken = foreign_key_violations(conn)
+    if broken:  # a migration that rebuilt a table must keep what refers to it
+        raise BackupRefused(name, [f"upgrading the schema after the load left {len(broken)} row(s) referring to"
+                                   f" missing rows (first: {broken[0][0]} row {broken[0][1]} -> {broken[0][2]})"])
     return sorted(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
 
 
