@@ -13,7 +13,7 @@ from sqlalchemy import func, inspect, select, text
 from lms import create_app
 from lms.core.migrate import alembic_config, upgrade
 from lms.courses import services
-from lms.courses.models import Enrolment, WebinarSession
+from lms.courses.models import Enrolment
 from lms.courses.services import cohorts
 from lms.core.services import users
 from lms.db import db
@@ -26,8 +26,21 @@ def site(app, tmp_path):
     `db` object is the process's one)."""
     saved = db.engine
 
-    def make(name: str):
-        return create_app(make_config(f"sqlite:///{tmp_path / name}"))
+    def make(name: str, participants: int):
+        """Its app, with the programmes and one cohort of `participants`, taken back to the courses
+        schema before the short-run revision (the branch as it stood); inside the app context."""
+        site_app = create_app(make_config(f"sqlite:///{tmp_path / name}"))
+        with site_app.app_context():
+            upgrade(site_app)
+            services.load_content(CONTENT)
+            cohort = cohorts.create_cohort(services.get_programme("LDR-SUS"), {
+                "code": "MIG-1", "start_date": date(2027, 1, 1), "end_date": date(2027, 2, 1)}, None)
+            for n in range(participants):
+                cohorts.enrol(cohort, users.create_user(f"mig{n}@test.kz", f"Қатысушы {n}", "pw"), None)
+            db.session.commit()
+            command.downgrade(alembic_config(site_app), "48c8bd58420b")
+            db.session.remove()
+        return site_app
 
     yield make
     db.session.remove()
@@ -37,18 +50,8 @@ def site(app, tmp_path):
 
 
 def test_an_upgrade_keeps_every_enrolment_and_adds_the_columns(site):
-    app = site("site.sqlite3")
+    app = site("site.sqlite3", 3)
     with app.app_context():
-        upgrade(app)
-        services.load_content(CONTENT)
-        cohort = cohorts.create_cohort(services.get_programme("LDR-SUS"), {
-            "code": "MIG-1", "start_date": date(2027, 1, 1), "end_date": date(2027, 2, 1)}, None)
-        for n in range(3):
-            cohorts.enrol(cohort, users.create_user(f"mig{n}@test.kz", f"Қатысушы {n}", "pw"), None)
-        db.session.commit()
-        cfg = alembic_config(app)
-        command.downgrade(cfg, "48c8bd58420b")  # the courses branch as it stood before the revision
-        db.session.remove()
         with db.engine.begin() as conn:  # as a site installed then records it: under quizbank's head only
             conn.execute(text("DELETE FROM alembic_version WHERE version_num = '48c8bd58420b'"))
             assert len(conn.execute(text("SELECT version_num FROM alembic_version")).all()) == 4
@@ -69,17 +72,8 @@ def test_a_restore_of_an_older_backup_upgrades_without_losing_a_row(site, tmp_pa
     from lms.core.services import backup
     from lms.db import make_engine
 
-    app = site("old.sqlite3")
+    app = site("old.sqlite3", 2)
     with app.app_context():
-        upgrade(app)
-        services.load_content(CONTENT)
-        cohort = cohorts.create_cohort(services.get_programme("LDR-SUS"), {
-            "code": "MIG-2", "start_date": date(2027, 1, 1), "end_date": date(2027, 2, 1)}, None)
-        for n in range(2):
-            cohorts.enrol(cohort, users.create_user(f"old{n}@test.kz", f"Қатысушы {n}", "pw"), None)
-        db.session.commit()
-        command.downgrade(alembic_config(app), "48c8bd58420b")
-        db.session.remove()
         made = backup.backup(tmp_path / "old.zip", engine=db.engine)
         assert "c1d3e5f7a902" not in made.revisions
         target = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
