@@ -70,5 +70,6 @@ plugin = Plugin(
     migrations=Path(__file__).resolve().parent / "migrations",
     menu=[("courses.catalogue", _l("Programmes"), None),
           ("cohorts.index", _l("Cohorts"), "courses:view_cohort"),
-          ("cohorts.mine", _l("My courses"), "courses:participate")],
+          ("cohorts.mine", _l("My courses"), "courses:participate"),
+          ("cohorts.report", _l("Courses held"), "courses:view_reports")],
 )

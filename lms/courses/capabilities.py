@@ -11,6 +11,8 @@ CAPABILITIES = [
                "Create cohorts, enrol and withdraw participants, import participant lists"),
     Capability("courses:view_cohort", ("admin", "methodologist", "trainer", "curator"), "read",
                "See a cohort's dashboard, attendance, ledger and personal data of its participants"),
+    Capability("courses:view_reports", ("admin", "methodologist"), "read",
+               "Read and export the report on courses held (every cohort, counts only)"),
     Capability("courses:teach", ("admin", "methodologist", "trainer"), "write",
                "Run a cohort: schedule sessions, mark attendance, review self-study"),
     Capability("courses:participate", ("participant",), "write",

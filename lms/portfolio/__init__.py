@@ -33,10 +33,13 @@ def _cli():
 
 
 def _setup(app):
+    from lms.courses.services import reports
     from lms.portfolio.cli_certificates import certificates_group
+    from lms.portfolio.services.certificates import certified_enrolments
     from lms.portfolio.services.defenses import STATUS_LABELS
 
     app.cli.add_command(certificates_group)
+    reports.register(app, reports.Measure("certified", _l("certified"), certified_enrolments))
     app.jinja_env.globals["defense_status_labels"] = STATUS_LABELS  # the badges' words, the refusals' too
 
 

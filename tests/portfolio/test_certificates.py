@@ -606,3 +606,33 @@ def test_the_staff_page_costs_the_same_statements_for_2_or_5_participants(app, m
         counts.append(len(q))
         auth.logout()
     assert counts[0] == counts[1], counts
+
+
+def test_a_one_week_full_time_run_certifies_half_the_hours(ctx, make, db_session):
+    """Seed 000: a one-week full-time course halves the plan's hours, so its certificate states
+    40 academic hours where the 80-hour course states 80."""
+    cohort = make.cohort(code="CRT-WEEK", programme="TCH-SUS", format_code="full_time", participants=1,
+                         short_run=True, days=6)
+    enrolment = cohort.enrolments[0]
+    test, versions = final_test(cohort, db_session)
+    take(test, versions, enrolment, 18)
+    complete_hours(db_session, cohort, [enrolment])
+    decide_defense(db_session, cohort, enrolment, passed=True)
+    row = service.eligibility(cohort)[0]
+    assert row.eligible, row.reasons
+    assert row.ledger.contact_planned == 37  # 74 lesson hours halved
+    cert = service.issue(enrolment)
+    assert cert.hours == 40
+    assert "40 академиялық" in pdf_text(service.files.read(cert.file))
+
+
+def test_the_courses_held_report_counts_valid_certificates(ctx, nursultan, make, db_session):
+    from lms.courses.services import reports
+
+    cohort, enrolment = nursultan
+    scope = reports.Scope(cohort.end_date, cohort.end_date)
+    assert reports.build(scope).cohorts[0].counts["certified"] == 0
+    cert = service.issue(enrolment)
+    assert reports.build(scope).cohorts[0].counts["certified"] == 1
+    service.revoke(cert, "қате", make.user("admin"))
+    assert reports.build(scope).totals["certified"] == 0

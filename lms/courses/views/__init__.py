@@ -3,4 +3,4 @@
 Each area has its own module; importing them registers their routes."""
 from lms.courses.views.programmes import bp  # noqa: F401
 from lms.courses.views.common import cohorts_bp  # noqa: F401
-from lms.courses.views import cohorts, schedule, attendance, selfstudy, imports  # noqa: F401,E402
+from lms.courses.views import cohorts, schedule, attendance, selfstudy, imports, reports  # noqa: F401,E402
