@@ -28,6 +28,11 @@ cohort_updated = _signals.signal(
     "cohort_updated",
     doc="Sender: the Cohort. Payload: actor (User or None), changed ({setting: (old, new)}).",
 )
+session_changed = _signals.signal(
+    "session_changed",
+    doc="Sender: the WebinarSession. Payload: actor (User or None), change ('moved', 'cancelled', 'restored',"
+        " 'link'), before (the old start of a moved session, the old link of a new one; else None).",
+)
 participant_enrolled = _signals.signal(
     "participant_enrolled", doc="Sender: the Enrolment. Payload: actor (User or None)."
 )

@@ -44,11 +44,11 @@ def init_core(app: Flask, config) -> None:
 
     app.register_blueprint(bp)
 
-    from lms.core.cli import (backup_command, db_group, demo_command, restore_command, scheduler_command,
-                              schools_group, users_group, worker_command)
+    from lms.core.cli import (backup_command, db_group, demo_command, mail_group, restore_command,
+                              scheduler_command, schools_group, users_group, worker_command)
 
-    for command in (db_group, demo_command, users_group, schools_group, worker_command, scheduler_command,
-                    backup_command, restore_command):
+    for command in (db_group, demo_command, mail_group, users_group, schools_group, worker_command,
+                    scheduler_command, backup_command, restore_command):
         app.cli.add_command(command)
 
     from lms.core.i18n import localtime, zone_city

@@ -184,6 +184,22 @@ class _RowsBar:
             self.bar.__exit__(None, None, None)
 
 
+@click.group("mail")
+def mail_group():
+    """The outbox of e-mails."""
+
+
+@mail_group.command("deliver")
+@with_appcontext
+def mail_deliver():
+    """Send what waits in the outbox (SMTP when LMS_SMTP_HOST is set, else .eml files), retrying
+    what the mail server refused before; cron every few minutes, or the `mail-deliver` task."""
+    from lms.core.services import mail
+
+    sent = mail.deliver_all()
+    click.echo(f"{sent} message(s) sent; {len(mail.pending())} waiting")
+
+
 @click.command("backup")
 @click.argument("target", type=click.Path(path_type=Path), required=False)
 @click.option("--keep", type=click.IntRange(min=1), default=None,

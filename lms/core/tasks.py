@@ -39,8 +39,16 @@ def _nightly_backup():
     return backup.nightly()
 
 
-#: the core's own: the site's backup, nightly at 02:15 UTC (Almaty 07:15, before the day's work)
-CORE_TASKS = [ScheduledTask("site-backup", _nightly_backup, cron="15 2 * * *")]
+def _deliver_mail():
+    from lms.core.services import mail
+
+    return mail.deliver_all()
+
+
+#: the core's own: the site's backup, nightly at 02:15 UTC (Almaty 07:15, before the day's work),
+#: and the outbox every five minutes (what a page queued and could not send, what SMTP refused)
+CORE_TASKS = [ScheduledTask("site-backup", _nightly_backup, cron="15 2 * * *"),
+              ScheduledTask("mail-deliver", _deliver_mail, interval=300)]
 
 
 def scheduled_tasks(app=None) -> dict[str, ScheduledTask]:

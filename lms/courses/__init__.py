@@ -5,7 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
-from lms.signals import demo_requested
+from lms.signals import cohort_updated, demo_requested, session_changed
 
 
 def _programmes_bp():
@@ -39,6 +39,18 @@ def _setup(app):
     register_user_import(app)
 
 
+def _on_session_changed(sender, **kw):
+    from lms.courses.services.notices import on_session_changed
+
+    on_session_changed(sender, **kw)
+
+
+def _on_cohort_updated(sender, **kw):
+    from lms.courses.services.notices import on_cohort_updated
+
+    on_cohort_updated(sender, **kw)
+
+
 def _on_demo(sender, **kw):
     from lms.courses.demo import on_demo_requested
 
@@ -64,7 +76,8 @@ plugin = Plugin(
     models="lms.courses.models",
     blueprints=[_programmes_bp, _cohorts_bp, _api_bp],
     setup=_setup,
-    listeners=[(demo_requested, _on_demo)],
+    listeners=[(demo_requested, _on_demo), (session_changed, _on_session_changed),
+               (cohort_updated, _on_cohort_updated)],
     capabilities=_capabilities(),
     cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",

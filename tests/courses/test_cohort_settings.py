@@ -37,7 +37,14 @@ def test_values_the_cohort_rules_out_are_refused_each_by_name_and_nothing_change
     assert not db.session.query(AuditEntry).filter_by(action="cohort_updated").count()
 
 
-def test_a_new_link_reaches_the_sessions_not_yet_held_that_carried_the_old_one(make, db_session):
+@pytest.fixture
+def ctx(app, db_session):
+    """Its participants are told of a new link (test_notices), with the site's address."""
+    with app.app_context():
+        yield
+
+
+def test_a_new_link_reaches_the_sessions_not_yet_held_that_carried_the_old_one(ctx, make, db_session):
     c = make.cohort(participants=1, meeting_url=OLD_LINK, start=date.today() - timedelta(days=5))
     now = datetime.now(timezone.utc).replace(microsecond=0)
     held = make.session(c, "1.1", starts_at=now - timedelta(days=2), meeting_url=OLD_LINK)

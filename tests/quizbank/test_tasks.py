@@ -27,18 +27,19 @@ def test_the_scheduler_queues_the_sweep_and_the_worker_finishes_the_overdue_atte
 
     cron = tasks.scheduler(redis, app)
     assert {job.name: (job.interval, job.cron) for job in cron.get_jobs()} == {
-        "site-backup": (None, "15 2 * * *"), "quiz-sweep": (60, None), "quiz-remind": (None, "0 3 * * *"),
-        "postcourse-remind": (None, "0 3 * * *")}
+        "site-backup": (None, "15 2 * * *"), "mail-deliver": (300, None), "quiz-sweep": (60, None),
+        "quiz-remind": (None, "0 3 * * *"), "postcourse-remind": (None, "0 3 * * *")}
     cron.enqueue_jobs()
     queue = Queue(tasks.QUEUE, connection=redis)
-    assert [job.args for job in queue.get_jobs()] == [("quiz-sweep",)]  # the reminders wait for 03:00 UTC
+    # the tasks that repeat start at once; the reminders wait for 03:00 UTC
+    assert sorted(job.args for job in queue.get_jobs()) == [("mail-deliver",), ("quiz-sweep",)]
 
     with app.app_context():
         tasks.worker(redis).work(burst=True)
     db_session.expire_all()
     assert db_session.get(Attempt, attempt_id).status == "finished"
-    job = queue.fetch_job(queue.finished_job_registry.get_job_ids()[0])
-    assert job.return_value() == "1 overdue attempt(s) finished and graded"
+    returns = {job.args: job.return_value() for job in map(queue.fetch_job, queue.finished_job_registry.get_job_ids())}
+    assert returns == {("quiz-sweep",): "1 overdue attempt(s) finished and graded", ("mail-deliver",): 0}
 
 
 def test_without_redis_the_worker_and_the_scheduler_say_what_to_set(app, runner):

@@ -146,21 +146,26 @@ def send_now(message: OutboxMessage) -> bool:
     return sent
 
 
-def send_after_response(response, message: OutboxMessage):
-    """Send a just-committed message once `response` has gone out. For the forgotten-password
-    page: an SMTP round trip inside the request would make the answer for an address with an
-    account slower than for one without, and so tell who has an account (Moodle has that leak)."""
-    app, message_id = current_app._get_current_object(), message.id
+def send_after_response(response, message: OutboxMessage | None = None):
+    """Send a just-committed message (or, without one, everything waiting) once `response` has
+    gone out. For the forgotten-password page: an SMTP round trip inside the request would make
+    the answer for an address with an account slower than for one without, and so tell who has
+    an account (Moodle has that leak). For a trainer's change that tells a cohort: thirty SMTP
+    round trips would hold the trainer's page."""
+    app, message_id = current_app._get_current_object(), getattr(message, "id", None)
 
     def send() -> None:
         with app.app_context():
             try:
+                if message_id is None:
+                    deliver_all()
+                    return
                 queued = db.session.get(OutboxMessage, message_id)
                 if queued is not None and queued.sent_at is None:
                     send_now(queued)
-            except Exception:  # noqa: BLE001 - the reader has their answer; the daily task sends it later
+            except Exception:  # noqa: BLE001 - the reader has their answer; the outbox task sends it later
                 db.session.rollback()
-                app.logger.exception("outbox message %s: not sent after the response", message_id)
+                app.logger.exception("outbox: not sent after the response (message %s)", message_id or "all")
 
     response.call_on_close(send)
     return response

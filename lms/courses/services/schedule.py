@@ -23,6 +23,7 @@ from lms.courses.models import (
 )
 from lms.courses.services.ledger import Unit, units
 from lms.db import db, utcnow
+from lms.signals import session_changed
 
 MAX_HOURS_PER_DAY = 10
 MAX_BREAK_MINUTES = 120
@@ -323,6 +324,8 @@ def move(session: WebinarSession, new_start_utc: datetime, actor) -> WebinarSess
     db.session.flush()
     audit.record(actor, "session_moved", session, f"{_describe(session)} (was {old:%Y-%m-%d %H:%M} UTC)",
                  old=old.isoformat(), new=new_start_utc.isoformat())
+    if new_start_utc != old:
+        session_changed.send(session, actor=actor, change="moved", before=old)
     return session
 
 
@@ -368,6 +371,7 @@ def cancel(session: WebinarSession, actor, note: str | None = None) -> WebinarSe
     db.session.flush()
     audit.record(actor, "session_cancelled", session, _describe(session) + (f": {note}" if note else ""),
                  attendance_kept=_attendance_count(session))
+    session_changed.send(session, actor=actor, change="cancelled", before=None)
     return session
 
 
@@ -379,6 +383,7 @@ def restore(session: WebinarSession, actor=None) -> WebinarSession:
     session.note = None
     db.session.flush()
     audit.record(actor, "session_restored", session, _describe(session))
+    session_changed.send(session, actor=actor, change="restored", before=None)
     return session
 
 
@@ -402,6 +407,8 @@ def set_link(session: WebinarSession, url: str | None, actor) -> WebinarSession:
     db.session.flush()
     audit.record(actor, "session_link_changed", session, f"{_describe(session)}: {url or '(cohort default)'}",
                  old=old, new=url)
+    if (url or session.cohort.meeting_url) != (old or session.cohort.meeting_url):
+        session_changed.send(session, actor=actor, change="link", before=old)
     return session
 
 

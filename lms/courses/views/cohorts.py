@@ -10,13 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.pagination import paginate
 from lms.core.permissions import Context, contexts_with, has_capability, requires
-from lms.core.services import mail
+from lms.core.services import clock, mail
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
 from lms.core.web import run_button
 from lms.courses.forms import CohortForm, CohortSettingsForm, ConfirmForm, EnrolForm, StaffForm
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
+from lms.courses.services import notices
 from lms.courses.views.common import add_staff as add_staff_from
 from lms.courses.views.common import cohort_context, cohorts_bp as bp, load_cohort, my_enrolment, run_service
 from lms.courses.views.common import remove_staff as remove_staff_button
@@ -79,6 +80,10 @@ def settings(code):
             fields["short_run"] = None  # a disabled or absent tick box keeps what the cohort has
 
         def saved(change):
+            told = notices.queued_since(cohort, started)
+            if told:
+                flash(ngettext("%(num)s participant is told of the new link by e-mail.",
+                               "%(num)s participants are told of the new link by e-mail.", told))
             if change.links_moved:
                 flash(ngettext("%(num)s session not yet held now carries the new link.",
                                "%(num)s sessions not yet held now carry the new link.", change.links_moved))
@@ -88,11 +93,12 @@ def settings(code):
                                change.sessions_outside), "error")
             return url_for("cohorts.settings", code=code)
 
+        started = clock.now()
         done = run_service(form, lambda: cohort_service.update_settings(cohort, fields, current_user,
                                                                         move_links=form.move_links.data),
                            _("Settings saved."), saved)
         if done:
-            return done
+            return mail.send_after_response(done) if notices.queued_since(cohort, started) else done
     return render_template("courses/cohort_form.html", form=form, cohort=cohort), 400 if form.errors else 200
 
 

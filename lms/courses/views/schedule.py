@@ -5,17 +5,17 @@ Session actions take the session id from the form body, never trusting it: a ses
 another cohort is a 404."""
 from __future__ import annotations
 
-from flask import Response, abort, g, make_response, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import Response, abort, flash, g, make_response, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 
 from lms.core.pagination import Page
 from lms.core.permissions import has_capability, public, requires
-from lms.core.services import tokens
+from lms.core.services import clock, mail, tokens
 from lms.courses.forms import ConfirmForm
 from lms.courses.forms.schedule import CancelForm, GenerateForm, LinkForm, MoveForm, SplitForm
 from lms.courses.models import WebinarSession
-from lms.courses.services import schedule
+from lms.courses.services import notices, schedule
 from lms.courses.services.ledger import units
 from lms.courses.views.common import COHORT_TABS, cohort_context, cohorts_bp as bp, my_enrolment, run_service
 from lms.db import db, db_int, utcnow
@@ -104,12 +104,19 @@ def _session_or_404() -> WebinarSession:
 
 
 def _session_action(form, key: str, action, success: str):
-    """Validate, run and redirect back to the session's row; re-render with errors."""
+    """Validate, run and redirect back to the session's row; re-render with errors. A change
+    its participants are told of goes out by e-mail once the page has answered."""
     session = _session_or_404()
     session_id = session.id
     if form.validate_on_submit():
+        started = clock.now()
         done = run_service(form, lambda: action(session), success, _back(session_id))
         if done:
+            told = notices.queued_since(session, started)
+            if told:
+                flash(ngettext("%(num)s participant is told by e-mail.", "%(num)s participants are told by e-mail.",
+                               told))
+                mail.send_after_response(done)
             return done
     return _render(edit_id=session_id, failed={key: form})
 

@@ -1,0 +1,117 @@
+"""E-mails to a cohort's participants when a session not yet held changes: moved, cancelled,
+restored, or given a new meeting link. Canvas tells students of changed dates; Moodle sends
+nothing, and a participant on a slow rural line learns of a moved webinar too late. One message
+per participant and change, in the participant's own language, through the outbox (sent after
+the trainer's page has answered, and by the outbox task). The schedule service sends the
+`session_changed` signal; this listens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms.core.i18n import language_of, localized, localtime
+from lms.core.models import OutboxMessage, User
+from lms.core.services import clock, mail
+from lms.courses.models import Cohort, Enrolment, WebinarSession
+from lms.db import db
+
+#: who is told: participants still taking the course
+TOLD = ("enrolled", "active")
+#: a cohort that has not ended; a finished or cancelled one is told nothing
+LIVE = ("planned", "running")
+
+
+def tells_participants(session: WebinarSession, before: datetime | None = None) -> bool:
+    """Whether a change to the session concerns its participants: the cohort is live and the
+    session (or, moved, its old time) is still to come."""
+    now = clock.now()
+    return session.cohort.status in LIVE and max(session.starts_at, before or session.starts_at) > now
+
+
+def queued_since(about: WebinarSession | Cohort, since: datetime) -> int:
+    """How many notices about the session (or the cohort's link) were queued from `since` on,
+    for the page to say."""
+    prefix = (f"courses:session:{about.id}:" if isinstance(about, WebinarSession) else
+              f"courses:cohort-link:{about.id}:")
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.key.startswith(prefix), OutboxMessage.created_at >= since))
+
+
+def _participants(cohort_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
+        Enrolment.cohort_id == cohort_id, Enrolment.status.in_(TOLD)).order_by(User.sort_key)))
+
+
+def on_cohort_updated(cohort: Cohort, actor=None, changed: dict | None = None, **_kw) -> list[User]:
+    """A new default meeting link of a live cohort with sessions still to come: its participants
+    are told once (the sessions that carry it are listed in their schedule)."""
+    if "meeting_url" not in (changed or {}) or cohort.status not in LIVE:
+        return []
+    now = clock.now()
+    if not any(s.status == "scheduled" and s.starts_at > now for s in cohort.sessions):
+        return []
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    queued = []
+    for user in _participants(cohort.id):
+        with force_locale(language_of(user)):
+            url = cohort.meeting_url
+            subject = _("New meeting link for %(cohort)s", cohort=cohort.code)
+            lead = (_("The sessions of %(cohort)s now meet at a new link: %(url)s", cohort=cohort.code, url=url)
+                    if url else _("The sessions of %(cohort)s no longer have a common meeting link: the schedule"
+                                  " gives each session's own.", cohort=cohort.code))
+            body = "\n".join(_letter(cohort, user, lead))
+        if mail.queue(f"courses:cohort-link:{cohort.id}:{stamp}:{user.id}", user.email, subject, body):
+            queued.append(user)
+    return queued
+
+
+def _letter(cohort: Cohort, user: User, lead: str) -> list[str]:
+    """The lines around the news, in the language already chosen."""
+    return [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
+            _("Your schedule and calendar: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/schedule")), "",
+            _("Times are in %(zone)s.", zone=cohort.timezone), "", "Ustaz"]
+
+
+def on_session_changed(session: WebinarSession, actor=None, change: str = "", before=None, **_kw) -> list[User]:
+    """Queue the notice of `change` ("moved": `before` is the old start; "cancelled",
+    "restored", "link") to each participant; returns those queued."""
+    if not tells_participants(session, before if change == "moved" else None):
+        return []
+    people = _participants(session.cohort_id)
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    queued = []
+    for user in people:
+        subject, body = _message(session, change, before, user)
+        if mail.queue(f"courses:session:{session.id}:{change}:{stamp}:{user.id}", user.email, subject, body):
+            queued.append(user)
+    return queued
+
+
+def _message(session: WebinarSession, change: str, before, user: User) -> tuple[str, str]:
+    cohort = session.cohort
+    with force_locale(language_of(user)):
+        what = localized(session.topic, "title") if session.topic is not None else localized(session.module, "title")
+        when = localtime(session.starts_at, cohort.timezone, "d MMMM, EEEE, HH:mm")
+        if change == "moved":
+            subject = _("Session moved: %(topic)s", topic=what)
+            lead = _("The session \"%(topic)s\" of %(cohort)s planned for %(old)s is moved to %(new)s.", topic=what,
+                     cohort=cohort.code, old=localtime(before, cohort.timezone, "d MMMM, HH:mm"), new=when)
+        elif change == "cancelled":
+            subject = _("Session cancelled: %(topic)s", topic=what)
+            lead = _("The session \"%(topic)s\" of %(cohort)s on %(time)s is cancelled.", topic=what,
+                     cohort=cohort.code, time=when)
+            if session.note:
+                lead += "\n" + _("The trainer's note: %(note)s", note=session.note)
+        elif change == "restored":
+            subject = _("Session back on the schedule: %(topic)s", topic=what)
+            lead = _("The session \"%(topic)s\" of %(cohort)s on %(time)s takes place after all.", topic=what,
+                     cohort=cohort.code, time=when)
+        else:
+            subject = _("New link for the session: %(topic)s", topic=what)
+            link = session.meeting_url or cohort.meeting_url or ""
+            lead = _("The session \"%(topic)s\" of %(cohort)s on %(time)s has a new meeting link: %(url)s",
+                     topic=what, cohort=cohort.code, time=when, url=link)
+        return subject, "\n".join(_letter(cohort, user, lead))

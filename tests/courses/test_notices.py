@@ -1,0 +1,89 @@
+"""Participants are told by e-mail when a session still to come is moved, cancelled, restored
+or given a new link, each in their own language; nobody is told of the past or of an ended
+cohort, and nobody twice of one change."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from lms.core.models import OutboxMessage
+from lms.core.services import clock
+from lms.courses.services import cohorts, notices, schedule
+
+NOW = datetime(2027, 1, 4, 6, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    """The messages' links need the app's public address."""
+    with app.app_context():
+        yield
+
+
+def _cohort(make, db_session):
+    c = make.cohort(code="NOTE-1", participants=3, start=date(2027, 1, 1), days=30,
+                    meeting_url="https://zoom.us/j/1")
+    c.enrolments[1].user.language = "en"
+    cohorts.set_status(c.enrolments[2], "withdrawn", None)
+    db_session.commit()
+    return c
+
+
+def _messages(db_session):
+    return list(db_session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_a_moved_session_is_told_to_each_participant_in_their_language(ctx, make, db_session):
+    c = _cohort(make, db_session)
+    s = make.session(c, "1.1", starts_at=datetime(2027, 1, 5, 5, tzinfo=timezone.utc))
+    with clock.frozen(NOW):
+        schedule.move(s, datetime(2027, 1, 6, 9, tzinfo=timezone.utc), None)
+    kk, en = _messages(db_session)  # the withdrawn participant is not told
+    assert kk.to_email == c.enrolments[0].user.email and en.to_email == c.enrolments[1].user.email
+    assert kk.subject.startswith("Сабақ ауыстырылды") and en.subject.startswith("Session moved")
+    assert "5 January" in en.body and "6 January" in en.body and "14:00" in en.body  # Almaty time
+    assert "/cohorts/NOTE-1/me/schedule" in en.body
+
+
+def test_cancel_restore_and_a_new_link_are_told_the_past_and_no_change_are_not(ctx, make, db_session):
+    c = _cohort(make, db_session)
+    coming = make.session(c, "1.1", starts_at=datetime(2027, 1, 5, 5, tzinfo=timezone.utc))
+    held = make.session(c, "1.2", starts_at=datetime(2027, 1, 3, 5, tzinfo=timezone.utc))
+    with clock.frozen(NOW):
+        schedule.cancel(coming, None, "Жарық жоқ")
+        schedule.restore(coming, None)
+        schedule.set_link(coming, "https://zoom.us/j/1", None)  # the cohort's link already: nothing new
+        schedule.set_link(coming, "https://meet.google.com/x", None)
+        schedule.cancel(held, None)  # held yesterday: nobody is told
+    subjects = [m.subject.split(":")[0] for m in _messages(db_session) if m.to_email.endswith("p02@test.kz")]
+    assert subjects == ["Session cancelled", "Session back on the schedule", "New link for the session"]
+    cancelled = next(m for m in _messages(db_session) if m.subject.startswith("Session cancelled"))
+    assert "Жарық жоқ" in cancelled.body
+    assert "https://meet.google.com/x" in _messages(db_session)[-1].body
+
+
+def test_an_ended_cohort_is_told_nothing_and_a_new_cohort_link_is_told_once(ctx, make, db_session):
+    c = _cohort(make, db_session)
+    s = make.session(c, "1.1", starts_at=datetime(2027, 1, 5, 5, tzinfo=timezone.utc))
+    with clock.frozen(NOW):
+        cohorts.update_settings(c, {"meeting_url": "https://zoom.us/j/2"}, None)
+        assert len(_messages(db_session)) == 2
+        assert notices.queued_since(c, NOW) == 2
+        cohorts.update_settings(c, {"status": "finished"}, None)
+        schedule.move(s, datetime(2027, 1, 7, 5, tzinfo=timezone.utc), None)
+    assert len(_messages(db_session)) == 2
+
+
+def test_the_trainer_is_told_how_many_were_told_and_the_mail_goes_out(client, auth, make, db_session, outbox):
+    trainer = make.user(email="note-trainer@test.kz", language="en")
+    c = _cohort(make, db_session)
+    cohorts.assign_staff(c, trainer, "trainer", None)
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    s = make.session(c, "1.1", starts_at=start)
+    db_session.commit()
+    told = sorted(e.user.email for e in c.enrolments[:2])
+    auth.login(trainer.email)
+    r = client.post("/cohorts/NOTE-1/schedule/cancel", data={"session_id": s.id, "note": ""}, follow_redirects=True)
+    assert r.status_code == 200 and "2 participants are told by e-mail." in r.text
+    sent = outbox()
+    assert sorted(m["To"] for m in sent) == told
