@@ -5,7 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
-from lms.signals import demo_requested
+from lms.signals import cohort_created, demo_requested
 
 
 def _capabilities():
@@ -43,6 +43,12 @@ def _setup(app):
     app.jinja_env.globals["defense_status_labels"] = STATUS_LABELS  # the badges' words, the refusals' too
 
 
+def _on_cohort_created(sender, actor=None, **_kw):
+    from lms.portfolio.services.schemes import take
+
+    take(sender, actor)
+
+
 def _on_demo_defenses(sender, **kw):
     from lms.portfolio.demo import on_demo_requested
 
@@ -60,7 +66,7 @@ plugin = Plugin(
     setup=_setup,
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
-    listeners=[(demo_requested, _on_demo_defenses)],
+    listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created)],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
 )

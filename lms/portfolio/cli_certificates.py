@@ -103,3 +103,38 @@ def verify_command(number):
                 "revoke_reason"):
         if facts[key] is not None:
             click.echo(f"  {key}: {facts[key]}")
+
+
+@certificates_group.command("scheme")
+@click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
+@click.option("--take", is_flag=True, help="give the cohort the programme file's current scheme (audited)")
+@with_appcontext
+def scheme_command(cohort_code, take):
+    """Say which grading scheme the cohort is assessed by (the one kept when it was created, or
+    the programme's file) and whether the file has changed since; with --take, replace it by the
+    file's current one."""
+    from lms.core.services.errors import ServiceError as Refused
+    from lms.courses.services import cohorts
+    from lms.db import db
+    from lms.portfolio.services import schemes
+
+    try:
+        cohort = cohorts.get_cohort(cohort_code.strip().upper())
+        if take:
+            row = schemes.take(cohort, None)
+            db.session.commit()
+            click.echo(f"{cohort.code}: now assessed by {row.source or 'no scheme file'} as it reads today")
+            return
+    except Refused as exc:
+        db.session.rollback()
+        click.echo(f"{cohort_code}: {exc.message}", err=True)
+        sys.exit(1)
+    row = schemes.kept(cohort)
+    if row is None:
+        click.echo(f"{cohort.code}: follows the programme's file (no scheme kept; --take keeps today's)")
+    elif schemes.differs_from_file(cohort):
+        click.echo(f"{cohort.code}: keeps the scheme of {row.taken_at:%Y-%m-%d}; the file has changed since"
+                   " (--take to apply it)")
+    else:
+        click.echo(f"{cohort.code}: keeps the scheme of {row.taken_at:%Y-%m-%d}, the same as the file")
+

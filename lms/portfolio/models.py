@@ -237,6 +237,21 @@ class GradebookMark(Base):
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class CohortScheme(Base):
+    """The grading scheme a cohort is assessed by (content/certification/<PROGRAMME>.yaml as it
+    read when the cohort was created): a later change to the file applies to new cohorts, so a
+    running or finished cohort's gradebook and certificates keep the rules announced to it."""
+
+    __tablename__ = "portfolio_cohort_schemes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), unique=True)
+    #: the file's mapping (programme, gradebook, certificate), as read
+    data: Mapped[dict] = mapped_column(default=dict)
+    source: Mapped[str | None] = mapped_column(String(300))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Certificate(Base):
     """A certificate as issued: its number, what it states (frozen), the stored PDF, and its
     revocation if any. Never regenerated silently."""

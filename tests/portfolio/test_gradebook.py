@@ -285,3 +285,39 @@ def test_the_gradebook_api(client, make, scale, db_session):
     operation = paths["/cohorts/{code}/gradebook"]["get"]
     assert operation["x-capability"] == "portfolio:view or portfolio:keep"
     assert "rows" in operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+
+
+def test_a_cohort_keeps_the_grading_scheme_it_was_created_with(make, db_session, client, auth, runner, tmp_path,
+                                                                monkeypatch):
+    """A centre that changes the scheme file for next year does not regrade this year's cohort:
+    the cohort keeps the weights it started with until someone takes the new ones (audited)."""
+    import shutil
+
+    from lms.portfolio.services import schemes
+
+    old = make.cohort(code="SCH-OLD", programme="TCH-SUS", participants=1)
+    assert schemes.kept(old).data["programme"] == "TCH-SUS"
+    changed = tmp_path / "certification"
+    shutil.copytree(schemes.CONTENT_DIR, changed)
+    path = changed / "TCH-SUS.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "{code: attendance, weight: 6," in text and "{code: activity, weight: 20," in text
+    path.write_text(text.replace("{code: attendance, weight: 6,", "{code: attendance, weight: 10,")
+                    .replace("{code: activity, weight: 20,", "{code: activity, weight: 16,"), encoding="utf-8")
+    monkeypatch.setattr(schemes, "CONTENT_DIR", changed)
+    new = make.cohort(code="SCH-NEW", programme="TCH-SUS", participants=1)
+    assert {c.code: c.weight for c in gradebook.gradebook(old).components}["attendance"] == 6
+    assert {c.code: c.weight for c in gradebook.gradebook(new).components}["attendance"] == 10
+    assert schemes.differs_from_file(old) and not schemes.differs_from_file(new)
+
+    admin = make.user("admin", language="en")
+    auth.login(admin.email)
+    assert 'id="scheme-kept"' in client.get("/cohorts/SCH-OLD/gradebook").text
+    assert 'id="scheme-kept"' not in client.get("/cohorts/SCH-NEW/gradebook").text
+    result = runner.invoke(args=["certificates", "scheme", "--cohort", "SCH-OLD"])
+    assert "the file has changed since" in result.output
+    result = runner.invoke(args=["certificates", "scheme", "--cohort", "SCH-OLD", "--take"])
+    assert result.exit_code == 0, result.output
+    assert schemes.scheme_of(old).component("attendance").weight == 10
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "scheme_replaced"))
+    assert entry.details["old"]["gradebook"][0]["weight"] == 6

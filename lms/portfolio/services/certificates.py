@@ -37,7 +37,7 @@ from lms.courses.services import ledger as ledger_service
 from lms.db import db, utcnow
 from lms.portfolio.models import Certificate
 from lms.portfolio.services.defenses import DefenseResult, defense_results
-from lms.portfolio.services.schemes import scheme_for
+from lms.portfolio.services.schemes import scheme_for, scheme_of
 from lms.quizbank.services.results import best_results
 from lms.signals import certificate_issued
 
@@ -172,7 +172,7 @@ def _valid_certificates(enrolment_ids: list[int]) -> dict[int, Certificate]:
 def _assess(cohort: Cohort, enrolments: list[Enrolment]) -> list[Eligibility]:
     """Each enrolment against the programme's rules, in a fixed number of statements however
     many participants the cohort has."""
-    rules = scheme_for(cohort.programme.code).certificate
+    rules = scheme_of(cohort).certificate
     ids = [e.id for e in enrolments]
     held = _valid_certificates(ids)
     staff = _staff_roles(cohort, [e.user_id for e in enrolments])

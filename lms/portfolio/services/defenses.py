@@ -575,7 +575,7 @@ def release_session(session: DefenseSession, actor) -> list[Defense]:
 def has_defense(cohort: Cohort) -> bool:
     """Whether the cohort's participants defend a work: the programme's gradebook scores a
     defense, or staff set a defense day up anyway. LDR-DT hands a portfolio in instead."""
-    if any(c.source == "defense" for c in schemes.scheme_for(cohort.programme.code).components):
+    if any(c.source == "defense" for c in schemes.scheme_of(cohort).components):
         return True
     return db.session.scalar(select(DefenseSession.id).where(DefenseSession.cohort_id == cohort.id).limit(1)) \
         is not None

@@ -28,7 +28,7 @@ from lms.db import db, utcnow
 from lms.portfolio.models import GradebookMark
 from lms.portfolio.services import artefacts
 from lms.portfolio.services.defenses import defense_results
-from lms.portfolio.services.schemes import Component, Scheme, scheme_for
+from lms.portfolio.services.schemes import Component, Scheme, scheme_of
 from lms.quizbank.services.results import best_results
 from lms.quizbank.services.tests import tests_of
 
@@ -83,7 +83,7 @@ def _cell(raw, of, weight: float, pending: str | None = None) -> Cell:
 def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, released_only: bool = False) -> Gradebook:
     """The cohort's gradebook (all active participants, or just `enrolments`). With
     `released_only` (a participant's own view) a defense counts only once its grade is released."""
-    scheme = scheme_for(cohort.programme.code)
+    scheme = scheme_of(cohort)
     if enrolments is None:
         enrolments = cohort_service.enrolments(cohort)
     sources = {c.source for c in scheme.components}
@@ -175,7 +175,7 @@ def set_marks(cohort: Cohort, marks: dict[tuple[int, str], object], actor, note:
     All or nothing: every value is checked first and every refusal is named. Only changed
     marks are written, each in the audit log with its old and new value. Returns how many
     changed."""
-    scheme = scheme_for(cohort.programme.code)
+    scheme = scheme_of(cohort)
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE:
         raise ServiceError(_l("the note is longer than %(count)s characters", count=MAX_NOTE), field="note")

@@ -1,5 +1,11 @@
 """How each programme is graded and certified (content/certification/<PROGRAMME>.yaml):
-gradebook components with their weights and sources, and the certificate's conditions."""
+gradebook components with their weights and sources, and the certificate's conditions.
+
+A cohort keeps the scheme the file held when the cohort was created (`take`, on the
+cohort_created signal; a CohortScheme row): a centre that changes the file for next year does
+not change a running or finished cohort's gradebook or the rules its certificates answer to.
+`lms certificates scheme --cohort CODE --take` gives a cohort the file's current scheme, audited.
+A cohort created before this was kept follows the file until it is taken."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,8 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from sqlalchemy import select
 
+from lms.core.services import audit
 from lms.core.services.errors import NotFound, ServiceError
+from lms.db import db, utcnow
+from lms.portfolio.models import CohortScheme
 
 CONTENT_DIR = Path(__file__).resolve().parents[3] / "content" / "certification"
 #: where a component's points come from
@@ -79,10 +89,56 @@ def _load(path: Path, mtime: float) -> Scheme:
     return parse_scheme(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
 
 
-def scheme_for(programme_code: str, directory: Path = CONTENT_DIR) -> Scheme:
+def _file_data(programme_code: str, directory: Path | None = None) -> tuple[dict, str | None]:
+    """The file's mapping (checked) and its path; an empty scheme where there is no file."""
+    path = (directory or CONTENT_DIR) / f"{programme_code}.yaml"
+    if not path.exists():
+        return {"programme": programme_code}, None
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    parse_scheme(data, str(path))  # a broken file is refused, not kept
+    return data, str(path)
+
+
+def kept(cohort) -> CohortScheme | None:
+    return db.session.scalar(select(CohortScheme).where(CohortScheme.cohort_id == cohort.id))
+
+
+def scheme_of(cohort) -> Scheme:
+    """The scheme the cohort is assessed by: the one it keeps, else the programme's file."""
+    row = kept(cohort)
+    if row is None:
+        return scheme_for(cohort.programme.code)
+    return parse_scheme(row.data, f"the scheme kept for {cohort.code}")
+
+
+def take(cohort, actor=None, directory: Path | None = None) -> CohortScheme:
+    """Keep the file's current scheme for the cohort (on creation, or to replace what it kept:
+    audited with both)."""
+    data, source = _file_data(cohort.programme.code, directory)
+    row = kept(cohort)
+    if row is None:
+        row = CohortScheme(cohort_id=cohort.id)
+        db.session.add(row)
+    elif row.data == data:
+        return row
+    else:
+        audit.record(actor, "scheme_replaced", row, f"{cohort.code}: the scheme of {source or 'no file'}",
+                     old=row.data, new=data)
+    row.data, row.source, row.taken_at = data, source, utcnow()
+    db.session.flush()
+    return row
+
+
+def differs_from_file(cohort) -> bool:
+    """Whether the programme's file now says something else than what the cohort keeps."""
+    row = kept(cohort)
+    return row is not None and row.data != _file_data(cohort.programme.code)[0]
+
+
+def scheme_for(programme_code: str, directory: Path | None = None) -> Scheme:
     """The programme's scheme; a programme without a file has no gradebook components and
     no certificate conditions beyond completion."""
-    path = directory / f"{programme_code}.yaml"
+    path = (directory or CONTENT_DIR) / f"{programme_code}.yaml"
     if not path.exists():
         return Scheme(programme_code, (), {})
     return _load(path, path.stat().st_mtime)

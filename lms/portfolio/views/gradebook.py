@@ -16,6 +16,7 @@ from lms.courses.views.common import COHORT_TABS
 from lms.db import db
 from lms.portfolio.forms.gradebook import MarksForm, mark_name, parse_marks
 from lms.portfolio.services import gradebook as service
+from lms.portfolio.services import schemes
 from lms.portfolio.views.common import bp, can_here, cohort_context, my_enrolment
 
 COHORT_TABS.append(("portfolio.gradebook", _l("Gradebook")))
@@ -25,9 +26,11 @@ ORIGINAL_PREFIX = "o-"
 
 
 def _page(book, form, *, entered: dict | None = None):
+    kept = schemes.kept(g.cohort)
     return render_template("portfolio/gradebook.html", cohort=g.cohort, book=book, form=form,
                            can_mark=can_here("portfolio:manage_defenses"), mark_name=mark_name,
-                           original_prefix=ORIGINAL_PREFIX, entered=entered or {})
+                           original_prefix=ORIGINAL_PREFIX, entered=entered or {}, kept=kept,
+                           file_changed=kept is not None and schemes.differs_from_file(g.cohort))
 
 
 @bp.route("/cohorts/<code>/gradebook")
