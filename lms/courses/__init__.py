@@ -5,7 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
-from lms.signals import cohort_updated, demo_requested, session_changed
+from lms.signals import cohort_updated, demo_requested, selfstudy_reviewed, session_changed
 
 
 def _programmes_bp():
@@ -51,6 +51,12 @@ def _on_cohort_updated(sender, **kw):
     on_cohort_updated(sender, **kw)
 
 
+def _on_selfstudy_reviewed(sender, **kw):
+    from lms.courses.services.notices import on_selfstudy_reviewed
+
+    on_selfstudy_reviewed(sender, **kw)
+
+
 def _on_demo(sender, **kw):
     from lms.courses.demo import on_demo_requested
 
@@ -77,7 +83,7 @@ plugin = Plugin(
     blueprints=[_programmes_bp, _cohorts_bp, _api_bp],
     setup=_setup,
     listeners=[(demo_requested, _on_demo), (session_changed, _on_session_changed),
-               (cohort_updated, _on_cohort_updated)],
+               (cohort_updated, _on_cohort_updated), (selfstudy_reviewed, _on_selfstudy_reviewed)],
     capabilities=_capabilities(),
     cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 from lms.plugins import Plugin
-from lms.signals import cohort_created, demo_requested
+from lms.signals import certificate_issued, cohort_created, demo_requested
 
 
 def _capabilities():
@@ -49,6 +49,12 @@ def _on_cohort_created(sender, actor=None, **_kw):
     take(sender, actor)
 
 
+def _on_certificate_issued(sender, **kw):
+    from lms.portfolio.services.notices import on_certificate_issued
+
+    on_certificate_issued(sender, **kw)
+
+
 def _on_demo_defenses(sender, **kw):
     from lms.portfolio.demo import on_demo_requested
 
@@ -66,7 +72,8 @@ plugin = Plugin(
     setup=_setup,
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
-    listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created)],
+    listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created),
+               (certificate_issued, _on_certificate_issued)],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
 )

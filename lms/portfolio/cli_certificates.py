@@ -34,6 +34,10 @@ def issue_command(cohort_code, language):
         click.echo(f"{cohort_code}: {exc.message}", err=True)
         sys.exit(1)
     db.session.commit()
+    if report.issued:
+        from lms.core.services import mail
+
+        mail.deliver_all()  # each holder's e-mail (what the server refuses waits for the outbox task)
     for cert in report.issued:
         click.echo(f"issued {cert.number}: {cert.holder_name}")
     for enrolment, cert in report.already:

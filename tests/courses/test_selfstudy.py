@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from lms.core.models import AuditEntry, StoredFile
+from lms.core.models import AuditEntry, OutboxMessage, StoredFile
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment, SelfStudyTask, Submission
 from lms.courses.services import cohorts as cohort_service
@@ -25,6 +25,13 @@ def files_dir(app, tmp_path, monkeypatch):
     """Evidence files go to a temporary store, never the working tree."""
     monkeypatch.setattr(app.config["LMS"], "files_dir", str(tmp_path / "files"))
     return tmp_path / "files"
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    """A return tells the participant by e-mail, with the site's address."""
+    with app.app_context():
+        yield
 
 
 def _count(db_session, model) -> int:
@@ -69,7 +76,7 @@ def test_default_tasks_cover_the_ldr_sus_online_plan(make, db_session):
     assert len(cohort.tasks) == len(created) == 19
 
 
-def test_accepted_work_credits_the_ledger_and_an_undo_takes_it_back(make, db_session):
+def test_accepted_work_credits_the_ledger_and_an_undo_takes_it_back(ctx, make, db_session):
     trainer = make.user()
     cohort = _cohort_with_tasks(make, db_session, trainer=trainer)
     enrolment = cohort.enrolments[0]
@@ -117,7 +124,7 @@ def test_accepting_every_chosen_task_reaches_the_plan(make, db_session):
     assert ledger.ledger_for(enrolment).accepted == 40
 
 
-def test_a_returned_hand_in_keeps_its_history_and_a_new_one_is_a_new_row(make, db_session):
+def test_a_returned_hand_in_keeps_its_history_and_a_new_one_is_a_new_row(ctx, make, db_session):
     trainer = make.user()
     cohort = _cohort_with_tasks(make, db_session, trainer=trainer)
     enrolment = cohort.enrolments[0]
@@ -138,6 +145,10 @@ def test_a_returned_hand_in_keeps_its_history_and_a_new_one_is_a_new_row(make, d
     with pytest.raises(Conflict):  # accepted: nothing more to hand in
         selfstudy.submit(task, enrolment, "Төртінші", None, None, enrolment.user)
     assert _count(db_session, Submission) == 3
+    # the return was told to the participant (in Kazakh, theirs), with the feedback; the acceptance was not
+    (told,) = db_session.scalars(select(OutboxMessage)).all()
+    assert told.to_email == enrolment.user.email and told.subject.startswith("Қайта пысықтауға қайтарылды")
+    assert "Мақсаттарды нақтылаңыз." in told.body and f"/cohorts/{cohort.code}/me/tasks/{task.id}" in told.body
 
 
 def test_hand_in_checks(make, db_session):

@@ -636,3 +636,14 @@ def test_the_courses_held_report_counts_valid_certificates(ctx, nursultan, make,
     assert reports.build(scope).cohorts[0].counts["certified"] == 1
     service.revoke(cert, "қате", make.user("admin"))
     assert reports.build(scope).totals["certified"] == 0
+
+
+def test_the_holder_is_told_of_the_certificate_once_in_their_language(ctx, nursultan, db_session):
+    from lms.core.models import OutboxMessage
+
+    _cohort, enrolment = nursultan
+    cert = service.issue(enrolment)
+    (told,) = db_session.scalars(select(OutboxMessage)).all()
+    assert told.to_email == "nursultan@test.kz" and cert.number in told.subject
+    assert told.subject.startswith("Сіздің сертификатыңыз")
+    assert f"/verify/{cert.number}" in told.body and "/my-certificate" in told.body

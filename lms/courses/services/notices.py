@@ -1,5 +1,6 @@
 """E-mails to a cohort's participants when a session not yet held changes: moved, cancelled,
-restored, or given a new meeting link. Canvas tells students of changed dates; Moodle sends
+restored, or given a new meeting link; and to a participant whose self-study hand-in is returned
+for rework (what needs their action; an accepted one shows in their hours). Canvas tells students of changed dates; Moodle sends
 nothing, and a participant on a slow rural line learns of a moved webinar too late. One message
 per participant and change, in the participant's own language, through the outbox (sent after
 the trainer's page has answered, and by the outbox task). The schedule service sends the
@@ -115,3 +116,26 @@ def _message(session: WebinarSession, change: str, before, user: User) -> tuple[
             lead = _("The session \"%(topic)s\" of %(cohort)s on %(time)s has a new meeting link: %(url)s",
                      topic=what, cohort=cohort.code, time=when, url=link)
         return subject, "\n".join(_letter(cohort, user, lead))
+
+
+def on_selfstudy_reviewed(submission, actor=None, accepted: bool = True, **_kw) -> list[User]:
+    """A hand-in returned for rework, while the cohort runs: its participant is told, with the
+    trainer's feedback and the task's page."""
+    enrolment = submission.enrolment
+    cohort = enrolment.cohort
+    if accepted or cohort.status not in LIVE or enrolment.status not in TOLD:
+        return []
+    user, task = enrolment.user, submission.task
+    with force_locale(language_of(user)):
+        subject = _("Returned for rework: %(task)s", task=task.title)
+        lead = _("Your work on \"%(task)s\" (%(cohort)s) is returned for rework.", task=task.title,
+                 cohort=cohort.code)
+        if submission.feedback:
+            lead += "\n\n" + _("The trainer's feedback: %(text)s", text=submission.feedback)
+        lines = [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
+                 _("Hand it in again here: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/tasks/{task.id}")),
+                 "", "Ustaz"]
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    return [user] if mail.queue(f"courses:returned:{submission.id}:{stamp}", user.email, subject,
+                                "\n".join(lines)) else []
+

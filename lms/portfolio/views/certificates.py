@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from lms.core.extensions import limiter
 from lms.core.permissions import public, requires
+from lms.core.services import mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.courses.models import Enrolment
 from lms.courses.views.common import COHORT_TABS
@@ -96,6 +97,7 @@ def certificate_issue(code):
     if done is not None:
         flash(_("Certificate %(number)s is issued to %(name)s.", number=issued[0].number,
                 name=issued[0].holder_name))
+        mail.send_after_response(done)  # the holder's e-mail, once the page has answered
     return done or redirect(target)
 
 
@@ -123,6 +125,8 @@ def certificates_issue_all(code):
             flash(ngettext("%(num)s participant is not eligible; the table says why.",
                            "%(num)s participants are not eligible; the table says why.", len(report.refused)),
                   "error")
+        if report.issued:
+            mail.send_after_response(done)  # the holders' e-mails, once the page has answered
     return done or redirect(target)
 
 
