@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms.core.i18n import language_of, localized, localtime
+from lms.core.i18n import language_of, localized, localtime, zone_city
 from lms.core.models import OutboxMessage, User
 from lms.core.services import clock, mail
 from lms.courses.models import Cohort, Enrolment, WebinarSession
@@ -73,7 +73,7 @@ def _letter(cohort: Cohort, user: User, lead: str) -> list[str]:
     """The lines around the news, in the language already chosen."""
     return [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
             _("Your schedule and calendar: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/schedule")), "",
-            _("Times are in %(zone)s.", zone=cohort.timezone), "", "Ustaz"]
+            _("Times are in %(tz)s.", tz=zone_city(cohort.timezone)), "", "Ustaz"]
 
 
 def on_session_changed(session: WebinarSession, actor=None, change: str = "", before=None, **_kw) -> list[User]:

@@ -302,7 +302,8 @@ def _check_overlap(session: WebinarSession, starts_at: datetime, ends_at: dateti
             continue
         if other.starts_at < ends_at and starts_at < other.ends_at:
             when = other.starts_at.astimezone(zone(session.cohort))
-            code = other.topic.code if other.topic is not None else f"module {other.module.number}"
+            code = other.topic.code if other.topic is not None else _l("module %(number)s",
+                                                                        number=other.module.number)
             raise Conflict(_l("that time overlaps the session of %(code)s on %(day)s at %(time)s", code=code,
                               day=f"{when:%Y-%m-%d}", time=f"{when:%H:%M}"), field="starts_at")
 
