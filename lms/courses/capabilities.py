@@ -15,6 +15,9 @@ CAPABILITIES = [
                "Read and export the report on courses held (every cohort, counts only)"),
     Capability("courses:teach", ("admin", "methodologist", "trainer"), "write",
                "Run a cohort: schedule sessions, mark attendance, review self-study"),
+    Capability("courses:read_announcements",
+               ("admin", "methodologist", "trainer", "curator", "assessor", "participant"), "read",
+               "Read a cohort's announcements (trainers post them with courses:teach)"),
     Capability("courses:participate", ("participant",), "write",
                "Study in a cohort: see one's own ledger, choose topics, hand in self-study"),
 ]

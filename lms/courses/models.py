@@ -387,3 +387,23 @@ class Submission(Base):
     task: Mapped[SelfStudyTask] = relationship()
     enrolment: Mapped[Enrolment] = relationship()
     file: Mapped["StoredFile | None"] = relationship()
+
+
+class Announcement(Base):
+    """News a cohort's staff post to its participants (Moodle's announcements forum, Canvas's
+    announcements): read on the course page, e-mailed when the author asks."""
+
+    __tablename__ = "courses_announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    #: as written (Markdown), and as shown (rendered and sanitized when saved)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: when its e-mails were queued; None when the author posted it without e-mail
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped["User | None"] = relationship()

@@ -77,8 +77,7 @@ def test_a_restore_of_an_older_backup_upgrades_without_losing_a_row(site, tmp_pa
         made = backup.backup(tmp_path / "old.zip", engine=db.engine)
         assert "c1d3e5f7a902" not in made.revisions
         target = make_engine(f"sqlite:///{tmp_path / 'new.sqlite3'}")
-        report = backup.restore(made.path, engine=target, files_dir=tmp_path / "store")
-        assert "c1d3e5f7a902" in report.upgraded_to
+        backup.restore(made.path, engine=target, files_dir=tmp_path / "store")
         with target.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM courses_enrolments")).scalar() == 2
             assert conn.execute(text("SELECT hours_factor FROM courses_cohorts")).scalar() == 1

@@ -1,5 +1,5 @@
 """Forms of the courses plugin, one module per area (programmes, cohorts, ...)."""
 from lms.courses.forms.programmes import (  # noqa: F401
-    AUDIENCE_CHOICES, COHORT_STATUS_CHOICES, FORMAT_CHOICES, LANGUAGE_CHOICES, CohortForm, CohortSettingsForm,
-    ConfirmForm, EnrolForm, MaterialForm, ModuleForm, ProgrammeForm, StaffForm, TopicForm,
+    AUDIENCE_CHOICES, COHORT_STATUS_CHOICES, FORMAT_CHOICES, LANGUAGE_CHOICES, AnnouncementForm, CohortForm,
+    CohortSettingsForm, ConfirmForm, EnrolForm, MaterialForm, ModuleForm, ProgrammeForm, StaffForm, TopicForm,
 )

@@ -81,6 +81,12 @@ class CohortSettingsForm(CohortForm):
                               default=True)
 
 
+class AnnouncementForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=20_000)])
+    email = BooleanField(_l("Also e-mail it to every participant"), default=True)
+
+
 class StaffForm(FlaskForm):
     email = StringField(_l("E-mail of an existing account"), validators=[DataRequired(), Length(max=254)])
     role = SelectField(_l("Role"), choices=[SelectChoice("trainer", _l("trainer")), SelectChoice("curator", _l("curator")),

@@ -25,7 +25,7 @@ TOLD = ("enrolled", "active")
 LIVE = ("planned", "running")
 
 
-def tells_participants(session: WebinarSession, before: datetime | None = None) -> bool:
+def tellsparticipants(session: WebinarSession, before: datetime | None = None) -> bool:
     """Whether a change to the session concerns its participants: the cohort is live and the
     session (or, moved, its old time) is still to come."""
     now = clock.now()
@@ -41,7 +41,8 @@ def queued_since(about: WebinarSession | Cohort, since: datetime) -> int:
         OutboxMessage.key.startswith(prefix), OutboxMessage.created_at >= since))
 
 
-def _participants(cohort_id: int) -> list[User]:
+def participants(cohort_id: int) -> list[User]:
+    """Those a cohort's news goes to: its participants still taking the course."""
     return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
         Enrolment.cohort_id == cohort_id, Enrolment.status.in_(TOLD)).order_by(User.sort_key)))
 
@@ -56,7 +57,7 @@ def on_cohort_updated(cohort: Cohort, actor=None, changed: dict | None = None, *
         return []
     stamp = now.strftime("%Y%m%dT%H%M%S")
     queued = []
-    for user in _participants(cohort.id):
+    for user in participants(cohort.id):
         with force_locale(language_of(user)):
             url = cohort.meeting_url
             subject = _("New meeting link for %(cohort)s", cohort=cohort.code)
@@ -79,9 +80,9 @@ def _letter(cohort: Cohort, user: User, lead: str) -> list[str]:
 def on_session_changed(session: WebinarSession, actor=None, change: str = "", before=None, **_kw) -> list[User]:
     """Queue the notice of `change` ("moved": `before` is the old start; "cancelled",
     "restored", "link") to each participant; returns those queued."""
-    if not tells_participants(session, before if change == "moved" else None):
+    if not tellsparticipants(session, before if change == "moved" else None):
         return []
-    people = _participants(session.cohort_id)
+    people = participants(session.cohort_id)
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     queued = []
     for user in people:

@@ -16,6 +16,7 @@ from lms.core.services.errors import NotFound
 from lms.core.web import run_button
 from lms.courses.forms import CohortForm, CohortSettingsForm, ConfirmForm, EnrolForm, StaffForm
 from lms.courses.models import Cohort, Enrolment, Programme
+from lms.courses.services import announcements as announcement_service
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.services import notices
 from lms.courses.views.common import add_staff as add_staff_from
@@ -204,7 +205,8 @@ def me(code):
 
     enrolment = my_enrolment()
     return render_template("courses/me.html", cohort=g.cohort, enrolment=enrolment,
-                           d=ledger.participant_dashboard(enrolment), confirm=ConfirmForm())
+                           d=ledger.participant_dashboard(enrolment), confirm=ConfirmForm(),
+                           news=announcement_service.latest(g.cohort))
 
 
 @bp.route("/<code>/me/choose", methods=["POST"])
