@@ -142,6 +142,24 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ConsultationRequest(Base):
+    """A graduate asking for a consultation from their own plan page (the seed's trajectory is
+    the graduate's choice too): what about, how they would like it, and the consultation that
+    answered it once one is logged."""
+
+    __tablename__ = "postcourse_requests"
+    __table_args__ = (CheckConstraint(f"channel IS NULL OR channel IN {CHANNELS}", name="channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("postcourse_plans.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("postcourse_contacts.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Observation(Base):
     """A lesson observed (a video link or a visit) or a lesson plan analysed, with feedback."""
 

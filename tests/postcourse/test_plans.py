@@ -666,3 +666,62 @@ def test_an_uploaded_lesson_plan_is_reachable_only_through_its_own_plan(opened, 
     auth.logout()
     auth.login(people[1].user.email)
     assert client.get(f"/cohorts/{cohort.code}/me/support/files/{stored.file_id}").status_code == 404
+
+
+def test_the_graduate_asks_for_a_consultation_and_a_logged_one_answers_it(opened, client, auth, db_session):
+    from lms.core.models import OutboxMessage
+    from lms.postcourse.models import ConsultationRequest
+
+    cohort, trainer, people, all_plans = opened
+    mine = all_plans[0]
+    with clock.frozen(at(date(2027, 3, 9))):
+        plans.agree(mine, trainer)
+        db_session.commit()
+        auth.login(people[0].user.email)
+        url = f"/cohorts/{cohort.code}/me/support/requests"
+        assert client.post(url, data={"request-topic": ""}).status_code == 400
+        r = client.post(url, data={"request-topic": "Цифрлық карта бойынша кеңес", "request-channel": "telegram",
+                                   "request-note": "Сәрсенбі күні"})
+        assert r.status_code == 302
+        request = db_session.scalar(select(ConsultationRequest))
+        assert (request.plan_id, request.channel, request.answered_at) == (mine.id, "telegram", None)
+        (told,) = db_session.scalars(select(OutboxMessage)).all()
+        assert told.to_email == trainer.email and "Цифрлық карта бойынша кеңес" in told.body
+        assert f"/support/plans/{mine.id}" in told.body
+        page = client.get(f"/cohorts/{cohort.code}/me/support").text
+        assert f'data-request="{request.id}" data-state="waiting"' in page
+        auth.logout()
+
+        auth.login(trainer.email)
+        staff_page = client.get(f"/cohorts/{cohort.code}/support/plans/{mine.id}").text
+        assert f'<option value="{request.id}">' in staff_page
+        r = client.post(f"/cohorts/{cohort.code}/support/plans/{mine.id}/contacts", data={
+            "happened_at": "2027-03-09T10:00", "channel": "telegram", "topic": "Цифрлық карта",
+            "activity_id": "0", "request_id": str(request.id)})
+        assert r.status_code == 302
+        db_session.expire_all()
+        request = db_session.get(ConsultationRequest, request.id)
+        assert request.answered_at is not None and request.contact_id is not None
+        auth.logout()
+        auth.login(people[0].user.email)
+        assert 'data-state="answered"' in client.get(f"/cohorts/{cohort.code}/me/support").text
+        # another graduate's request cannot be answered from this plan
+        with pytest.raises(ServiceError):
+            activities.log_contact(all_plans[1], {"happened_at": "2027-03-09T11:00", "channel": "phone",
+                                                  "topic": "x", "request_id": request.id}, trainer)
+
+
+def test_only_the_graduate_asks_and_not_without_end(opened, app, db_session):
+    cohort, trainer, people, all_plans = opened
+    mine = all_plans[0]
+    with app.app_context(), clock.frozen(at(date(2027, 3, 9))):
+        with pytest.raises(Conflict):
+            activities.ask_consultation(mine, {"topic": "x"}, trainer)
+        with pytest.raises(ServiceError) as exc:
+            activities.ask_consultation(mine, {"topic": "x", "channel": "pigeon"}, people[0].user)
+        assert exc.value.field == "channel"
+        for n in range(activities.MAX_OPEN_REQUESTS):
+            activities.ask_consultation(mine, {"topic": f"Сұрақ {n}"}, people[0].user)
+        with pytest.raises(Conflict) as exc:
+            activities.ask_consultation(mine, {"topic": "тағы"}, people[0].user)
+        assert "5 requests are still waiting" in str(exc.value)

@@ -78,6 +78,17 @@ class ContactForm(FlaskForm):
     outcome = TextAreaField(_l("Outcome"), validators=[Length(max=5000)])
     group = BooleanField(_l("Group consultation"))
     activity_id = SelectField(_l("For the planned activity"), coerce=int, default=NO_ACTIVITY)
+    request_id = SelectField(_l("In answer to the graduate's request"), coerce=int, default=NO_ACTIVITY)
+
+
+class RequestForm(_Prefixed):
+    """The graduate asks for a consultation."""
+
+    prefix_name = "request"
+    topic = StringField(_l("What about"), validators=[DataRequired(), Length(max=300)])
+    channel = SelectField(_l("How (if it matters)"), choices=[SelectChoice("", _l("any way"))]
+                          + [SelectChoice(c, CHANNEL_LABELS[c]) for c in CHANNELS], default="")
+    note = TextAreaField(_l("When suits you, or anything else"), validators=[Length(max=5000)])
 
 
 class ObservationForm(_Prefixed):

@@ -9,19 +9,24 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from lms.core.i18n import language_of
 from lms.core.models import StoredFile
-from lms.core.services import audit, clock, files
+from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
 from lms.postcourse.models import (
-    CHANNELS, EVENT_KINDS, EVIDENCE_KINDS, EVIDENCE_LEVELS, OBSERVATION_KINDS, STAGES, Contact, EventAttendance,
-    Evidence, GroupEvent, Observation, PlanActivity, SupportPlan,
+    CHANNELS, EVENT_KINDS, EVIDENCE_KINDS, EVIDENCE_LEVELS, OBSERVATION_KINDS, STAGES, ConsultationRequest, Contact,
+    EventAttendance, Evidence, GroupEvent, Observation, PlanActivity, SupportPlan,
 )
 from lms.postcourse.services import plans as plan_service
+from lms.postcourse.forms.plans import CHANNEL_LABELS  # the channels' words, shared with the pages
+from lms.postcourse.services.reminders import supporters
 from lms.signals import support_contact_logged
 
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -143,16 +148,91 @@ def log_contact(plan: SupportPlan, fields: Mapping, actor) -> Contact:
     if not isinstance(group, bool):
         raise ServiceError(_l("true or false (got %(value)s)", value=repr(group)), field="group")
     activity = _linked_activity(plan, fields)
+    request = _linked_request(plan, fields)
     contact = Contact(plan_id=plan.id, activity_id=activity.id if activity else None, happened_at=happened_at,
                       channel=channel, group=group, topic=topic, outcome=outcome,
                       logged_by_id=getattr(actor, "id", None), created_at=clock.now())
     db.session.add(contact)
     db.session.flush()
+    if request is not None:
+        request.contact_id, request.answered_at = contact.id, clock.now()
     audit.record(actor, "support_contact_logged", contact, f"plan {plan.id}: {channel} on {day}: {topic}")
     if activity is not None:
         plan_service.complete_activity(activity, day, actor, "contact")
     support_contact_logged.send(contact, plan=plan, actor=actor)
     return contact
+
+
+# --- a graduate's request for a consultation ------------------------------------------------------
+
+#: open requests a plan may hold at once: enough to ask about several things, not a flood
+MAX_OPEN_REQUESTS = 5
+
+
+def ask_consultation(plan: SupportPlan, fields: Mapping, actor) -> ConsultationRequest:
+    """The graduate asks (their own plan, not closed): topic, optional channel and note. Their
+    supporters (the model's, else the other staff role) are e-mailed; the caller commits and
+    sends. Answered when a consultation is logged for it (`log_contact`'s request_id)."""
+    enrolment = db.session.get(Enrolment, plan.enrolment_id)
+    if getattr(actor, "id", None) != enrolment.user_id:
+        raise Conflict(_l("only the graduate asks for a consultation on their plan"))
+    if plan.status == "closed":
+        raise Conflict(_l("the support year of this plan is closed"))
+    topic = _text(fields, "topic", required=True, limit=300)
+    channel = fields.get("channel") or None
+    if channel is not None and channel not in CHANNELS:
+        raise ServiceError(_l("unknown channel %(value)s", value=repr(channel)), field="channel")
+    note = _text(fields, "note")
+    open_now = db.session.scalar(select(func.count()).select_from(ConsultationRequest).where(
+        ConsultationRequest.plan_id == plan.id, ConsultationRequest.answered_at.is_(None)))
+    if open_now >= MAX_OPEN_REQUESTS:
+        raise Conflict(_l("%(count)s requests are still waiting for an answer; ask again once one is answered",
+                          count=open_now), field="topic")
+    request = ConsultationRequest(plan_id=plan.id, topic=topic, channel=channel, note=note, asked_at=clock.now())
+    db.session.add(request)
+    db.session.flush()
+    audit.record(actor, "support_consultation_requested", request, f"plan {plan.id}: {topic}")
+    _tell_supporters(plan, enrolment, request)
+    return request
+
+
+def _tell_supporters(plan: SupportPlan, enrolment: Enrolment, request: ConsultationRequest) -> None:
+    cohort, graduate = enrolment.cohort, enrolment.user
+    for person in supporters(cohort, plan_service.model_of(plan)):
+        with force_locale(language_of(person)):
+            lines = [_("Hello, %(name)s.", name=person.full_name), "",
+                     _("%(graduate)s (%(cohort)s) asks for a consultation: %(topic)s", graduate=graduate.full_name,
+                       cohort=cohort.code, topic=request.topic)]
+            if request.channel:
+                lines.append(_("Preferred channel: %(channel)s", channel=CHANNEL_LABELS[request.channel]))
+            if request.note:
+                lines += ["", request.note]
+            lines += ["", _("The plan: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/support/plans/{plan.id}")),
+                      "", "Ustaz"]
+            subject = _("Consultation requested: %(graduate)s", graduate=graduate.full_name)
+        mail.queue(f"postcourse:request:{request.id}:{person.id}", person.email, subject, "\n".join(lines))
+
+
+def requests_of(plan: SupportPlan) -> list[ConsultationRequest]:
+    """Waiting ones first, then answered, newest first within each."""
+    return list(db.session.scalars(select(ConsultationRequest).where(ConsultationRequest.plan_id == plan.id)
+                                   .order_by(ConsultationRequest.answered_at.is_not(None),
+                                             ConsultationRequest.asked_at.desc())))
+
+
+def _linked_request(plan: SupportPlan, fields: Mapping) -> ConsultationRequest | None:
+    raw = fields.get("request_id")
+    if raw in (None, "", 0, "0"):
+        return None
+    try:
+        request = db.session.get(ConsultationRequest, int(raw))
+    except (TypeError, ValueError):
+        raise ServiceError(_l("expected a request id, got %(value)s", value=repr(raw)), field="request_id") from None
+    if request is None or request.plan_id != plan.id:
+        raise NotFound(_l("no request %(id)s on this plan", id=raw), field="request_id")
+    if request.answered_at is not None:
+        raise Conflict(_l("that request is answered already"), field="request_id")
+    return request
 
 
 def contacts_of(plan: SupportPlan) -> list[Contact]:

@@ -656,6 +656,8 @@ class PlanView:
     evidence: list
     events: list
     versions: list[PlanVersion]
+    #: the graduate's requests for a consultation, waiting ones first
+    requests: list
 
     def state(self, activity: PlanActivity) -> str:
         return activity_state(activity, self.today)
@@ -678,6 +680,7 @@ def plan_view(plan: SupportPlan, *, staff: bool, lang: str | None = None) -> Pla
     return PlanView(plan=plan, enrolment=enrolment, model=model, today=today, month=month,
                     needs=needs_for(plan, staff=staff), stages=stages,
                     contacts=activity_service.contacts_of(plan), observations=activity_service.observations_of(plan),
+                    requests=activity_service.requests_of(plan),
                     evidence=activity_service.evidence_of(plan), events=activity_service.events_of(plan),
                     versions=versions(plan))
 

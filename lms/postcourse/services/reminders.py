@@ -90,7 +90,8 @@ def _staff_message(user: User, cohort: Cohort, rows: list, models: dict) -> tupl
     return subject, "\n".join(lines)
 
 
-def _supporters(cohort: Cohort, model) -> list[User]:
+def supporters(cohort: Cohort, model) -> list[User]:
+    """Who supports the cohort's graduates: the model's role (trainer or curator), else the other."""
     first = model.supported_by if model else "trainer"
     other = "curator" if first == "trainer" else "trainer"
     return cohort_service.staff(cohort, first) or cohort_service.staff(cohort, other)
@@ -120,7 +121,7 @@ def remind(today: date | None = None) -> RemindReport:
     for cohort, rows in per_cohort.values():
         model = models.get(rows[0][3].id)
         digest = hashlib.sha256("|".join(sorted(f"{a.id}:{k}" for k, a, _u, _p in rows)).encode()).hexdigest()[:16]
-        for staff_user in _supporters(cohort, model):
+        for staff_user in supporters(cohort, model):
             subject, body = _staff_message(staff_user, cohort, [(k, a, u) for k, a, u, _p in rows], models)
             key = f"postcourse:summary:{cohort.id}:{staff_user.id}:{digest}"
             if mail.queue(key, staff_user.email, subject, body) is not None:

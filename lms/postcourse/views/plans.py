@@ -20,13 +20,14 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.core.i18n import current_language, localized
 from lms.core.permissions import requires
-from lms.core.services import clock, files
+from lms.core.services import clock, files, mail
 from lms.core.services.errors import NotFound
 from lms.courses.forms import ConfirmForm
 from lms.courses.views.common import COHORT_TABS
 from lms.postcourse.forms import plans as forms
 from lms.postcourse.forms.plans import (
     AgreeForm, ActivityActionForm, ActivityForm, CloseForm, ContactForm, EventForm, EvidenceForm, ObservationForm,
+    RequestForm,
 )
 from lms.postcourse.models import SupportPlan
 from lms.postcourse.services import activities as activity_service
@@ -59,6 +60,13 @@ def _activity_choices(plan: SupportPlan, model, lang: str, *, graduate: bool = F
         and (not graduate or activity_service.completed_by_document(a, model))]
 
 
+def _request_choices(plan: SupportPlan) -> list[SelectChoice]:
+    """The graduate's requests still waiting, for a consultation to answer."""
+    return [SelectChoice(forms.NO_ACTIVITY, _("— none —"))] + [
+        SelectChoice(r.id, f"{r.asked_at:%Y-%m-%d}: {r.topic}"[:160])
+        for r in activity_service.requests_of(plan) if r.answered_at is None]
+
+
 def _upload(form_field):
     storage = form_field.data
     if isinstance(storage, FileStorage) and storage.filename:
@@ -77,8 +85,10 @@ def _prepare(plan: SupportPlan, model, lang: str, given: dict, graduate: bool) -
         "evidence": given.get("evidence") or EvidenceForm(formdata=None, happened_on=today),
         "close": given.get("close") or CloseForm(formdata=None),
         "action": given.get("action") or ActivityActionForm(formdata=None),
+        "request": given.get("request") or RequestForm(formdata=None),
         "confirm": ConfirmForm(),
     }
+    out["contact"].request_id.choices = _request_choices(plan)
     out["activity"].activity_type.choices = [
         SelectChoice(m.code, f"{m.label(lang)} · {forms.STAGE_LABELS[m.stage]}") for m in model.menu]
     choices = _activity_choices(plan, model, lang)
@@ -199,9 +209,11 @@ def log_contact(code, plan_id):
     p = _plan(plan_id)
     form = ContactForm()
     form.activity_id.choices = _activity_choices(p, plan_service.model_of(p), current_language())
+    form.request_id.choices = _request_choices(p)
     if form.validate_on_submit():
         fields = {"happened_at": form.happened_at.data, "channel": form.channel.data, "topic": form.topic.data,
-                  "outcome": form.outcome.data, "group": bool(form.group.data), "activity_id": form.activity_id.data}
+                  "outcome": form.outcome.data, "group": bool(form.group.data), "activity_id": form.activity_id.data,
+                  "request_id": form.request_id.data}
         done = run_service(form, lambda: activity_service.log_contact(p, fields, current_user),
                            _("Consultation logged."), _back(p, "contacts"))
         if done:
@@ -275,6 +287,14 @@ def _my_plan() -> SupportPlan | None:
     return plan_service.plan_of(my_enrolment())
 
 
+def _my_plan_or_404() -> SupportPlan:
+    """The signed-in graduate's own plan; none yet is a 404 for what acts on it."""
+    p = _my_plan()
+    if p is None:
+        abort(404)
+    return p
+
+
 def _mine_page(p: SupportPlan | None, **given):
     if p is None:
         return render_template("postcourse/plan_mine.html", cohort=g.cohort, plan=None)
@@ -291,9 +311,7 @@ def my_plan(code):
 @bp.route("/cohorts/<code>/me/support/accept", methods=["POST"])
 @requires(FOLLOW, cohort_context)
 def my_plan_accept(code):
-    p = _my_plan()
-    if p is None:
-        abort(404)
+    p = _my_plan_or_404()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     target = url_for("postcourse.my_plan", code=code)
@@ -304,9 +322,7 @@ def my_plan_accept(code):
 @bp.route("/cohorts/<code>/me/support/evidence", methods=["POST"])
 @requires(FOLLOW, cohort_context)
 def my_plan_evidence(code):
-    p = _my_plan()
-    if p is None:
-        abort(404)
+    p = _my_plan_or_404()
     form = EvidenceForm()
     form.activity_id.choices = _activity_choices(p, plan_service.model_of(p), current_language(), graduate=True)
     if form.validate_on_submit():
@@ -318,12 +334,25 @@ def my_plan_evidence(code):
     return _mine_page(p, evidence=form)
 
 
+@bp.route("/cohorts/<code>/me/support/requests", methods=["POST"])
+@requires(FOLLOW, cohort_context)
+def my_plan_request(code):
+    p = _my_plan_or_404()
+    form = RequestForm()
+    if form.validate_on_submit():
+        fields = {"topic": form.topic.data, "channel": form.channel.data, "note": form.note.data}
+        done = run_service(form, lambda: activity_service.ask_consultation(p, fields, current_user),
+                           _("Your request is sent; you will be contacted."),
+                           url_for("postcourse.my_plan", code=code) + "#requests")
+        if done:
+            return mail.send_after_response(done)
+    return _mine_page(p, request=form)
+
+
 @bp.route("/cohorts/<code>/me/support/files/<int:file_id>")
 @requires(FOLLOW, cohort_context)
 def my_plan_file(code, file_id):
-    p = _my_plan()
-    if p is None:
-        abort(404)
+    p = _my_plan_or_404()
     try:
         return _send(activity_service.file_of(p, file_id))
     except NotFound:
