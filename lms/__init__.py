@@ -43,6 +43,8 @@ def _load_plugin(app: Flask, plugin) -> None:
     if plugin.models:
         importlib.import_module(plugin.models)
     app.extensions["lms_capabilities"].register(plugin.capabilities, plugin.name)
+    if plugin.audit_actions:
+        app.extensions["lms_audit_actions"].update(importlib.import_module(plugin.audit_actions).ACTIONS)
     for make_blueprint in plugin.blueprints:
         app.register_blueprint(make_blueprint())
     if plugin.cli is not None:

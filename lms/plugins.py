@@ -44,6 +44,8 @@ class Plugin:
     menu: list[tuple[str, object, str]] = field(default_factory=list)
     #: recurring work the RQ worker runs (core/tasks.py), as Moodle's db/tasks.php
     tasks: list[ScheduledTask] = field(default_factory=list)
+    #: module path of the plugin's ACTIONS: audit action code -> its words (the audit log's page)
+    audit_actions: str | None = None
 
 
 class PluginError(RuntimeError):

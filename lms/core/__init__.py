@@ -31,6 +31,10 @@ def init_core(app: Flask, config) -> None:
     registry = CapabilityRegistry()
     registry.register(CORE_CAPABILITIES, "core")
     app.extensions["lms_capabilities"] = registry
+    from lms.core.audit_actions import ACTIONS
+
+    #: audit action code -> its words; each plugin adds its own (Plugin.audit_actions)
+    app.extensions["lms_audit_actions"] = dict(ACTIONS)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -382,5 +382,8 @@ def audit_log():
     page = paginate(audit.search(**{k: v or None for k, v in chosen.items()}), request.args.get("page", 1, type=int),
                     per_page=50)
     actions, types = audit.choices()
-    return render_template("core/audit.html", page=page, chosen=chosen, actions=actions, types=types,
+    words = current_app.extensions["lms_audit_actions"]
+    return render_template("core/audit.html", page=page, chosen=chosen, types=types,
+                           actions=sorted(actions, key=lambda a: str(words.get(a, a)).casefold()),
+                           action_words=lambda a: words.get(a, a),
                            filters={k: v for k, v in chosen.items() if v})

@@ -85,6 +85,7 @@ plugin = Plugin(
     listeners=[(demo_requested, _on_demo), (session_changed, _on_session_changed),
                (cohort_updated, _on_cohort_updated), (selfstudy_reviewed, _on_selfstudy_reviewed)],
     capabilities=_capabilities(),
+    audit_actions="lms.courses.audit_actions",
     cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",
     menu=[("courses.catalogue", _l("Programmes"), None),

@@ -68,6 +68,7 @@ plugin = Plugin(
     models="lms.portfolio.models",
     blueprints=[_views_bp, _api_bp],
     capabilities=_capabilities(),
+    audit_actions="lms.portfolio.audit_actions",
     cli=_cli,
     setup=_setup,
     migrations=Path(__file__).resolve().parent / "migrations",

@@ -54,6 +54,7 @@ plugin = Plugin(
     blueprints=[_views_bp, _api_bp],
     cli=_cli,
     capabilities=_capabilities(),
+    audit_actions="lms.postcourse.audit_actions",
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
     listeners=[(demo_requested, _on_demo), (enrolment_completed, _on_enrolment_completed)],

@@ -52,6 +52,7 @@ plugin = Plugin(
     models="lms.quizbank.models",
     blueprints=[_views_bp, _api_bp],
     capabilities=_capabilities(),
+    audit_actions="lms.quizbank.audit_actions",
     cli=_cli,
     setup=_setup,
     listeners=[(demo_requested, _on_demo)],
