@@ -693,6 +693,8 @@ def test_the_graduate_asks_for_a_consultation_and_a_logged_one_answers_it(opened
         auth.logout()
 
         auth.login(trainer.email)
+        dashboard = client.get(f"/cohorts/{cohort.code}/support").text
+        assert f'data-request="{request.id}"' in dashboard and f"/support/plans/{mine.id}#log-contact" in dashboard
         staff_page = client.get(f"/cohorts/{cohort.code}/support/plans/{mine.id}").text
         assert f'<option value="{request.id}">' in staff_page
         r = client.post(f"/cohorts/{cohort.code}/support/plans/{mine.id}/contacts", data={
@@ -702,6 +704,7 @@ def test_the_graduate_asks_for_a_consultation_and_a_logged_one_answers_it(opened
         db_session.expire_all()
         request = db_session.get(ConsultationRequest, request.id)
         assert request.answered_at is not None and request.contact_id is not None
+        assert 'id="waiting-requests"' not in client.get(f"/cohorts/{cohort.code}/support").text
         auth.logout()
         auth.login(people[0].user.email)
         assert 'data-state="answered"' in client.get(f"/cohorts/{cohort.code}/me/support").text

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lms.core.i18n import language_of
-from lms.core.models import StoredFile
+from lms.core.models import StoredFile, User
 from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment
@@ -218,6 +218,17 @@ def requests_of(plan: SupportPlan) -> list[ConsultationRequest]:
     return list(db.session.scalars(select(ConsultationRequest).where(ConsultationRequest.plan_id == plan.id)
                                    .order_by(ConsultationRequest.answered_at.is_not(None),
                                              ConsultationRequest.asked_at.desc())))
+
+
+def waiting_requests(cohort: Cohort) -> list[tuple[ConsultationRequest, SupportPlan, User]]:
+    """The cohort's requests no consultation has answered yet, oldest first, with plan and
+    graduate (one statement: the cohort's support dashboard lists them)."""
+    return [tuple(row) for row in db.session.execute(
+        select(ConsultationRequest, SupportPlan, User)
+        .join(SupportPlan, SupportPlan.id == ConsultationRequest.plan_id)
+        .join(Enrolment, Enrolment.id == SupportPlan.enrolment_id).join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.cohort_id == cohort.id, ConsultationRequest.answered_at.is_(None))
+        .order_by(ConsultationRequest.asked_at))]
 
 
 def _linked_request(plan: SupportPlan, fields: Mapping) -> ConsultationRequest | None:

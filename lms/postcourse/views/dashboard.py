@@ -12,6 +12,7 @@ from lms.core.permissions import requires
 from lms.courses.views.common import COHORT_TABS
 from lms.postcourse.forms.dashboard import ANY, STATE_LABELS, DashboardFilterForm
 from lms.postcourse.forms.plans import STAGE_LABELS as PLAN_STAGE_LABELS
+from lms.postcourse.services import activities as activity_service
 from lms.postcourse.services import dashboard as service
 from lms.postcourse.views.common import bp, cohort_context
 from lms.db import db_int
@@ -79,6 +80,7 @@ def _grid_page(cohort):
     chosen = {name: f.data for name, f in form._fields.items() if f.data}
     endpoint = "postcourse.cohort_dashboard" if cohort is not None else "postcourse.dashboard"
     url_args = {"code": cohort.code} if cohort is not None else {}
+    waiting = activity_service.waiting_requests(cohort) if cohort is not None else []
     return render_template("postcourse/dashboard.html", grid=grid, form=form, chosen=chosen, cohort=cohort,
-                           endpoint=endpoint, url_args=url_args, state_labels=STATE_LABELS,
+                           waiting=waiting, endpoint=endpoint, url_args=url_args, state_labels=STATE_LABELS,
                            stage_labels=STAGE_LABELS, states=service.STATES, soon_days=service.SOON_DAYS)
