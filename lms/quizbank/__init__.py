@@ -29,8 +29,10 @@ def _api_bp():
 
 def _setup(app):
     from lms.quizbank.cli_quiz import quiz_group
+    from lms.quizbank.models import SURVEY_KINDS
 
     app.cli.add_command(quiz_group)
+    app.jinja_env.globals["survey_kinds"] = SURVEY_KINDS  # the templates tell a survey from a test
 
 
 def _on_demo(sender, **kw):

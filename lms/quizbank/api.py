@@ -21,7 +21,7 @@ from lms.core.services.errors import ServiceError
 from lms.courses.models import Enrolment
 from lms.courses.services import cohorts as cohort_service
 from lms.db import db, utcnow
-from lms.quizbank.models import Attempt, Test
+from lms.quizbank.models import TEST_KINDS, Attempt, Test
 from lms.quizbank.qtypes import QUESTION_TYPES
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import tests as test_service
@@ -33,7 +33,7 @@ TAGS = ("tests",)
 TIME = {"type": ["string", "null"], "format": "date-time"}
 TEST = {"type": "object", "description": "As the caller meets it: for a participant, the state, closing time, time"
         " limit and attempts include what a trainer granted them.", "properties": {
-    "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["diagnostic", "module", "final", "exit_survey"]},
+    "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(TEST_KINDS)},
     "title": {"type": "string"}, "module_number": {"type": ["integer", "null"]},
     "state": {"type": "string", "enum": list(test_service.TEST_STATES)},
     "opens_at": TIME, "closes_at": TIME, "time_limit_minutes": {"type": ["integer", "null"]},

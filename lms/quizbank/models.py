@@ -14,7 +14,10 @@ from lms.db import Base, UTCDateTime, utcnow
 ITEM_STATUSES = ("draft", "ready", "retired")
 LEVELS = ("K", "U", "A", "H")  # knowledge, understanding, application, higher-order skills
 QUESTION_TYPES = ("single", "multiple", "truefalse", "matching", "short", "numerical", "essay")
-TEST_KINDS = ("diagnostic", "module", "final", "exit_survey")
+TEST_KINDS = ("diagnostic", "module", "final", "entry_survey", "exit_survey")
+#: the kinds that ask their own questions, answered once, and draw nothing: the needs survey
+#: before the course (seed 004) and the last-day survey
+SURVEY_KINDS = ("entry_survey", "exit_survey")
 TEST_STATUSES = ("draft", "published", "closed")
 ATTEMPT_STATUSES = ("in_progress", "finished")
 SURVEY_QUESTION_KINDS = ("likert", "open")

@@ -95,7 +95,7 @@ def test_create_test_names_every_bad_field(make, db_session):
                                    "review_options": {"score": "yes", "colour": True}}, None)
     message = exc.value.message
     assert exc.value.field == "kind"
-    for part in ("kind: one of diagnostic, module, final, exit_survey (got 'quiz')", "title: required",
+    for part in ("kind: one of diagnostic, module, final, entry_survey, exit_survey (got 'quiz')", "title: required",
                  "closes_at: the test closes before it opens", "attempts_allowed: must be between 1 and 100 (got 0)",
                  "pass_percent: must be from 0 to 100 (got 120)",
                  "time_limit_minutes: must be a whole number (got 'ten')",

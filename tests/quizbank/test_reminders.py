@@ -98,7 +98,7 @@ def test_an_open_survey_reminds_who_has_not_answered_and_an_anonymous_one_logs_n
     assert done.request.path == f"/cohorts/SRV-REMIND/tests/{test.id}/survey"
     sent = _outbox(db_session)
     assert sorted(m.to_email for m in sent) == ["srv-remind-p02@test.kz", "srv-remind-p03@test.kz"]  # not who answered
-    assert "қорытынды сауалнамасы" in sent[0].body and "анонимді" in sent[0].body  # the survey, anonymous, in Kazakh
+    assert "«Шығу сауалнамасы» сауалнамасы" in sent[0].body and "анонимді" in sent[0].body  # the survey, anonymous, in Kazakh
     (entry,) = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "test_reminders_queued"))
     assert entry.details == {"count": 2}  # no names: who had not answered could name a respondent
     again = client.post(f"/cohorts/SRV-REMIND/tests/{test.id}/remind", data=_form_of(page), follow_redirects=True)

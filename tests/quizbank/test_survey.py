@@ -61,7 +61,7 @@ def test_default_questions_follow_the_content_file(cohort, db_session):
     assert survey.scale_labels("en") == {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
                                          4: "Agree", 5: "Strongly agree"}
     module_test = tests.create_test(cohort, {"kind": "module", "title": "1-модуль", "module_number": 1}, None)
-    with pytest.raises(ServiceError, match="not an exit survey"):
+    with pytest.raises(ServiceError, match="not a survey"):
         survey.add_default_questions(module_test, None)
 
 
@@ -380,3 +380,34 @@ def test_the_migration_made_the_survey_tables(app, db_session):
         assert {"test_id", "enrolment_id"} in unique
         column = next(c for c in insp.get_columns("quizbank_tests") if c["name"] == "anonymous")
         assert column["nullable"] is False and column["default"] is not None
+
+
+# --- the needs survey before the course -------------------------------------------------------
+
+ENTRY_YAML = EXIT_YAML.parent / "entry.yaml"
+
+
+def test_a_needs_survey_before_the_course_asks_its_own_questions(cohort, db_session, client, auth):
+    """Seed 004: a survey before the course (needs), beside the last-day one. It starts from
+    content/surveys/entry.yaml, is answered once like the exit survey, has its summary, and
+    does not feed the support plan (the exit survey does)."""
+    spec = yaml.safe_load(ENTRY_YAML.read_text(encoding="utf-8"))
+    test = tests.create_test(cohort, {"kind": "entry_survey", "title": "Курс алдындағы сауалнама"}, None)
+    survey.add_default_questions(test, None)
+    survey.set_anonymous(test, False, None)
+    blueprints.publish(test, None)
+    db_session.commit()
+    questions = survey.questions_of(test)
+    assert [q.text["kk"] for q in questions] == [q["text"]["kk"] for q in spec["questions"]]
+    enrolment = cohort.enrolments[0]
+    survey.submit(test, enrolment, full_answers(questions, likert=5, text="Цифрлық карта"), enrolment.user)
+    db_session.commit()
+    with pytest.raises(Conflict):  # once
+        survey.submit(test, enrolment, full_answers(questions), enrolment.user)
+    result = survey.summary(test)
+    assert (result.respondents, result.enrolled) == (1, 4)
+    assert survey.answers_of(enrolment) == []  # the support plan reads the exit survey only
+    email = enrolment.user.email
+    auth.login(email)
+    page = client.get(f"/cohorts/{cohort.code}/me/tests").text
+    assert "Курс алдындағы сауалнама" in page and "Кіріс (қажеттіліктер) сауалнамасы" in page

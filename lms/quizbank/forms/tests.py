@@ -8,7 +8,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 KIND_CHOICES = [SelectChoice("diagnostic", _l("Diagnostic (entry) test")), SelectChoice("module", _l("Module test")),
-                SelectChoice("final", _l("Final test")), SelectChoice("exit_survey", _l("Exit survey"))]
+                SelectChoice("final", _l("Final test")), SelectChoice("entry_survey", _l("Entry (needs) survey")),
+                SelectChoice("exit_survey", _l("Exit survey"))]
 REVIEW_WHEN_CHOICES = [SelectChoice("immediately", _l("as soon as the attempt is finished")),
                        SelectChoice("after_close", _l("after the test closes"))]
 

@@ -34,7 +34,7 @@ from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
-from lms.quizbank.models import Attempt, AttemptSlot, ExtraAttempts, Item, ItemVersion, Test
+from lms.quizbank.models import SURVEY_KINDS, Attempt, AttemptSlot, ExtraAttempts, Item, ItemVersion, Test
 from lms.quizbank.qtypes import QUESTION_TYPES, parse_number, qtype
 from lms.quizbank.services import draw
 from lms.quizbank.services import tests as test_service
@@ -96,7 +96,7 @@ def start_attempt(test: Test, enrolment: Enrolment, actor, *, versions: list[Ite
     if test.status != "published":
         raise Conflict(_l("test '%(title)s' is %(status)s: it cannot be taken", title=test.title, status=test.status),
                        field="test")
-    if test.kind == "exit_survey":
+    if test.kind in SURVEY_KINDS:
         raise Conflict(_l("'%(title)s' is a survey: it is answered on its own page, not attempted", title=test.title),
                        field="test")
     grant = None
@@ -280,7 +280,7 @@ def set_extra_minutes(test: Test, enrolment: Enrolment, minutes, actor, now: dat
     attempts get it, and so does an attempt in progress whose time has not run out (its
     deadline moves, never past the test's closing). Returns the participant's limit in minutes."""
     now = now or utcnow()
-    if test.status != "published" or test.kind == "exit_survey":
+    if test.status != "published" or test.kind in SURVEY_KINDS:
         raise Conflict(_l("only a published test gives extra time"), field="test")
     if not test.time_limit_minutes:
         raise Conflict(_l("test '%(title)s' has no time limit", title=test.title), field="minutes")
@@ -309,7 +309,7 @@ def set_personal_close(test: Test, enrolment: Enrolment, closes_at: datetime | N
     back), as Moodle's user override does; returns when the test now closes for them. An
     attempt in progress whose time has not run out follows (a spent one is not revived)."""
     now = now or utcnow()
-    if test.status != "published" or test.kind == "exit_survey":
+    if test.status != "published" or test.kind in SURVEY_KINDS:
         raise Conflict(_l("only a published test gives a later closing time"), field="test")
     if test.closes_at is None:
         raise Conflict(_l("test '%(title)s' has no closing time: it stays open to everyone", title=test.title),
@@ -342,7 +342,7 @@ def set_personal_open(test: Test, enrolment: Enrolment, opens_at: datetime | Non
     Moodle's user override does: for someone who must leave before the test day. Returns when
     the test now opens for them. Attempts already made stay as they are."""
     now = now or utcnow()
-    if test.status != "published" or test.kind == "exit_survey":
+    if test.status != "published" or test.kind in SURVEY_KINDS:
         raise Conflict(_l("only a published test gives an earlier opening time"), field="test")
     if test.opens_at is None:
         raise Conflict(_l("test '%(title)s' has no opening time: it is open to everyone from its publication",
@@ -419,8 +419,8 @@ def _granted_row(test: Test, enrolment: Enrolment) -> ExtraAttempts:
 def grant_extra_attempt(test: Test, enrolment: Enrolment, actor) -> int:
     """Allow one participant one more attempt than the test allows (a line that dropped, an
     illness), as Moodle's user override does; returns how many attempts they now have. Only
-    while the test takes attempts: published, not an exit survey, a participant still enrolled."""
-    if test.status != "published" or test.kind == "exit_survey":
+    while the test takes attempts: published, not a survey, a participant still enrolled."""
+    if test.status != "published" or test.kind in SURVEY_KINDS:
         raise Conflict(_l("only a published test gives extra attempts"), field="test")
     _check_granted_to(test, enrolment)
     row = _granted_row(test, enrolment)  # locked: two grants at once count two

@@ -17,7 +17,7 @@ from sqlalchemy import exists, or_, select
 from lms.core.services import audit
 from lms.core.services.errors import Conflict, NotFound, ServiceError, about, joined
 from lms.db import db, utcnow
-from lms.quizbank.models import LEVELS, Bank, Blueprint, Item, ItemVersion, Test
+from lms.quizbank.models import LEVELS, SURVEY_KINDS, Bank, Blueprint, Item, ItemVersion, Test
 from lms.quizbank.services.draw import feasible, module_of_rule, rule_for_item
 
 TOPIC_MODULE_RE = re.compile(r"^(\d+)\.")
@@ -339,7 +339,7 @@ def publish(test: Test, actor) -> Test:
         problems.append(Problem(_l("the test closes before it opens")))
     blueprint = test.blueprint
     field = "blueprint_id"
-    if test.kind == "exit_survey":  # asks its own questions, draws nothing
+    if test.kind in SURVEY_KINDS:  # asks its own questions, draws nothing
         from lms.quizbank.services.survey import publish_problems
 
         problems += [Problem(m) for m in publish_problems(test)]

@@ -13,7 +13,7 @@ from lms.core.services import audit
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort
 from lms.db import db
-from lms.quizbank.models import Test
+from lms.quizbank.models import SURVEY_KINDS, Test
 from lms.quizbank.services import survey
 from lms.quizbank.services import tests as test_service
 
@@ -37,7 +37,7 @@ def _key(test: Test) -> tuple:
 
 def copy_tests(source: Cohort, target: Cohort, actor) -> CopyReport:
     """Every test of `source` as a draft of `target`: kind, title, module, blueprint, limits,
-    pass mark, bands and review options, and an exit survey's questions and anonymity. The
+    pass mark, bands and review options, and a survey's questions and anonymity. The
     opening and closing times move by the days between the cohorts' start dates. A test the
     target already has is left out, so copying twice adds nothing. Attempts, grants and
     answers stay with their own cohort. The trainer reviews the drafts and publishes them."""
@@ -57,7 +57,7 @@ def copy_tests(source: Cohort, target: Cohort, actor) -> CopyReport:
         fields.update({name: getattr(old, name) + report.shift for name in ("opens_at", "closes_at")
                        if getattr(old, name) is not None})
         new = test_service.create_test(target, fields, actor)
-        if old.kind == "exit_survey":
+        if old.kind in SURVEY_KINDS:
             new.anonymous = old.anonymous
             questions = [{"kind": q.kind, "text": q.text, "required": q.required} for q in survey.questions_of(old)]
             if questions:

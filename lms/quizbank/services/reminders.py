@@ -19,7 +19,7 @@ from lms.core.services import audit, mail
 from lms.core.services.errors import Conflict
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db, utcnow
-from lms.quizbank.models import Attempt, SurveyResponse, Test
+from lms.quizbank.models import SURVEY_KINDS, Attempt, SurveyResponse, Test
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import tests as test_service
 
@@ -36,7 +36,7 @@ def remind_unfinished(test: Test, actor, now: datetime | None = None) -> list[Us
     now = now or utcnow()
     if test_service.state(test, now) == "draft":
         raise Conflict(_l("reminders are for published tests and surveys, not drafts"), field="test")
-    survey = test.kind == "exit_survey"
+    survey = test.kind in SURVEY_KINDS
     cohort = db.session.get(Cohort, test.cohort_id)
     people = db.session.execute(
         select(Enrolment, User).join(User, User.id == Enrolment.user_id)
@@ -86,18 +86,18 @@ def remind_closing(now: datetime | None = None, within: timedelta = CLOSING_SOON
 
 
 def _message(test: Test, cohort: Cohort, user: User, closes_at: datetime | None) -> tuple[str, str]:
-    survey = test.kind == "exit_survey"
+    survey = test.kind in SURVEY_KINDS
     with force_locale(language_of(user)):
         if closes_at is not None:
             until = localtime(closes_at, cohort.timezone, "d MMMM, HH:mm")
             subject = _("%(test)s: open until %(time)s", test=test.title, time=until)
-            lead = (_("The exit survey \"%(test)s\" of %(cohort)s is open until %(time)s, and you have not answered it"
+            lead = (_("The survey \"%(test)s\" of %(cohort)s is open until %(time)s, and you have not answered it"
                       " yet.", test=test.title, cohort=cohort.code, time=until) if survey else
                     _("The test \"%(test)s\" of %(cohort)s is open until %(time)s, and you have not finished it yet.",
                       test=test.title, cohort=cohort.code, time=until))
         else:
             subject = _("%(test)s is waiting for you", test=test.title)
-            lead = (_("The exit survey \"%(test)s\" of %(cohort)s is open, and you have not answered it yet.",
+            lead = (_("The survey \"%(test)s\" of %(cohort)s is open, and you have not answered it yet.",
                       test=test.title, cohort=cohort.code) if survey else
                     _("The test \"%(test)s\" of %(cohort)s is open, and you have not finished it yet.",
                       test=test.title, cohort=cohort.code))

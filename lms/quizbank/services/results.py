@@ -13,7 +13,7 @@ from lms.core.models import User
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
-from lms.quizbank.models import Attempt, AttemptSlot, Item, ItemVersion, Test
+from lms.quizbank.models import SURVEY_KINDS, Attempt, AttemptSlot, Item, ItemVersion, Test
 from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import tests as test_service
@@ -36,7 +36,7 @@ class MyTest:
 
     @property
     def can_start(self) -> bool:
-        return (self.terms.state == "open" and self.test.kind != "exit_survey" and self.in_progress is None
+        return (self.terms.state == "open" and self.test.kind not in SURVEY_KINDS and self.in_progress is None
                 and len(self.attempts) < self.terms.attempts_allowed)
 
 
@@ -167,9 +167,9 @@ class SlotResponse:
 def responses(test: Test) -> list[SlotResponse]:
     """Every question of every attempt at the test, by participant, attempt and slot, in two
     statements. For trainers reading answers after the test (an appeal, a bad item); the
-    exit survey, which may be anonymous, has its own summary and is refused here."""
-    if test.kind == "exit_survey":
-        raise ServiceError(_l("The exit survey has its own summary; its answers are not listed here."))
+    survey, which may be anonymous, has its own summary and is refused here."""
+    if test.kind in SURVEY_KINDS:
+        raise ServiceError(_l("A survey has its own summary; its answers are not listed here."))
     attempts: dict[int, tuple[Attempt, User]] = {a.id: (a, user) for a, user in db.session.execute(
         select(Attempt, User).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
         .join(User, User.id == Enrolment.user_id).where(Attempt.test_id == test.id))}

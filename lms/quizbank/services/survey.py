@@ -1,5 +1,6 @@
-"""Exit surveys: Likert statements (1-5, disagree..agree) and open questions, answered once
-per participant while the survey test is open, summarised per cohort.
+"""Surveys, the needs survey before the course and the exit survey on its last day (seed 004):
+Likert statements (1-5, disagree..agree) and open questions, answered once per participant
+while the survey is open, summarised per cohort.
 
 A response always keeps its enrolment: the post-course plugin reads a graduate's own answers
 (`answers_of`) to pre-fill their support plan (seed 004: the trainer reads the last-day survey
@@ -27,11 +28,14 @@ from lms.core.services import audit
 from lms.core.services.errors import Conflict, ServiceError, about, joined
 from lms.courses.models import Enrolment
 from lms.db import db, utcnow
-from lms.quizbank.models import SURVEY_QUESTION_KINDS, SurveyAnswer, SurveyQuestion, SurveyResponse, Test
+from lms.quizbank.models import SURVEY_KINDS, SURVEY_QUESTION_KINDS, SurveyAnswer, SurveyQuestion, SurveyResponse, Test
 from lms.quizbank.services import tests as test_service
 from lms.quizbank.services.attempts import ACTIVE_ENROLMENT
 
-DEFAULT_FILE = Path(__file__).resolve().parents[3] / "content" / "surveys" / "exit.yaml"
+SURVEYS_DIR = Path(__file__).resolve().parents[3] / "content" / "surveys"
+DEFAULT_FILE = SURVEYS_DIR / "exit.yaml"
+#: the questions a new survey of each kind starts from
+DEFAULT_FILES = {"exit_survey": DEFAULT_FILE, "entry_survey": SURVEYS_DIR / "entry.yaml"}
 LANGS = ("kk", "ru", "en")
 _QUESTIONS = _lp("survey field", "questions")
 LIKERT_VALUES = (1, 2, 3, 4, 5)
@@ -46,12 +50,12 @@ KIND_LETTERS = {"L": "likert", "O": "open"}
 # --- reading -------------------------------------------------------------------------------
 
 def is_survey(test: Test) -> bool:
-    return test.kind == "exit_survey"
+    return test.kind in SURVEY_KINDS
 
 
 def _require_survey(test: Test) -> None:
     if not is_survey(test):
-        raise ServiceError(_l("test %(title)s is a %(kind)s test, not an exit survey", title=repr(test.title),
+        raise ServiceError(_l("test %(title)s is a %(kind)s test, not a survey", title=repr(test.title),
                               kind=test.kind), field="kind")
 
 
@@ -242,13 +246,13 @@ def set_questions(test: Test, questions, actor) -> list[SurveyQuestion]:
     return rows
 
 
-def add_default_questions(test: Test, actor, path: Path | str = DEFAULT_FILE) -> list[SurveyQuestion]:
-    """The default exit survey (content/surveys/exit.yaml) for a draft survey that has no
-    questions yet; a survey with questions keeps them (returns [])."""
+def add_default_questions(test: Test, actor, path: Path | str | None = None) -> list[SurveyQuestion]:
+    """The default questions of the survey's kind (content/surveys/exit.yaml, entry.yaml) for a
+    draft survey that has no questions yet; a survey with questions keeps them (returns [])."""
     _require_draft(test)
     if questions_of(test):
         return []
-    rows = _replace(test, default_survey(path)["questions"])
+    rows = _replace(test, default_survey(path or DEFAULT_FILES.get(test.kind, DEFAULT_FILE))["questions"])
     audit.record(actor, "survey_questions_set", test, f"{test.title}: {len(rows)} default question(s)",
                  new=format_questions(rows))
     return rows
@@ -272,11 +276,11 @@ def publish_problems(test: Test) -> list:
     questions and draws nothing."""
     problems = []
     if test.blueprint_id is not None:
-        problems.append(_l("an exit survey draws no items: remove its blueprint"))
+        problems.append(_l("a survey draws no items: remove its blueprint"))
     count = db.session.scalar(select(func.count()).select_from(SurveyQuestion)
                               .where(SurveyQuestion.test_id == test.id))
     if not count:
-        problems.append(_l("an exit survey needs at least one question"))
+        problems.append(_l("a survey needs at least one question"))
     return problems
 
 

@@ -27,7 +27,7 @@ from lms.courses.services import cohorts as cohort_service
 from lms.courses.views.common import COHORT_TABS
 from lms.db import db
 from lms.quizbank.forms.tests import CopyTestsForm, TestForm
-from lms.quizbank.models import Bank, Blueprint, Test
+from lms.quizbank.models import SURVEY_KINDS, Bank, Blueprint, Test
 from lms.quizbank.qtypes import type_name
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import blueprints as blueprint_service
@@ -47,7 +47,7 @@ def _blueprint_choices(cohort) -> list[SelectChoice]:
     rows = db.session.execute(select(Blueprint.id, Blueprint.code, Blueprint.title, Blueprint.total)
                               .join(Bank, Bank.id == Blueprint.bank_id)
                               .where(Bank.programme_code == cohort.programme.code).order_by(Blueprint.code))
-    return [SelectChoice("", _("— none (exit survey) —"))] + [
+    return [SelectChoice("", _("— none (a survey) —"))] + [
         SelectChoice(str(id_), f"{code}: {title} ({total})") for id_, code, title, total in rows]
 
 
@@ -316,7 +316,7 @@ def test_results(code, test_id):
 def tests_growth(code):
     """The course's gain per topic: the same participants' shares in an earlier test (by default
     the diagnostic) and a later one (by default the final)."""
-    tests = [t for t in test_service.tests_of(g.cohort) if t.kind != "exit_survey"]
+    tests = [t for t in test_service.tests_of(g.cohort) if t.kind not in SURVEY_KINDS]
     by_id = {t.id: t for t in tests}
 
     def chosen(name: str, kind: str):
@@ -335,7 +335,7 @@ def tests_growth(code):
 def test_remind(code, test_id):
     """E-mail the participants who have not finished the test (or answered the survey) while it
     is open to them."""
-    survey = g.test.kind == "exit_survey"
+    survey = g.test.kind in SURVEY_KINDS
     target = url_for(".survey_summary" if survey else ".test_results", code=code, test_id=test_id)
 
     def sent(queued) -> None:
@@ -357,7 +357,7 @@ def test_remind(code, test_id):
 def test_topics(code, test_id):
     """Each participant's best attempt per topic or module, and the cohort's share on each:
     what the diagnostic test is for, and where the final test found the course weak."""
-    if g.test.kind == "exit_survey":
+    if g.test.kind in SURVEY_KINDS:
         abort(404)
     by = "module" if request.args.get("by") == "module" else "topic"
     report = result_service.by_topic(g.test, by)
