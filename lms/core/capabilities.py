@@ -44,7 +44,10 @@ class Capability:
 
 
 CORE_CAPABILITIES = [
-    Capability("core:manage_users", ("admin",), "write", "Create users and assign roles"),
+    Capability("core:manage_users", ("admin", "methodologist"), "write",
+               "Create users, correct their accounts and give system roles (DESIGN §1: the centre's staff)"),
+    Capability("core:manage_admins", ("admin",), "write",
+               "Give or take the administrator role and change administrators' accounts"),
     Capability("core:view_audit_log", ("admin", "methodologist"), "read", "Read the audit log"),
     Capability("core:manage_backups", ("admin",), "write", "Make, check and download the site's backups"),
     Capability("core:manage_schools", ("admin", "methodologist"), "write",

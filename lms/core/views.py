@@ -21,7 +21,7 @@ from lms.core.i18n import localized
 from lms.core.models import AuditEntry, District, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
-from lms.core.permissions import Context, public, registry, requires
+from lms.core.permissions import Context, has_capability, public, registry, requires
 from lms.core import tasks
 from lms.core.services import audit, backup, mail, passwords
 from lms.core.services import schools as school_service
@@ -182,7 +182,7 @@ def users():
 @requires("core:manage_users")
 def user_new():
     form = AccountForm()
-    form.role.choices = [("", "—")] + [(r, ROLE_NAMES[r]) for r in SYSTEM_ROLES]
+    form.role.choices = [("", "—")] + [(r, ROLE_NAMES[r]) for r in _roles_to_give()]
     if form.validate_on_submit():
         def create():
             user = user_service.create_user(form.email.data, form.full_name.data, language=form.language.data,
@@ -211,7 +211,7 @@ def user_edit(user_id):
     user = db.session.get(User, user_id) or abort(404)
     system = {ra.role for ra in user.role_assignments if ra.context_level == "system"}
     form = UserEditForm(obj=user if request.method == "GET" else None, roles=sorted(system))
-    form.roles.choices = [(r, ROLE_NAMES[r]) for r in SYSTEM_ROLES]
+    form.roles.choices = [(r, ROLE_NAMES[r]) for r in _roles_to_give() + (["admin"] if "admin" in system else [])]
     if form.validate_on_submit():
         def save():
             user_service.update_user(user, form.email.data, form.full_name.data, form.language.data, current_user)
@@ -223,6 +223,11 @@ def user_edit(user_id):
     elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
     return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere), \
         400 if form.errors else 200
+
+
+def _roles_to_give() -> list[str]:
+    """The system roles the reader may give: the administrator role only by an administrator."""
+    return [r for r in SYSTEM_ROLES if r != "admin" or has_capability(current_user, "core:manage_admins")]
 
 
 def _users_page_action(user_id: int) -> tuple[User, str]:

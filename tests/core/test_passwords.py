@@ -243,3 +243,45 @@ def test_an_administrator_corrects_an_account_and_its_system_roles(client, auth,
                                                      "language": "kk", "roles": []})
     assert own.status_code == 400  # one cannot take away one's own administrator role
     assert client.get("/admin/users").status_code == 200
+
+
+def test_a_methodologist_manages_accounts_but_not_an_administrators(app, client, auth, make, db_session, outbox):
+    """DESIGN §1: the methodologist manages users. Only an administrator gives the administrator
+    role or changes an administrator's account: a changed e-mail and a sign-in link would
+    otherwise hand that account over."""
+    admin = make.user("admin", email="boss@test.kz")
+    make.user("methodologist", email="metod@test.kz", language="en")
+    auth.login("metod@test.kz")
+    form = client.get("/admin/users/new").text
+    assert 'value="trainer"' in form and 'value="admin"' not in form
+    r = client.post("/admin/users/new", data={"email": "new.trainer@test.kz", "full_name": "Жаңа Тренер",
+                                              "language": "kk", "role": "trainer"})
+    assert r.status_code == 302
+    assert client.post("/admin/users/new", data={"email": "sneaky@test.kz", "full_name": "X", "language": "kk",
+                                                 "role": "admin"}).status_code == 400
+    assert db.session.scalar(select(User.id).where(User.email == "sneaky@test.kz")) is None
+    # the administrator's account stays out of reach: e-mail, disabling, sign-in links
+    r = client.post(f"/admin/users/{admin.id}", data={"email": "metod2@test.kz", "full_name": "Бастық",
+                                                      "language": "kk", "roles": ["admin"]}, follow_redirects=True)
+    assert "only an administrator changes an administrator" in r.text
+    r = client.post(f"/admin/users/{admin.id}/active", data={"active": "0"}, follow_redirects=True)
+    assert "only an administrator changes an administrator" in r.text
+    r = client.post(f"/admin/users/{admin.id}/sign-in-link", follow_redirects=True)
+    assert "only an administrator changes an administrator" in r.text
+    db_session.expire_all()
+    boss = db.session.get(User, admin.id)
+    assert boss.email == "boss@test.kz" and boss.is_active and outbox() == []
+    # nor can a methodologist make someone an administrator by editing them
+    trainer = db.session.scalar(select(User).where(User.email == "new.trainer@test.kz"))
+    r = client.post(f"/admin/users/{trainer.id}", data={"email": "new.trainer@test.kz", "full_name": "Жаңа Тренер",
+                                                        "language": "kk", "roles": ["trainer", "admin"]})
+    assert r.status_code == 400
+    db_session.expire_all()
+    assert {ra.role for ra in db.session.get(User, trainer.id).role_assignments} == {"trainer"}
+    auth.logout()
+    auth.login("boss@test.kz")
+    r = client.post(f"/admin/users/{trainer.id}", data={"email": "new.trainer@test.kz", "full_name": "Жаңа Тренер",
+                                                        "language": "kk", "roles": ["trainer", "admin"]})
+    assert r.status_code == 302
+    db_session.expire_all()
+    assert {ra.role for ra in db.session.get(User, trainer.id).role_assignments} == {"trainer", "admin"}

@@ -108,6 +108,7 @@ def send_link(user: User, actor, now: datetime | None = None) -> OutboxMessage |
     link went out a moment ago (the reset's 10 minutes, the invitation's day)."""
     if not user.is_active:
         raise ServiceError(_l("this account is disabled; enable it before sending it a link"))
+    user_service.check_may_change(user, actor)
     now = now or utcnow()
     message = _queue_reset(user, now) if user.password_hash else _queue_invite(user, now)
     if message is not None:

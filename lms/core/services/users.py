@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.core.capabilities import ASSIGNABLE_ROLES, CONTEXT_LEVELS, SYSTEM_ROLES
+from lms.core.permissions import has_capability
 from lms.core.models import LANGUAGES, RoleAssignment, User
 from lms.core.services import audit
 from lms.core.services.errors import Conflict, ServiceError
@@ -100,9 +101,27 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def _is_admin(user: User) -> bool:
+    return any(ra.role == "admin" and ra.context_level == "system" for ra in user.role_assignments)
+
+
+def check_may_change(user: User, actor) -> None:
+    """A methodologist manages the centre's accounts, but only an administrator changes an
+    administrator's (an e-mail changed and a sign-in link sent would hand the account over).
+    The CLI (no actor) may."""
+    if actor is not None and _is_admin(user) and not has_capability(actor, "core:manage_admins"):
+        raise Conflict(_l("only an administrator changes an administrator's account"))
+
+
+def _check_may_give(role: str, actor) -> None:
+    if role == "admin" and actor is not None and not has_capability(actor, "core:manage_admins"):
+        raise Conflict(_l("only an administrator gives or takes the administrator role"), field="roles")
+
+
 def update_user(user: User, email: str, full_name: str, language: str, actor) -> list[str]:
     """An administrator's correction of a name, an e-mail or a language; returns what changed.
     A certificate already issued keeps the name it was issued to."""
+    check_may_change(user, actor)
     email, full_name = _checked(email, full_name, language, user)
     changed = [f"{name}: {old} -> {new}" for name, old, new in (
         ("email", user.email, email), ("full_name", user.full_name, full_name), ("language", user.language, language))
@@ -134,6 +153,7 @@ def set_active(user: User, active: bool, actor) -> bool:
     Returns whether anything changed."""
     if not active and actor is not None and getattr(actor, "id", None) == user.id:
         raise Conflict(_l("you cannot disable your own account"))
+    check_may_change(user, actor)
     if user.is_active_account == active:
         return False
     user.is_active_account = active
@@ -150,6 +170,7 @@ def set_language(user: User, language: str) -> None:
 def assign_role(user: User, role: str, context_level: str = "system", context_id: int | None = None,
                 actor=None) -> RoleAssignment:
     """Idempotent: assigning a role the user already holds returns the existing row."""
+    _check_may_give(role, actor)
     if role not in ASSIGNABLE_ROLES:
         raise ServiceError(_l("unknown role %(value)s", value=repr(role)), field="role")
     if context_level not in CONTEXT_LEVELS:
@@ -192,6 +213,7 @@ def check_staff(user: User, role: str, roles: tuple[str, ...], *, giving: bool =
 def remove_role(user: User, role: str, context_level: str = "system", context_id: int | None = None,
                 actor=None) -> bool:
     """Idempotent: removing a role the user does not hold changes nothing (returns False)."""
+    _check_may_give(role, actor)
     for ra in list(user.role_assignments):
         if (ra.role, ra.context_level, ra.context_id) == (role, context_level, context_id):
             user.role_assignments.remove(ra)
