@@ -1,7 +1,8 @@
 """What every plugin's views share with the core's: a service call behind a form or a button."""
 from __future__ import annotations
 
-from flask import flash, redirect
+from flask import abort, flash, redirect, send_file
+from werkzeug.datastructures import FileStorage
 
 from lms.core.services.errors import ServiceError
 from lms.db import db
@@ -46,3 +47,26 @@ def run_button(action, success: str | None, target: str, after=None):
         return target
 
     return run_service(None, action, success, committed) or redirect(target)
+
+
+def send_stored(stored):
+    """A stored file as a download that no cache keeps and no browser sniffs (a 404 when the
+    row names none, or the store has lost it)."""
+    from lms.core.services import files
+
+    if stored is None or not files.path_of(stored).exists():
+        abort(404)
+    response = send_file(files.path_of(stored), mimetype=stored.mime_type, as_attachment=True,
+                         download_name=stored.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def upload_of(field) -> tuple[bytes, str] | None:
+    """A form's file field as (bytes, name) for `files.store`, or None when nothing was chosen."""
+    storage = field.data
+    if isinstance(storage, FileStorage) and storage.filename:
+        return storage.read(), storage.filename  # bounded by MAX_CONTENT_LENGTH
+    return None
+

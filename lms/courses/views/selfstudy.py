@@ -5,18 +5,17 @@ belong to it; participant pages (/me/...) only ever show the signed-in participa
 enrolment's hand-ins. Anything else is a 404, never its content."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.datastructures import FileStorage
 
 from lms.core.i18n import localized
 from lms.core.pagination import paginate
 from lms.core.permissions import has_capability, requires
-from lms.core.services import files
 from lms.core.services.errors import NotFound
+from lms.core.web import send_stored, upload_of
 from lms.courses.forms import ConfirmForm
 from lms.courses.forms.selfstudy import ReviewForm, SubmissionForm, TaskForm
 from lms.courses.models import SelfStudyTask, Submission
@@ -46,15 +45,6 @@ def _submission(submission_id: int) -> Submission:
         abort(404)
 
 
-def _send(submission: Submission):
-    stored = submission.file
-    if stored is None or not files.path_of(stored).exists():
-        abort(404)
-    response = send_file(files.path_of(stored), mimetype=stored.mime_type, as_attachment=True,
-                         download_name=stored.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- staff: tasks -------------------------------------------------------------------------
@@ -165,7 +155,7 @@ def review_submission(code, submission_id):
 @bp.route("/<code>/selfstudy/files/<int:submission_id>")
 @requires("courses:view_cohort", cohort_context)
 def submission_file(code, submission_id):
-    return _send(_submission(submission_id))
+    return send_stored(_submission(submission_id).file)
 
 
 # --- participant --------------------------------------------------------------------------
@@ -177,10 +167,7 @@ def my_task(code, task_id):
     task = _task(task_id)
     form = SubmissionForm()
     if request.method == "POST" and form.validate_on_submit():
-        upload = None
-        storage = form.file.data
-        if isinstance(storage, FileStorage) and storage.filename:
-            upload = (storage.read(), storage.filename)  # bounded by MAX_CONTENT_LENGTH
+        upload = upload_of(form.file)
         done = run_service(form, lambda: service.submit(task, enrolment, form.text.data, form.link.data, upload,
                                                         current_user),
                            _("Handed in. Your trainer will review it."),
@@ -203,4 +190,4 @@ def my_submission_file(code, submission_id):
     submission = _submission(submission_id)
     if submission.enrolment_id != enrolment.id:
         abort(404)
-    return _send(submission)
+    return send_stored(submission.file)

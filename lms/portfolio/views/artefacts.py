@@ -6,16 +6,15 @@ other id is a 404); staff pages take the cohort from the URL and only load its e
 /p/<token> shows one portfolio while its link is live (unknown: 404; expired or revoked: 410)."""
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.datastructures import FileStorage
 
 from lms.core.i18n import localized
 from lms.core.permissions import public, requires
-from lms.core.services import files
 from lms.core.services.errors import NotFound, ServiceError
+from lms.core.web import send_stored, upload_of
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Enrolment
 from lms.courses.views.common import COHORT_TABS
@@ -32,22 +31,7 @@ COHORT_TABS.append(("portfolio.portfolios", _l("Portfolios")))
 PAGE_LABELS = {"category": CATEGORY_LABELS, "section": SECTION_LABELS}
 
 
-def send_stored(stored):
-    """A stored file as a download that no cache keeps and no browser sniffs."""
-    if stored is None or not files.path_of(stored).exists():
-        abort(404)
-    response = send_file(files.path_of(stored), mimetype=stored.mime_type, as_attachment=True,
-                         download_name=stored.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
-
-def upload_of(form) -> tuple[bytes, str] | None:
-    storage = form.file.data
-    if isinstance(storage, FileStorage) and storage.filename:
-        return storage.read(), storage.filename  # bounded by MAX_CONTENT_LENGTH
-    return None
 
 
 def _own_artefact(enrolment, artefact_id: int) -> Artefact:
@@ -90,7 +74,7 @@ def _artefact_page(enrolment, section: str, artefact: Artefact | None):
         fields = {"section": section, "kind": form.kind.data, "title": form.title.data,
                   "category": form.category.data, "module_number": form.module_number.data,
                   "topic_code": form.topic_code.data, "link": form.link.data, "text": form.text.data}
-        upload = upload_of(form)
+        upload = upload_of(form.file)
         message = _("Your portfolio is handed in.") if section == "submission" else _("Saved.")
         done = run_service(form, lambda: service.save_artefact(enrolment, fields, upload, current_user, artefact),
                            message, url_for("portfolio.my_portfolio", code=cohort.code))

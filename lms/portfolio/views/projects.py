@@ -19,7 +19,7 @@ from lms.courses.views.common import COHORT_TABS
 from lms.portfolio.forms.projects import ProjectForm, VersionForm
 from lms.portfolio.models import ProjectWork
 from lms.portfolio.services import projects as service
-from lms.portfolio.views.artefacts import send_stored, upload_of
+from lms.core.web import send_stored, upload_of
 from lms.portfolio.views.common import bp, can_here, cohort_context, my_enrolment, run_service
 
 COHORT_TABS.append(("portfolio.projects", _l("Projects")))
@@ -119,7 +119,7 @@ def my_project(code, project_id):
         problem = None
     if key is not None and request.method == "POST" and form.validate_on_submit():
         fields = {"title": form.title.data, "text": form.text.data, "link": form.link.data}
-        upload = upload_of(form)
+        upload = upload_of(form.file)
         done = run_service(form, lambda: service.submit_version(p, enrolment, fields, upload, current_user),
                            _("Handed in. Earlier versions are kept."),
                            url_for("portfolio.my_project", code=code, project_id=project_id))

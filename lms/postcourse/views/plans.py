@@ -11,17 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, g, redirect, render_template, request, send_file, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
 from lms.core.i18n import current_language, localized
 from lms.core.permissions import requires
-from lms.core.services import clock, files, mail
+from lms.core.services import clock, mail
 from lms.core.services.errors import NotFound
+from lms.core.web import send_stored, upload_of
 from lms.courses.forms import ConfirmForm
 from lms.courses.views.common import COHORT_TABS
 from lms.postcourse.forms import plans as forms
@@ -67,11 +67,6 @@ def _request_choices(plan: SupportPlan) -> list[SelectChoice]:
         for r in activity_service.requests_of(plan) if r.answered_at is None]
 
 
-def _upload(form_field):
-    storage = form_field.data
-    if isinstance(storage, FileStorage) and storage.filename:
-        return storage.read(), storage.filename  # bounded by MAX_CONTENT_LENGTH
-    return None
 
 
 def _prepare(plan: SupportPlan, model, lang: str, given: dict, graduate: bool) -> dict:
@@ -126,14 +121,6 @@ def _back(plan: SupportPlan, anchor: str = ""):
     return url_for("postcourse.plan", code=g.cohort.code, plan_id=plan.id) + (f"#{anchor}" if anchor else "")
 
 
-def _send(stored):
-    if not files.path_of(stored).exists():
-        abort(404)
-    response = send_file(files.path_of(stored), mimetype=stored.mime_type, as_attachment=True,
-                         download_name=stored.original_name, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- staff ------------------------------------------------------------------------------------------
@@ -230,7 +217,7 @@ def plan_observation(code, plan_id):
     if form.validate_on_submit():
         fields = {"kind": form.kind.data, "observed_on": form.observed_on.data, "url": form.url.data,
                   "feedback": form.feedback.data, "activity_id": form.activity_id.data}
-        upload = _upload(form.file)
+        upload = upload_of(form.file)
         done = run_service(form, lambda: activity_service.add_observation(p, fields, current_user, upload),
                            _("Observation added."), _back(p, "observations"))
         if done:
@@ -250,7 +237,7 @@ def plan_evidence(code, plan_id):
     form = EvidenceForm()
     form.activity_id.choices = _activity_choices(p, plan_service.model_of(p), current_language())
     if form.validate_on_submit():
-        fields, upload = _evidence_fields(form), _upload(form.file)
+        fields, upload = _evidence_fields(form), upload_of(form.file)
         done = run_service(form, lambda: activity_service.add_evidence(p, fields, current_user, upload),
                            _("Evidence added."), _back(p, "evidence"))
         if done:
@@ -276,7 +263,7 @@ def plan_close(code, plan_id):
 def plan_file(code, plan_id, file_id):
     p = _plan(plan_id)
     try:
-        return _send(activity_service.file_of(p, file_id))
+        return send_stored(activity_service.file_of(p, file_id))
     except NotFound:
         abort(404)
 
@@ -326,7 +313,7 @@ def my_plan_evidence(code):
     form = EvidenceForm()
     form.activity_id.choices = _activity_choices(p, plan_service.model_of(p), current_language(), graduate=True)
     if form.validate_on_submit():
-        fields, upload = _evidence_fields(form), _upload(form.file)
+        fields, upload = _evidence_fields(form), upload_of(form.file)
         done = run_service(form, lambda: activity_service.add_evidence(p, fields, current_user, upload),
                            _("Evidence added."), url_for("postcourse.my_plan", code=code) + "#evidence")
         if done:
@@ -354,7 +341,7 @@ def my_plan_request(code):
 def my_plan_file(code, file_id):
     p = _my_plan_or_404()
     try:
-        return _send(activity_service.file_of(p, file_id))
+        return send_stored(activity_service.file_of(p, file_id))
     except NotFound:
         abort(404)
 
