@@ -155,7 +155,8 @@ class Topic(Base):
 
 
 class Material(Base):
-    """Study material of a topic, written in Markdown and stored sanitized."""
+    """Study material of a topic, written in Markdown and stored sanitized, with a file when
+    the trainer attaches one."""
 
     __tablename__ = "courses_materials"
 
@@ -166,10 +167,13 @@ class Material(Base):
     language: Mapped[str] = mapped_column(String(2), default="kk")
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
+    #: an attached file (a presentation, a lesson plan: the seeds' teaching kit), stored once
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     topic: Mapped[Topic] = relationship(back_populates="materials")
+    file: Mapped["StoredFile | None"] = relationship()
 
 
 # --- delivery: cohorts, enrolments, sessions, attendance, self-study ---------------------

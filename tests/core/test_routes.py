@@ -15,6 +15,7 @@ PUBLIC_ENDPOINTS = {
     "courses.programme",
     "courses.programme_version",
     "courses.topic",
+    "courses.material_file",  # a public topic page's attached file
     "courses.module_pack",
     "cohorts.calendar_feed",
     "courses_api.programmes",

@@ -120,3 +120,46 @@ def test_participant_programme_page_is_light(client, auth, make):
     with client.get("/static/lms.css") as response:
         css = response.get_data()
     assert len(html) + len(css) <= 60 * 1024
+
+
+def test_a_material_carries_its_presentation_into_the_page_the_pack_and_the_next_version(
+        app, client, auth, make, db_session, tmp_path, monkeypatch):
+    """The seeds' teaching kit holds presentations and lesson plans: a trainer attaches one to a
+    material; readers of the topic download it, the module's offline ZIP carries it, a program
+    renamed .pptx is refused, and a new programme version keeps it."""
+    import io
+    import zipfile
+
+    from lms.courses.models import Material
+
+    from sqlalchemy import select
+
+    monkeypatch.setattr(app.config["LMS"], "files_dir", str(tmp_path / "files"))
+    admin = make.user("admin", language="en")
+    draft = services.new_version(services.get_programme("LDR-DT"), admin)
+    db_session.commit()
+    auth.login(admin.email)
+    url = f"/programmes/LDR-DT/v{draft.version}/topics/1.1/materials/new"
+    slides = b"PK\x03\x04" + b"slides" * 100
+    r = client.post(url, content_type="multipart/form-data", data={
+        "title": "Слайдтар", "language": "kk", "body": "Кіріспе",
+        "file": (io.BytesIO(b"MZ\x90\x00program"), "slides.pptx")})
+    assert r.status_code == 200 and "not of that type" in r.text
+    r = client.post(url, content_type="multipart/form-data", data={
+        "title": "Слайдтар", "language": "kk", "body": "Кіріспе", "file": (io.BytesIO(slides), "Слайдтар 1.1.pptx")})
+    assert r.status_code == 302
+    material = db_session.scalar(select(Material).where(Material.title == "Слайдтар"))
+    page = client.get(f"/programmes/LDR-DT/v{draft.version}/topics/1.1").text
+    link = f"/programmes/LDR-DT/v{draft.version}/topics/1.1/materials/{material.id}/file"
+    assert link in page and "Слайдтар 1.1.pptx" in page
+    with client.get(link) as download:
+        assert download.data == slides and download.headers["X-Content-Type-Options"] == "nosniff"
+    pack = zipfile.ZipFile(io.BytesIO(client.get(f"/programmes/LDR-DT/v{draft.version}/modules/1/pack.zip").data))
+    attached = [n for n in pack.namelist() if n.endswith(".pptx")]
+    assert len(attached) == 1 and pack.read(attached[0]) == slides
+    # the next version keeps the file
+    services.approve(db_session.get(type(draft), draft.id), admin)
+    newer = services.new_version(db_session.get(type(draft), draft.id), admin)
+    db_session.commit()
+    kept = next(m for t in newer.topics for m in t.materials if m.title == "Слайдтар")
+    assert kept.file_id == material.file_id

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField,
                      widgets)
 from wtforms.fields.choices import SelectChoice
@@ -50,6 +51,8 @@ class MaterialForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=200_000)])
+    file = FileField(_l("Attached file (a presentation, a lesson plan: PDF, Word, PowerPoint, Excel, images)"))
+    remove_file = BooleanField(_l("Take the attached file off"))
 
 
 class CohortForm(FlaskForm):

@@ -8,9 +8,11 @@ import zipfile
 from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 
 from lms.core.i18n import localized
 from lms.core.pdf import html_flowables, styles
+from lms.core.services import files
 from lms.core.services.errors import NotFound
 from lms.courses.models import Module, Programme, Topic
 
@@ -76,7 +78,8 @@ def _slug(text: str) -> str:
 
 
 def module_zip(programme: Programme, module: Module, lang: str = "kk") -> bytes:
-    """The PDF, plus each material as Markdown (to edit) and as one HTML page (to read)."""
+    """The PDF, plus each material as Markdown (to edit) and as one HTML page (to read), and
+    the files attached to them (presentations, lesson plans), linked from that page."""
     out = io.BytesIO()
     base = f"{programme.code}-module-{module.number}"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -89,5 +92,9 @@ def module_zip(programme: Programme, module: Module, lang: str = "kk") -> bytes:
                 name = f"{base}/{topic.code}-{i:02d}-{_slug(material.title)}.md"
                 z.writestr(name, f"# {material.title}\n\n{material.body}\n")
                 html.append(f"<h3>{material.title}</h3>{material.body_html}")
+                if material.file is not None and files.path_of(material.file).exists():
+                    attached = f"{topic.code}-{i:02d}-{_slug(material.file.original_name)}"
+                    z.write(files.path_of(material.file), f"{base}/{attached}")
+                    html.append(f"<p><a href='{escape(attached)}'>{escape(material.file.original_name)}</a></p>")
         z.writestr(f"{base}/index.html", "\n".join(html))
     return out.getvalue()

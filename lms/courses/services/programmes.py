@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.core.permissions import Context, has_capability
-from lms.core.services import audit
+from lms.core.services import audit, files
 from lms.core.services import users as user_service
 from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError, about
 from lms.courses import content
@@ -464,7 +464,10 @@ def render_markdown(text: str) -> str:
     return nh3.clean(html, link_rel="noopener noreferrer nofollow")
 
 
-def save_material(topic: Topic, fields: dict, actor, material: Material | None = None) -> Material:
+def save_material(topic: Topic, fields: dict, actor, material: Material | None = None, upload=None) -> Material:
+    """`upload` (bytes, name) attaches a file (a presentation, a lesson plan) checked as every
+    upload is; `remove_file` takes the attached one off (the stored file stays for versions
+    that share it)."""
     _editable(topic.programme)
     title = (fields.get("title") or "").strip()
     if not title:
@@ -480,8 +483,12 @@ def save_material(topic: Topic, fields: dict, actor, material: Material | None =
         db.session.add(material)
     material.title, material.body, material.language = title, body, language
     material.body_html = render_markdown(body)
+    if upload is not None:
+        material.file = files.store(upload[0], upload[1], actor, field="file")
+    elif fields.get("remove_file"):
+        material.file = None
     db.session.flush()
-    audit.record(actor, "material_saved", material, title)
+    audit.record(actor, "material_saved", material, title, file_id=material.file_id)
     return material
 
 
@@ -526,7 +533,7 @@ def new_version(p: Programme, actor) -> Programme:
     for topic in p.topics:
         for m in topic.materials:
             copy = Material(topic=by_code[topic.code], sort_order=m.sort_order, title=m.title,
-                            language=m.language, body=m.body, body_html=m.body_html)
+                            language=m.language, body=m.body, body_html=m.body_html, file_id=m.file_id)
             db.session.add(copy)
     db.session.flush()
     for role, people in staff_by_role(p).items():  # the programme's staff stay its staff

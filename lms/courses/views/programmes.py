@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from lms.core.permissions import Context, has_capability, public, requires
 from lms.core.services.errors import ServiceError
+from lms.core.web import send_stored, upload_of
 from lms.courses import services
 from lms.courses.services import programmes as programme_service
 from lms.courses.views.common import add_staff as add_staff_from
@@ -213,12 +214,25 @@ def material_form(code, version, topic_code, material_id=None):
     form = MaterialForm(obj=material)
     back = url_for("courses.topic", code=p.code, version=p.version, topic_code=topic.code)
     if form.validate_on_submit():
-        done = run_service(form, lambda: services.save_material(topic, form.data, current_user, material),
+        done = run_service(form, lambda: services.save_material(topic, form.data, current_user, material,
+                                                                upload_of(form.file)),
                         _("Material saved."), back)
         if done:
             return done
     return render_template("courses/material_form.html", form=form, p=p, topic=topic, material=material,
                            confirm=ConfirmForm())
+
+
+@bp.route("/<code>/v<int:version>/topics/<topic_code>/materials/<int:material_id>/file")
+@public
+def material_file(code, version, topic_code, material_id):
+    """A material's attached file, to whoever may read its topic page."""
+    p = _visible(code, version)
+    topic = _topic(p, topic_code)
+    material = db.session.get(Material, material_id)
+    if material is None or material.topic_id != topic.id:
+        abort(404)
+    return send_stored(material.file)
 
 
 @bp.route("/<code>/v<int:version>/topics/<topic_code>/materials/<int:material_id>/delete", methods=["POST"])
