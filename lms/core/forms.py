@@ -20,6 +20,11 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
+class NoticesForm(FlaskForm):
+    email_notices = BooleanField(_l("E-mail me course news: schedule changes, work returned for rework, "
+                                    "announcements, my certificate"))
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
 

@@ -14,8 +14,8 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.core.extensions import limiter
 from lms.core.forms import (
-    AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, SetPasswordForm,
-    SchoolForm, SchoolImportForm, UserEditForm,
+    AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, NoticesForm,
+    SchoolForm, SchoolImportForm, SetPasswordForm, UserEditForm,
 )
 from lms.core.i18n import localized
 from lms.core.models import AuditEntry, District, School, User
@@ -100,7 +100,21 @@ def set_language():
 @bp.route("/profile")
 @requires("core:view_profile")
 def profile():
-    return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments))
+    return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments),
+                           notices=NoticesForm(email_notices=current_user.email_notices))
+
+
+@bp.route("/profile/notices", methods=["POST"])
+@requires("core:view_profile")
+def profile_notices():
+    form = NoticesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on = bool(form.email_notices.data)
+    return run_service(form, lambda: user_service.set_email_notices(current_user._get_current_object(), on),
+                       _("Course news comes by e-mail.") if on else _("No more course news by e-mail; sign-in links"
+                                                                       " still come."),
+                       url_for("core.profile"))
 
 
 def _roles_held(assignments) -> list[tuple[str, tuple[str, str | None] | None]]:

@@ -87,3 +87,20 @@ def test_the_trainer_is_told_how_many_were_told_and_the_mail_goes_out(client, au
     assert r.status_code == 200 and "2 participants are told by e-mail." in r.text
     sent = outbox()
     assert sorted(m["To"] for m in sent) == told
+
+
+def test_who_turned_course_news_off_on_their_profile_is_not_told(ctx, make, db_session, app):
+    c = _cohort(make, db_session)
+    quiet = c.enrolments[0].user
+    client = app.test_client()
+    client.post("/login", data={"email": quiet.email, "password": "secret"})
+    assert '<input checked id="email_notices"' in client.get("/profile").text  # on unless turned off
+    r = client.post("/profile/notices", data={})  # the box left empty: off
+    assert r.status_code == 302
+    assert '<input id="email_notices"' in client.get("/profile").text
+    db_session.expire_all()
+    assert db_session.get(type(quiet), quiet.id).email_notices is False
+    s = make.session(c, "1.1", starts_at=datetime(2027, 1, 5, 5, tzinfo=timezone.utc))
+    with clock.frozen(NOW):
+        schedule.cancel(s, None)
+    assert [m.to_email for m in _messages(db_session)] == [c.enrolments[1].user.email]

@@ -161,6 +161,16 @@ def set_active(user: User, active: bool, actor) -> bool:
     return True
 
 
+def set_email_notices(user: User, on: bool) -> bool:
+    """The holder's own choice (their profile); returns whether it changed."""
+    if not isinstance(on, bool):
+        raise ServiceError(_l("true or false (got %(value)s)", value=repr(on)), field="email_notices")
+    if user.email_notices == on:
+        return False
+    user.email_notices = on
+    return True
+
+
 def set_language(user: User, language: str) -> None:
     if language not in LANGUAGES:
         raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")

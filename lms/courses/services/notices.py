@@ -42,9 +42,11 @@ def queued_since(about: WebinarSession | Cohort, since: datetime) -> int:
 
 
 def participants(cohort_id: int) -> list[User]:
-    """Those a cohort's news goes to: its participants still taking the course."""
+    """Those a cohort's news goes to: its participants still taking the course who have not
+    turned course news off."""
     return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
-        Enrolment.cohort_id == cohort_id, Enrolment.status.in_(TOLD)).order_by(User.sort_key)))
+        Enrolment.cohort_id == cohort_id, Enrolment.status.in_(TOLD), User.email_notices.is_(True))
+        .order_by(User.sort_key)))
 
 
 def on_cohort_updated(cohort: Cohort, actor=None, changed: dict | None = None, **_kw) -> list[User]:
@@ -124,9 +126,9 @@ def on_selfstudy_reviewed(submission, actor=None, accepted: bool = True, **_kw) 
     trainer's feedback and the task's page."""
     enrolment = submission.enrolment
     cohort = enrolment.cohort
-    if accepted or cohort.status not in LIVE or enrolment.status not in TOLD:
-        return []
     user, task = enrolment.user, submission.task
+    if accepted or cohort.status not in LIVE or enrolment.status not in TOLD or not user.email_notices:
+        return []
     with force_locale(language_of(user)):
         subject = _("Returned for rework: %(task)s", task=task.title)
         lead = _("Your work on \"%(task)s\" (%(cohort)s) is returned for rework.", task=task.title,

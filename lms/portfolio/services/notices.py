@@ -17,6 +17,8 @@ from lms.db import db
 def on_certificate_issued(cert, actor=None, **_kw) -> list[User]:
     enrolment = db.session.get(Enrolment, cert.enrolment_id)
     user, cohort = enrolment.user, enrolment.cohort
+    if not user.email_notices:
+        return []
     with force_locale(language_of(user)):
         subject = _("Your certificate %(number)s", number=cert.number)
         lines = [_("Hello, %(name)s.", name=user.full_name), "",
