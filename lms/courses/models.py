@@ -154,11 +154,17 @@ class Topic(Base):
         return float((self.hours.get(format_code) or {}).get(kind) or 0)
 
 
+#: who reads a material: everyone who may read the topic, or its staff only (a trainer's
+#: guide or lesson scenario, seed 004 §7)
+MATERIAL_AUDIENCES = ("all", "staff")
+
+
 class Material(Base):
     """Study material of a topic, written in Markdown and stored sanitized, with a file when
     the trainer attaches one."""
 
     __tablename__ = "courses_materials"
+    __table_args__ = (CheckConstraint(f"audience IN {MATERIAL_AUDIENCES}", name="audience"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("courses_topics.id", ondelete="CASCADE"), index=True)
@@ -169,6 +175,7 @@ class Material(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     #: an attached file (a presentation, a lesson plan: the seeds' teaching kit), stored once
     file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id"))
+    audience: Mapped[str] = mapped_column(String(8), default="all", server_default="all")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -163,3 +163,47 @@ def test_a_material_carries_its_presentation_into_the_page_the_pack_and_the_next
     db_session.commit()
     kept = next(m for t in newer.topics for m in t.materials if m.title == "Слайдтар")
     assert kept.file_id == material.file_id
+
+
+def test_a_trainers_guide_is_read_by_the_programmes_staff_only(app, client, auth, make, db_session, tmp_path,
+                                                                monkeypatch):
+    """Seed 004 §7 names a trainer's guide and lesson scenarios beside the participants'
+    materials: a material for the trainers only stays off the public topic page, its file and
+    the offline packs, and shows to those who author and run the programme."""
+    import io
+    import zipfile
+
+    from sqlalchemy import select
+
+    from lms.courses.models import Material
+
+    monkeypatch.setattr(app.config["LMS"], "files_dir", str(tmp_path / "files"))
+    admin = make.user("admin", language="en")
+    participant = make.user("participant", email="guide-reader@test.kz")
+    draft = services.new_version(services.get_programme("LDR-DT"), admin)
+    db_session.commit()
+    auth.login(admin.email)
+    base = f"/programmes/LDR-DT/v{draft.version}"
+    for title, audience in (("Тыңдаушыға", "all"), ("Тренерге нұсқаулық", "staff")):
+        r = client.post(f"{base}/topics/1.1/materials/new", content_type="multipart/form-data", data={
+            "title": title, "language": "kk", "body": f"{title} мәтіні", "audience": audience,
+            "file": (io.BytesIO(b"%PDF-1.4 " + title.encode()), f"{audience}.pdf")})
+        assert r.status_code == 302
+    guide = db_session.scalar(select(Material).where(Material.title == "Тренерге нұсқаулық"))
+    assert "Тренерге нұсқаулық" in client.get(f"{base}/topics/1.1").text
+    services.approve(db_session.get(type(draft), draft.id), admin)
+    db_session.commit()
+    auth.logout()
+    for who in (None, participant.email):
+        if who:
+            auth.login(who)
+        page = client.get(f"{base}/topics/1.1").text
+        assert "Тыңдаушыға" in page and "Тренерге нұсқаулық" not in page
+        assert client.get(f"{base}/topics/1.1/materials/{guide.id}/file").status_code == 404
+        pack = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/modules/1/pack.zip").data))
+        assert not any("staff" in n or "нұсқаулық" in n for n in pack.namelist())
+        assert "Тренерге" not in pack.read(next(n for n in pack.namelist() if n.endswith("index.html"))).decode()
+    auth.logout()
+    auth.login(admin.email)
+    with client.get(f"{base}/topics/1.1/materials/{guide.id}/file") as r:
+        assert r.status_code == 200

@@ -51,6 +51,9 @@ class MaterialForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=200_000)])
+    audience = SelectField(_l("Who reads it"), choices=[
+        SelectChoice("all", _l("everyone who reads the topic")),
+        SelectChoice("staff", _l("the programme's trainers only (a trainer's guide, a lesson scenario)"))])
     file = FileField(_l("Attached file (a presentation, a lesson plan: PDF, Word, PowerPoint, Excel, images)"))
     remove_file = BooleanField(_l("Take the attached file off"))
 

@@ -15,6 +15,7 @@ from lms.core.pdf import html_flowables, styles
 from lms.core.services import files
 from lms.core.services.errors import NotFound
 from lms.courses.models import Module, Programme, Topic
+from lms.courses.services.programmes import materials_for
 
 
 def module_of(programme: Programme, number: int) -> Module:
@@ -37,7 +38,7 @@ def _hours_line(topic: Topic) -> str:
     return "; ".join(parts)
 
 
-def module_pdf(programme: Programme, module: Module, lang: str = "kk") -> bytes:
+def module_pdf(programme: Programme, module: Module, lang: str = "kk", *, staff: bool = False) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
@@ -56,9 +57,10 @@ def module_pdf(programme: Programme, module: Module, lang: str = "kk") -> bytes:
         line = _hours_line(topic)
         if line:
             story.append(Paragraph(line, s["small"]))
-        if not topic.materials:
+        materials = materials_for(topic, staff)
+        if not materials:
             story.append(Paragraph("—", s["body"]))
-        for material in topic.materials:
+        for material in materials:
             story.append(Paragraph(material.title, s["h2"]))
             story.extend(html_flowables(material.body_html))
         story.append(Spacer(1, 10))
@@ -77,18 +79,18 @@ def _slug(text: str) -> str:
     return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-")[:60] or "material"
 
 
-def module_zip(programme: Programme, module: Module, lang: str = "kk") -> bytes:
+def module_zip(programme: Programme, module: Module, lang: str = "kk", *, staff: bool = False) -> bytes:
     """The PDF, plus each material as Markdown (to edit) and as one HTML page (to read), and
     the files attached to them (presentations, lesson plans), linked from that page."""
     out = io.BytesIO()
     base = f"{programme.code}-module-{module.number}"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(f"{base}/{base}.pdf", module_pdf(programme, module, lang))
+        z.writestr(f"{base}/{base}.pdf", module_pdf(programme, module, lang, staff=staff))
         html = [f"<!doctype html><meta charset='utf-8'><title>{base}</title>",
                 f"<h1>{localized(module, 'title', lang)}</h1>"]
         for topic in _topics(programme, module):
             html.append(f"<h2>{topic.code}. {localized(topic, 'title', lang)}</h2>")
-            for i, material in enumerate(topic.materials, 1):
+            for i, material in enumerate(materials_for(topic, staff), 1):
                 name = f"{base}/{topic.code}-{i:02d}-{_slug(material.title)}.md"
                 z.writestr(name, f"# {material.title}\n\n{material.body}\n")
                 html.append(f"<h3>{material.title}</h3>{material.body_html}")

@@ -20,7 +20,7 @@ from lms.core.services import users as user_service
 from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError, about
 from lms.courses import content
 from lms.courses.models import (
-    AUDIENCES, FORMAT_CODES, Material, Module, Programme, ProgrammeFormat, Topic,
+    AUDIENCES, FORMAT_CODES, MATERIAL_AUDIENCES, Material, Module, Programme, ProgrammeFormat, Topic,
 )
 from lms.db import db, utcnow
 from lms.signals import content_loaded, programme_approved, programme_created, programme_versioned
@@ -36,6 +36,15 @@ def programme_context(programme: Programme) -> Context:
 
 def can_see(user, programme: Programme) -> bool:
     return programme.status == "approved" or has_capability(user, "courses:view_drafts", programme_context(programme))
+
+
+def reads_staff_materials(user, programme: Programme) -> bool:
+    """A trainer's guide is for those who author and run the programme."""
+    return has_capability(user, "courses:view_drafts", programme_context(programme))
+
+
+def materials_for(topic: Topic, staff: bool) -> list[Material]:
+    return [m for m in topic.materials if staff or m.audience == "all"]
 
 
 def catalogue(user) -> list[Programme]:
@@ -478,10 +487,13 @@ def save_material(topic: Topic, fields: dict, actor, material: Material | None =
     language = fields.get("language") or "kk"
     if language not in LANGS:
         raise ServiceError(_l("unknown language %(value)s", value=repr(language)), field="language")
+    audience = fields.get("audience") or "all"
+    if audience not in MATERIAL_AUDIENCES:
+        raise ServiceError(_l("unknown audience %(value)s", value=repr(audience)), field="audience")
     if material is None:
         material = Material(topic=topic, sort_order=len(topic.materials) + 1)
         db.session.add(material)
-    material.title, material.body, material.language = title, body, language
+    material.title, material.body, material.language, material.audience = title, body, language, audience
     material.body_html = render_markdown(body)
     if upload is not None:
         material.file = files.store(upload[0], upload[1], actor, field="file")
@@ -533,7 +545,8 @@ def new_version(p: Programme, actor) -> Programme:
     for topic in p.topics:
         for m in topic.materials:
             copy = Material(topic=by_code[topic.code], sort_order=m.sort_order, title=m.title,
-                            language=m.language, body=m.body, body_html=m.body_html, file_id=m.file_id)
+                            language=m.language, body=m.body, body_html=m.body_html, file_id=m.file_id,
+                            audience=m.audience)
             db.session.add(copy)
     db.session.flush()
     for role, people in staff_by_role(p).items():  # the programme's staff stay its staff

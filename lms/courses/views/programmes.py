@@ -104,7 +104,10 @@ def remove_staff(code, version):
 @public
 def topic(code, version, topic_code):
     p = _visible(code, version)
-    return render_template("courses/topic.html", p=p, topic=_topic(p, topic_code), confirm=ConfirmForm())
+    topic = _topic(p, topic_code)
+    staff = services.reads_staff_materials(current_user, p)
+    return render_template("courses/topic.html", p=p, topic=topic, materials=services.materials_for(topic, staff),
+                           confirm=ConfirmForm())
 
 
 # --- authoring ----------------------------------------------------------------------------
@@ -230,7 +233,8 @@ def material_file(code, version, topic_code, material_id):
     p = _visible(code, version)
     topic = _topic(p, topic_code)
     material = db.session.get(Material, material_id)
-    if material is None or material.topic_id != topic.id:
+    if material is None or material.topic_id != topic.id or material not in services.materials_for(
+            topic, services.reads_staff_materials(current_user, p)):
         abort(404)
     return send_stored(material.file)
 
@@ -288,10 +292,10 @@ def module_pack(code, version, number, fmt):
         module = offline_pack.module_of(p, number)
     except ServiceError:
         abort(404)
-    lang = current_language()
+    lang, staff = current_language(), services.reads_staff_materials(current_user, p)
     if fmt == "pdf":
-        body, mime = offline_pack.module_pdf(p, module, lang), "application/pdf"
+        body, mime = offline_pack.module_pdf(p, module, lang, staff=staff), "application/pdf"
     else:
-        body, mime = offline_pack.module_zip(p, module, lang), "application/zip"
+        body, mime = offline_pack.module_zip(p, module, lang, staff=staff), "application/zip"
     return Response(body, mimetype=mime, headers={
         "Content-Disposition": f'attachment; filename="{p.code}-module-{number}.{fmt}"'})
