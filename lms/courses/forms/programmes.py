@@ -53,7 +53,8 @@ class MaterialForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=200_000)])
     audience = SelectField(_l("Who reads it"), choices=[
         SelectChoice("all", _l("everyone who reads the topic")),
-        SelectChoice("staff", _l("the programme's trainers only (a trainer's guide, a lesson scenario)"))])
+        SelectChoice("staff", _l("the programme's trainers only (a trainer's guide, a lesson scenario)"))],
+        default="all")
     file = FileField(_l("Attached file (a presentation, a lesson plan: PDF, Word, PowerPoint, Excel, images)"))
     remove_file = BooleanField(_l("Take the attached file off"))
 
