@@ -18,7 +18,7 @@ from lms.core.forms import (
     SchoolForm, SchoolImportForm, SetPasswordForm, UserEditForm,
 )
 from lms.core.i18n import localized
-from lms.core.models import AuditEntry, District, School, User
+from lms.core.models import District, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, has_capability, public, registry, requires

@@ -331,7 +331,7 @@ class _Checker:
         modules = doc["modules"]
         extras = doc.get("extra_rows") or []
         for fmt in doc["formats"]:
-            f, kinds = fmt["code"], fmt["kinds"]
+            f = fmt["code"]
             label = f"{f} plan"
 
             def row_sum(cells):

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.core.pagination import paginate
-from lms.core.permissions import Context, contexts_with, has_capability, requires
+from lms.core.permissions import contexts_with, has_capability, requires
 from lms.core.services import clock, mail
 from lms.core.services import users as user_service
 from lms.core.services.errors import NotFound
@@ -20,7 +20,7 @@ from lms.courses.services import announcements as announcement_service
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.services import notices
 from lms.courses.views.common import add_staff as add_staff_from
-from lms.courses.views.common import cohort_context, cohorts_bp as bp, load_cohort, my_enrolment, run_service
+from lms.courses.views.common import cohort_context, cohorts_bp as bp, my_enrolment, run_service
 from lms.courses.views.common import remove_staff as remove_staff_button
 from lms.db import db
 
