@@ -44,7 +44,9 @@ def _load_plugin(app: Flask, plugin) -> None:
         importlib.import_module(plugin.models)
     app.extensions["lms_capabilities"].register(plugin.capabilities, plugin.name)
     if plugin.audit_actions:
-        app.extensions["lms_audit_actions"].update(importlib.import_module(plugin.audit_actions).ACTIONS)
+        words = importlib.import_module(plugin.audit_actions)
+        app.extensions["lms_audit_actions"].update(words.ACTIONS)
+        app.extensions["lms_audit_types"].update(getattr(words, "OBJECT_TYPES", {}))
     for make_blueprint in plugin.blueprints:
         app.register_blueprint(make_blueprint())
     if plugin.cli is not None:

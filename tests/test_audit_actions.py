@@ -46,3 +46,23 @@ def test_the_log_page_shows_the_words_in_the_readers_language(client, auth, make
     auth.login(admin.email)
     page = client.get("/admin/audit").text
     assert 'data-action="user_created"' in page and ">Тіркелгі ашылды<" in page
+    assert '<td title="User">Тіркелгі ' in page
+
+
+def test_every_model_the_log_may_name_has_words(app):
+    """The log names an object by its model class; every class of the core and of the enabled
+    plugins has its words, in each language."""
+    from flask_babel import force_locale
+
+    from lms.core.migrate import table_prefixes
+    from lms.db import Base
+
+    words = app.extensions["lms_audit_types"]
+    prefixes = table_prefixes(app)
+    models = {m.class_.__name__ for m in Base.registry.mappers if m.local_table.name.startswith(prefixes)}
+    assert "User" in models and sorted(models - set(words)) == []
+    with app.test_request_context():
+        with force_locale("en"):
+            english = {t: str(w) for t, w in words.items()}
+        with force_locale("kk"):
+            assert [t for t, w in words.items() if str(w) == english[t]] == []

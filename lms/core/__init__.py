@@ -31,10 +31,12 @@ def init_core(app: Flask, config) -> None:
     registry = CapabilityRegistry()
     registry.register(CORE_CAPABILITIES, "core")
     app.extensions["lms_capabilities"] = registry
-    from lms.core.audit_actions import ACTIONS
+    from lms.core.audit_actions import ACTIONS, OBJECT_TYPES
 
-    #: audit action code -> its words; each plugin adds its own (Plugin.audit_actions)
+    #: audit action code -> its words, object type -> its words; each plugin adds its own
+    #: (Plugin.audit_actions)
     app.extensions["lms_audit_actions"] = dict(ACTIONS)
+    app.extensions["lms_audit_types"] = dict(OBJECT_TYPES)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -19,3 +19,17 @@ ACTIONS = {
     "user_created": _l("Account created"),
     "user_updated": _l("Account changed"),
 }
+
+#: the object types the log names (model classes), in the reader's language
+OBJECT_TYPES = {
+    "User": _l("Account"),
+    "Region": _l("Region"),
+    "District": _l("District"),
+    "School": _l("School"),
+    "RoleAssignment": _l("Role"),
+    "ApiToken": _l("API token"),
+    "StoredFile": _l("File"),
+    "AuditEntry": _l("Audit log entry"),
+    "OutboxMessage": _l("E-mail message"),
+    "Site": _l("Site"),
+}

@@ -401,8 +401,9 @@ def audit_log():
     page = paginate(audit.search(**{k: v or None for k, v in chosen.items()}), request.args.get("page", 1, type=int),
                     per_page=50)
     actions, types = audit.choices()
-    words = current_app.extensions["lms_audit_actions"]
-    return render_template("core/audit.html", page=page, chosen=chosen, types=types,
+    words, type_words = current_app.extensions["lms_audit_actions"], current_app.extensions["lms_audit_types"]
+    return render_template("core/audit.html", page=page, chosen=chosen,
+                           types=sorted(types, key=lambda t: str(type_words.get(t, t)).casefold()),
                            actions=sorted(actions, key=lambda a: str(words.get(a, a)).casefold()),
-                           action_words=lambda a: words.get(a, a),
+                           action_words=lambda a: words.get(a, a), type_words=lambda t: type_words.get(t, t),
                            filters={k: v for k, v in chosen.items() if v})

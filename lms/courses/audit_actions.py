@@ -44,3 +44,21 @@ ACTIONS = {
     "topics_chosen": _l("Topics chosen"),
     "user_profile_filled": _l("Profile filled in from a list"),
 }
+
+#: the object types the log names (model classes), in the reader's language
+OBJECT_TYPES = {
+    "Programme": _l("Programme"),
+    "ProgrammeFormat": _l("Hour plan"),
+    "Module": _l("Module"),
+    "Topic": _l("Topic"),
+    "Material": _l("Material"),
+    "Cohort": _l("Cohort"),
+    "Enrolment": _l("Enrolment"),
+    "TopicChoice": _l("Topic choice"),
+    "WebinarSession": _l("Scheduled session"),
+    "Attendance": _l("Attendance"),
+    "AttendanceImport": _l("Attendance report"),
+    "SelfStudyTask": _l("Self-study task"),
+    "Submission": _l("Hand-in"),
+    "Announcement": _l("Announcement"),
+}

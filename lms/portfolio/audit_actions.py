@@ -31,3 +31,19 @@ ACTIONS = {
     "share_link_created": _l("Portfolio share link created"),
     "share_link_revoked": _l("Portfolio share link revoked"),
 }
+
+#: the object types the log names (model classes), in the reader's language
+OBJECT_TYPES = {
+    "Artefact": _l("Portfolio item"),
+    "ShareLink": _l("Portfolio share link"),
+    "Rubric": _l("Rubric"),
+    "ProjectWork": _l("Project"),
+    "ProjectSubmission": _l("Project version"),
+    "DefenseSession": _l("Defense day"),
+    "PanelMember": _l("Panel member"),
+    "Defense": _l("Defense"),
+    "Assessment": _l("Assessor's scores"),
+    "GradebookMark": _l("Gradebook mark"),
+    "CohortScheme": _l("Cohort's grading scheme"),
+    "Certificate": _l("Certificate"),
+}

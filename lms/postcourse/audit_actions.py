@@ -16,3 +16,16 @@ ACTIONS = {
     "support_plan_edited": _l("Support plan changed"),
     "support_plan_opened": _l("Support plan opened"),
 }
+
+#: the object types the log names (model classes), in the reader's language
+OBJECT_TYPES = {
+    "SupportPlan": _l("Support plan"),
+    "PlanVersion": _l("Plan version"),
+    "PlanActivity": _l("Support activity"),
+    "GroupEvent": _l("Group event"),
+    "EventAttendance": _l("Event attendance"),
+    "Contact": _l("Consultation"),
+    "ConsultationRequest": _l("Consultation request"),
+    "Observation": _l("Lesson observation"),
+    "Evidence": _l("Evidence of results"),
+}

@@ -28,3 +28,18 @@ ACTIONS = {
     "test_updated": _l("Test changed"),
     "tests_copied": _l("Tests copied from another cohort"),
 }
+
+#: the object types the log names (model classes), in the reader's language
+OBJECT_TYPES = {
+    "Bank": _l("Test bank"),
+    "Item": _l("Question"),
+    "ItemVersion": _l("Question version"),
+    "Blueprint": _l("Test blueprint"),
+    "Test": _l("Test"),
+    "ExtraAttempts": _l("Personal terms of a test"),
+    "Attempt": _l("Attempt"),
+    "AttemptSlot": _l("Question of an attempt"),
+    "SurveyQuestion": _l("Survey question"),
+    "SurveyResponse": _l("Survey response"),
+    "SurveyAnswer": _l("Survey answer"),
+}
