@@ -136,7 +136,7 @@ def scheme_command(cohort_code, take):
     row = schemes.kept(cohort)
     if row is None:
         click.echo(f"{cohort.code}: follows the programme's file (no scheme kept; --take keeps today's)")
-    elif schemes.differs_from_file(cohort):
+    elif schemes.differs_from_file(cohort, row):
         click.echo(f"{cohort.code}: keeps the scheme of {row.taken_at:%Y-%m-%d}; the file has changed since"
                    " (--take to apply it)")
     else:

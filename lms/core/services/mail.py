@@ -13,7 +13,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.models import OutboxMessage
@@ -43,6 +43,23 @@ def queue(key: str, to: str, subject: str, body: str) -> OutboxMessage | None:
     except IntegrityError:
         return None
     return message
+
+
+def letter(user, *paragraphs: str) -> str:
+    """A message's body: the greeting, the paragraphs (each may hold its own line breaks), and
+    the signature, blank lines between. Call it in the reader's language (force_locale)."""
+    from flask_babel import gettext as _
+
+    return "\n\n".join([_("Hello, %(name)s.", name=user.full_name), *(p for p in paragraphs if p), "Ustaz"])
+
+
+def queued(prefix: str, since=None) -> int:
+    """How many messages with keys starting `prefix` were queued (from `since` on): a page says
+    how many it told."""
+    stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
+    if since is not None:
+        stmt = stmt.where(OutboxMessage.created_at >= since)
+    return db.session.scalar(stmt)
 
 
 def link(path: str) -> str:

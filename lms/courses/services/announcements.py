@@ -7,11 +7,10 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.core.i18n import language_of
-from lms.core.models import OutboxMessage
 from lms.core.services import audit, clock, mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.courses.models import Announcement, Cohort
@@ -52,11 +51,9 @@ def _email(cohort: Cohort, item: Announcement) -> int:
     for user in participants(cohort.id):
         with force_locale(language_of(user)):
             subject = f"{cohort.code}: {item.title}"
-            lines = [_("Hello, %(name)s.", name=user.full_name), "",
-                     _("An announcement of %(cohort)s:", cohort=cohort.code), "", item.title, "", item.body, "",
-                     _("On the course page: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/announcements")),
-                     "", "Ustaz"]
-        if mail.queue(f"courses:announcement:{item.id}:{user.id}", user.email, subject, "\n".join(lines)):
+            body = mail.letter(user, _("An announcement of %(cohort)s:", cohort=cohort.code), item.title, item.body,
+                               _("On the course page: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/announcements")))
+        if mail.queue(f"courses:announcement:{item.id}:{user.id}", user.email, subject, body):
             told += 1
     item.emailed_at = clock.now() if told else None
     return told
@@ -64,8 +61,7 @@ def _email(cohort: Cohort, item: Announcement) -> int:
 
 def emailed(item: Announcement) -> int:
     """How many e-mails the announcement queued."""
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.key.startswith(f"courses:announcement:{item.id}:")))
+    return mail.queued(f"courses:announcement:{item.id}:")
 
 
 def get(cohort: Cohort, announcement_id: int) -> Announcement:

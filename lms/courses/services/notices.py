@@ -11,10 +11,10 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.core.i18n import language_of, localized, localtime, zone_city
-from lms.core.models import OutboxMessage, User
+from lms.core.models import User
 from lms.core.services import clock, mail
 from lms.courses.models import Cohort, Enrolment, WebinarSession
 from lms.db import db
@@ -37,8 +37,7 @@ def queued_since(about: WebinarSession | Cohort, since: datetime) -> int:
     for the page to say."""
     prefix = (f"courses:session:{about.id}:" if isinstance(about, WebinarSession) else
               f"courses:cohort-link:{about.id}:")
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.key.startswith(prefix), OutboxMessage.created_at >= since))
+    return mail.queued(prefix, since)
 
 
 def participants(cohort_id: int) -> list[User]:
@@ -66,17 +65,17 @@ def on_cohort_updated(cohort: Cohort, actor=None, changed: dict | None = None, *
             lead = (_("The sessions of %(cohort)s now meet at a new link: %(url)s", cohort=cohort.code, url=url)
                     if url else _("The sessions of %(cohort)s no longer have a common meeting link: the schedule"
                                   " gives each session's own.", cohort=cohort.code))
-            body = "\n".join(_letter(cohort, user, lead))
+            body = _letter(cohort, user, lead)
         if mail.queue(f"courses:cohort-link:{cohort.id}:{stamp}:{user.id}", user.email, subject, body):
             queued.append(user)
     return queued
 
 
-def _letter(cohort: Cohort, user: User, lead: str) -> list[str]:
-    """The lines around the news, in the language already chosen."""
-    return [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
-            _("Your schedule and calendar: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/schedule")), "",
-            _("Times are in %(tz)s.", tz=zone_city(cohort.timezone)), "", "Ustaz"]
+def _letter(cohort: Cohort, user: User, lead: str) -> str:
+    """The news with the schedule's link and time zone, in the language already chosen."""
+    return mail.letter(user, lead,
+                       _("Your schedule and calendar: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/schedule")),
+                       _("Times are in %(tz)s.", tz=zone_city(cohort.timezone)))
 
 
 def on_session_changed(session: WebinarSession, actor=None, change: str = "", before=None, **_kw) -> list[User]:
@@ -118,7 +117,7 @@ def _message(session: WebinarSession, change: str, before, user: User) -> tuple[
             link = session.meeting_url or cohort.meeting_url or ""
             lead = _("The session \"%(topic)s\" of %(cohort)s on %(time)s has a new meeting link: %(url)s",
                      topic=what, cohort=cohort.code, time=when, url=link)
-        return subject, "\n".join(_letter(cohort, user, lead))
+        return subject, _letter(cohort, user, lead)
 
 
 def on_selfstudy_reviewed(submission, actor=None, accepted: bool = True, **_kw) -> list[User]:
@@ -135,10 +134,8 @@ def on_selfstudy_reviewed(submission, actor=None, accepted: bool = True, **_kw) 
                  cohort=cohort.code)
         if submission.feedback:
             lead += "\n\n" + _("The trainer's feedback: %(text)s", text=submission.feedback)
-        lines = [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
-                 _("Hand it in again here: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/tasks/{task.id}")),
-                 "", "Ustaz"]
+        body = mail.letter(user, lead, _("Hand it in again here: %(url)s",
+                                         url=mail.link(f"/cohorts/{cohort.code}/me/tasks/{task.id}")))
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-    return [user] if mail.queue(f"courses:returned:{submission.id}:{stamp}", user.email, subject,
-                                "\n".join(lines)) else []
+    return [user] if mail.queue(f"courses:returned:{submission.id}:{stamp}", user.email, subject, body) else []
 

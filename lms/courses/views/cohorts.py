@@ -80,11 +80,13 @@ def settings(code):
         if cohort.sessions or "short_run" not in fields:
             fields["short_run"] = None  # a disabled or absent tick box keeps what the cohort has
 
+        told = []
+
         def saved(change):
-            told = notices.queued_since(cohort, started)
-            if told:
+            told.append(notices.queued_since(cohort, started))
+            if told[0]:
                 flash(ngettext("%(num)s participant is told of the new link by e-mail.",
-                               "%(num)s participants are told of the new link by e-mail.", told))
+                               "%(num)s participants are told of the new link by e-mail.", told[0]))
             if change.links_moved:
                 flash(ngettext("%(num)s session not yet held now carries the new link.",
                                "%(num)s sessions not yet held now carry the new link.", change.links_moved))
@@ -99,7 +101,7 @@ def settings(code):
                                                                         move_links=form.move_links.data),
                            _("Settings saved."), saved)
         if done:
-            return mail.send_after_response(done) if notices.queued_since(cohort, started) else done
+            return mail.send_after_response(done) if told[0] else done
     return render_template("courses/cohort_form.html", form=form, cohort=cohort), 400 if form.errors else 200
 
 

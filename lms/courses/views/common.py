@@ -34,16 +34,16 @@ def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
 
     from lms.core.permissions import has_capability, remember_parent
 
-    applies = TAB_APPLIES.get(endpoint)
-    if applies is not None and not applies(cohort):
-        return False
     view = current_app.view_functions.get(endpoint)
     capability = getattr(view, "required_capability", None)
-    if capability is None:
-        return True
-    ctx = Context("cohort", cohort.id)
-    remember_parent(ctx, Context("programme", cohort.programme_id))  # one tab bar, no lookup per tab
-    return has_capability(current_user, capability, ctx)
+    if capability is not None:
+        ctx = Context("cohort", cohort.id)
+        remember_parent(ctx, Context("programme", cohort.programme_id))  # one tab bar, no lookup per tab
+        if not has_capability(current_user, capability, ctx):
+            return False
+    # only then whether the cohort has a use for it (that may read the database)
+    applies = TAB_APPLIES.get(endpoint)
+    return applies is None or applies(cohort)
 
 
 @cohorts_bp.context_processor

@@ -21,9 +21,9 @@ def on_certificate_issued(cert, actor=None, **_kw) -> list[User]:
         return []
     with force_locale(language_of(user)):
         subject = _("Your certificate %(number)s", number=cert.number)
-        lines = [_("Hello, %(name)s.", name=user.full_name), "",
-                 _("Your certificate of the course \"%(title)s\" (%(cohort)s) is issued: number %(number)s.",
-                   title=cert.programme_title, cohort=cohort.code, number=cert.number), "",
-                 _("Download it: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/my-certificate")),
-                 _("Anyone can check it here: %(url)s", url=mail.link(f"/verify/{cert.number}")), "", "Ustaz"]
-    return [user] if mail.queue(f"portfolio:certificate:{cert.id}", user.email, subject, "\n".join(lines)) else []
+        body = mail.letter(
+            user, _("Your certificate of the course \"%(title)s\" (%(cohort)s) is issued: number %(number)s.",
+                    title=cert.programme_title, cohort=cohort.code, number=cert.number),
+            _("Download it: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/my-certificate")) + "\n"
+            + _("Anyone can check it here: %(url)s", url=mail.link(f"/verify/{cert.number}")))
+    return [user] if mail.queue(f"portfolio:certificate:{cert.id}", user.email, subject, body) else []

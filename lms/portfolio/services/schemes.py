@@ -129,9 +129,10 @@ def take(cohort, actor=None, directory: Path | None = None) -> CohortScheme:
     return row
 
 
-def differs_from_file(cohort) -> bool:
-    """Whether the programme's file now says something else than what the cohort keeps."""
-    row = kept(cohort)
+def differs_from_file(cohort, row: CohortScheme | None = None) -> bool:
+    """Whether the programme's file now says something else than what the cohort keeps (`row`,
+    when the caller has read it already)."""
+    row = row or kept(cohort)
     return row is not None and row.data != _file_data(cohort.programme.code)[0]
 
 

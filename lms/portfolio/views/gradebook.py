@@ -30,7 +30,7 @@ def _page(book, form, *, entered: dict | None = None):
     return render_template("portfolio/gradebook.html", cohort=g.cohort, book=book, form=form,
                            can_mark=can_here("portfolio:manage_defenses"), mark_name=mark_name,
                            original_prefix=ORIGINAL_PREFIX, entered=entered or {}, kept=kept,
-                           file_changed=kept is not None and schemes.differs_from_file(g.cohort))
+                           file_changed=kept is not None and schemes.differs_from_file(g.cohort, kept))
 
 
 @bp.route("/cohorts/<code>/gradebook")

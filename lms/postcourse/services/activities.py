@@ -202,17 +202,14 @@ def _tell_supporters(plan: SupportPlan, enrolment: Enrolment, request: Consultat
         if not person.email_notices:
             continue  # the plan page and the cohort's dashboard still list the request
         with force_locale(language_of(person)):
-            lines = [_("Hello, %(name)s.", name=person.full_name), "",
-                     _("%(graduate)s (%(cohort)s) asks for a consultation: %(topic)s", graduate=graduate.full_name,
-                       cohort=cohort.code, topic=request.topic)]
+            asked = _("%(graduate)s (%(cohort)s) asks for a consultation: %(topic)s", graduate=graduate.full_name,
+                      cohort=cohort.code, topic=request.topic)
             if request.channel:
-                lines.append(_("Preferred channel: %(channel)s", channel=CHANNEL_LABELS[request.channel]))
-            if request.note:
-                lines += ["", request.note]
-            lines += ["", _("The plan: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/support/plans/{plan.id}")),
-                      "", "Ustaz"]
+                asked += "\n" + _("Preferred channel: %(channel)s", channel=CHANNEL_LABELS[request.channel])
+            body = mail.letter(person, asked, request.note or "",
+                               _("The plan: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/support/plans/{plan.id}")))
             subject = _("Consultation requested: %(graduate)s", graduate=graduate.full_name)
-        mail.queue(f"postcourse:request:{request.id}:{person.id}", person.email, subject, "\n".join(lines))
+        mail.queue(f"postcourse:request:{request.id}:{person.id}", person.email, subject, body)
 
 
 def requests_of(plan: SupportPlan) -> list[ConsultationRequest]:
