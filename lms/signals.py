@@ -23,6 +23,11 @@ demo_requested = _signals.signal(
     doc="Sender: None. Payload: summary (list of lines `lms demo` prints; append to it). Receivers declared in"
         " a plugin's `listeners` are called in plugin dependency order.",
 )
+demo_built = _signals.signal(
+    "demo_built",
+    doc="Sender: None. Payload: summary (as demo_requested). Sent once every plugin's demo_requested receivers"
+        " ran, for a plugin that adds to the cohorts the others made (discussions in each demo cohort).",
+)
 cohort_created = _signals.signal("cohort_created", doc="Sender: the Cohort. Payload: actor (User or None).")
 cohort_updated = _signals.signal(
     "cohort_updated",
@@ -82,4 +87,8 @@ support_activity_done = _signals.signal(
 support_contact_logged = _signals.signal(
     "support_contact_logged",
     doc="Sender: the Contact, a consultation just logged. Payload: plan (SupportPlan), actor (User or None).",
+)
+discussion_post_written = _signals.signal(
+    "discussion_post_written",
+    doc="Sender: the Post, just written (a thread's opening post or a reply). Payload: thread (Thread), actor (User).",
 )

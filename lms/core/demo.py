@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.core.models import District, Region, School, User
 from lms.core.services import users as user_service
 from lms.db import db
-from lms.signals import demo_requested
+from lms.signals import demo_built, demo_requested
 
 DEMO_PASSWORD = "demo"
 
@@ -90,8 +90,9 @@ def create_demo() -> list[str]:
                f" curator@demo.test, assessor1-3@demo.test, participant01-{PARTICIPANTS}@demo.test)"]
     # plugins build on each other's demo data (tests need the cohorts), so their receivers
     # run in dependency order rather than blinker's unordered send
-    for plugin in current_app.extensions["lms_plugins"].values():
-        for signal, receiver in plugin.listeners:
-            if signal is demo_requested:
-                receiver(None, summary=summary)
+    for wanted in (demo_requested, demo_built):
+        for plugin in current_app.extensions["lms_plugins"].values():
+            for signal, receiver in plugin.listeners:
+                if signal is wanted:
+                    receiver(None, summary=summary)
     return summary

@@ -1,0 +1,15 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from lms.community.services.discussions import MAX_BODY, MAX_TITLE
+
+
+class ThreadForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=MAX_BODY)])
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(_l("Your answer (Markdown)"), validators=[DataRequired(), Length(max=MAX_BODY)])

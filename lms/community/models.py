@@ -1,0 +1,78 @@
+"""A cohort's discussions: threads of posts its people write to each other, during the course
+and through the support year after it (seed 000 §4: the network community on the LMS)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.models import User  # noqa: F401
+from lms.db import Base, UTCDateTime, utcnow
+
+
+class Thread(Base):
+    """A question or a topic someone opened, with the posts that answer it. Pinned threads head
+    the list; a locked one takes no more replies."""
+
+    __tablename__ = "community_threads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when its newest shown post was written: the list's order
+    last_post_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: shown posts, the opening one included
+    post_count: Mapped[int] = mapped_column(default=0)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    locked: Mapped[bool] = mapped_column(default=False)
+
+    author: Mapped["User | None"] = relationship()
+
+
+class Post(Base):
+    """One message of a thread. An edit keeps the text it replaced in the audit log; a
+    moderator hides a post rather than deleting it, and may show it again."""
+
+    __tablename__ = "community_posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("community_threads.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    #: as written (Markdown), and as shown (rendered and sanitized when saved)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+
+    thread: Mapped[Thread] = relationship()
+    author: Mapped["User | None"] = relationship(foreign_keys=[author_id])
+
+
+class Subscription(Base):
+    """Whoever opens or answers a thread follows it: a new reply is e-mailed to them (unless they
+    turned course news off). Following can be stopped and taken up again from the thread."""
+
+    __tablename__ = "community_subscriptions"
+    __table_args__ = (UniqueConstraint("thread_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("community_threads.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    following: Mapped[bool] = mapped_column(default=True)
+
+
+class ReadMark(Base):
+    """The newest post a reader has seen in a thread: what is new to them is what came after."""
+
+    __tablename__ = "community_reads"
+    __table_args__ = (UniqueConstraint("thread_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("community_threads.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    seen_post_id: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,292 @@
+"""Discussions of a cohort (Moodle's forum; Canvas's discussions), kept for the support year
+after the course too: participants and graduates ask, answer and share; trainers and curators
+answer and moderate. Moodle's lessons kept here: a moderator hides a post instead of deleting
+it (and can show it again), an author's edit keeps the replaced text in the audit log, a reply
+is e-mailed only to those who follow the thread, and what is new to each reader is marked."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from lms.core.i18n import language_of
+from lms.core.models import User
+from lms.core.permissions import Context, has_capability
+from lms.core.services import audit, clock, mail
+from lms.core.services.errors import NotFound, ServiceError
+from lms.community.models import Post, ReadMark, Subscription, Thread
+from lms.courses.models import Cohort
+from lms.courses.services import cohorts as cohort_service
+from lms.courses.services.programmes import render_markdown
+from lms.db import db
+from lms.signals import discussion_post_written
+
+MAX_TITLE, MAX_BODY = 200, 20_000
+#: an author may change their own post this long after writing it (Moodle's maxeditingtime)
+EDIT_MINUTES = 30
+#: at most this many posts a participant in this many seconds (a stuck form resent, a flood)
+FLOOD_POSTS, FLOOD_SECONDS = 6, 60
+THREADS_PER_PAGE, POSTS_PER_PAGE = 20, 30
+
+
+def context_of(cohort: Cohort) -> Context:
+    return cohort_service.cohort_context(cohort)
+
+
+def may_moderate(cohort: Cohort, user) -> bool:
+    return has_capability(user, "community:moderate", context_of(cohort))
+
+
+def left_the_cohort(cohort: Cohort, user) -> bool:
+    """A participant whose enrolment was withdrawn keeps the role's row but no longer takes
+    part in the cohort's discussions (staff of the cohort do, whatever their enrolment)."""
+    enrolment = cohort_service.enrolment_of(cohort, user)
+    return enrolment is not None and enrolment.status == "withdrawn" and not may_moderate(cohort, user)
+
+
+def _writable(cohort: Cohort, actor) -> None:
+    if cohort.status == "cancelled":
+        raise ServiceError(_l("the cohort is cancelled: its discussions are read-only"))
+    if left_the_cohort(cohort, actor):
+        raise ServiceError(_l("your enrolment in %(code)s was withdrawn", code=cohort.code))
+    if may_moderate(cohort, actor):
+        return
+    since = clock.now() - timedelta(seconds=FLOOD_SECONDS)
+    recent = db.session.scalar(select(func.count()).select_from(Post).where(
+        Post.author_id == actor.id, Post.created_at >= since))
+    if recent >= FLOOD_POSTS:
+        raise ServiceError(_l("you have written %(count)s posts within a minute; wait a moment and send it again",
+                              count=recent), field="body")
+
+
+def _checked_body(body: str | None, problems: list) -> str:
+    body = (body or "").strip()
+    if not body:
+        problems.append(("body", _l("write the post's text")))
+    elif len(body) > MAX_BODY:
+        problems.append(("body", _l("the text takes at most %(count)s characters", count=f"{MAX_BODY:,}")))
+    return body
+
+
+def start_thread(cohort: Cohort, fields: dict, actor) -> Thread:
+    """Every problem is named at once; nothing is saved on refusal. The author follows it."""
+    problems: list = []
+    title = " ".join((fields.get("title") or "").split())
+    if not title:
+        problems.append(("title", _l("give the discussion a title")))
+    elif len(title) > MAX_TITLE:
+        problems.append(("title", _l("the title takes at most %(count)s characters", count=MAX_TITLE)))
+    body = _checked_body(fields.get("body"), problems)
+    if problems:
+        raise ServiceError.listing(problems)
+    _writable(cohort, actor)
+    now = clock.now()
+    thread = Thread(cohort_id=cohort.id, author_id=actor.id, title=title, created_at=now, last_post_at=now,
+                    post_count=0)
+    db.session.add(thread)
+    db.session.flush()
+    _add_post(thread, body, actor, now)
+    audit.record(actor, "discussion_started", thread, f"{cohort.code}: {title}")
+    return thread
+
+
+def reply(thread: Thread, fields: dict, actor) -> Post:
+    problems: list = []
+    body = _checked_body(fields.get("body"), problems)
+    if problems:
+        raise ServiceError.listing(problems)
+    cohort = db.session.get(Cohort, thread.cohort_id)
+    if thread.locked and not may_moderate(cohort, actor):
+        raise ServiceError(_l("the discussion is closed to replies"), field="body")
+    _writable(cohort, actor)
+    post = _add_post(thread, body, actor, clock.now())
+    audit.record(actor, "discussion_replied", post, thread.title)
+    return post
+
+
+def _add_post(thread: Thread, body: str, actor, now: datetime) -> Post:
+    post = Post(thread_id=thread.id, author_id=actor.id, body=body, body_html=render_markdown(body), created_at=now)
+    db.session.add(post)
+    thread.post_count += 1
+    thread.last_post_at = now
+    db.session.flush()
+    follow(thread, actor, True, only_if_new=True)
+    mark_read(thread, actor, post.id)
+    discussion_post_written.send(post, thread=thread, actor=actor)
+    return post
+
+
+def may_edit(post: Post, user, cohort: Cohort) -> bool:
+    if may_moderate(cohort, user):
+        return True
+    return (post.author_id == getattr(user, "id", None) and post.hidden_at is None
+            and clock.now() - post.created_at <= timedelta(minutes=EDIT_MINUTES))
+
+
+def edit(post: Post, body: str, actor) -> Post:
+    """The text it replaces goes to the audit log, so an edit never loses what was written."""
+    thread = post.thread
+    cohort = db.session.get(Cohort, thread.cohort_id)
+    if not may_edit(post, actor, cohort):
+        raise ServiceError(_l("a post can be changed by its author within %(minutes)s minutes of writing it,"
+                              " and by a moderator", minutes=EDIT_MINUTES), field="body")
+    problems: list = []
+    body = _checked_body(body, problems)
+    if problems:
+        raise ServiceError.listing(problems)
+    if body == post.body:
+        return post
+    audit.record(actor, "discussion_post_edited", post, thread.title, old=post.body)
+    post.body, post.body_html, post.edited_at = body, render_markdown(body), clock.now()
+    db.session.flush()
+    return post
+
+
+def set_hidden(post: Post, hidden: bool, actor) -> None:
+    """A moderator's act: a hidden post stays, its text shown to its author and the moderators
+    only; the thread's count and order follow what is shown."""
+    if (post.hidden_at is not None) == hidden:
+        return
+    thread = post.thread
+    post.hidden_at, post.hidden_by_id = (clock.now(), actor.id) if hidden else (None, None)
+    thread.post_count += -1 if hidden else 1
+    db.session.flush()
+    newest = db.session.scalar(select(func.max(Post.created_at)).where(
+        Post.thread_id == thread.id, Post.hidden_at.is_(None)))
+    thread.last_post_at = newest or thread.created_at
+    audit.record(actor, "discussion_post_hidden" if hidden else "discussion_post_shown", post, thread.title)
+
+
+def set_flag(thread: Thread, flag: str, value: bool, actor) -> None:
+    """Pin a thread to the top of the list or lock it against replies (moderators)."""
+    if flag not in ("pinned", "locked"):
+        raise ServiceError(f"unknown flag {flag!r}", field="flag")
+    if getattr(thread, flag) == value:
+        return
+    setattr(thread, flag, value)
+    audit.record(actor, f"discussion_{flag}" if value else f"discussion_un{flag}", thread, thread.title)
+
+
+def follow(thread: Thread, user, following: bool, *, only_if_new: bool = False) -> None:
+    row = db.session.scalar(select(Subscription).where(Subscription.thread_id == thread.id,
+                                                       Subscription.user_id == user.id))
+    if row is None:
+        db.session.add(Subscription(thread_id=thread.id, user_id=user.id, following=following))
+    elif not only_if_new:
+        row.following = following
+    db.session.flush()
+
+
+def follows(thread: Thread, user) -> bool:
+    return bool(db.session.scalar(select(Subscription.following).where(
+        Subscription.thread_id == thread.id, Subscription.user_id == user.id)))
+
+
+def mark_read(thread: Thread, user, post_id: int) -> None:
+    """Only ever forward: reading an older page does not make newer posts new again."""
+    row = db.session.scalar(select(ReadMark).where(ReadMark.thread_id == thread.id, ReadMark.user_id == user.id))
+    if row is None:
+        db.session.add(ReadMark(thread_id=thread.id, user_id=user.id, seen_post_id=post_id))
+    elif post_id > row.seen_post_id:
+        row.seen_post_id = post_id
+    db.session.flush()
+
+
+def get_thread(cohort: Cohort, thread_id: int) -> Thread:
+    thread = db.session.get(Thread, thread_id)
+    if thread is None or thread.cohort_id != cohort.id:
+        raise NotFound(_l("no discussion %(id)s in %(code)s", id=thread_id, code=cohort.code))
+    return thread
+
+
+def get_post(thread: Thread, post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.thread_id != thread.id:
+        raise NotFound(_l("no post %(id)s in this discussion", id=post_id))
+    return post
+
+
+def threads_of(cohort: Cohort):
+    """Pinned first, then by their newest post (a statement to paginate)."""
+    return (select(Thread).where(Thread.cohort_id == cohort.id).options(selectinload(Thread.author))
+            .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
+
+
+def unread_counts(threads: list[Thread], user) -> dict[int, int]:
+    """thread id -> shown posts newer than the newest the reader has seen, in one query."""
+    ids = [t.id for t in threads]
+    if not ids:
+        return {}
+    mark = and_(ReadMark.thread_id == Post.thread_id, ReadMark.user_id == user.id)
+    rows = db.session.execute(
+        select(Post.thread_id, func.count(Post.id)).outerjoin(ReadMark, mark)
+        .where(Post.thread_id.in_(ids), Post.hidden_at.is_(None), Post.id > func.coalesce(ReadMark.seen_post_id, 0))
+        .group_by(Post.thread_id))
+    return {thread_id: count for thread_id, count in rows}
+
+
+def unread_in(cohort: Cohort, user) -> int:
+    """Discussions of the cohort with something new to the reader (for its tab and the course page)."""
+    mark = and_(ReadMark.thread_id == Post.thread_id, ReadMark.user_id == user.id)
+    return db.session.scalar(
+        select(func.count(func.distinct(Post.thread_id))).join(Thread, Thread.id == Post.thread_id)
+        .outerjoin(ReadMark, mark)
+        .where(Thread.cohort_id == cohort.id, Post.hidden_at.is_(None),
+               Post.id > func.coalesce(ReadMark.seen_post_id, 0))) or 0
+
+
+def posts_of(thread: Thread):
+    """In the order written. A hidden post is listed for everyone (its place in the talk),
+    its text for its author and the moderators only (`shows_text`)."""
+    return (select(Post).where(Post.thread_id == thread.id).options(selectinload(Post.author))
+            .order_by(Post.created_at, Post.id))
+
+
+def shows_text(post: Post, reader, moderator: bool) -> bool:
+    return post.hidden_at is None or moderator or post.author_id == getattr(reader, "id", None)
+
+
+def page_of(thread: Thread, post: Post) -> int:
+    """The page of the thread that holds `post`, to land on it after writing."""
+    before = db.session.scalar(select(func.count()).select_from(Post).where(
+        Post.thread_id == thread.id,
+        or_(Post.created_at < post.created_at, and_(Post.created_at == post.created_at, Post.id < post.id))))
+    return before // POSTS_PER_PAGE + 1
+
+
+def notify_followers(post: Post, thread: Thread, actor, **_kw) -> int:
+    """A reply is e-mailed to each follower of the thread but its author: those who still read
+    the cohort's discussions and have not turned course news off, each in their language."""
+    if post.id == _first_post_id(thread):
+        return 0
+    cohort = db.session.get(Cohort, thread.cohort_id)
+    if cohort.status == "cancelled":
+        return 0
+    followers = db.session.scalars(
+        select(User).join(Subscription, Subscription.user_id == User.id)
+        .where(Subscription.thread_id == thread.id, Subscription.following.is_(True), User.id != actor.id,
+               User.is_active_account.is_(True), User.email_notices.is_(True))
+        .order_by(User.id))
+    told, ctx = 0, context_of(cohort)
+    for user in followers:
+        if not has_capability(user, "community:read", ctx) or left_the_cohort(cohort, user):
+            continue
+        with force_locale(language_of(user)):
+            subject = f"{cohort.code}: {thread.title}"
+            body = mail.letter(
+                user, _("%(name)s answered in the discussion \"%(title)s\":", name=actor.full_name, title=thread.title),
+                post.body,
+                _("Read and answer: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/discussions/{thread.id}"
+                                                             f"?page={page_of(thread, post)}#post-{post.id}")),
+                _("You receive this because you follow the discussion; you can stop following it on its page."))
+        if mail.queue(f"community:post:{post.id}:{user.id}", user.email, subject, body):
+            told += 1
+    return told
+
+
+def _first_post_id(thread: Thread) -> int | None:
+    return db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == thread.id))

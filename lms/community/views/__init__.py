@@ -1,0 +1,171 @@
+"""A cohort's discussions: the list, a thread, writing, and the moderators' buttons. Its tab
+joins the cohort's tab bar (courses' COHORT_TABS)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.community.forms import PostForm, ThreadForm
+from lms.community.services import discussions as service
+from lms.core.forms import ConfirmForm
+from lms.core.pagination import paginate
+from lms.core.permissions import has_capability, requires
+from lms.core.services import mail
+from lms.core.services.errors import NotFound
+from lms.core.web import run_button, run_service
+from lms.courses.views.common import COHORT_TABS, cohort_context, cohort_template_helpers
+from lms.db import db
+
+bp = Blueprint("community", __name__, template_folder="../templates", url_prefix="/cohorts")
+bp.context_processor(cohort_template_helpers)
+COHORT_TABS.append(("community.threads", _l("Discussions")))
+
+
+def _member():
+    """The cohort's discussions are its present people's: a withdrawn participant is refused."""
+    if service.left_the_cohort(g.cohort, current_user):
+        abort(403)
+
+
+def _thread(thread_id: int):
+    _member()
+    try:
+        return service.get_thread(g.cohort, thread_id)
+    except NotFound:
+        abort(404)
+
+
+def _post(thread, post_id: int):
+    try:
+        return service.get_post(thread, post_id)
+    except NotFound:
+        abort(404)
+
+
+def _can(capability: str) -> bool:
+    return has_capability(current_user, capability, g.lms_context)
+
+
+def _list_page(form: ThreadForm):
+    page = paginate(service.threads_of(g.cohort), request.args.get("page", 1, type=int),
+                    per_page=service.THREADS_PER_PAGE)
+    return render_template("community/threads.html", cohort=g.cohort, page=page, form=form,
+                           unread=service.unread_counts(page.items, current_user),
+                           can_post=_can("community:post") and g.cohort.status != "cancelled"), \
+        400 if form.errors else 200
+
+
+@bp.route("/<code>/discussions")
+@requires("community:read", cohort_context)
+def threads(code):
+    _member()
+    return _list_page(ThreadForm(formdata=None))
+
+
+@bp.route("/<code>/discussions", methods=["POST"])
+@requires("community:post", cohort_context)
+def thread_new(code):
+    _member()
+    form = ThreadForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: service.start_thread(g.cohort, form.data, current_user),
+                           _("The discussion is open."),
+                           lambda thread: url_for("community.thread", code=code, thread_id=thread.id))
+        if done:
+            return done
+    return _list_page(form)
+
+
+def _thread_page(thread, form: PostForm, status: int = 200):
+    cohort = g.cohort
+    moderator = service.may_moderate(cohort, current_user)
+    page = paginate(service.posts_of(thread), request.args.get("page", 1, type=int),
+                    per_page=service.POSTS_PER_PAGE)
+    if page.items:
+        service.mark_read(thread, current_user, max(p.id for p in page.items))
+        db.session.commit()
+    can_reply = (_can("community:post") and cohort.status != "cancelled" and (not thread.locked or moderator))
+    return render_template("community/thread.html", cohort=cohort, thread=thread, page=page, form=form,
+                           moderator=moderator, can_reply=can_reply, following=service.follows(thread, current_user),
+                           shows_text=lambda p: service.shows_text(p, current_user, moderator),
+                           may_edit=lambda p: service.may_edit(p, current_user, cohort),
+                           confirm=ConfirmForm()), status
+
+
+@bp.route("/<code>/discussions/<int:thread_id>")
+@requires("community:read", cohort_context)
+def thread(code, thread_id):
+    return _thread_page(_thread(thread_id), PostForm(formdata=None))
+
+
+@bp.route("/<code>/discussions/<int:thread_id>", methods=["POST"])
+@requires("community:post", cohort_context)
+def reply(code, thread_id):
+    thread = _thread(thread_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: service.reply(thread, form.data, current_user), _("Your answer is posted."),
+                           lambda post: url_for("community.thread", code=code, thread_id=thread.id,
+                                                page=service.page_of(thread, post), _anchor=f"post-{post.id}"))
+        if done:
+            return mail.send_after_response(done)
+    return _thread_page(thread, form, 400)
+
+
+@bp.route("/<code>/discussions/<int:thread_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@requires("community:post", cohort_context)
+def edit(code, thread_id, post_id):
+    thread = _thread(thread_id)
+    post = _post(thread, post_id)
+    if not service.may_edit(post, current_user, g.cohort):
+        abort(403)
+    form = PostForm(data={"body": post.body}) if request.method == "GET" else PostForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: service.edit(post, form.body.data, current_user), _("The post is changed."),
+                           url_for("community.thread", code=code, thread_id=thread.id,
+                                   page=service.page_of(thread, post), _anchor=f"post-{post.id}"))
+        if done:
+            return done
+    return render_template("community/edit.html", cohort=g.cohort, thread=thread, post=post, form=form,
+                           minutes=service.EDIT_MINUTES), 400 if form.errors else 200
+
+
+def _back(thread, post=None) -> str:
+    if post is None:
+        return url_for("community.thread", code=g.cohort.code, thread_id=thread.id)
+    return url_for("community.thread", code=g.cohort.code, thread_id=thread.id, page=service.page_of(thread, post),
+                   _anchor=f"post-{post.id}")
+
+
+@bp.route("/<code>/discussions/<int:thread_id>/posts/<int:post_id>/hide", methods=["POST"])
+@requires("community:moderate", cohort_context)
+def hide(code, thread_id, post_id):
+    thread = _thread(thread_id)
+    post = _post(thread, post_id)
+    hidden = request.form.get("hidden", "1") == "1"
+    return run_button(lambda: service.set_hidden(post, hidden, current_user),
+                      _("The post is hidden.") if hidden else _("The post is shown again."), _back(thread, post))
+
+
+@bp.route("/<code>/discussions/<int:thread_id>/flag", methods=["POST"])
+@requires("community:moderate", cohort_context)
+def flag(code, thread_id):
+    thread = _thread(thread_id)
+    name, value = request.form.get("flag", ""), request.form.get("value") == "1"
+    said = {("pinned", True): _("The discussion is pinned to the top."),
+            ("pinned", False): _("The discussion is no longer pinned."),
+            ("locked", True): _("The discussion is closed to replies."),
+            ("locked", False): _("The discussion is open to replies again.")}.get((name, value))
+    return run_button(lambda: service.set_flag(thread, name, value, current_user), said, _back(thread))
+
+
+@bp.route("/<code>/discussions/<int:thread_id>/follow", methods=["POST"])
+@requires("community:read", cohort_context)
+def follow(code, thread_id):
+    thread = _thread(thread_id)
+    following = request.form.get("following") == "1"
+    return run_button(lambda: service.follow(thread, current_user, following),
+                      _("You follow the discussion: new answers come by e-mail.") if following
+                      else _("You no longer follow the discussion."), _back(thread))

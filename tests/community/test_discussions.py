@@ -1,0 +1,214 @@
+"""A cohort's discussions: its people open threads and answer; followers are mailed a reply;
+what is new is marked; moderators pin, lock and hide (never delete); an author corrects a post
+within the editing time, the old text kept; nobody outside the cohort reads a word."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lms.community.models import Post, Thread
+from lms.community.services import discussions
+from lms.core.models import AuditEntry
+from lms.courses.services import cohorts
+
+
+def _people(make, db_session):
+    trainer = make.user(email="disc-trainer@test.kz", language="en")
+    c = make.cohort(code="DSC-1", participants=3, trainer=trainer)
+    for e in c.enrolments:
+        e.user.language = "en"
+    other = make.cohort(code="DSC-2", participants=1)
+    db_session.commit()
+    asker, answerer, third = (e.user.email for e in c.enrolments)
+    return trainer, c, other, asker, answerer, third
+
+
+def _open(client, title="Біріктірілген сынып", body="Қалай **жоспарлайсыз**? <script>alert(1)</script>"):
+    return client.post("/cohorts/DSC-1/discussions", data={"title": title, "body": body}, follow_redirects=True)
+
+
+def test_participants_talk_followers_are_mailed_and_new_posts_are_marked(client, auth, make, db_session, outbox):
+    trainer, c, other, asker, answerer, third = _people(make, db_session)
+    auth.login(asker)
+    r = _open(client)
+    assert r.status_code == 200 and "The discussion is open." in r.text
+    assert "<strong>жоспарлайсыз</strong>" in r.text and "<script>" not in r.text
+    thread = db_session.scalar(select(Thread))
+    assert thread.post_count == 1 and outbox() == []  # opening a thread mails nobody
+    auth.logout()
+
+    auth.login(answerer)
+    listing = client.get("/cohorts/DSC-1/discussions").text
+    assert "Біріктірілген сынып" in listing and "1 new" in listing
+    r = client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Ортақ тақырып алыңыз."},
+                    follow_redirects=True)
+    assert r.status_code == 200 and "Your answer is posted." in r.text and "Ортақ тақырып алыңыз." in r.text
+    assert "1 new" not in client.get("/cohorts/DSC-1/discussions").text  # one's own answer is not news
+    auth.logout()
+
+    sent = outbox()
+    assert [m["To"] for m in sent] == [asker]  # the follower, not the one who answered, not the third
+    body = sent[0].get_body().get_content()
+    assert sent[0]["Subject"] == "DSC-1: Біріктірілген сынып" and "Ортақ тақырып алыңыз." in body
+    assert f"/cohorts/DSC-1/discussions/{thread.id}?page=1#post-" in body
+
+    auth.login(asker)
+    assert "1 new" in client.get("/cohorts/DSC-1/discussions").text
+    client.get(f"/cohorts/DSC-1/discussions/{thread.id}")
+    assert "new</strong>" not in client.get("/cohorts/DSC-1/discussions").text
+    # stops following: the next answer is not mailed to them
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}/follow", data={"following": "0"})
+    auth.logout()
+    auth.login(trainer.email)
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Модуль 2-де үлгі бар."},
+                follow_redirects=True)  # the message goes once the answer's response is closed
+    auth.logout()
+    assert [m["To"] for m in outbox()] == [asker, answerer]
+
+
+def test_nobody_outside_the_cohort_reads_or_writes(client, auth, make, db_session):
+    trainer, c, other, asker, answerer, third = _people(make, db_session)
+    cohorts.set_status(c.enrolments[2], "withdrawn", None)
+    outsider = other.enrolments[0].user.email
+    db_session.commit()
+    auth.login(asker)
+    _open(client)
+    thread = db_session.scalar(select(Thread))
+    auth.logout()
+    auth.login(outsider)
+    assert client.get("/cohorts/DSC-1/discussions").status_code == 403
+    assert client.get(f"/cohorts/DSC-1/discussions/{thread.id}").status_code == 403
+    assert client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "x"}).status_code == 403
+    # the thread's id under one's own cohort: no such discussion there
+    assert client.get(f"/cohorts/DSC-2/discussions/{thread.id}").status_code == 404
+    assert client.post(f"/cohorts/DSC-2/discussions/{thread.id}", data={"body": "x"}).status_code == 404
+    auth.logout()
+    auth.login(third)  # withdrawn: no longer reads the cohort's discussions
+    assert client.get("/cohorts/DSC-1/discussions").status_code == 403
+    assert client.get(f"/cohorts/DSC-1/discussions/{thread.id}").status_code == 403
+    auth.logout()
+    assert db_session.scalar(select(Post.id).where(Post.body == "x")) is None
+
+
+def test_bad_input_is_named_and_saves_nothing(client, auth, make, db_session):
+    _trainer, _c, _other, asker, *_ = _people(make, db_session)
+    auth.login(asker)
+    r = client.post("/cohorts/DSC-1/discussions", data={"title": "", "body": ""})
+    assert r.status_code == 400 and "This field is required." in r.text
+    r = client.post("/cohorts/DSC-1/discussions", data={"title": "x" * 201, "body": "y"})
+    assert r.status_code == 400 and db_session.scalar(select(Thread.id)) is None
+    _open(client)
+    thread = db_session.scalar(select(Thread))
+    r = client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "   "})
+    assert r.status_code == 400 and thread.post_count == 1
+
+
+def test_moderators_hide_and_show_pin_and_lock(client, auth, make, db_session):
+    trainer, c, _other, asker, answerer, third = _people(make, db_session)
+    auth.login(asker)
+    _open(client, title="Сұрақ", body="Бірінші")
+    thread = db_session.scalar(select(Thread))
+    auth.logout()
+    auth.login(answerer)
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Орынсыз сөз"})
+    rude = db_session.scalar(select(Post).where(Post.body == "Орынсыз сөз"))
+    # a participant cannot moderate
+    assert client.post(f"/cohorts/DSC-1/discussions/{thread.id}/posts/{rude.id}/hide").status_code == 403
+    assert client.post(f"/cohorts/DSC-1/discussions/{thread.id}/flag",
+                       data={"flag": "locked", "value": "1"}).status_code == 403
+    auth.logout()
+
+    auth.login(trainer.email)
+    r = client.post(f"/cohorts/DSC-1/discussions/{thread.id}/posts/{rude.id}/hide", data={"hidden": "1"},
+                    follow_redirects=True)
+    assert "The post is hidden." in r.text and "Орынсыз сөз" in r.text  # the moderator still reads it
+    assert db_session.get(Thread, thread.id).post_count == 1 and db_session.get(Post, rude.id) is not None
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}/flag", data={"flag": "locked", "value": "1"})
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}/flag", data={"flag": "pinned", "value": "1"})
+    auth.logout()
+
+    auth.login(third)
+    page = client.get(f"/cohorts/DSC-1/discussions/{thread.id}").text
+    assert "Hidden by a moderator." in page and "Орынсыз сөз" not in page
+    assert 'id="reply"' not in page and "closed to replies" in page
+    r = client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Мен де"})
+    assert r.status_code == 400 and "the discussion is closed to replies" in r.text
+    assert "pinned" in client.get("/cohorts/DSC-1/discussions").text
+    auth.logout()
+    auth.login(answerer)  # the author still sees their own hidden text, and why
+    page = client.get(f"/cohorts/DSC-1/discussions/{thread.id}").text
+    assert "Орынсыз сөз" in page and "Only its author and the moderators see its text." in page
+    auth.logout()
+
+    auth.login(trainer.email)
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}/posts/{rude.id}/hide", data={"hidden": "0"})
+    assert db_session.get(Thread, thread.id).post_count == 2
+    actions = set(db_session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("discussion_%"))))
+    assert {"discussion_post_hidden", "discussion_post_shown", "discussion_locked", "discussion_pinned"} <= actions
+
+
+def test_an_author_corrects_a_post_within_the_editing_time_and_the_old_text_is_kept(client, auth, make, db_session):
+    _trainer, _c, _other, asker, answerer, _third = _people(make, db_session)
+    auth.login(asker)
+    _open(client, title="Сұрақ", body="Қатемен жазылған")
+    thread = db_session.scalar(select(Thread))
+    post = db_session.scalar(select(Post))
+    edit = f"/cohorts/DSC-1/discussions/{thread.id}/posts/{post.id}/edit"
+    assert "Қатемен жазылған" in client.get(edit).text
+    r = client.post(edit, data={"body": "Дұрыс жазылған"}, follow_redirects=True)
+    assert "The post is changed." in r.text and "Дұрыс жазылған" in r.text and "edited" in r.text
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "discussion_post_edited"))
+    assert entry.details["old"] == "Қатемен жазылған"
+    auth.logout()
+    auth.login(answerer)  # someone else's post
+    assert client.get(edit).status_code == 403
+    assert client.post(edit, data={"body": "бұзу"}).status_code == 403
+    auth.logout()
+    post = db_session.get(Post, post.id)
+    post.created_at = post.created_at - timedelta(minutes=discussions.EDIT_MINUTES + 1)
+    db_session.commit()
+    auth.login(asker)  # too late for the author
+    assert client.get(edit).status_code == 403
+    assert db_session.get(Post, post.id).body == "Дұрыс жазылған"
+
+
+def test_a_flood_is_refused_and_a_cancelled_cohort_is_read_only(client, auth, make, db_session):
+    _trainer, c, _other, asker, *_ = _people(make, db_session)
+    auth.login(asker)
+    _open(client)
+    thread = db_session.scalar(select(Thread))
+    for n in range(discussions.FLOOD_POSTS - 1):
+        assert client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": f"{n}"}).status_code == 302
+    r = client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "тағы"})
+    assert r.status_code == 400 and "wait a moment" in r.text
+    db_session.get(type(c), c.id).status = "cancelled"
+    db_session.commit()
+    page = client.get(f"/cohorts/DSC-1/discussions/{thread.id}").text
+    assert 'id="reply"' not in page
+    assert "Start a discussion" not in client.get("/cohorts/DSC-1/discussions").text
+
+
+def _threads(app, db_session, cohort_id, user_id, numbers):
+    from lms.core.models import User
+    from lms.courses.models import Cohort
+
+    with app.app_context():
+        cohort, user = db_session.get(Cohort, cohort_id), db_session.get(User, user_id)
+        for n in numbers:
+            thread = discussions.start_thread(cohort, {"title": f"Тақырып {n}", "body": "Мәтін"}, user)
+            discussions.mark_read(thread, user, 0)
+        db_session.commit()
+
+
+def test_the_list_reads_the_same_few_statements_however_many_threads(app, client, auth, make, db_session,
+                                                                     count_queries):
+    trainer, c, *_ = _people(make, db_session)
+    cohort_id, trainer_id = c.id, trainer.id
+    _threads(app, db_session, cohort_id, trainer_id, range(3))
+    auth.login(trainer.email)
+    client.get("/cohorts/DSC-1/discussions")
+    with count_queries() as few:
+        client.get("/cohorts/DSC-1/discussions")
+    _threads(app, db_session, cohort_id, trainer_id, range(3, 20))
+    with count_queries() as many:
+        page = client.get("/cohorts/DSC-1/discussions").text
+    assert "Тақырып 19" in page and len(many) == len(few)
