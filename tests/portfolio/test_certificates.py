@@ -257,6 +257,29 @@ def test_tch_sus_names_the_missing_defense_and_hours(ctx, make, db_session):
     assert failing.reasons[0].message == "final test not passed (best 25 %)"
 
 
+def test_a_participant_is_not_told_a_withheld_score_or_an_unreleased_grade(ctx, make, db_session):
+    """"My certificate" gives no figures the result page hides: a final test shown only after it
+    closes, a defense grade not yet released; staff see them as before."""
+    from datetime import timedelta
+
+    cohort = make.cohort(code="CRT-HID", programme="TCH-SUS", participants=1)
+    (one,) = cohort.enrolments
+    test, versions = final_test(cohort, db_session)
+    take(test, versions, one, 5)
+    decide_defense(db_session, cohort, one, passed=False, points=3)
+    test.review_options = {"score": True, "band": True, "answers": False, "when": "after_close"}
+    test.closes_at = utcnow() + timedelta(days=3)
+    db_session.flush()
+    staff = [r.code for r in service.eligibility(one).reasons]
+    assert staff[:2] == ["final_test_failed", "defense_failed"]
+    mine = service.eligibility(one, released_only=True).reasons
+    assert [r.code for r in mine][:2] == ["final_test_awaited", "defense_awaited"]
+    assert not any("25" in str(r) or "3 of 10" in str(r) for r in mine)
+    test.closes_at = utcnow() - timedelta(minutes=1)
+    db_session.flush()
+    assert [r.code for r in service.eligibility(one, released_only=True).reasons][0] == "final_test_failed"
+
+
 def test_the_staff_page_words_missing_hours_in_each_language(make, db_session, client, auth):
     """The hours reason once broke the page: its figure named `self` met gettext's own `self`."""
     cohort = make.cohort(code="CRT-HRS", programme="TCH-SUS", participants=1)

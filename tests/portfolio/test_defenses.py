@@ -240,6 +240,26 @@ def test_an_assessor_off_the_panel_gets_404(client, auth, make, panel, db_sessio
     assert "data-session=" not in client.get(f"/cohorts/{cohort.code}/panels").get_data(as_text=True)
 
 
+def test_an_assessor_taken_off_the_cohort_no_longer_lists_its_panels(client, auth, make, panel, db_session):
+    """"My panels" across cohorts shows only cohorts where one still assesses: a seat on a panel
+    outlives the role, its participants' names must not."""
+    cohort, (first, *_rest) = panel["cohort"], panel["assessors"]
+    other = make.cohort(code="DEF-ELSE", participants=1, mini_groups=5)
+    cohorts.assign_staff(other, first, "assessor", None)
+    db_session.commit()
+    auth.login(first.email)
+    before = client.get("/defenses/mine").text
+    assert "Панорамалық қорғау" in before and "data-session=" in before
+    auth.logout()
+    cohorts.remove_staff(db_session.get(type(cohort), cohort.id), db_session.get(type(first), first.id),
+                         "assessor", None)
+    db_session.commit()
+    auth.login(first.email)
+    assert client.get(f"/cohorts/{cohort.code}/panels").status_code == 403
+    page = client.get("/defenses/mine")
+    assert page.status_code == 200 and "Панорамалық қорғау" not in page.text and "data-session=" not in page.text
+
+
 @pytest.mark.parametrize("aggregation, points, grade", [("mean", 8, "4"), ("median", 9, "5")])
 def test_mean_or_median_as_the_session_says(panel, db_session, aggregation, points, grade):
     session = panel["session"]

@@ -321,3 +321,32 @@ def test_a_cohort_keeps_the_grading_scheme_it_was_created_with(make, db_session,
     assert schemes.scheme_of(old).component("attendance").weight == 10
     entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "scheme_replaced"))
     assert entry.details["old"]["gradebook"][0]["weight"] == 6
+
+
+def test_my_grades_hide_a_test_score_its_review_options_hide(client, auth, make, db_session):
+    """The result page and "My grades" agree: a score the trainer shows only after the test
+    closes (or never) is not read off the gradebook before then, by page or API."""
+    from datetime import timedelta
+
+    cohort = make.cohort(code="RV-TCH", programme="TCH-SUS", format_code="full_time", participants=2)
+    one, _other = _people(cohort)
+    one.user.language = "en"
+    attempt = finished_test(db_session, cohort, one, right=3, of=4)
+    attempt.test.review_options = {"score": True, "band": True, "answers": False, "when": "after_close"}
+    attempt.test.closes_at = utcnow() + timedelta(days=7)
+    db_session.commit()
+    test_id, attempt_id, email = attempt.test.id, attempt.id, one.user.email
+    token = _bearer(db_session, one.user)
+    auth.login(email)
+    assert 'id="percent"' not in client.get(f"/cohorts/RV-TCH/me/attempts/{attempt_id}/result").text
+    page = client.get("/cohorts/RV-TCH/portfolio/grades").text
+    assert "75 %" not in page and "grade not released yet" in page
+    (row,) = client.get("/api/v1/cohorts/RV-TCH/gradebook", headers=token).get_json()["rows"]
+    assert row["cells"]["final_test"]["pending"] == "not_released" and row["cells"]["final_test"]["raw"] is None
+
+    test = db_session.get(type(attempt.test), test_id)  # closed for everyone: shown, as on the result page
+    test.closes_at = utcnow() - timedelta(minutes=1)
+    db_session.commit()
+    assert "75 %" in client.get("/cohorts/RV-TCH/portfolio/grades").text
+    (row,) = client.get("/api/v1/cohorts/RV-TCH/gradebook", headers=token).get_json()["rows"]
+    assert row["cells"]["final_test"]["raw"] == 75.0

@@ -38,7 +38,9 @@ from lms.db import db, utcnow
 from lms.portfolio.models import Certificate
 from lms.portfolio.services.defenses import DefenseResult, defense_results
 from lms.portfolio.services.schemes import scheme_for, scheme_of
+from lms.quizbank.services.attempts import score_shown
 from lms.quizbank.services.results import best_results
+from lms.quizbank.services.tests import tests_of
 from lms.signals import certificate_issued
 
 LANGUAGES = ("kk", "ru")
@@ -108,8 +110,12 @@ def reason_text(reason: Reason) -> str:
     if reason.code == "final_test_below":
         return _("Final test %(percent)s %% is below the %(required)s %% required", percent=d["percent"],
                  required=d["required"])
+    if reason.code == "final_test_awaited":
+        return _("The final test's result is not shown yet")
     if reason.code == "defense_missing":
         return _("No decided defense")
+    if reason.code == "defense_awaited":
+        return _("The defense's grade is not released yet")
     if reason.code == "defense_failed":
         return _("Defense not passed (%(points)s of %(max)s points)", points=d["points"], max=d["max"])
     if reason.code == "hours_incomplete":
@@ -169,9 +175,11 @@ def _valid_certificates(enrolment_ids: list[int]) -> dict[int, Certificate]:
         select(Certificate).where(Certificate.enrolment_id.in_(enrolment_ids), Certificate.revoked_at.is_(None)))}
 
 
-def _assess(cohort: Cohort, enrolments: list[Enrolment]) -> list[Eligibility]:
+def _assess(cohort: Cohort, enrolments: list[Enrolment], released_only: bool = False) -> list[Eligibility]:
     """Each enrolment against the programme's rules, in a fixed number of statements however
-    many participants the cohort has."""
+    many participants the cohort has. With `released_only` (a participant's own page) a result
+    they may not see yet (a test score its review options withhold, a defense grade not
+    released) is said to be awaited, without its figures."""
     rules = scheme_of(cohort).certificate
     ids = [e.id for e in enrolments]
     held = _valid_certificates(ids)
@@ -180,6 +188,7 @@ def _assess(cohort: Cohort, enrolments: list[Enrolment]) -> list[Eligibility]:
     finals = best_results(cohort.id, "final") if wants_test and ids else {}
     defenses = defense_results(cohort.id) if rules.get("defense_passed") and ids else {}
     data = ledger_service.load(cohort, enrolments) if rules.get("hours_complete") and ids else None
+    withheld = {t.id for t in tests_of(cohort) if not score_shown(t)} if released_only and finals else set()
 
     out = []
     for e in enrolments:
@@ -198,6 +207,8 @@ def _assess(cohort: Cohort, enrolments: list[Enrolment]) -> list[Eligibility]:
             row.final_percent = best.percent if best else None
             if best is None:
                 row.reasons.append(Reason("final_test_missing", "no finished final test"))
+            elif best.test_id in withheld:
+                row.reasons.append(Reason("final_test_awaited", "the final test's result is not shown yet"))
             else:
                 percent = _hours_text(round(best.percent, 2))
                 if rules.get("final_test_passed") and not best.passed:
@@ -212,6 +223,8 @@ def _assess(cohort: Cohort, enrolments: list[Enrolment]) -> list[Eligibility]:
             result = row.defense = defenses.get(e.id)
             if result is None:
                 row.reasons.append(Reason("defense_missing", "no decided defense"))
+            elif released_only and not result.released:
+                row.reasons.append(Reason("defense_awaited", "the defense's grade is not released yet"))
             elif not result.passed:
                 points = f"{_hours_text(result.points)} of {_hours_text(result.max_points)}"
                 row.reasons.append(Reason(
@@ -234,12 +247,13 @@ def _assess(cohort: Cohort, enrolments: list[Enrolment]) -> list[Eligibility]:
     return out
 
 
-def eligibility(target: Enrolment | Cohort) -> Eligibility | list[Eligibility]:
+def eligibility(target: Enrolment | Cohort, *, released_only: bool = False) -> Eligibility | list[Eligibility]:
     """For an enrolment: its Eligibility. For a cohort: every enrolment's (withdrawn ones too,
-    so a list says why they have none), in name order."""
+    so a list says why they have none), in name order. `released_only`: as the participant
+    may see it (see `_assess`)."""
     if isinstance(target, Cohort):
-        return _assess(target, cohort_service.enrolments(target, include_withdrawn=True))
-    return _assess(target.cohort, [target])[0]
+        return _assess(target, cohort_service.enrolments(target, include_withdrawn=True), released_only)
+    return _assess(target.cohort, [target], released_only)[0]
 
 
 # --- issuing --------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from lms.portfolio.models import GradebookMark
 from lms.portfolio.services import artefacts
 from lms.portfolio.services.defenses import defense_results
 from lms.portfolio.services.schemes import Component, Scheme, scheme_of
+from lms.quizbank.services.attempts import score_shown
 from lms.quizbank.services.results import best_results
 from lms.quizbank.services.tests import tests_of
 
@@ -82,7 +83,8 @@ def _cell(raw, of, weight: float, pending: str | None = None) -> Cell:
 
 def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, released_only: bool = False) -> Gradebook:
     """The cohort's gradebook (all active participants, or just `enrolments`). With
-    `released_only` (a participant's own view) a defense counts only once its grade is released."""
+    `released_only` (a participant's own view) a defense counts only once its grade is released,
+    and a test's result only where its review options show the score (else "not_released")."""
     scheme = scheme_of(cohort)
     if enrolments is None:
         enrolments = cohort_service.enrolments(cohort)
@@ -103,13 +105,16 @@ def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, rele
             stmt = stmt.where(GradebookMark.enrolment_id.in_(ids))
         marks = {(m.enrolment_id, m.component): m for m in db.session.scalars(stmt)}
     defenses = defense_results(cohort.id) if "defense" in sources else {}
-    finals, modules, module_numbers = {}, {}, []
+    finals, modules, module_numbers, withheld, tests = {}, {}, [], set(), []
+    if "module_tests" in sources or (released_only and "final_test" in sources):
+        tests = tests_of(cohort)
+    if released_only:  # a participant's own view shows a test's score only where its review options do
+        withheld = {t.id for t in tests if not score_shown(t)}
     if "final_test" in sources:
         finals = best_results(cohort.id, "final")
     if "module_tests" in sources:
         modules = best_results(cohort.id, "module")
-        module_numbers = sorted({t.module_number for t in tests_of(cohort)
-                                 if t.kind == "module" and t.module_number is not None})
+        module_numbers = sorted({t.module_number for t in tests if t.kind == "module" and t.module_number is not None})
     handed_in = artefacts.submitted_enrolments(cohort.id) if "portfolio" in sources else set()
 
     rows = []
@@ -131,11 +136,17 @@ def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, rele
                 else:
                     cells[c.code] = _cell(result.points, result.max_points, c.weight)
             elif c.source == "final_test":
-                best = max((r.percent for r in finals.get(e.id, {}).values()), default=None)
-                cells[c.code] = _cell(best, 100.0, c.weight, None if best is not None else "no_attempt")
+                mine = finals.get(e.id, {})
+                best = max((r.percent for r in mine.values()), default=None)
+                if any(r.test_id in withheld for r in mine.values()):
+                    cells[c.code] = Cell(None, 100.0, None, 0.0, "not_released")
+                else:
+                    cells[c.code] = _cell(best, 100.0, c.weight, None if best is not None else "no_attempt")
             elif c.source == "module_tests":
                 mine = modules.get(e.id, {})
-                if module_numbers:
+                if any(r.test_id in withheld for r in mine.values()):
+                    cells[c.code] = Cell(None, 100.0, None, 0.0, "not_released")
+                elif module_numbers:
                     mean = sum(mine[n].percent if n in mine else 0.0 for n in module_numbers) / len(module_numbers)
                     cells[c.code] = _cell(mean, 100.0, c.weight)
                 else:

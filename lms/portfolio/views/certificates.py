@@ -174,7 +174,8 @@ def certificates_zip(code):
 def my_certificate(code):
     enrolment = my_enrolment()
     cert = service.latest_of(enrolment)
-    row = service.eligibility(enrolment) if cert is None or cert.revoked_at is not None else None
+    row = (service.eligibility(enrolment, released_only=True) if cert is None or cert.revoked_at is not None
+           else None)
     return render_template("portfolio/certificate_mine.html", cohort=g.cohort, cert=cert, row=row,
                            reason_text=service.reason_text, verify_url=service.verify_url)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.core.i18n import current_language
 from lms.core.models import User
-from lms.core.permissions import requires
+from lms.core.permissions import Context, has_capability, requires
 from lms.core.services.errors import NotFound, ServiceError
 from lms.courses.forms import ConfirmForm
 from lms.courses.views.common import COHORT_TABS, TAB_APPLIES
@@ -325,10 +325,14 @@ def my_panels(code):
 @bp.route("/defenses/mine")
 @requires(ASSESS, anywhere=True)
 def panels():
-    """Every panel the user sits on, in any cohort: an assessor's way in."""
+    """Every panel the user sits on, in a cohort where they still assess: an assessor's way in
+    (one taken off a cohort's staff keeps the panel seat's row, not its participants' names)."""
     from lms.courses.models import Cohort, Enrolment
 
     sessions = service.panels_of(current_user)
+    assessing = {i for i in {s.cohort_id for s in sessions}
+                 if has_capability(current_user, ASSESS, Context("cohort", i))}
+    sessions = [s for s in sessions if s.cohort_id in assessing]
     cohorts = {c.id: c for c in db.session.scalars(
         select(Cohort).where(Cohort.id.in_({s.cohort_id for s in sessions})))} if sessions else {}
     ids = {d.enrolment_id for s in sessions for d in s.defenses if d.enrolment_id}

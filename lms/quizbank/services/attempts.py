@@ -855,6 +855,17 @@ def review_options(test: Test) -> dict:
     return {**test_service.DEFAULT_REVIEW, **(test.review_options or {})}
 
 
+def _waits_for_close(test: Test, review: dict, now: datetime | None = None) -> bool:
+    return review.get("when") == "after_close" and not closed_for_everyone(test, now)
+
+
+def score_shown(test: Test, now: datetime | None = None) -> bool:
+    """Whether a participant sees their score at `test` now, as its review options say: the
+    result page, and every other page that shows it (the gradebook's "My grades"), ask this."""
+    review = review_options(test)
+    return bool(review.get("score")) and not _waits_for_close(test, review, now)
+
+
 def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
                 now: datetime | None = None, topics: bool = False) -> dict:
     """What the result page and the API show of a finished attempt, as the test's review
@@ -870,7 +881,7 @@ def result_view(attempt: Attempt, *, staff: bool = False, language: str = "kk",
     if attempt.status != "finished":
         return out
     hidden: list[str] = []
-    later = (not staff and review.get("when") == "after_close" and not closed_for_everyone(test, now))
+    later = not staff and _waits_for_close(test, review, now)
     if staff or (review.get("score") and not later):
         out.update(score=attempt.score, max=attempt.max_score, percent=attempt.percent, passed=attempt.passed)
         if topics:
