@@ -53,8 +53,11 @@ def test_participants_talk_followers_are_mailed_and_new_posts_are_marked(client,
 
     auth.login(asker)
     assert "1 new" in client.get("/cohorts/DSC-1/discussions").text
+    tab = '<span class="count" title="1 with something new">1</span>'
+    assert tab in client.get("/cohorts/DSC-1/me").text  # on the tab, from any of the cohort's pages
     client.get(f"/cohorts/DSC-1/discussions/{thread.id}")
     assert "new</strong>" not in client.get("/cohorts/DSC-1/discussions").text
+    assert 'class="count"' not in client.get("/cohorts/DSC-1/me").text
     # stops following: the next answer is not mailed to them
     client.post(f"/cohorts/DSC-1/discussions/{thread.id}/follow", data={"following": "0"})
     auth.logout()

@@ -15,12 +15,13 @@ from lms.core.permissions import has_capability, requires
 from lms.core.services import mail
 from lms.core.services.errors import NotFound
 from lms.core.web import run_button, run_service
-from lms.courses.views.common import COHORT_TABS, cohort_context, cohort_template_helpers
+from lms.courses.views.common import COHORT_TABS, TAB_COUNTS, cohort_context, cohort_template_helpers
 from lms.db import db
 
 bp = Blueprint("community", __name__, template_folder="../templates", url_prefix="/cohorts")
 bp.context_processor(cohort_template_helpers)
 COHORT_TABS.append(("community.threads", _l("Discussions")))
+TAB_COUNTS["community.threads"] = lambda cohort: service.unread_in(cohort, current_user)
 
 
 def _member():

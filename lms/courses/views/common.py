@@ -22,6 +22,9 @@ COHORT_TABS: list[tuple[str, object]] = []
 #: endpoint -> cohort -> bool: a tab that some cohorts have no use for (a participant's defense
 #: tab where the programme holds no defense) shows only where it applies
 TAB_APPLIES: dict[str, object] = {}
+#: endpoint -> cohort -> int: a count shown beside a tab for the signed-in user (discussions
+#: with something new to them); asked only where the tab shows
+TAB_COUNTS: dict[str, object] = {}
 #: template helpers an area module provides to the shared pages, e.g. "review_url"
 #: (Submission -> url) and "task_url" (SelfStudyTask -> url)
 TEMPLATE_LINKS: dict[str, object] = {}
@@ -46,11 +49,17 @@ def tab_allowed(endpoint: str, cohort: Cohort) -> bool:
     return applies is None or applies(cohort)
 
 
+def tab_count(endpoint: str, cohort: Cohort) -> int:
+    count = TAB_COUNTS.get(endpoint)
+    return count(cohort) if count is not None else 0
+
+
 @cohorts_bp.context_processor
 def cohort_template_helpers():
     from lms.courses.forms import COHORT_STATUS_CHOICES, FORMAT_CHOICES
 
-    return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, **TEMPLATE_LINKS,
+    return {"cohort_tabs": COHORT_TABS, "tab_allowed": tab_allowed, "tab_count": tab_count,
+            **TEMPLATE_LINKS,
             "format_names": {c.value: c.label for c in FORMAT_CHOICES},
             "cohort_status_names": {c.value: c.label for c in COHORT_STATUS_CHOICES}}
 
