@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from lms.core.capabilities import CORE_CAPABILITIES
-from lms.core.extensions import babel, csrf, limiter, login_manager
+from lms.core.extensions import babel, compress, csrf, limiter, login_manager
 from lms.core.i18n import LANGUAGE_NAMES, current_language, localized, select_locale
 from lms.core.permissions import (SYSTEM, CapabilityRegistry, Context, has_capability, has_capability_anywhere,
                                   expired_json, signed_out_json, wants_json)
@@ -24,6 +24,7 @@ def init_core(app: Flask, config) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "core.login"
     login_manager.login_message = None
