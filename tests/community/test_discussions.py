@@ -215,3 +215,21 @@ def test_the_list_reads_the_same_few_statements_however_many_threads(app, client
     with count_queries() as many:
         page = client.get("/cohorts/DSC-1/discussions").text
     assert "Тақырып 19" in page and len(many) == len(few)
+
+
+def test_a_trainer_finds_the_questions_nobody_has_answered(app, client, auth, make, db_session):
+    trainer, c, _other, asker, *_ = _people(make, db_session)
+    auth.login(asker)
+    _open(client, title="Жауапсыз сұрақ", body="?")
+    _open(client, title="Жауабы бар сұрақ", body="?")
+    answered = db_session.scalar(select(Thread).where(Thread.title == "Жауабы бар сұрақ"))
+    client.post(f"/cohorts/DSC-1/discussions/{answered.id}", data={"body": "Өзім таптым."})
+    auth.logout()
+    auth.login(trainer.email)
+    everything = client.get("/cohorts/DSC-1/discussions").text
+    assert everything.count("no answer yet") == 1
+    waiting = client.get("/cohorts/DSC-1/discussions?show=unanswered").text
+    assert "Жауапсыз сұрақ" in waiting and "Жауабы бар сұрақ" not in waiting
+    waiting_id = db_session.scalar(select(Thread.id).where(Thread.title == "Жауапсыз сұрақ"))
+    client.post(f"/cohorts/DSC-1/discussions/{waiting_id}", data={"body": "Жауап"})
+    assert "Every discussion has an answer." in client.get("/cohorts/DSC-1/discussions?show=unanswered").text

@@ -50,9 +50,10 @@ def _can(capability: str) -> bool:
 
 
 def _list_page(form: ThreadForm):
-    page = paginate(service.threads_of(g.cohort), request.args.get("page", 1, type=int),
+    unanswered = request.args.get("show") == "unanswered"
+    page = paginate(service.threads_of(g.cohort, unanswered=unanswered), request.args.get("page", 1, type=int),
                     per_page=service.THREADS_PER_PAGE)
-    return render_template("community/threads.html", cohort=g.cohort, page=page, form=form,
+    return render_template("community/threads.html", cohort=g.cohort, page=page, form=form, unanswered=unanswered,
                            unread=service.unread_counts(page.items, current_user),
                            can_post=_can("community:post") and g.cohort.status != "cancelled"), \
         400 if form.errors else 200
