@@ -2,6 +2,8 @@
 §4: the virtual professional community on the LMS platform)."""
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from lms.plugins import Plugin
 from lms.signals import demo_built, discussion_post_written
 
@@ -40,5 +42,6 @@ plugin = Plugin(
     audit_actions="lms.community.audit_actions",
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
+    notice_kinds=[("community:answer", _l("An answer in a discussion I follow"))],
     listeners=[(demo_built, _on_demo), (discussion_post_written, _on_post_written)],
 )

@@ -38,6 +38,8 @@ def init_core(app: Flask, config) -> None:
     #: (Plugin.audit_actions)
     app.extensions["lms_audit_actions"] = dict(ACTIONS)
     app.extensions["lms_audit_types"] = dict(OBJECT_TYPES)
+    #: notice kind code -> its words, filled by the plugins (Plugin.notice_kinds)
+    app.extensions["lms_notice_kinds"] = {}
 
     @login_manager.user_loader
     def load_user(user_id: str):

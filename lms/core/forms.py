@@ -21,8 +21,12 @@ class LanguageForm(FlaskForm):
 
 
 class NoticesForm(FlaskForm):
-    email_notices = BooleanField(_l("E-mail me course news: schedule changes, work returned for rework, "
-                                    "announcements, my certificate"))
+    email_notices = BooleanField(_l("E-mail me news of my courses"))
+    #: the enabled plugins' kinds (choices set by the view, from mail.notice_kinds)
+    kinds = SelectMultipleField(_l("Of these kinds"), choices=[], widget=widgets.ListWidget(prefix_label=False),
+                                option_widget=widgets.CheckboxInput(), validate_choice=True)
+    #: the page showed the kinds: a post without it (an older page) leaves them as they are
+    kinds_shown = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):

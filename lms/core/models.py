@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.collation import SORT_KEY_LENGTH, name_sort_key
@@ -87,6 +87,9 @@ class User(UserMixin, Base):
     #: course news by e-mail (schedule changes, returned work, announcements, a certificate);
     #: sign-in links always go
     email_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: the kinds of notice (plugins' `notice_kinds`) the holder turned off one by one, under the
+    #: switch above; None: none
+    notices_off: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -100,18 +100,27 @@ def set_language():
 @bp.route("/profile")
 @requires("core:view_profile")
 def profile():
+    off = current_user.notices_off or ()
+    form = _notices_form(email_notices=current_user.email_notices, kinds=[k for k in mail.notice_kinds() if k not in off])
     return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments),
-                           notices=NoticesForm(email_notices=current_user.email_notices))
+                           notices=form)
+
+
+def _notices_form(**data) -> NoticesForm:
+    form = NoticesForm(**data)
+    form.kinds.choices = [(code, str(words)) for code, words in mail.notice_kinds().items()]
+    return form
 
 
 @bp.route("/profile/notices", methods=["POST"])
 @requires("core:view_profile")
 def profile_notices():
-    form = NoticesForm()
+    form = _notices_form()
     if not form.validate_on_submit():
         abort(400)
     on = bool(form.email_notices.data)
-    return run_service(form, lambda: user_service.set_email_notices(current_user._get_current_object(), on),
+    kinds = list(form.kinds.data or []) if form.kinds_shown.data == "1" else None
+    return run_service(form, lambda: user_service.set_email_notices(current_user._get_current_object(), on, kinds),
                        _("Course news comes by e-mail.") if on else _("No more course news by e-mail; sign-in links"
                                                                        " still come."),
                        url_for("core.profile"))

@@ -75,6 +75,7 @@ plugin = Plugin(
     requires=["courses", "quizbank"],
     listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created),
                (certificate_issued, _on_certificate_issued)],
+    notice_kinds=[("portfolio:certificate", _l("My certificate is issued"))],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
 )

@@ -58,6 +58,9 @@ plugin = Plugin(
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
     listeners=[(demo_requested, _on_demo), (enrolment_completed, _on_enrolment_completed)],
+    notice_kinds=[("postcourse:reminder", _l("An activity of my support plan is due soon or overdue")),
+                  ("postcourse:summary", _l("Supporters: graduates' activities due soon or overdue")),
+                  ("postcourse:request", _l("Supporters: a graduate asks for a consultation"))],
     menu=[("postcourse.dashboard", _l("Post-course support"), "postcourse:view_cohort")],
     # 03:00 UTC is 08:00 in Kazakhstan (UTC+5): the morning's reminders
     tasks=[ScheduledTask("postcourse-remind", remind, cron="0 3 * * *")],

@@ -104,3 +104,33 @@ def test_who_turned_course_news_off_on_their_profile_is_not_told(ctx, make, db_s
     with clock.frozen(NOW):
         schedule.cancel(s, None)
     assert [m.to_email for m in _messages(db_session)] == [c.enrolments[1].user.email]
+
+
+def test_one_kind_of_notice_turned_off_leaves_the_others(ctx, make, db_session, app):
+    """Moodle's notification preferences: a participant keeps schedule changes and turns the
+    trainers' e-mailed announcements off; a post without the kinds (an older page) changes none."""
+    from lms.courses.services import announcements
+
+    c = _cohort(make, db_session)
+    picky, other = c.enrolments[0].user, c.enrolments[1].user
+    client = app.test_client()
+    client.post("/login", data={"email": picky.email, "password": "secret"})
+    page = client.get("/profile").text
+    assert 'value="courses:announcement"' in page and 'value="community:answer"' in page
+    kinds = [k for k in app.extensions["lms_notice_kinds"] if k != "courses:announcement"]
+    r = client.post("/profile/notices", data={"email_notices": "y", "kinds": kinds, "kinds_shown": "1"})
+    assert r.status_code == 302
+    assert client.post("/profile/notices", data={"email_notices": "y", "kinds": ["nonsense:kind"],
+                                                 "kinds_shown": "1"}).status_code == 400
+    client.post("/profile/notices", data={"email_notices": "y"})  # no kinds on the page: as they were
+    db_session.expire_all()
+    assert db_session.get(type(picky), picky.id).notices_off == ["courses:announcement"]
+    assert 'value="courses:announcement">' in client.get("/profile").text.replace(" checked", "")
+
+    s = make.session(c, "1.1", starts_at=datetime(2027, 1, 5, 5, tzinfo=timezone.utc))
+    with clock.frozen(NOW):
+        schedule.cancel(s, None)
+        announcements.post(db_session.get(type(c), c.id), {"title": "Жаңалық", "body": "Мәтін"}, None, email=True)
+    to = [(m.key.split(":")[1], m.to_email) for m in _messages(db_session)]
+    assert ("session", picky.email) in to and ("session", other.email) in to
+    assert ("announcement", other.email) in to and ("announcement", picky.email) not in to

@@ -10,7 +10,7 @@ from email import policy
 import pytest
 from sqlalchemy import func, select
 
-from lms.core.models import OutboxMessage
+from lms.core.models import OutboxMessage, User
 from lms.core.services import clock, mail
 from lms.core.services.errors import ServiceError
 from lms.courses.services import cohorts
@@ -200,3 +200,15 @@ def test_done_and_closed_are_not_reminded_and_the_curator_gets_the_summary(due, 
         assert summary.to_email == curator.email  # LDR-SUS is supported by the group curator
         assert reminders.remind().graduates == 0
         db_session.rollback()
+
+
+def test_a_graduate_or_supporter_who_turned_the_kind_off_is_not_reminded(runner, due, outbox, db_session):
+    tch, ldr, trainer, curator = due
+    quiet = db_session.scalar(select(User).where(User.email == "rm-tch-p02@test.kz"))
+    quiet.notices_off = ["postcourse:reminder"]
+    db_session.get(User, trainer.id).notices_off = ["postcourse:summary"]
+    db_session.commit()
+    with clock.frozen(at(date(2027, 3, 26), 8)):
+        done = runner.invoke(args=["postcourse", "remind"])
+    assert "queued 1 reminder(s) to graduates and 0 summary(ies) to staff" in done.output, done.output
+    assert [m.to_email for m in _messages("postcourse:activity:")] == ["rm-tch-p01@test.kz"]

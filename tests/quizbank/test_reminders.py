@@ -28,6 +28,10 @@ def test_those_who_have_not_finished_are_reminded_once_a_day(
     test_id = test.id
     _take(db_session, 1, test_id)                  # finished: not reminded
     _take(db_session, 2, test_id, finish=False)    # started, not finished: reminded
+    fourth = make.user(email=f"{CODE.lower()}-p04@test.kz", full_name="Қатысушы 04")
+    fourth.notices_off = ["quizbank:reminder"]     # turned this kind off: not reminded
+    cohorts.enrol(cohort, fourth, None)
+    db_session.commit()
 
     auth.login(trainer.email)
     page = client.get(f"/cohorts/{CODE}/tests/{test_id}").text

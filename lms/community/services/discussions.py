@@ -277,7 +277,8 @@ def notify_followers(post: Post, thread: Thread, actor, **_kw) -> int:
         .order_by(User.id))
     told, ctx = 0, context_of(cohort)
     for user in followers:
-        if not has_capability(user, "community:read", ctx) or left_the_cohort(cohort, user):
+        if not (mail.wants(user, "community:answer") and has_capability(user, "community:read", ctx)) \
+                or left_the_cohort(cohort, user):
             continue
         with force_locale(language_of(user)):
             subject = f"{cohort.code}: {thread.title}"

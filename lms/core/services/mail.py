@@ -53,6 +53,19 @@ def letter(user, *paragraphs: str) -> str:
     return "\n\n".join([_("Hello, %(name)s.", name=user.full_name), *(p for p in paragraphs if p), "Ustaz"])
 
 
+def notice_kinds() -> dict[str, object]:
+    """The enabled plugins' kinds of notice a reader may turn off, code -> words."""
+    return current_app.extensions["lms_notice_kinds"]
+
+
+def wants(user, kind: str) -> bool:
+    """Whether `user` takes notices of `kind` by e-mail: course news on, and that kind not turned
+    off. Sign-in links are not a kind: they always go."""
+    if kind not in notice_kinds():
+        raise KeyError(f"unknown notice kind {kind!r}; a plugin declares it in Plugin.notice_kinds")
+    return bool(user.email_notices) and kind not in (user.notices_off or ())
+
+
 def queued(prefix: str, since=None) -> int:
     """How many messages with keys starting `prefix` were queued (from `since` on): a page says
     how many it told."""

@@ -161,13 +161,23 @@ def set_active(user: User, active: bool, actor) -> bool:
     return True
 
 
-def set_email_notices(user: User, on: bool) -> bool:
-    """The holder's own choice (their profile); returns whether it changed."""
+def set_email_notices(user: User, on: bool, kinds_on: list[str] | None = None) -> bool:
+    """The holder's own choice (their profile): course news by e-mail at all, and, given
+    `kinds_on`, which kinds of it (the others are turned off). Returns whether it changed."""
+    from lms.core.services.mail import notice_kinds
+
     if not isinstance(on, bool):
         raise ServiceError(_l("true or false (got %(value)s)", value=repr(on)), field="email_notices")
-    if user.email_notices == on:
+    off = user.notices_off
+    if kinds_on is not None:
+        known = notice_kinds()
+        unknown = sorted(set(kinds_on) - set(known))
+        if unknown:
+            raise ServiceError(_l("unknown kind of notice: %(kinds)s", kinds=", ".join(unknown)), field="kinds")
+        off = sorted(set(known) - set(kinds_on)) or None
+    if user.email_notices == on and (user.notices_off or None) == off:
         return False
-    user.email_notices = on
+    user.email_notices, user.notices_off = on, off
     return True
 
 

@@ -48,7 +48,7 @@ def post(cohort: Cohort, fields: dict, actor, *, email: bool = False) -> Announc
 
 def _email(cohort: Cohort, item: Announcement) -> int:
     told = 0
-    for user in participants(cohort.id):
+    for user in participants(cohort.id, "courses:announcement"):
         with force_locale(language_of(user)):
             subject = f"{cohort.code}: {item.title}"
             body = mail.letter(user, _("An announcement of %(cohort)s:", cohort=cohort.code), item.title, item.body,

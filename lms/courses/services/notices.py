@@ -40,12 +40,13 @@ def queued_since(about: WebinarSession | Cohort, since: datetime) -> int:
     return mail.queued(prefix, since)
 
 
-def participants(cohort_id: int) -> list[User]:
-    """Those a cohort's news goes to: its participants still taking the course who have not
-    turned course news off."""
-    return list(db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
+def participants(cohort_id: int, kind: str) -> list[User]:
+    """Those a cohort's news of `kind` goes to: its participants still taking the course who
+    take that kind by e-mail (`mail.wants`)."""
+    people = db.session.scalars(select(User).join(Enrolment, Enrolment.user_id == User.id).where(
         Enrolment.cohort_id == cohort_id, Enrolment.status.in_(TOLD), User.email_notices.is_(True))
-        .order_by(User.sort_key)))
+        .order_by(User.sort_key))
+    return [user for user in people if mail.wants(user, kind)]
 
 
 def on_cohort_updated(cohort: Cohort, actor=None, changed: dict | None = None, **_kw) -> list[User]:
@@ -58,7 +59,7 @@ def on_cohort_updated(cohort: Cohort, actor=None, changed: dict | None = None, *
         return []
     stamp = now.strftime("%Y%m%dT%H%M%S")
     queued = []
-    for user in participants(cohort.id):
+    for user in participants(cohort.id, "courses:schedule"):
         with force_locale(language_of(user)):
             url = cohort.meeting_url
             subject = _("New meeting link for %(cohort)s", cohort=cohort.code)
@@ -83,7 +84,7 @@ def on_session_changed(session: WebinarSession, actor=None, change: str = "", be
     "restored", "link") to each participant; returns those queued."""
     if not tellsparticipants(session, before if change == "moved" else None):
         return []
-    people = participants(session.cohort_id)
+    people = participants(session.cohort_id, "courses:schedule")
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     queued = []
     for user in people:
@@ -126,7 +127,7 @@ def on_selfstudy_reviewed(submission, actor=None, accepted: bool = True, **_kw) 
     enrolment = submission.enrolment
     cohort = enrolment.cohort
     user, task = enrolment.user, submission.task
-    if accepted or cohort.status not in LIVE or enrolment.status not in TOLD or not user.email_notices:
+    if accepted or cohort.status not in LIVE or enrolment.status not in TOLD or not mail.wants(user, "courses:returned"):
         return []
     with force_locale(language_of(user)):
         subject = _("Returned for rework: %(task)s", task=task.title)

@@ -17,7 +17,7 @@ from lms.db import db
 def on_certificate_issued(cert, actor=None, **_kw) -> list[User]:
     enrolment = db.session.get(Enrolment, cert.enrolment_id)
     user, cohort = enrolment.user, enrolment.cohort
-    if not user.email_notices:
+    if not mail.wants(user, "portfolio:certificate"):
         return []
     with force_locale(language_of(user)):
         subject = _("Your certificate %(number)s", number=cert.number)

@@ -199,7 +199,7 @@ def ask_consultation(plan: SupportPlan, fields: Mapping, actor) -> ConsultationR
 def _tell_supporters(plan: SupportPlan, enrolment: Enrolment, request: ConsultationRequest) -> None:
     cohort, graduate = enrolment.cohort, enrolment.user
     for person in supporters(cohort, plan_service.model_of(plan)):
-        if not person.email_notices:
+        if not mail.wants(person, "postcourse:request"):
             continue  # the plan page and the cohort's dashboard still list the request
         with force_locale(language_of(person)):
             asked = _("%(graduate)s (%(cohort)s) asks for a consultation: %(topic)s", graduate=graduate.full_name,

@@ -112,6 +112,8 @@ def remind(today: date | None = None) -> RemindReport:
                 models[plan.id] = None
         model = models[plan.id]
         key = f"postcourse:activity:{activity.id}:{kind}"
+        if not mail.wants(user, "postcourse:reminder"):
+            continue  # the plan page still shows it due
         subject, body = _graduate_message(kind, activity, user, cohort, model)
         if mail.queue(key, user.email, subject, body) is None:
             continue
@@ -122,6 +124,8 @@ def remind(today: date | None = None) -> RemindReport:
         model = models.get(rows[0][3].id)
         digest = hashlib.sha256("|".join(sorted(f"{a.id}:{k}" for k, a, _u, _p in rows)).encode()).hexdigest()[:16]
         for staff_user in supporters(cohort, model):
+            if not mail.wants(staff_user, "postcourse:summary"):
+                continue  # the cohort's support dashboard lists them
             subject, body = _staff_message(staff_user, cohort, [(k, a, u) for k, a, u, _p in rows], models)
             key = f"postcourse:summary:{cohort.id}:{staff_user.id}:{digest}"
             if mail.queue(key, staff_user.email, subject, body) is not None:

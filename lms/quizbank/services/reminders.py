@@ -51,7 +51,7 @@ def remind_unfinished(test: Test, actor, now: datetime | None = None) -> list[Us
         grants = attempt_service.granted_many([test.id], [e.id for e, _u in people])
     queued = []
     for enrolment, user in people:
-        if enrolment.id in finished:
+        if enrolment.id in finished or not mail.wants(user, "quizbank:reminder"):
             continue
         if survey:
             closes_at = test.closes_at
