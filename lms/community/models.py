@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.core.models import User  # noqa: F401
+from lms.core.models import StoredFile, User  # noqa: F401
 from lms.db import Base, UTCDateTime, utcnow
 
 
@@ -48,9 +48,12 @@ class Post(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    #: a file shared with the post (a lesson plan, a photo of the board), checked as every upload is
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id"))
 
     thread: Mapped[Thread] = relationship()
     author: Mapped["User | None"] = relationship(foreign_keys=[author_id])
+    file: Mapped["StoredFile | None"] = relationship()
 
 
 class Subscription(Base):

@@ -233,3 +233,38 @@ def test_a_trainer_finds_the_questions_nobody_has_answered(app, client, auth, ma
     waiting_id = db_session.scalar(select(Thread.id).where(Thread.title == "Жауапсыз сұрақ"))
     client.post(f"/cohorts/DSC-1/discussions/{waiting_id}", data={"body": "Жауап"})
     assert "Every discussion has an answer." in client.get("/cohorts/DSC-1/discussions?show=unanswered").text
+
+
+def test_a_file_shared_with_a_post_reaches_its_readers_only(client, auth, make, db_session):
+    import io
+
+    trainer, _c, other, asker, answerer, _third = _people(make, db_session)
+    outsider = other.enrolments[0].user.email
+    plan = b"%PDF-1.4 a lesson plan"
+    auth.login(asker)
+    r = client.post("/cohorts/DSC-1/discussions", data={"title": "Сабақ жоспары", "body": "Қараңыздар",
+                                                       "file": (io.BytesIO(b"MZ\x90\x00"), "plan.pdf")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 400 and "is named .pdf but is not a PDF" in r.text
+    assert db_session.scalar(select(Thread.id)) is None  # nothing saved
+    r = client.post("/cohorts/DSC-1/discussions", data={"title": "Сабақ жоспары", "body": "Қараңыздар",
+                                                       "file": (io.BytesIO(plan), "жоспар.pdf")},
+                    content_type="multipart/form-data", follow_redirects=True)
+    assert r.status_code == 200 and "жоспар.pdf" in r.text
+    post = db_session.scalar(select(Post))
+    url = f"/cohorts/DSC-1/discussions/{post.thread_id}/posts/{post.id}/file"
+    auth.logout()
+    auth.login(answerer)
+    with client.get(url) as got:
+        assert got.status_code == 200 and got.data == plan and got.headers["Cache-Control"] == "private, no-store"
+    auth.logout()
+    auth.login(outsider)  # another cohort's participant
+    assert client.get(url).status_code == 403
+    auth.logout()
+    auth.login(trainer.email)
+    client.post(f"/cohorts/DSC-1/discussions/{post.thread_id}/posts/{post.id}/hide", data={"hidden": "1"})
+    with client.get(url) as got:
+        assert got.status_code == 200  # the moderator still reads it
+    auth.logout()
+    auth.login(answerer)
+    assert client.get(url).status_code == 404  # hidden: no longer shared

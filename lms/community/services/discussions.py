@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from lms.core.i18n import language_of
 from lms.core.models import User
 from lms.core.permissions import Context, has_capability
-from lms.core.services import audit, clock, mail
+from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.community.models import Post, ReadMark, Subscription, Thread
 from lms.courses.models import Cohort
@@ -72,8 +72,9 @@ def _checked_body(body: str | None, problems: list) -> str:
     return body
 
 
-def start_thread(cohort: Cohort, fields: dict, actor) -> Thread:
-    """Every problem is named at once; nothing is saved on refusal. The author follows it."""
+def start_thread(cohort: Cohort, fields: dict, actor, upload: tuple[bytes, str] | None = None) -> Thread:
+    """Every problem is named at once; nothing is saved on refusal. The author follows it.
+    `upload` (bytes, name) shares a file with the opening post."""
     problems: list = []
     title = " ".join((fields.get("title") or "").split())
     if not title:
@@ -89,12 +90,12 @@ def start_thread(cohort: Cohort, fields: dict, actor) -> Thread:
                     post_count=0)
     db.session.add(thread)
     db.session.flush()
-    _add_post(thread, body, actor, now)
+    _add_post(thread, body, actor, now, upload)
     audit.record(actor, "discussion_started", thread, f"{cohort.code}: {title}")
     return thread
 
 
-def reply(thread: Thread, fields: dict, actor) -> Post:
+def reply(thread: Thread, fields: dict, actor, upload: tuple[bytes, str] | None = None) -> Post:
     problems: list = []
     body = _checked_body(fields.get("body"), problems)
     if problems:
@@ -103,13 +104,15 @@ def reply(thread: Thread, fields: dict, actor) -> Post:
     if thread.locked and not may_moderate(cohort, actor):
         raise ServiceError(_l("the discussion is closed to replies"), field="body")
     _writable(cohort, actor)
-    post = _add_post(thread, body, actor, clock.now())
+    post = _add_post(thread, body, actor, clock.now(), upload)
     audit.record(actor, "discussion_replied", post, thread.title)
     return post
 
 
-def _add_post(thread: Thread, body: str, actor, now: datetime) -> Post:
-    post = Post(thread_id=thread.id, author_id=actor.id, body=body, body_html=render_markdown(body), created_at=now)
+def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[bytes, str] | None = None) -> Post:
+    stored = files.store(*upload, actor, field="file") if upload else None
+    post = Post(thread_id=thread.id, author_id=actor.id, body=body, body_html=render_markdown(body), created_at=now,
+                file_id=stored.id if stored else None)
     db.session.add(post)
     thread.post_count += 1
     thread.last_post_at = now

@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.community.forms import PostForm, ThreadForm
+from lms.community.forms import EditForm, PostForm, ThreadForm
 from lms.community.services import discussions as service
 from lms.core.forms import ConfirmForm
 from lms.core.pagination import paginate
 from lms.core.permissions import has_capability, requires
 from lms.core.services import mail
 from lms.core.services.errors import NotFound
-from lms.core.web import run_button, run_service
+from lms.core.web import run_button, run_service, send_stored, upload_of
 from lms.courses.views.common import COHORT_TABS, TAB_COUNTS, cohort_context, cohort_template_helpers
 from lms.db import db
 
@@ -72,7 +72,7 @@ def thread_new(code):
     _member()
     form = ThreadForm()
     if form.validate_on_submit():
-        done = run_service(form, lambda: service.start_thread(g.cohort, form.data, current_user),
+        done = run_service(form, lambda: service.start_thread(g.cohort, form.data, current_user, upload_of(form.file)),
                            _("The discussion is open."),
                            lambda thread: url_for("community.thread", code=code, thread_id=thread.id))
         if done:
@@ -108,7 +108,8 @@ def reply(code, thread_id):
     thread = _thread(thread_id)
     form = PostForm()
     if form.validate_on_submit():
-        done = run_service(form, lambda: service.reply(thread, form.data, current_user), _("Your answer is posted."),
+        done = run_service(form, lambda: service.reply(thread, form.data, current_user, upload_of(form.file)),
+                           _("Your answer is posted."),
                            lambda post: url_for("community.thread", code=code, thread_id=thread.id,
                                                 page=service.page_of(thread, post), _anchor=f"post-{post.id}"))
         if done:
@@ -123,7 +124,7 @@ def edit(code, thread_id, post_id):
     post = _post(thread, post_id)
     if not service.may_edit(post, current_user, g.cohort):
         abort(403)
-    form = PostForm(data={"body": post.body}) if request.method == "GET" else PostForm()
+    form = EditForm(data={"body": post.body}) if request.method == "GET" else EditForm()
     if form.validate_on_submit():
         done = run_service(form, lambda: service.edit(post, form.body.data, current_user), _("The post is changed."),
                            url_for("community.thread", code=code, thread_id=thread.id,
@@ -132,6 +133,18 @@ def edit(code, thread_id, post_id):
             return done
     return render_template("community/edit.html", cohort=g.cohort, thread=thread, post=post, form=form,
                            minutes=service.EDIT_MINUTES), 400 if form.errors else 200
+
+
+@bp.route("/<code>/discussions/<int:thread_id>/posts/<int:post_id>/file")
+@requires("community:read", cohort_context)
+def post_file(code, thread_id, post_id):
+    """A post's file, to whoever reads the post's text (a hidden post's: its author and the
+    moderators)."""
+    thread = _thread(thread_id)
+    post = _post(thread, post_id)
+    if post.file is None or not service.shows_text(post, current_user, service.may_moderate(g.cohort, current_user)):
+        abort(404)
+    return send_stored(post.file)
 
 
 def _back(thread, post=None) -> str:
