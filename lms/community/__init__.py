@@ -43,5 +43,6 @@ plugin = Plugin(
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
     notice_kinds=[("community:answer", _l("An answer in a discussion I follow"))],
+    menu=[("community.mine", _l("Discussions"), "community:read")],
     listeners=[(demo_built, _on_demo), (discussion_post_written, _on_post_written)],
 )

@@ -268,3 +268,31 @@ def test_a_file_shared_with_a_post_reaches_its_readers_only(client, auth, make, 
     auth.logout()
     auth.login(answerer)
     assert client.get(url).status_code == 404  # hidden: no longer shared
+
+
+def test_my_discussions_gather_every_cohort_one_reads_and_no_other(app, client, auth, make, db_session):
+    trainer, c, other, asker, answerer, third = _people(make, db_session)
+    second = make.cohort(code="DSC-3", participants=1, trainer=trainer)
+    cohorts.set_status(c.enrolments[2], "withdrawn", None)
+    outsider = other.enrolments[0].user.email
+    first_id, first_user, second_id, second_user = c.id, c.enrolments[0].user_id, second.id, second.enrolments[0].user_id
+    db_session.commit()
+    _threads(app, db_session, first_id, first_user, ["бірінші топта"])
+    _threads(app, db_session, second_id, second_user, ["екінші топта"])
+    auth.login(trainer.email)
+    page = client.get("/discussions").text
+    assert "Тақырып бірінші топта" in page and "Тақырып екінші топта" in page and page.count("1 new") == 2
+    assert 'href="/discussions"' in page  # in the menu
+    client.get(f"/cohorts/DSC-3/discussions/{db_session.scalar(select(Thread.id).where(Thread.cohort_id == second_id))}")
+    page = client.get("/discussions").text  # read: no longer new, still listed under "all"
+    assert "Тақырып екінші топта" not in page and "Тақырып бірінші топта" in page
+    assert "Тақырып екінші топта" in client.get("/discussions?show=all").text
+    auth.logout()
+    auth.login(answerer)
+    page = client.get("/discussions").text
+    assert "Тақырып бірінші топта" in page and "екінші топта" not in page
+    auth.logout()
+    for email in (outsider, third):  # another cohort's participant, a withdrawn one
+        auth.login(email)
+        assert "бірінші топта" not in client.get("/discussions?show=all").text
+        auth.logout()

@@ -15,11 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.i18n import language_of
 from lms.core.models import User
-from lms.core.permissions import Context, has_capability
+from lms.core.permissions import Context, contexts_with, has_capability
 from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.community.models import Post, ReadMark, Subscription, Thread
-from lms.courses.models import Cohort
+from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.services.programmes import render_markdown
 from lms.db import db
@@ -223,27 +223,54 @@ def threads_of(cohort: Cohort, *, unanswered: bool = False):
             .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
 
 
+def readable_cohorts(user):
+    """The ids of the cohorts whose discussions `user` reads (a statement): where their roles grant
+    community:read, filtered in SQL as the cohorts list is, less those they were withdrawn from
+    and do not moderate."""
+    where = contexts_with(user, "community:read")
+    stmt = select(Cohort.id)
+    if "system" not in where:
+        stmt = stmt.where(or_(Cohort.id.in_(sorted(where.get("cohort", ()))),
+                              Cohort.programme_id.in_(sorted(where.get("programme", ())))))
+    left = [c for c in db.session.scalars(select(Cohort).join(Enrolment, Enrolment.cohort_id == Cohort.id).where(
+        Enrolment.user_id == user.id, Enrolment.status == "withdrawn")) if not may_moderate(c, user)]
+    if left:
+        stmt = stmt.where(Cohort.id.not_in([c.id for c in left]))
+    return stmt
+
+
+def _new_to(user):
+    """A condition on Post: shown, and newer than the newest the reader has seen in its thread."""
+    seen = (select(ReadMark.seen_post_id).where(ReadMark.thread_id == Post.thread_id, ReadMark.user_id == user.id)
+            .scalar_subquery())
+    return and_(Post.hidden_at.is_(None), Post.id > func.coalesce(seen, 0))
+
+
+def threads_for(user, *, new_only: bool = False):
+    """Every discussion of every cohort the reader reads, newest activity first (a statement to
+    paginate): Moodle's "recent forum posts", for a curator's or a graduate's daily round.
+    `new_only`: those with something new to the reader."""
+    stmt = select(Thread).where(Thread.cohort_id.in_(readable_cohorts(user)))
+    if new_only:
+        stmt = stmt.where(select(Post.id).where(Post.thread_id == Thread.id, _new_to(user)).exists())
+    return stmt.options(selectinload(Thread.author)).order_by(Thread.last_post_at.desc(), Thread.id.desc())
+
+
 def unread_counts(threads: list[Thread], user) -> dict[int, int]:
     """thread id -> shown posts newer than the newest the reader has seen, in one query."""
     ids = [t.id for t in threads]
     if not ids:
         return {}
-    mark = and_(ReadMark.thread_id == Post.thread_id, ReadMark.user_id == user.id)
-    rows = db.session.execute(
-        select(Post.thread_id, func.count(Post.id)).outerjoin(ReadMark, mark)
-        .where(Post.thread_id.in_(ids), Post.hidden_at.is_(None), Post.id > func.coalesce(ReadMark.seen_post_id, 0))
-        .group_by(Post.thread_id))
+    rows = db.session.execute(select(Post.thread_id, func.count(Post.id))
+                              .where(Post.thread_id.in_(ids), _new_to(user)).group_by(Post.thread_id))
     return {thread_id: count for thread_id, count in rows}
 
 
 def unread_in(cohort: Cohort, user) -> int:
     """Discussions of the cohort with something new to the reader (for its tab and the course page)."""
-    mark = and_(ReadMark.thread_id == Post.thread_id, ReadMark.user_id == user.id)
     return db.session.scalar(
         select(func.count(func.distinct(Post.thread_id))).join(Thread, Thread.id == Post.thread_id)
-        .outerjoin(ReadMark, mark)
-        .where(Thread.cohort_id == cohort.id, Post.hidden_at.is_(None),
-               Post.id > func.coalesce(ReadMark.seen_post_id, 0))) or 0
+        .where(Thread.cohort_id == cohort.id, _new_to(user))) or 0
 
 
 def posts_of(thread: Thread):

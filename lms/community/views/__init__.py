@@ -2,10 +2,11 @@
 joins the cohort's tab bar (courses' COHORT_TABS)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
 from lms.community.forms import EditForm, PostForm, ThreadForm
 from lms.community.services import discussions as service
@@ -15,13 +16,28 @@ from lms.core.permissions import has_capability, requires
 from lms.core.services import mail
 from lms.core.services.errors import NotFound
 from lms.core.web import run_button, run_service, send_stored, upload_of
+from lms.courses.models import Cohort
 from lms.courses.views.common import COHORT_TABS, TAB_COUNTS, cohort_context, cohort_template_helpers
 from lms.db import db
 
-bp = Blueprint("community", __name__, template_folder="../templates", url_prefix="/cohorts")
+bp = Blueprint("community", __name__, template_folder="../templates")
 bp.context_processor(cohort_template_helpers)
 COHORT_TABS.append(("community.threads", _l("Discussions")))
 TAB_COUNTS["community.threads"] = lambda cohort: service.unread_in(cohort, current_user)
+
+
+@bp.route("/discussions")
+@requires("community:read", anywhere=True)
+def mine():
+    """The discussions of every cohort one reads, newest activity first; by default only those
+    with something new."""
+    new_only = request.args.get("show") != "all"
+    page = paginate(service.threads_for(current_user, new_only=new_only), request.args.get("page", 1, type=int),
+                    per_page=service.THREADS_PER_PAGE)
+    cohorts = {c.id: c for c in db.session.scalars(
+        select(Cohort).where(Cohort.id.in_({t.cohort_id for t in page.items})))} if page.items else {}
+    return render_template("community/mine.html", page=page, new_only=new_only, cohorts=cohorts,
+                           unread=service.unread_counts(page.items, current_user))
 
 
 def _member():
@@ -59,14 +75,14 @@ def _list_page(form: ThreadForm):
         400 if form.errors else 200
 
 
-@bp.route("/<code>/discussions")
+@bp.route("/cohorts/<code>/discussions")
 @requires("community:read", cohort_context)
 def threads(code):
     _member()
     return _list_page(ThreadForm(formdata=None))
 
 
-@bp.route("/<code>/discussions", methods=["POST"])
+@bp.route("/cohorts/<code>/discussions", methods=["POST"])
 @requires("community:post", cohort_context)
 def thread_new(code):
     _member()
@@ -96,13 +112,13 @@ def _thread_page(thread, form: PostForm, status: int = 200):
                            confirm=ConfirmForm()), status
 
 
-@bp.route("/<code>/discussions/<int:thread_id>")
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>")
 @requires("community:read", cohort_context)
 def thread(code, thread_id):
     return _thread_page(_thread(thread_id), PostForm(formdata=None))
 
 
-@bp.route("/<code>/discussions/<int:thread_id>", methods=["POST"])
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>", methods=["POST"])
 @requires("community:post", cohort_context)
 def reply(code, thread_id):
     thread = _thread(thread_id)
@@ -117,7 +133,7 @@ def reply(code, thread_id):
     return _thread_page(thread, form, 400)
 
 
-@bp.route("/<code>/discussions/<int:thread_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>/posts/<int:post_id>/edit", methods=["GET", "POST"])
 @requires("community:post", cohort_context)
 def edit(code, thread_id, post_id):
     thread = _thread(thread_id)
@@ -135,7 +151,7 @@ def edit(code, thread_id, post_id):
                            minutes=service.EDIT_MINUTES), 400 if form.errors else 200
 
 
-@bp.route("/<code>/discussions/<int:thread_id>/posts/<int:post_id>/file")
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>/posts/<int:post_id>/file")
 @requires("community:read", cohort_context)
 def post_file(code, thread_id, post_id):
     """A post's file, to whoever reads the post's text (a hidden post's: its author and the
@@ -154,7 +170,7 @@ def _back(thread, post=None) -> str:
                    _anchor=f"post-{post.id}")
 
 
-@bp.route("/<code>/discussions/<int:thread_id>/posts/<int:post_id>/hide", methods=["POST"])
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>/posts/<int:post_id>/hide", methods=["POST"])
 @requires("community:moderate", cohort_context)
 def hide(code, thread_id, post_id):
     thread = _thread(thread_id)
@@ -164,7 +180,7 @@ def hide(code, thread_id, post_id):
                       _("The post is hidden.") if hidden else _("The post is shown again."), _back(thread, post))
 
 
-@bp.route("/<code>/discussions/<int:thread_id>/flag", methods=["POST"])
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>/flag", methods=["POST"])
 @requires("community:moderate", cohort_context)
 def flag(code, thread_id):
     thread = _thread(thread_id)
@@ -176,7 +192,7 @@ def flag(code, thread_id):
     return run_button(lambda: service.set_flag(thread, name, value, current_user), said, _back(thread))
 
 
-@bp.route("/<code>/discussions/<int:thread_id>/follow", methods=["POST"])
+@bp.route("/cohorts/<code>/discussions/<int:thread_id>/follow", methods=["POST"])
 @requires("community:read", cohort_context)
 def follow(code, thread_id):
     thread = _thread(thread_id)
