@@ -139,13 +139,12 @@ def _message(user: User, kind: str) -> tuple[str, str]:
         if kind == "invite":
             subject = _("Your account on Ustaz")
             lead = [_("An account on Ustaz has been opened for you, for your course: %(email)s.", email=user.email),
-                    "", _("Choose your password here (the link works for 14 days, once):"), link]
+                    _("Choose your password here (the link works for 14 days, once):") + "\n" + link]
         else:
             subject = _("A new password for Ustaz")
             lead = [_("Someone, most likely you, asked to set a new password for %(email)s.", email=user.email),
-                    "", _("Choose a new password here (the link works for 2 hours, once):"), link, "",
+                    _("Choose a new password here (the link works for 2 hours, once):") + "\n" + link,
                     _("If you did not ask, ignore this message: your password stays as it is.")]
-        lines = [_("Hello, %(name)s.", name=user.full_name), "", *lead, "",
-                 _("Then sign in with your e-mail and that password: %(url)s", url=mail.link("/login")),
-                 "", "Ustaz"]
-    return subject, "\n".join(lines)
+        body = mail.letter(user, *lead,
+                           _("Then sign in with your e-mail and that password: %(url)s", url=mail.link("/login")))
+    return subject, body

@@ -64,30 +64,28 @@ def _graduate_message(kind: str, activity: PlanActivity, user: User, cohort: Coh
         else:
             subject = _("Support plan: \"%(title)s\" is due on %(date)s", title=title, date=activity.due_on)
             lead = _("An activity of your support plan is due on %(date)s.", date=activity.due_on)
-        lines = [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
-                 _("Activity: %(title)s", title=title)]
+        what = [_("Activity: %(title)s", title=title)]
         completion = plan_service.completion_label(activity, model, lang)
         if completion:
-            lines.append(_("What completes it: %(form)s", form=completion))
-        lines += ["", _("Your plan: %(url)s", url=_plan_url(cohort)), "",
-                  _("If it is done already, tell your trainer or curator, or add the evidence to your plan."),
-                  "", "Ustaz"]
-    return subject, "\n".join(lines)
+            what.append(_("What completes it: %(form)s", form=completion))
+        body = mail.letter(user, lead, "\n".join(what), _("Your plan: %(url)s", url=_plan_url(cohort)),
+                           _("If it is done already, tell your trainer or curator, or add the evidence to your plan."))
+    return subject, body
 
 
 def _staff_message(user: User, cohort: Cohort, rows: list, models: dict) -> tuple[str, str]:
     lang = language_of(user)
     with force_locale(lang):
         subject = _("Support of %(cohort)s: %(count)s reminders sent", cohort=cohort.code, count=len(rows))
-        lines = [_("Hello, %(name)s.", name=user.full_name), "",
-                 _("Today's reminders to the graduates of %(cohort)s:", cohort=cohort.code), ""]
+        lines = []
         for kind, activity, graduate in rows:
             label = _("overdue since %(date)s", date=activity.due_on) if kind == "overdue" \
                 else _("due on %(date)s", date=activity.due_on)
             lines.append(f"- {graduate.full_name}: {plan_service.activity_label(activity, models[activity.plan_id], lang)}"
                          f" ({label})")
-        lines += ["", "Ustaz"]
-    return subject, "\n".join(lines)
+        body = mail.letter(user, _("Today's reminders to the graduates of %(cohort)s:", cohort=cohort.code),
+                           "\n".join(lines))
+    return subject, body
 
 
 def supporters(cohort: Cohort, model) -> list[User]:

@@ -108,7 +108,6 @@ def _message(test: Test, cohort: Cohort, user: User, closes_at: datetime | None)
         else:
             after = [_("Every answer is saved as you give it. If the line drops, sign in again: you continue where"
                        " you stopped.")]
-        lines = [_("Hello, %(name)s.", name=user.full_name), "", lead, "",
-                 _("Your tests: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/tests")), "",
-                 *[line for text in after for line in (text, "")], "Ustaz"]
-    return subject, "\n".join(lines)
+        body = mail.letter(user, lead, _("Your tests: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/me/tests")),
+                           *after)
+    return subject, body
