@@ -126,6 +126,11 @@ def path_parameter(name: str, schema_type: str = "string", description: str = ""
             "description": description}
 
 
+def query_parameter(name: str, schema_type: str = "string", description: str = "") -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": schema_type},
+            "description": description}
+
+
 def json_body() -> dict:
     lane = lane_request()
     data = lane.json if lane is not None else request.get_json(silent=True)

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from lms.core.models import AuditEntry
-from lms.core.services.errors import Conflict, ServiceError
+from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Attendance, SelfStudyTask, Submission, WebinarSession
 from lms.courses.services import cohorts, ledger
 from lms.db import utcnow
@@ -594,6 +594,8 @@ def test_open_badges_assertion_badge_class_and_issuer(app, nursultan, client, db
     assert issuer_doc["type"] == "Issuer" and issuer_doc["id"] == badge["issuer"] and issuer_doc["name"]
     assert issuer_doc["url"] == base
     assert client.get("/api/v1/badges/classes/NOPE").status_code == 404
+    assert client.get("/api/v1/badges/classes/LDR-DT?hours=33").status_code == 404  # no run gives 33 h
+    assert client.get("/api/v1/badges/classes/LDR-DT?hours=many").get_json()["field"] == "hours"
 
     with app.app_context():
         service.revoke(db_session.get(Certificate, cert.id), "Қате", None)
@@ -647,6 +649,14 @@ def test_a_one_week_full_time_run_certifies_half_the_hours(ctx, make, db_session
     cert = service.issue(enrolment)
     assert cert.hours == 40
     assert "40 академиялық" in pdf_text(service.files.read(cert.file))
+    # its Open Badge names a BadgeClass of 40 hours, not the programme's 80
+    badge_url = service.open_badge(cert)["badge"]
+    assert badge_url.endswith("/api/v1/badges/classes/TCH-SUS?hours=40")
+    badge = service.badge_class("TCH-SUS", 40)
+    assert badge["id"] == badge_url and badge["description"].endswith("(40 h)")
+    assert service.badge_class("TCH-SUS")["description"].endswith("(80 h)")
+    with pytest.raises(NotFound):
+        service.badge_class("TCH-SUS", 33)
 
 
 def test_the_courses_held_report_counts_valid_certificates(ctx, nursultan, make, db_session):

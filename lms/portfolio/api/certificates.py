@@ -3,9 +3,9 @@ Issuer), in /api/v1/openapi.json. Anyone may call these: they state only what th
 certificate states. Rate-limited together with the /verify page."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
-from lms.core.api import ApiError, api_endpoint, path_parameter
+from lms.core.api import ApiError, api_endpoint, path_parameter, query_parameter
 from lms.core.services.errors import NotFound
 from lms.portfolio.api import bp
 from lms.portfolio.services import certificates as service
@@ -53,12 +53,17 @@ def certificate_badge(number):
 
 @bp.route("/badges/classes/<programme_code>")
 @api_endpoint(None, summary="The Open Badges 2.0 BadgeClass of a programme's certificate", tags=TAGS,
-              parameters=[path_parameter("programme_code", description="e.g. LDR-DT")], response=OB)
+              parameters=[path_parameter("programme_code", description="e.g. LDR-DT"),
+                          query_parameter("hours", "number", "a shorter run's hours (a one-week full-time run: 40)")],
+              response=OB)
 def badge_class(programme_code):
+    hours = request.args.get("hours", type=float)
+    if "hours" in request.args and hours is None:
+        raise ApiError(400, "hours is a number", field="hours")
     try:
-        return jsonify(service.badge_class(programme_code))
-    except NotFound:
-        raise ApiError(404, f"no programme {programme_code}") from None
+        return jsonify(service.badge_class(programme_code, hours))
+    except NotFound as exc:
+        raise ApiError(404, str(exc) if hours is not None else f"no programme {programme_code}") from None
 
 
 @bp.route("/badges/issuer")

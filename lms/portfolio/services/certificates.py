@@ -605,8 +605,11 @@ def assertion_url(number: str) -> str:
     return f"{_base()}/api/v1/certificates/{number}/badge"
 
 
-def badge_class_url(programme_code: str) -> str:
-    return f"{_base()}/api/v1/badges/classes/{programme_code}"
+def badge_class_url(programme_code: str, hours: float | None = None) -> str:
+    """A run shorter than the programme's nominal hours (a one-week full-time run) has its own
+    BadgeClass, so the badge's description says the hours its certificate states."""
+    url = f"{_base()}/api/v1/badges/classes/{programme_code}"
+    return f"{url}?hours={_hours_text(hours)}" if hours is not None else url
 
 
 def issuer_url() -> str:
@@ -632,7 +635,7 @@ def open_badge(cert: Certificate) -> dict:
         "id": assertion_url(cert.number),
         "recipient": {"type": "email", "hashed": True, "salt": salt,
                       "identity": "sha256$" + hashlib.sha256((email.lower() + salt).encode()).hexdigest()},
-        "badge": badge_class_url(cert.programme_code),
+        "badge": badge_class_url(cert.programme_code, _short_hours(cert.programme_code, cert.hours)),
         "verification": {"type": "hosted"},
         "issuedOn": cert.issued_at.astimezone(timezone.utc).isoformat(),
         "evidence": [{"id": verify_url(cert.number),
@@ -670,19 +673,46 @@ def _badge_image(code: str, hours: float) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def badge_class(programme_code: str) -> dict:
-    """The BadgeClass of a programme's certificate (public, by programme code)."""
+def run_hours(programme_code: str) -> set[float]:
+    """The hours a certificate of the programme may state: its nominal hours, and those of each
+    format's shorter run (nominal x the format's factor)."""
     from lms.courses.services import get_programme
 
     programme = get_programme(programme_code)
+    return {float(programme.nominal_hours)} | {
+        float(programme.nominal_hours) * float(f.short_run["factor"]) for f in programme.formats
+        if (f.short_run or {}).get("factor")}
+
+
+def _short_hours(programme_code: str, hours: float) -> float | None:
+    """`hours` when it is not the programme's nominal length (None when it is)."""
+    from lms.courses.services import get_programme
+
+    try:
+        nominal = float(get_programme(programme_code).nominal_hours)
+    except ServiceError:
+        return None
+    return None if float(hours) == nominal else float(hours)
+
+
+def badge_class(programme_code: str, hours: float | None = None) -> dict:
+    """The BadgeClass of a programme's certificate (public, by programme code); `hours` names a
+    shorter run's (NotFound for hours no run of the programme gives)."""
+    from lms.courses.services import get_programme
+
+    programme = get_programme(programme_code)
+    if hours is not None and float(hours) not in run_hours(programme.code):
+        raise NotFound(f"no run of {programme.code} gives {_hours_text(hours)} hours")
+    shown = float(hours) if hours is not None else float(programme.nominal_hours)
+    short = None if shown == float(programme.nominal_hours) else shown
     return {
         "@context": OPEN_BADGES_CONTEXT,
         "type": "BadgeClass",
-        "id": badge_class_url(programme.code),
+        "id": badge_class_url(programme.code, short),
         "name": programme.title_kk,
         "description": " / ".join(t for t in (programme.title_kk, programme.title_ru) if t)
-        + f" ({programme.nominal_hours} h)",
-        "image": _badge_image(programme.code, programme.nominal_hours),
+        + f" ({_hours_text(shown)} h)",
+        "image": _badge_image(programme.code, shown),
         "criteria": {"narrative": _criteria_narrative(programme.code)},
         "issuer": issuer_url(),
         "tags": [programme.code],
