@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from lms.core.capabilities import CORE_CAPABILITIES
 from lms.core.extensions import babel, compress, csrf, limiter, login_manager
@@ -60,10 +62,11 @@ def init_core(app: Flask, config) -> None:
                     scheduler_command, backup_command, restore_command):
         app.cli.add_command(command)
 
-    from lms.core.i18n import localtime, zone_city
+    from lms.core.i18n import file_size, localtime, zone_city
 
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["zone_city"] = zone_city
+    app.jinja_env.filters["filesize"] = file_size
     # globals, so that imported macros see them too
     app.jinja_env.globals.update(
         loc=localized,
@@ -100,6 +103,32 @@ def init_core(app: Flask, config) -> None:
     @app.errorhandler(429)
     def too_many(e):
         return error_page(429, _("Too many attempts"), _("Too many attempts. Wait a minute and try again."))
+
+    #: the words of every other status a page may end in, so that no reader meets Werkzeug's
+    #: English page: a file over the upload limit, a form sent wrong, a crash
+    limit = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    other_statuses = {
+        400: (_l("The request could not be read"), _l("Something in what was sent is not as expected. Go back, reload"
+                                                       " the page and try again.")),
+        405: (_l("Not available this way"), _l("This address does not answer that kind of request. Open it from a"
+                                                " link or a button of the site.")),
+        413: (_l("The file is too large"), _l("What was sent is over %(limit)s MB: choose a smaller file (a PDF or"
+                                               " a compressed photo).", limit=limit)),
+        500: (_l("Something went wrong on our side"), _l("Nothing you saved before is lost. Try again in a minute;"
+                                                         " if it happens again, tell the centre what you were doing.")),
+    }
+
+    @app.errorhandler(HTTPException)
+    def other_status(e: HTTPException):
+        status = e.code or 500
+        if is_api_request():
+            return error_response(status, e.description or e.name)
+        if status < 400:  # a redirect raised as an exception (routing's trailing slash)
+            return e
+        if status >= 500:  # a crash may have left the transaction failed: the page reads the database
+            db.session.rollback()
+        title, message = other_statuses[status if status in other_statuses else (500 if status >= 500 else 400)]
+        return error_page(status, str(title), str(message))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

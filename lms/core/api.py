@@ -11,7 +11,6 @@ from typing import Callable
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import force_locale
-from werkzeug.exceptions import HTTPException
 
 from lms.core import api_lane
 from lms.core.api_lane import lane_request
@@ -223,13 +222,8 @@ def init_api(app) -> None:
             return refusal_response(exc)
         abort(404 if SERVICE_STATUS.get(exc.code, 422) == 404 else 400)
 
-    # HTTP errors inside /api/v1 answer JSON; the HTML error pages (403, 404, 429, CSRF)
-    # call `is_api_request` themselves, being matched by code before this handler
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
-        if is_api():
-            return error_response(exc.code or 500, exc.description or exc.name)
-        return exc
+    # HTTP errors inside /api/v1 answer JSON; the core's HTML error pages (403, 404, 429, CSRF,
+    # and any other status: lms.core.init_core) call `is_api_request` themselves
 
 
 def is_api_request() -> bool:

@@ -62,6 +62,18 @@ def localtime(value: datetime | None, tz: str = "Asia/Almaty", fmt: str = "EEE d
 
 
 
+def file_size(size: int | None) -> str:
+    """A file's size in the reader's language ("1,2 МБ", "340 КБ"): Jinja's filesizeformat
+    speaks English only."""
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    size = size or 0
+    if size >= 1024 * 1024:
+        return _("%(size)s MB", size=format_decimal(round(size / 1048576, 1)))
+    return _("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+
+
 def zone_city(tz: str) -> str:
     """A cohort's time zone as its readers name it, by its city in their language ("Алматы",
     "Орал" / "Уральск"), not by its IANA id ("Asia/Almaty")."""

@@ -167,7 +167,7 @@ def set_hidden(post: Post, hidden: bool, actor) -> None:
 def set_flag(thread: Thread, flag: str, value: bool, actor) -> None:
     """Pin a thread to the top of the list or lock it against replies (moderators)."""
     if flag not in ("pinned", "locked"):
-        raise ServiceError(f"unknown flag {flag!r}", field="flag")
+        raise ServiceError(_l("unknown setting %(value)s", value=repr(flag)), field="flag")
     if getattr(thread, flag) == value:
         return
     setattr(thread, flag, value)
