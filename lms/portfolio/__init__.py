@@ -77,5 +77,6 @@ plugin = Plugin(
                (certificate_issued, _on_certificate_issued)],
     notice_kinds=[("portfolio:certificate", _l("My certificate is issued"))],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
+          ("portfolio.due", _l("Due for a course"), "courses:view_reports"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
 )

@@ -2,6 +2,7 @@
 `clock.now()` / `clock.today()`, and tests walk a cohort through a year with `clock.frozen`."""
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +20,14 @@ def now() -> datetime:
 def today(tz: str = "Asia/Almaty") -> date:
     """The local date in `tz` (Kazakhstan's default) at `now()`."""
     return now().astimezone(ZoneInfo(tz)).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier); the 31st becomes the month's last day where it
+    has none."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @contextmanager

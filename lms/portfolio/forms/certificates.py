@@ -1,7 +1,7 @@
-"""Forms of certificates: issue one, issue a cohort's, revoke with a reason."""
+"""Forms of certificates: issue one, issue a cohort's, revoke with a reason; the scope of who is due."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms import Form, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -21,3 +21,11 @@ class IssueAllForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown on the public verification page)"),
                            validators=[DataRequired(), Length(max=1000)])
+
+
+class DueForm(Form):
+    """The scope of "Due for the next course": a GET form, so the page's address repeats it."""
+    cycle = IntegerField(_l("A course every (years)"), default=3, validators=[Optional()])
+    within = IntegerField(_l("Looking ahead (months)"), default=6, validators=[Optional()])
+    region = SelectField(_l("Region of the school"), choices=[], default="")
+    audience = SelectField(_l("Audience"), choices=[], default="")

@@ -15,7 +15,6 @@ number of the newest one. Dates come from `clock`, so tests can walk a cohort th
 """
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -56,11 +55,7 @@ MAX_NOTE = 5000
 
 # --- dates --------------------------------------------------------------------------------------
 
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later; the 31st becomes the month's last day where it has none."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+add_months = clock.add_months
 
 
 def month_start(starts_on: date, month: int) -> date:
