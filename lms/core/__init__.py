@@ -143,6 +143,11 @@ def init_core(app: Flask, config) -> None:
     def _write_intent():
         write_intent.set(request.method in WRITE_METHODS)
 
+    @app.teardown_request
+    def _write_intent_done(_exc=None):
+        # the thread's next work (a CLI command, a test, a task) begins its transactions as reads
+        write_intent.set(False)
+
     init_static_versions(app)
 
     @app.after_request

@@ -94,20 +94,23 @@ class ApiLane:
             data = json.loads(body)
         except ValueError:
             return None
-        write_intent.set(environ["REQUEST_METHOD"] in WRITE_METHODS)
-        with self.app.app_context():
-            g.api_lane_request = LaneRequest(environ["HTTP_AUTHORIZATION"], data)
-            try:
-                response = self.app.view_functions[endpoint](**kwargs)
-            except Exception as exc:  # noqa: BLE001 - what the API's error handlers do not answer, Flask runs again
-                response = self.error_response(exc) if self.error_response else None
-                if response is None:
-                    db.session.rollback()
-                    self.app.logger.warning("api lane: %s %s handed to Flask after %r", environ["REQUEST_METHOD"],
-                                            environ.get("PATH_INFO"), exc)
-                    return None
-            for hook in self.response_hooks:
-                hook(response)
+        intent = write_intent.set(environ["REQUEST_METHOD"] in WRITE_METHODS)
+        try:
+            with self.app.app_context():
+                g.api_lane_request = LaneRequest(environ["HTTP_AUTHORIZATION"], data)
+                try:
+                    response = self.app.view_functions[endpoint](**kwargs)
+                except Exception as exc:  # noqa: BLE001 - what the API's error handlers do not answer, Flask runs again
+                    response = self.error_response(exc) if self.error_response else None
+                    if response is None:
+                        db.session.rollback()
+                        self.app.logger.warning("api lane: %s %s handed to Flask after %r", environ["REQUEST_METHOD"],
+                                                environ.get("PATH_INFO"), exc)
+                        return None
+                for hook in self.response_hooks:
+                    hook(response)
+        finally:
+            write_intent.reset(intent)  # the thread's next work begins its transactions as reads
         return response(environ, start_response)
 
 
