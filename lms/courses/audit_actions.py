@@ -27,6 +27,7 @@ ACTIONS = {
     "programme_updated": _l("Programme changed"),
     "programme_versioned": _l("New programme version"),
     "schedule_generated": _l("Schedule generated"),
+    "selfstudy_peer_reviewed": _l("Classmate's hand-in commented on"),
     "selfstudy_reviewed": _l("Self-study reviewed"),
     "selfstudy_submitted": _l("Self-study handed in"),
     "selfstudy_task_changed": _l("Self-study task changed"),
@@ -60,5 +61,6 @@ OBJECT_TYPES = {
     "AttendanceImport": _l("Attendance report"),
     "SelfStudyTask": _l("Self-study task"),
     "Submission": _l("Hand-in"),
+    "PeerReview": _l("Peer review"),
     "Announcement": _l("Announcement"),
 }

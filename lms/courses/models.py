@@ -372,6 +372,9 @@ class SelfStudyTask(Base):
     hours: Mapped[float]
     due_date: Mapped[date | None]
     sort_order: Mapped[int] = mapped_column(default=0)
+    #: how many classmates' hand-ins each participant comments on (seed 004 §8: peer assessment
+    #: runs beside the trainer's feedback); 0: none
+    peer_reviews: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     cohort: Mapped[Cohort] = relationship(back_populates="tasks")
     topic: Mapped[Topic] = relationship()
@@ -389,6 +392,8 @@ class Submission(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(1000))
     file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id"))
+    #: the participant's own assessment of the work (seed 004 §8: self-assessment), optional
+    self_assessment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     feedback: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -398,6 +403,26 @@ class Submission(Base):
     task: Mapped[SelfStudyTask] = relationship()
     enrolment: Mapped[Enrolment] = relationship()
     file: Mapped["StoredFile | None"] = relationship()
+
+
+class PeerReview(Base):
+    """A classmate's comment on a hand-in (seed 004 §8: peer assessment; no scale is given, so a
+    comment, no mark). Assigned when the reviewer opens the task having handed in their own
+    work; the author reads the comments without names, the trainer with them."""
+
+    __tablename__ = "courses_peer_reviews"
+    __table_args__ = (UniqueConstraint("submission_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("courses_submissions.id", ondelete="CASCADE"), index=True)
+    #: the reviewing participant's enrolment
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("courses_enrolments.id", ondelete="CASCADE"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment: Mapped[str | None] = mapped_column(Text)
+    written_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    submission: Mapped[Submission] = relationship()
+    reviewer: Mapped[Enrolment] = relationship()
 
 
 class Announcement(Base):

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -12,12 +13,22 @@ class TaskForm(FlaskForm):
     instructions = TextAreaField(_l("Instructions (Markdown)"), validators=[Length(max=20_000)])
     hours = DecimalField(_l("Hours"), places=2, validators=[InputRequired(), NumberRange(0, 80)])
     due_date = DateField(_l("Due date"), validators=[Optional()])
+    peer_reviews = SelectField(_l("Peer review: each participant comments on"), coerce=int, default=0, choices=[
+        SelectChoice(0, _l("nobody's work")), SelectChoice(1, _l("one classmate's hand-in")),
+        SelectChoice(2, _l("two classmates' hand-ins")), SelectChoice(3, _l("three classmates' hand-ins"))])
 
 
 class SubmissionForm(FlaskForm):
     text = TextAreaField(_l("Your answer"), validators=[Length(max=20_000)])
     link = StringField(_l("Link (http:// or https://)"), validators=[Optional(), Length(max=1000)])
     file = FileField(_l("File (PDF, Office, image or ZIP; up to 10 MB)"))
+    self_assessment = TextAreaField(_l("How do you assess your own work? (optional: what worked, what you would"
+                                       " do differently)"), validators=[Length(max=20_000)])
+
+
+class PeerReviewForm(FlaskForm):
+    comment = TextAreaField(_l("Your comment: what is strong in this work, and one thing to improve"),
+                            validators=[DataRequired(), Length(max=20_000)])
 
 
 class ReviewForm(FlaskForm):

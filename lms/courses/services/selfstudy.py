@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.services import audit, files
 from lms.core.services.errors import Conflict, NotFound, ServiceError
-from lms.courses.models import Cohort, Enrolment, SelfStudyTask, Submission, Topic
+from lms.courses.models import Cohort, Enrolment, PeerReview, SelfStudyTask, Submission, Topic
 from lms.courses.services import ledger
 from lms.db import db, utcnow
 from lms.signals import selfstudy_reviewed
@@ -24,6 +24,8 @@ MAX_TEXT = 20_000
 MAX_INSTRUCTIONS = 20_000
 MAX_LINK = 1000
 MAX_TASK_HOURS = 80
+#: the most classmates' hand-ins a task asks each participant to comment on
+MAX_PEER_REVIEWS = 3
 #: how long after the cohort's end a due date may fall (late final work, resits)
 DUE_GRACE_DAYS = 180
 
@@ -116,6 +118,10 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
         raise ServiceError(_l("the due date must fall between the cohort's start (%(start)s) and %(days)s days after"
                               " its end (%(latest)s)", start=cohort.start_date, days=DUE_GRACE_DAYS, latest=latest),
                            field="due_date")
+    peers = fields.get("peer_reviews") or 0
+    if not isinstance(peers, int) or not 0 <= peers <= MAX_PEER_REVIEWS:
+        raise ServiceError(_l("each participant comments on 0 to %(most)s classmates' hand-ins", most=MAX_PEER_REVIEWS),
+                           field="peer_reviews")
     topic_id = fields.get("topic_id")
     if isinstance(topic_id, Topic):
         topic_id = topic_id.id
@@ -136,7 +142,7 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
     if task.topic_id != topic.id:
         task.sort_order = 10 * position.get(topic.id, 0) + 5  # after the topic's default task
     task.topic_id, task.title, task.instructions = topic.id, title, instructions
-    task.hours, task.due_date = round(hours, 2), due
+    task.hours, task.due_date, task.peer_reviews = round(hours, 2), due, peers
     db.session.flush()
     if before is None:
         audit.record(actor, "selfstudy_task_created", task, f"{cohort.code}: {title}", hours=task.hours)
@@ -188,9 +194,10 @@ def _check_link(link: str) -> str:
 
 
 def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: str | None,
-           upload: tuple[bytes, str] | None, actor) -> Submission:
-    """A new hand-in (a new row; earlier ones stay). All checks run before the file is
-    stored, so a refusal leaves nothing behind."""
+           upload: tuple[bytes, str] | None, actor, self_assessment: str | None = None) -> Submission:
+    """A new hand-in (a new row; earlier ones stay), with the participant's own assessment of
+    it if they give one. All checks run before the file is stored, so a refusal leaves nothing
+    behind."""
     if enrolment.cohort_id != task.cohort_id:
         raise NotFound(_l("no task %(id)s in this cohort", id=task.id))
     if enrolment.status == "withdrawn":
@@ -202,6 +209,10 @@ def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: st
                               most=f"{MAX_TEXT:,}"), field="text")
     if link:
         _check_link(link)
+    self_assessment = (self_assessment or "").strip() or None
+    if self_assessment and len(self_assessment) > MAX_TEXT:
+        raise ServiceError(_l("the self-assessment is longer than %(most)s characters", most=f"{MAX_TEXT:,}"),
+                           field="self_assessment")
     if upload is not None and not (upload[0] or (upload[1] or "").strip()):
         upload = None  # an empty file input
     if not text and not link and upload is None:
@@ -214,13 +225,88 @@ def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: st
         data, filename = upload
         stored = files.store(data, filename, actor, field="file")
     submission = Submission(task=task, enrolment=enrolment, text=text, link=link or None, file=stored,
-                            status="submitted", submitted_at=utcnow())
+                            self_assessment=self_assessment, status="submitted", submitted_at=utcnow())
     db.session.add(submission)
     db.session.flush()
     audit.record(actor, "selfstudy_submitted", submission, f"{task.title}",
                  task_id=task.id, enrolment_id=enrolment.id, file_id=stored.id if stored else None,
                  supersedes=current.id if current is not None else None)
     return submission
+
+
+# --- peer review --------------------------------------------------------------------------
+
+def reviews_to_write(task: SelfStudyTask, enrolment: Enrolment) -> list[PeerReview]:
+    """The classmates' hand-ins this participant comments on, assigned the first time they open
+    the task after handing in their own: up to the task's number, each the newest hand-in of a
+    classmate still in the cohort, those with the fewest reviewers first and then the latest
+    handed in (so every hand-in gets its comments), never one's own. Empty where the task asks none or one has not handed in."""
+    if task.peer_reviews <= 0 or enrolment.status == "withdrawn" or newest(task, enrolment) is None:
+        return []
+    mine = list(db.session.scalars(
+        select(PeerReview).join(Submission, Submission.id == PeerReview.submission_id)
+        .where(Submission.task_id == task.id, PeerReview.reviewer_id == enrolment.id)
+        .options(selectinload(PeerReview.submission).selectinload(Submission.file))
+        .order_by(PeerReview.id)))
+    wanted = task.peer_reviews - len(mine)
+    if wanted > 0:
+        seen = {r.submission.enrolment_id for r in mine} | {enrolment.id}
+        rn = func.row_number().over(partition_by=Submission.enrolment_id,
+                                    order_by=(Submission.submitted_at.desc(), Submission.id.desc())).label("rn")
+        latest = (select(Submission.id, Submission.enrolment_id, Submission.submitted_at, rn)
+                  .join(Enrolment, Enrolment.id == Submission.enrolment_id)
+                  .where(Submission.task_id == task.id, Enrolment.status != "withdrawn").subquery())
+        load = (select(Submission.enrolment_id, func.count(PeerReview.id).label("n"))
+                .join(PeerReview, PeerReview.submission_id == Submission.id)
+                .where(Submission.task_id == task.id).group_by(Submission.enrolment_id).subquery())
+        candidates = db.session.execute(
+            select(latest.c.id, latest.c.enrolment_id).outerjoin(load, load.c.enrolment_id == latest.c.enrolment_id)
+            .where(latest.c.rn == 1, latest.c.enrolment_id.not_in(seen))
+            # the least reviewed, then the latest handed in (who had the fewest chances to be picked)
+            .order_by(func.coalesce(load.c.n, 0), latest.c.submitted_at.desc(), latest.c.id.desc())
+            .limit(wanted)).all()
+        for submission_id, _author in candidates:
+            review = PeerReview(submission_id=submission_id, reviewer_id=enrolment.id, assigned_at=utcnow())
+            db.session.add(review)
+            mine.append(review)
+        db.session.flush()
+    return mine
+
+
+def get_review(cohort: Cohort, review_id: int) -> PeerReview:
+    review = db.session.get(PeerReview, review_id)
+    if review is None or review.submission.task.cohort_id != cohort.id:
+        raise NotFound(_l("no peer review %(id)s in cohort %(cohort)s", id=review_id, cohort=cohort.code))
+    return review
+
+
+def write_review(review: PeerReview, enrolment: Enrolment, comment: str | None, actor) -> PeerReview:
+    """The assigned reviewer's comment; written again, the earlier text goes to the audit log."""
+    if review.reviewer_id != enrolment.id:
+        raise NotFound(_l("no peer review %(id)s for you", id=review.id))
+    if enrolment.status == "withdrawn":
+        raise ServiceError(_l("you have withdrawn from this cohort"))
+    comment = (comment or "").strip()
+    if not comment:
+        raise ServiceError(_l("write your comment on the classmate's work"), field="comment")
+    if len(comment) > MAX_TEXT:
+        raise ServiceError(_l("the comment is longer than %(most)s characters", most=f"{MAX_TEXT:,}"), field="comment")
+    audit.record(actor, "selfstudy_peer_reviewed", review, review.submission.task.title,
+                 submission_id=review.submission_id, old=review.comment)
+    review.comment, review.written_at = comment, utcnow()
+    db.session.flush()
+    return review
+
+
+def reviews_of(task: SelfStudyTask, enrolment: Enrolment) -> list[PeerReview]:
+    """The comments classmates wrote on this participant's hand-ins of the task, newest first
+    (the author's page shows them without names; the trainer's with them)."""
+    return list(db.session.scalars(
+        select(PeerReview).join(Submission, Submission.id == PeerReview.submission_id)
+        .where(Submission.task_id == task.id, Submission.enrolment_id == enrolment.id,
+               PeerReview.written_at.is_not(None))
+        .options(selectinload(PeerReview.reviewer).selectinload(Enrolment.user))
+        .order_by(PeerReview.written_at.desc(), PeerReview.id.desc())))
 
 
 # --- review -------------------------------------------------------------------------------

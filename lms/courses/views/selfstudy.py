@@ -17,13 +17,14 @@ from lms.core.permissions import has_capability, requires
 from lms.core.services.errors import NotFound
 from lms.core.web import send_stored, upload_of
 from lms.courses.forms import ConfirmForm
-from lms.courses.forms.selfstudy import ReviewForm, SubmissionForm, TaskForm
+from lms.courses.forms.selfstudy import PeerReviewForm, ReviewForm, SubmissionForm, TaskForm
 from lms.courses.models import SelfStudyTask, Submission
 from lms.courses.services import ledger, render_markdown
 from lms.courses.services import selfstudy as service
 from lms.courses.views.common import (
     COHORT_TABS, TEMPLATE_LINKS, cohort_context, cohorts_bp as bp, my_enrolment, run_service,
 )
+from lms.db import db
 
 COHORT_TABS.append(("cohorts.selfstudy", _l("Self-study")))
 TEMPLATE_LINKS["review_url"] = lambda submission: url_for(
@@ -87,7 +88,7 @@ def _task_form_page(task: SelfStudyTask | None):
     form.topic_id.choices = _topic_choices(cohort)
     if form.validate_on_submit():
         fields = {"topic_id": form.topic_id.data, "title": form.title.data, "instructions": form.instructions.data,
-                  "hours": form.hours.data, "due_date": form.due_date.data}
+                  "hours": form.hours.data, "due_date": form.due_date.data, "peer_reviews": form.peer_reviews.data}
         done = run_service(form, lambda: service.save_task(cohort, fields, current_user, task),
                            _("Task saved."), url_for("cohorts.selfstudy", code=cohort.code))
         if done:
@@ -147,6 +148,7 @@ def review_submission(code, submission_id):
     return render_template("courses/selfstudy_submission.html", cohort=g.cohort, submission=submission,
                            task=task, enrolment=enrolment, versions=versions, form=form,
                            is_newest=bool(versions) and versions[0].id == submission.id,
+                           peer_comments=service.reviews_of(task, enrolment),
                            instructions_html=render_markdown(task.instructions),
                            staff_file_url=lambda s: url_for("cohorts.submission_file", code=code,
                                                             submission_id=s.id))
@@ -169,18 +171,64 @@ def my_task(code, task_id):
     if request.method == "POST" and form.validate_on_submit():
         upload = upload_of(form.file)
         done = run_service(form, lambda: service.submit(task, enrolment, form.text.data, form.link.data, upload,
-                                                        current_user),
+                                                        current_user, form.self_assessment.data),
                            _("Handed in. Your trainer will review it."),
                            url_for("cohorts.my_task", code=code, task_id=task_id))
         if done:
             return done
+    return _my_task_page(task, enrolment, form)
+
+
+def _my_task_page(task, enrolment, form, review_form=None, status: int = 200):
+    code = g.cohort.code
     versions = service.history(task, enrolment)
+    to_review = service.reviews_to_write(task, enrolment)
+    if to_review:
+        db.session.commit()  # the classmates' work assigned on first opening stays assigned
     return render_template("courses/selfstudy_task.html", cohort=g.cohort, task=task, enrolment=enrolment,
                            versions=versions, form=form, instructions_html=render_markdown(task.instructions),
+                           to_review=to_review, peer_comments=service.reviews_of(task, enrolment),
+                           review_form=review_form or PeerReviewForm(formdata=None), failed_review=request.form.get(
+                               "review_id", type=int) if review_form is not None else None,
+                           peer_file_url=lambda r: url_for("cohorts.peer_file", code=code, review_id=r.id),
                            own_file_url=lambda s: url_for("cohorts.my_submission_file", code=code,
                                                           submission_id=s.id),
                            can_hand_in=enrolment.status != "withdrawn"
-                           and not (versions and versions[0].status == "accepted"))
+                           and not (versions and versions[0].status == "accepted")), status
+
+
+@bp.route("/<code>/me/tasks/<int:task_id>/reviews", methods=["POST"])
+@requires("courses:participate", cohort_context)
+def write_peer_review(code, task_id):
+    enrolment = my_enrolment()
+    task = _task(task_id)
+    review = _my_review(request.form.get("review_id", type=int), enrolment)
+    form = PeerReviewForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: service.write_review(review, enrolment, form.comment.data, current_user),
+                           _("Your comment is saved. Thank you!"),
+                           url_for("cohorts.my_task", code=code, task_id=task_id, _anchor=f"review-{review.id}"))
+        if done:
+            return done
+    return _my_task_page(task, enrolment, SubmissionForm(formdata=None), form, 400)
+
+
+def _my_review(review_id, enrolment):
+    """A peer review assigned to the signed-in participant in this cohort (never another's)."""
+    try:
+        review = service.get_review(g.cohort, review_id or 0)
+    except NotFound:
+        abort(404)
+    if review.reviewer_id != enrolment.id:
+        abort(404)
+    return review
+
+
+@bp.route("/<code>/me/reviews/<int:review_id>/file")
+@requires("courses:participate", cohort_context)
+def peer_file(code, review_id):
+    """The classmate's file, to the reviewer assigned to it only."""
+    return send_stored(_my_review(review_id, my_enrolment()).submission.file)
 
 
 @bp.route("/<code>/me/files/<int:submission_id>")
