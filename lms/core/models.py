@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.collation import SORT_KEY_LENGTH, name_sort_key
@@ -88,8 +89,9 @@ class User(UserMixin, Base):
     #: sign-in links always go
     email_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: the kinds of notice (plugins' `notice_kinds`) the holder turned off one by one, under the
-    #: switch above; None: none
-    notices_off: Mapped[list[str] | None] = mapped_column(JSON)
+    #: switch above; None: none. JSONB on PostgreSQL: plain json has no equality, and a
+    #: SELECT DISTINCT over users (the staff of a cohort) compares every column
+    notices_off: Mapped[list[str] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
