@@ -226,6 +226,10 @@ def test_a_trainer_finds_the_questions_nobody_has_answered(app, client, auth, ma
     client.post(f"/cohorts/DSC-1/discussions/{answered.id}", data={"body": "Өзім таптым."})
     auth.logout()
     auth.login(trainer.email)
+    notice = db_session.scalar(select(Thread).where(Thread.title == "Жауапсыз сұрақ"))
+    client.post(f"/cohorts/DSC-1/discussions/{notice.id}/flag", data={"flag": "pinned", "value": "1"})
+    assert "no answer yet" not in client.get("/cohorts/DSC-1/discussions").text  # pinned: a notice
+    client.post(f"/cohorts/DSC-1/discussions/{notice.id}/flag", data={"flag": "pinned", "value": "0"})
     everything = client.get("/cohorts/DSC-1/discussions").text
     assert everything.count("no answer yet") == 1
     waiting = client.get("/cohorts/DSC-1/discussions?show=unanswered").text

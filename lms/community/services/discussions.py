@@ -215,10 +215,11 @@ def get_post(thread: Thread, post_id: int) -> Post:
 
 def threads_of(cohort: Cohort, *, unanswered: bool = False):
     """Pinned first, then by their newest post (a statement to paginate). `unanswered`: only
-    those nobody has answered yet (one shown post), for a trainer's round of replies."""
+    those nobody has answered yet (one shown post; a pinned thread is the staff's notice, not a
+    question), for a trainer's round of replies."""
     stmt = select(Thread).where(Thread.cohort_id == cohort.id)
     if unanswered:
-        stmt = stmt.where(Thread.post_count <= 1)
+        stmt = stmt.where(Thread.post_count <= 1, Thread.pinned.is_(False))
     return (stmt.options(selectinload(Thread.author))
             .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc()))
 
