@@ -20,6 +20,12 @@ def _views_bp():
     return bp
 
 
+def _api_bp():
+    from lms.community.api import bp
+
+    return bp
+
+
 def _on_demo(sender, **kw):
     from lms.community.demo import on_demo_built
 
@@ -37,7 +43,7 @@ plugin = Plugin(
     version="2026113001",
     title="Discussions",
     models="lms.community.models",
-    blueprints=[_views_bp],
+    blueprints=[_views_bp, _api_bp],
     capabilities=_capabilities(),
     audit_actions="lms.community.audit_actions",
     migrations=Path(__file__).resolve().parent / "migrations",

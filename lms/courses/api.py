@@ -61,12 +61,17 @@ def programme(code):
     return jsonify(_programme_json(p))
 
 
-def _cohort_ctx(code: str, **_kw) -> Context:
+def cohort_api_context(code: str, **_kw) -> Context:
+    """For `api_endpoint`: the cohort named in the URL (404 as JSON), left in g.cohort; the
+    plugins' cohort endpoints use it too."""
     try:
         g.cohort = cohort_service.get_cohort(code)
     except ServiceError:
         raise ApiError(404, f"no cohort {code}") from None
     return cohort_service.cohort_context(g.cohort)
+
+
+_cohort_ctx = cohort_api_context
 
 
 @bp.route("/cohorts/<code>")

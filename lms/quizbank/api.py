@@ -18,8 +18,8 @@ from lms.core.api import (ApiError, api_blueprint, api_endpoint, current_api_cal
 from lms.core.api_lane import lane_endpoint
 from lms.core.permissions import Context, remember_parent
 from lms.core.services.errors import ServiceError
+from lms.courses.api import cohort_api_context
 from lms.courses.models import Enrolment
-from lms.courses.services import cohorts as cohort_service
 from lms.db import db, utcnow
 from lms.quizbank.models import TEST_KINDS, Attempt, Test
 from lms.quizbank.qtypes import QUESTION_TYPES
@@ -89,12 +89,7 @@ def _is_staff() -> bool:
 
 # --- contexts: load (404), then the decorator checks the capability (403) ----------------------
 
-def _cohort_ctx(code: str, **_kw) -> Context:
-    try:
-        g.cohort = cohort_service.get_cohort(code)
-    except ServiceError:
-        raise ApiError(404, f"no cohort {code}") from None
-    return cohort_service.cohort_context(g.cohort)
+_cohort_ctx = cohort_api_context
 
 
 def _test_ctx(test_id: int, **_kw) -> Context:

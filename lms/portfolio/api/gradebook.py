@@ -9,8 +9,7 @@ from flask import g, jsonify
 
 from lms.core.api import ApiError, api_endpoint, current_api_user, path_parameter
 from lms.core.i18n import localized
-from lms.core.permissions import Context
-from lms.core.services.errors import ServiceError
+from lms.courses.api import cohort_api_context
 from lms.courses.services import cohorts as cohort_service
 from lms.portfolio.api import bp
 from lms.portfolio.services import gradebook as service
@@ -40,12 +39,7 @@ GRADEBOOK = {"type": "object", "properties": {
                  "cells": {"type": "object", "additionalProperties": CELL}, "total": {"type": "number"}}}}}}
 
 
-def _cohort_ctx(code: str, **_kw) -> Context:
-    try:
-        g.cohort = cohort_service.get_cohort(code)
-    except ServiceError:
-        raise ApiError(404, f"no cohort {code}") from None
-    return cohort_service.cohort_context(g.cohort)
+_cohort_ctx = cohort_api_context
 
 
 def _language() -> str:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from lms.core.api import ApiError, api_endpoint, current_api_user, json_body, path_parameter
 from lms.core.permissions import Context
 from lms.core.services.errors import ServiceError
+from lms.courses.api import cohort_api_context
 from lms.courses.models import Enrolment
-from lms.courses.services import cohorts as cohort_service
 from lms.db import db
 from lms.postcourse.api import bp
 from lms.postcourse.models import (
@@ -108,12 +108,7 @@ def _plan_ctx(plan_id: int, **_kw) -> Context:
     return Context("cohort", row[1])
 
 
-def _cohort_ctx(code: str, **_kw) -> Context:
-    try:
-        g.cohort = cohort_service.get_cohort(code)
-    except ServiceError:
-        raise ApiError(404, f"no cohort {code}") from None
-    return cohort_service.cohort_context(g.cohort)
+_cohort_ctx = cohort_api_context
 
 
 # --- JSON -------------------------------------------------------------------------------------------------
