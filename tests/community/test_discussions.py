@@ -280,7 +280,8 @@ def test_my_discussions_gather_every_cohort_one_reads_and_no_other(app, client, 
     second = make.cohort(code="DSC-3", participants=1, trainer=trainer)
     cohorts.set_status(c.enrolments[2], "withdrawn", None)
     outsider = other.enrolments[0].user.email
-    first_id, first_user, second_id, second_user = c.id, c.enrolments[0].user_id, second.id, second.enrolments[0].user_id
+    first_id, first_user = c.id, c.enrolments[0].user_id
+    second_id, second_user = second.id, second.enrolments[0].user_id
     db_session.commit()
     _threads(app, db_session, first_id, first_user, ["бірінші топта"])
     _threads(app, db_session, second_id, second_user, ["екінші топта"])
@@ -288,7 +289,8 @@ def test_my_discussions_gather_every_cohort_one_reads_and_no_other(app, client, 
     page = client.get("/discussions").text
     assert "Тақырып бірінші топта" in page and "Тақырып екінші топта" in page and page.count("1 new") == 2
     assert 'href="/discussions"' in page  # in the menu
-    client.get(f"/cohorts/DSC-3/discussions/{db_session.scalar(select(Thread.id).where(Thread.cohort_id == second_id))}")
+    second_thread = db_session.scalar(select(Thread.id).where(Thread.cohort_id == second_id))
+    client.get(f"/cohorts/DSC-3/discussions/{second_thread}")
     page = client.get("/discussions").text  # read: no longer new, still listed under "all"
     assert "Тақырып екінші топта" not in page and "Тақырып бірінші топта" in page
     assert "Тақырып екінші топта" in client.get("/discussions?show=all").text
@@ -361,3 +363,13 @@ def test_answer_mail_costs_a_few_statements_per_follower(app, client, auth, make
             costs.append(len(q))
         db_session.rollback()
     assert costs[1] - costs[0] <= 8 * 3, costs  # the outbox's check and insert per message, nothing per person
+
+
+def test_a_post_shows_no_image_from_another_site(client, auth, make, db_session):
+    """An <img> from elsewhere would tell that site each reader's address and reading time."""
+    _trainer, _c, _other, asker, *_ = _people(make, db_session)
+    auth.login(asker)
+    page = _open(client, title="Сурет", body='Қараңыз: ![](https://tracker.example/p.png)'
+                 ' <img src="https://t.example/x.gif"> [сілтеме](https://example.kz)').text
+    assert "tracker.example" not in page and "t.example/x.gif" not in page
+    assert 'href="https://example.kz"' in page

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import nh3
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -109,9 +110,19 @@ def reply(thread: Thread, fields: dict, actor, upload: tuple[bytes, str] | None 
     return post
 
 
+#: what a post's Markdown may become: the sanitizer's tags less images and image maps, since an
+#: image from another site tells that site every reader's address and reading time; a picture is
+#: shared as the post's file instead
+POST_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
+
+
+def _html(body: str) -> str:
+    return nh3.clean(render_markdown(body), tags=set(POST_TAGS), link_rel="noopener noreferrer nofollow")
+
+
 def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[bytes, str] | None = None) -> Post:
     stored = files.store(*upload, actor, field="file") if upload else None
-    post = Post(thread_id=thread.id, author_id=actor.id, body=body, body_html=render_markdown(body), created_at=now,
+    post = Post(thread_id=thread.id, author_id=actor.id, body=body, body_html=_html(body), created_at=now,
                 file_id=stored.id if stored else None)
     db.session.add(post)
     thread.post_count += 1
@@ -148,7 +159,7 @@ def edit(post: Post, body: str, actor) -> Post:
     if body == post.body:
         return post
     audit.record(actor, "discussion_post_edited", post, thread.title, old=post.body)
-    post.body, post.body_html, post.edited_at = body, render_markdown(body), clock.now()
+    post.body, post.body_html, post.edited_at = body, _html(body), clock.now()
     db.session.flush()
     return post
 
