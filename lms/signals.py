@@ -90,5 +90,6 @@ support_contact_logged = _signals.signal(
 )
 discussion_post_written = _signals.signal(
     "discussion_post_written",
-    doc="Sender: the Post, just written (a thread's opening post or a reply). Payload: thread (Thread), actor (User).",
+    doc="Sender: the Post, just written (a thread's opening post or a reply). Payload: thread (Thread), actor (User),"
+        " opening (bool: the post opens its thread).",
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
+from lms.community.models import Thread
 from lms.community.services import discussions as service
 from lms.core.api import ApiError, api_blueprint, api_endpoint, current_api_user, json_body, path_parameter
 from lms.core.api import query_parameter
@@ -13,6 +14,7 @@ from lms.core.permissions import Context
 from lms.core.services import mail
 from lms.core.services.errors import NotFound
 from lms.courses.api import cohort_api_context
+from lms.courses.models import Cohort
 from lms.courses.services import cohorts as cohort_service
 from lms.db import db
 
@@ -34,9 +36,6 @@ _cohort_ctx = cohort_api_context
 
 
 def _thread_ctx(thread_id: int, **_kw) -> Context:
-    from lms.community.models import Thread
-    from lms.courses.models import Cohort
-
     thread = db.session.get(Thread, thread_id)
     if thread is None:
         raise ApiError(404, f"no discussion {thread_id}")

@@ -42,20 +42,23 @@ def may_moderate(cohort: Cohort, user) -> bool:
     return has_capability(user, "community:moderate", context_of(cohort))
 
 
-def left_the_cohort(cohort: Cohort, user) -> bool:
+def left_the_cohort(cohort: Cohort, user, moderator: bool | None = None) -> bool:
     """A participant whose enrolment was withdrawn keeps the role's row but no longer takes
-    part in the cohort's discussions (staff of the cohort do, whatever their enrolment)."""
+    part in the cohort's discussions (staff of the cohort do, whatever their enrolment).
+    `moderator`: whether `user` moderates here, when the caller knows already."""
     enrolment = cohort_service.enrolment_of(cohort, user)
-    return enrolment is not None and enrolment.status == "withdrawn" and not may_moderate(cohort, user)
+    if enrolment is None or enrolment.status != "withdrawn":
+        return False
+    return not (may_moderate(cohort, user) if moderator is None else moderator)
 
 
-def _writable(cohort: Cohort, actor) -> None:
+def _writable(cohort: Cohort, actor, moderator: bool) -> None:
     if cohort.status == "cancelled":
         raise ServiceError(_l("the cohort is cancelled: its discussions are read-only"))
-    if left_the_cohort(cohort, actor):
-        raise ServiceError(_l("your enrolment in %(code)s was withdrawn", code=cohort.code))
-    if may_moderate(cohort, actor):
+    if moderator:
         return
+    if left_the_cohort(cohort, actor, moderator):
+        raise ServiceError(_l("your enrolment in %(code)s was withdrawn", code=cohort.code))
     since = clock.now() - timedelta(seconds=FLOOD_SECONDS)
     recent = db.session.scalar(select(func.count()).select_from(Post).where(
         Post.author_id == actor.id, Post.created_at >= since))
@@ -85,13 +88,13 @@ def start_thread(cohort: Cohort, fields: dict, actor, upload: tuple[bytes, str] 
     body = _checked_body(fields.get("body"), problems)
     if problems:
         raise ServiceError.listing(problems)
-    _writable(cohort, actor)
+    _writable(cohort, actor, may_moderate(cohort, actor))
     now = clock.now()
     thread = Thread(cohort_id=cohort.id, author_id=actor.id, title=title, created_at=now, last_post_at=now,
                     post_count=0)
     db.session.add(thread)
     db.session.flush()
-    _add_post(thread, body, actor, now, upload)
+    _add_post(thread, body, actor, now, upload, opening=True)
     audit.record(actor, "discussion_started", thread, f"{cohort.code}: {title}")
     return thread
 
@@ -102,10 +105,11 @@ def reply(thread: Thread, fields: dict, actor, upload: tuple[bytes, str] | None 
     if problems:
         raise ServiceError.listing(problems)
     cohort = db.session.get(Cohort, thread.cohort_id)
-    if thread.locked and not may_moderate(cohort, actor):
+    moderator = may_moderate(cohort, actor)
+    if thread.locked and not moderator:
         raise ServiceError(_l("the discussion is closed to replies"), field="body")
-    _writable(cohort, actor)
-    post = _add_post(thread, body, actor, clock.now(), upload)
+    _writable(cohort, actor, moderator)
+    post = _add_post(thread, body, actor, clock.now(), upload, opening=False)
     audit.record(actor, "discussion_replied", post, thread.title)
     return post
 
@@ -117,10 +121,11 @@ POST_TAGS = frozenset(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
 
 
 def _html(body: str) -> str:
-    return nh3.clean(render_markdown(body), tags=set(POST_TAGS), link_rel="noopener noreferrer nofollow")
+    return render_markdown(body, tags=set(POST_TAGS))
 
 
-def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[bytes, str] | None = None) -> Post:
+def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[bytes, str] | None,
+              opening: bool) -> Post:
     stored = files.store(*upload, actor, field="file") if upload else None
     post = Post(thread_id=thread.id, author_id=actor.id, body=body, body_html=_html(body), created_at=now,
                 file_id=stored.id if stored else None)
@@ -130,7 +135,7 @@ def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[byt
     db.session.flush()
     follow(thread, actor, True, only_if_new=True)
     mark_read(thread, actor, post.id)
-    discussion_post_written.send(post, thread=thread, actor=actor)
+    discussion_post_written.send(post, thread=thread, actor=actor, opening=opening)
     return post
 
 
@@ -308,10 +313,11 @@ def page_of(thread: Thread, post: Post) -> int:
     return before // POSTS_PER_PAGE + 1
 
 
-def notify_followers(post: Post, thread: Thread, actor, **_kw) -> int:
+def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, **_kw) -> int:
     """A reply is e-mailed to each follower of the thread but its author: those who still read
-    the cohort's discussions and have not turned course news off, each in their language."""
-    if post.id == _first_post_id(thread):
+    the cohort's discussions and have not turned course news off, each in their language. A
+    thread's opening post is mailed to nobody (its only follower is its author)."""
+    if opening:
         return 0
     cohort = db.session.get(Cohort, thread.cohort_id)
     if cohort.status == "cancelled":
@@ -343,6 +349,3 @@ def notify_followers(post: Post, thread: Thread, actor, **_kw) -> int:
             told += 1
     return told
 
-
-def _first_post_id(thread: Thread) -> int | None:
-    return db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == thread.id))

@@ -468,9 +468,12 @@ def delete_topic(p: Programme, topic: Topic, actor) -> None:
     db.session.flush()
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, tags: set[str] | None = None) -> str:
+    """Markdown to sanitized HTML; `tags` narrows what nh3 keeps (default: its safe set)."""
     html = md.markdown(text or "", extensions=["tables", "sane_lists"])
-    return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+    if tags is None:
+        return nh3.clean(html, link_rel="noopener noreferrer nofollow")
+    return nh3.clean(html, tags=tags, link_rel="noopener noreferrer nofollow")
 
 
 def save_material(topic: Topic, fields: dict, actor, material: Material | None = None, upload=None) -> Material:

@@ -38,10 +38,8 @@ class Due:
     due_on: date
     #: the code of a planned or running cohort the holder is enrolled in, if any
     enrolled_in: str | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.due_on < clock.today()
+    #: due before the day the list was made for
+    overdue: bool
 
 
 def checked(cycle_years, within_months) -> tuple[int, int]:
@@ -93,7 +91,9 @@ def due(*, cycle_years: int = DEFAULT_CYCLE_YEARS, within_months: int = DEFAULT_
         select(Enrolment.user_id, Cohort.code).join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(Enrolment.user_id.in_(rows), Cohort.status.in_(("planned", "running")),
                Enrolment.status != "withdrawn")).all())
-    out = [Due(users[uid], code, completed_on, clock.add_months(completed_on, 12 * cycle_years), live.get(uid))
-           for uid, (completed_on, code) in rows.items()]
+    out = []
+    for uid, (completed_on, code) in rows.items():
+        due_on = clock.add_months(completed_on, 12 * cycle_years)
+        out.append(Due(users[uid], code, completed_on, due_on, live.get(uid), overdue=due_on < today))
     out.sort(key=lambda d: (d.due_on, d.user.sort_key))
     return out
