@@ -47,10 +47,11 @@ def _load_plugin(app: Flask, plugin) -> None:
         words = importlib.import_module(plugin.audit_actions)
         app.extensions["lms_audit_actions"].update(words.ACTIONS)
         app.extensions["lms_audit_types"].update(getattr(words, "OBJECT_TYPES", {}))
-    for code, words in plugin.notice_kinds:
+    for code, words, *audience in plugin.notice_kinds:
         if not code.startswith(plugin.name + ":"):
             raise ValueError(f"{plugin.name} may only declare '{plugin.name}:' notice kinds, not {code!r}")
         app.extensions["lms_notice_kinds"][code] = words
+        app.extensions["lms_notice_audience"][code] = audience[0] if audience else None
     for make_blueprint in plugin.blueprints:
         app.register_blueprint(make_blueprint())
     if plugin.cli is not None:

@@ -46,9 +46,11 @@ class Plugin:
     tasks: list[ScheduledTask] = field(default_factory=list)
     #: module path of the plugin's ACTIONS: audit action code -> its words (the audit log's page)
     audit_actions: str | None = None
-    #: the kinds of e-mail notice it sends that a reader may turn off: (code, words), code
-    #: "<plugin>:<kind>" (Moodle's message providers); `mail.wants(user, code)` asks before queueing
-    notice_kinds: list[tuple[str, object]] = field(default_factory=list)
+    #: the kinds of e-mail notice it sends that a reader may turn off: (code, words) or (code,
+    #: words, capability), code "<plugin>:<kind>" (Moodle's message providers); with a capability
+    #: the profile offers the kind only to those who hold it somewhere (its readers);
+    #: `mail.wants(user, code)` asks before queueing
+    notice_kinds: list[tuple] = field(default_factory=list)
 
 
 class PluginError(RuntimeError):

@@ -48,7 +48,7 @@ plugin = Plugin(
     audit_actions="lms.community.audit_actions",
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
-    notice_kinds=[("community:answer", _l("An answer in a discussion I follow"))],
+    notice_kinds=[("community:answer", _l("An answer in a discussion I follow"), "community:post")],
     menu=[("community.mine", _l("Discussions"), "community:read")],
     listeners=[(demo_built, _on_demo), (discussion_post_written, _on_post_written)],
 )

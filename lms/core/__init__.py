@@ -42,6 +42,8 @@ def init_core(app: Flask, config) -> None:
     app.extensions["lms_audit_types"] = dict(OBJECT_TYPES)
     #: notice kind code -> its words, filled by the plugins (Plugin.notice_kinds)
     app.extensions["lms_notice_kinds"] = {}
+    #: notice kind code -> the capability its readers hold somewhere (None: anyone may get it)
+    app.extensions["lms_notice_audience"] = {}
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -101,14 +101,15 @@ def set_language():
 @requires("core:view_profile")
 def profile():
     off = current_user.notices_off or ()
-    form = _notices_form(email_notices=current_user.email_notices, kinds=[k for k in mail.notice_kinds() if k not in off])
+    form = _notices_form(email_notices=current_user.email_notices,
+                         kinds=[k for k in mail.notice_kinds_for(current_user) if k not in off])
     return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments),
                            notices=form)
 
 
 def _notices_form(**data) -> NoticesForm:
     form = NoticesForm(**data)
-    form.kinds.choices = [(code, str(words)) for code, words in mail.notice_kinds().items()]
+    form.kinds.choices = [(code, str(words)) for code, words in mail.notice_kinds_for(current_user).items()]
     return form
 
 

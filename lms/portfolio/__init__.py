@@ -75,7 +75,7 @@ plugin = Plugin(
     requires=["courses", "quizbank"],
     listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created),
                (certificate_issued, _on_certificate_issued)],
-    notice_kinds=[("portfolio:certificate", _l("My certificate is issued"))],
+    notice_kinds=[("portfolio:certificate", _l("My certificate is issued"), "portfolio:keep")],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
           ("portfolio.due", _l("Due for a course"), "courses:view_reports"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],

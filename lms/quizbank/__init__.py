@@ -60,7 +60,8 @@ plugin = Plugin(
     listeners=[(demo_requested, _on_demo)],
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses"],
-    notice_kinds=[("quizbank:reminder", _l("A test or survey I have not finished closes soon"))],
+    notice_kinds=[("quizbank:reminder", _l("A test or survey I have not finished closes soon"),
+                   "quizbank:attempt")],
     menu=[("quizbank.banks", _l("Test banks"), "quizbank:manage")],
     # 03:00 UTC is 08:00 in Kazakhstan: the morning's reminders of tests closing within a day
     tasks=[ScheduledTask("quiz-sweep", sweep, interval=60), ScheduledTask("quiz-remind", remind, cron="0 3 * * *")],

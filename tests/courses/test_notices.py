@@ -117,7 +117,9 @@ def test_one_kind_of_notice_turned_off_leaves_the_others(ctx, make, db_session, 
     client.post("/login", data={"email": picky.email, "password": "secret"})
     page = client.get("/profile").text
     assert 'value="courses:announcement"' in page and 'value="community:answer"' in page
-    kinds = [k for k in app.extensions["lms_notice_kinds"] if k != "courses:announcement"]
+    assert 'value="postcourse:summary"' not in page  # the supporters' kinds are not a participant's
+    kinds = [k for k in app.extensions["lms_notice_kinds"]
+             if k != "courses:announcement" and not k.startswith("postcourse:s") and k != "postcourse:request"]
     r = client.post("/profile/notices", data={"email_notices": "y", "kinds": kinds, "kinds_shown": "1"})
     assert r.status_code == 302
     assert client.post("/profile/notices", data={"email_notices": "y", "kinds": ["nonsense:kind"],
@@ -140,3 +142,25 @@ def test_one_kind_of_notice_turned_off_leaves_the_others(ctx, make, db_session, 
     to = [(m.key.split(":")[1], m.to_email) for m in _messages(db_session)]
     assert ("session", picky.email) in to and ("session", other.email) in to
     assert ("announcement", other.email) in to and ("announcement", picky.email) not in to
+
+
+def test_the_profile_offers_each_reader_the_kinds_they_can_get(ctx, make, db_session, app):
+    """A curator is offered the supporters' summaries and not a participant's test reminders; a
+    kind not offered keeps its stored choice across a save of the others."""
+    c = _cohort(make, db_session)
+    curator = make.user("curator", context=("cohort", c.id))
+    curator.notices_off = ["quizbank:reminder"]  # left over from a participant's role, say
+    db_session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": curator.email, "password": "secret"})
+    page = client.get("/profile").text
+    assert 'value="postcourse:summary"' in page and 'value="postcourse:request"' in page
+    assert 'value="quizbank:reminder"' not in page and 'value="portfolio:certificate"' not in page
+    assert client.post("/profile/notices", data={"email_notices": "y", "kinds": ["quizbank:reminder"],
+                                                 "kinds_shown": "1"}).status_code == 400
+    r = client.post("/profile/notices", data={"email_notices": "y", "kinds": ["courses:schedule"],
+                                              "kinds_shown": "1"})
+    assert r.status_code == 302
+    db_session.expire_all()
+    off = db_session.get(type(curator), curator.id).notices_off
+    assert "quizbank:reminder" in off and "postcourse:summary" in off and "courses:schedule" not in off

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.models import OutboxMessage
+from lms.core.permissions import has_capability_anywhere
 from lms.core.services import clock
 from lms.core.services.errors import ServiceError
 from lms.db import db
@@ -56,6 +57,14 @@ def letter(user, *paragraphs: str) -> str:
 def notice_kinds() -> dict[str, object]:
     """The enabled plugins' kinds of notice a reader may turn off, code -> words."""
     return current_app.extensions["lms_notice_kinds"]
+
+
+def notice_kinds_for(user) -> dict[str, object]:
+    """The kinds the profile offers `user`: those whose readers' capability they hold somewhere
+    (a participant is not offered the supporters' summaries, nor a curator a test reminder)."""
+    audience = current_app.extensions["lms_notice_audience"]
+    return {code: words for code, words in notice_kinds().items()
+            if audience.get(code) is None or has_capability_anywhere(user, audience[code])}
 
 
 def wants(user, kind: str) -> bool:

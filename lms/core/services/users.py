@@ -163,19 +163,20 @@ def set_active(user: User, active: bool, actor) -> bool:
 
 def set_email_notices(user: User, on: bool, kinds_on: list[str] | None = None) -> bool:
     """The holder's own choice (their profile): course news by e-mail at all, and, given
-    `kinds_on`, which kinds of it (the others are turned off). Returns whether it changed."""
-    from lms.core.services.mail import notice_kinds
+    `kinds_on`, which of the kinds offered to them (`mail.notice_kinds_for`) stay on (the other
+    offered ones are turned off). Returns whether it changed."""
+    from lms.core.services.mail import notice_kinds_for
 
     if not isinstance(on, bool):
         raise ServiceError(_l("true or false (got %(value)s)", value=repr(on)), field="email_notices")
     off = user.notices_off
     if kinds_on is not None:
-        known = notice_kinds()
-        unknown = sorted(set(kinds_on) - set(known))
+        offered = notice_kinds_for(user)
+        unknown = sorted(set(kinds_on) - set(offered))
         if unknown:
             raise ServiceError(_l("unknown kind of notice: %(kinds)s", kinds=", ".join(unknown)), field="kinds")
-        # a kind of a plugin not enabled now stays as the holder left it
-        off = sorted((set(user.notices_off or ()) - set(known)) | (set(known) - set(kinds_on))) or None
+        # a kind not offered now (a disabled plugin's, or one for a role not held) stays as it was
+        off = sorted((set(user.notices_off or ()) - set(offered)) | (set(offered) - set(kinds_on))) or None
     if user.email_notices == on and (user.notices_off or None) == off:
         return False
     user.email_notices, user.notices_off = on, off
