@@ -4,7 +4,9 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
+from lms.portfolio.tasks import remind_due
 from lms.signals import certificate_issued, cohort_created, demo_requested
 
 
@@ -75,8 +77,11 @@ plugin = Plugin(
     requires=["courses", "quizbank"],
     listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created),
                (certificate_issued, _on_certificate_issued)],
-    notice_kinds=[("portfolio:certificate", _l("My certificate is issued"), "portfolio:keep")],
+    notice_kinds=[("portfolio:certificate", _l("My certificate is issued"), "portfolio:keep"),
+                  ("portfolio:due", _l("My next upskilling course falls due"), "portfolio:keep")],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
           ("portfolio.due", _l("Due for a course"), "courses:view_reports"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
+    # 03:00 UTC is 08:00 in Kazakhstan (UTC+5), with the other plugins' morning notices
+    tasks=[ScheduledTask("portfolio-remind-due", remind_due, cron="0 3 * * *")],
 )

@@ -12,7 +12,7 @@ from lms.db import db
 
 @click.group("certificates")
 def certificates_group():
-    """Certificates: issue, check, revoke, verify."""
+    """Certificates: issue, check, revoke, verify, remind holders of their next course."""
 
 
 @certificates_group.command("issue")
@@ -46,6 +46,17 @@ def issue_command(cohort_code, language):
         click.echo(f"refused {row.enrolment.user.full_name} <{row.enrolment.user.email}>: "
                    + "; ".join(r.message for r in row.reasons))
     click.echo(f"{cohort.code}: {report.summary()}")
+
+
+@certificates_group.command("remind-due")
+@with_appcontext
+def remind_due_command():
+    """Tell each holder, once 6 months ahead and once on the day, that their next upskilling
+    course falls due (3 years after their latest; holders enrolled again are not told), then
+    deliver the outbox. Safe to run daily from cron: nobody is told twice."""
+    from lms.portfolio import tasks
+
+    click.echo(tasks.remind_due())
 
 
 @certificates_group.command("check")

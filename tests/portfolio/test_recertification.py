@@ -90,3 +90,53 @@ def test_the_page_and_its_download_for_methodologists_only(app, make, db_session
     lines = csv.data.decode("utf-8-sig").splitlines()
     assert len(lines) == 3 and lines[1].startswith("Түлек past,rc-past@test.kz")
     assert csv.headers["Cache-Control"] == "private, no-store"
+
+
+def _outbox(db_session, prefix="portfolio:due:"):
+    from lms.core.models import OutboxMessage
+
+    return list(db_session.scalars(select(OutboxMessage).where(OutboxMessage.key.startswith(prefix))
+                                   .order_by(OutboxMessage.id)))
+
+
+def test_holders_are_told_their_next_course_falls_due_once_ahead_and_once_on_the_day(ctx, make, db_session):
+    """Seed 001: retraining every 3 years. Six months ahead a holder is told when, in their
+    language; once due, told again; a daily run tells nobody twice; a holder enrolled again, one
+    who turned this kind off, one not due for a year and a revoked certificate's holder are not."""
+    people, cycle_ago = _holders(make, db_session)
+    people["soon"][0].user.language = "ru"
+    db_session.flush()
+    assert sorted(k.split(":")[-1] for k in recertification.remind()) == ["due", "soon"]
+    assert recertification.remind() == []  # the next morning's run: nobody twice
+    past, soon = _outbox(db_session)
+    assert past.to_email == "rc-past@test.kz" and soon.to_email == "rc-soon@test.kz"
+    due_on = clock.add_months(clock.add_months(cycle_ago, 2), 36)
+    assert due_on.isoformat() in soon.subject and "курс" in soon.body and "/programmes/" in soon.body
+    assert "3" in past.body and people["past"][1].programme_title in past.body
+    # the day it falls due, "soon" is told once more, as due
+    assert [k.split(":")[-1] for k in recertification.remind(today=due_on)] == ["due"]
+    # enrolled again, or the kind turned off: not told
+    again = make.cohort(code="RC-2027", programme="LDR-SUS", participants=0, status="planned")
+    cohorts.enrol(again, people["later"][0].user, None)
+    people["later"][0].user.notices_off = None
+    later_due = clock.add_months(clock.add_months(cycle_ago, 12), 36)
+    db_session.flush()
+    assert recertification.remind(today=later_due) == []
+    cohorts.set_status(db_session.scalar(select(type(people["later"][0])).where(
+        type(people["later"][0]).cohort_id == again.id)), "withdrawn", None)
+    people["later"][0].user.notices_off = ["portfolio:due"]
+    db_session.flush()
+    assert recertification.remind(today=later_due) == []
+    people["later"][0].user.notices_off = None
+    db_session.flush()
+    assert [k.split(":")[-1] for k in recertification.remind(today=later_due)] == ["due"]
+    assert "rc-revoked@test.kz" not in {m.to_email for m in _outbox(db_session)}
+
+
+def test_the_cli_tells_the_due_and_reports(ctx, make, db_session, app):
+    _holders(make, db_session)
+    db_session.commit()
+    out = app.test_cli_runner().invoke(args=["certificates", "remind-due"])
+    assert out.exit_code == 0, out.output
+    assert "queued 2 notice(s)" in out.output
+    assert "queued 0 notice(s)" in app.test_cli_runner().invoke(args=["certificates", "remind-due"]).output

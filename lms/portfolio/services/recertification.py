@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
+from lms.core.i18n import language_of
 from lms.core.models import District, School, User
-from lms.core.services import clock
+from lms.core.services import clock, mail
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.db import db
@@ -26,6 +29,8 @@ from lms.portfolio.models import Certificate
 #: seed 001 (the 2021 Address): retraining once every 3 years
 DEFAULT_CYCLE_YEARS = 3
 DEFAULT_WITHIN_MONTHS = 6
+#: a holder is told this many months before their next course falls due, and again once it has
+REMIND_MONTHS = 6
 #: completion dates are the centre's (Kazakhstan's) calendar days
 TZ = ZoneInfo("Asia/Almaty")
 
@@ -34,6 +39,7 @@ TZ = ZoneInfo("Asia/Almaty")
 class Due:
     user: User
     programme_code: str
+    programme_title: str
     completed_on: date
     due_on: date
     #: the code of a planned or running cohort the holder is enrolled in, if any
@@ -66,7 +72,7 @@ def due(*, cycle_years: int = DEFAULT_CYCLE_YEARS, within_months: int = DEFAULT_
     latest = (select(holder, func.max(Certificate.completed_on).label("completed_on"))
               .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
               .where(Certificate.revoked_at.is_(None)).group_by(Enrolment.user_id).subquery())
-    stmt = (select(latest.c.user_id, latest.c.completed_on, Certificate.programme_code)
+    stmt = (select(latest.c.user_id, latest.c.completed_on, Certificate.programme_code, Certificate.programme_title)
             .join(Enrolment, Enrolment.user_id == latest.c.user_id)
             .join(Certificate, (Certificate.enrolment_id == Enrolment.id)
                   & (Certificate.completed_on == latest.c.completed_on) & Certificate.revoked_at.is_(None))
@@ -80,9 +86,10 @@ def due(*, cycle_years: int = DEFAULT_CYCLE_YEARS, within_months: int = DEFAULT_
         stmt = stmt.where(Certificate.programme_code.in_(
             select(Programme.code).where(Programme.audience == audience)))
     rows = {}
-    for user_id, completed_at, code in db.session.execute(stmt.order_by(latest.c.user_id, Certificate.programme_code)):
+    for user_id, completed_at, code, title in db.session.execute(
+            stmt.order_by(latest.c.user_id, Certificate.programme_code)):
         # one row per holder (two certificates completed the same day: the first by code)
-        rows.setdefault(user_id, (completed_at.astimezone(TZ).date(), code))
+        rows.setdefault(user_id, (completed_at.astimezone(TZ).date(), code, title))
     if not rows:
         return []
     users = {u.id: u for u in db.session.scalars(
@@ -90,10 +97,40 @@ def due(*, cycle_years: int = DEFAULT_CYCLE_YEARS, within_months: int = DEFAULT_
     live = dict(db.session.execute(
         select(Enrolment.user_id, Cohort.code).join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(Enrolment.user_id.in_(rows), Cohort.status.in_(("planned", "running")),
-               Enrolment.status != "withdrawn")).all())
+               Enrolment.status != "withdrawn",
+               # the course that gave a certificate is not a next one, though its cohort stays open
+               ~exists(select(Certificate.id).where(Certificate.enrolment_id == Enrolment.id)))).all())
     out = []
-    for uid, (completed_on, code) in rows.items():
+    for uid, (completed_on, code, title) in rows.items():
         due_on = clock.add_months(completed_on, 12 * cycle_years)
-        out.append(Due(users[uid], code, completed_on, due_on, live.get(uid), overdue=due_on < today))
+        out.append(Due(users[uid], code, title, completed_on, due_on, live.get(uid), overdue=due_on < today))
     out.sort(key=lambda d: (d.due_on, d.user.sort_key))
     return out
+
+
+def remind(today: date | None = None) -> list[str]:
+    """Tell each holder, in their language, that their next course falls due: once when it is
+    `REMIND_MONTHS` away and once when it is due (the outbox's keys carry the due day and the
+    stage, so a daily run tells nobody twice). A holder enrolled again in a planned or running
+    cohort is not told. Returns the keys queued; the caller commits and delivers."""
+    today = today or clock.today()
+    queued = []
+    for row in due(within_months=REMIND_MONTHS, today=today):
+        if row.enrolled_in or not mail.wants(row.user, "portfolio:due"):
+            continue  # the centre's list still shows them
+        stage = "due" if row.due_on <= today else "soon"
+        key = f"portfolio:due:{row.user.id}:{row.due_on.isoformat()}:{stage}"
+        with force_locale(language_of(row.user)):
+            subject = (_("Your next upskilling course is due") if stage == "due" else
+                       _("Your next upskilling course is due on %(date)s", date=row.due_on.isoformat()))
+            body = mail.letter(
+                row.user,
+                _("You completed the course \"%(title)s\" on %(date)s. Teachers and school leaders take an"
+                  " upskilling course once every %(years)s years, so your next one is due on %(due)s.",
+                  title=row.programme_title, date=row.completed_on.isoformat(), years=DEFAULT_CYCLE_YEARS,
+                  due=row.due_on.isoformat()),
+                _("Ask your qualification centre about its next cohorts; the programmes are here: %(url)s",
+                  url=mail.link("/programmes/")))
+        if mail.queue(key, row.user.email, subject, body) is not None:
+            queued.append(key)
+    return queued
