@@ -21,7 +21,9 @@ from lms.db import db
 bp = api_blueprint("community_api")
 TAGS = ("discussions",)
 THREAD = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "title": {"type": "string"}, "author": {"type": ["string", "null"]},
+    "id": {"type": "integer"},
+    "title": {"type": ["string", "null"], "description": "null: hidden by a moderator with its opening post"},
+    "author": {"type": ["string", "null"]},
     "posts": {"type": "integer"}, "new": {"type": "integer"}, "pinned": {"type": "boolean"},
     "locked": {"type": "boolean"}, "last_post_at": {"type": "string", "format": "date-time"}}}
 POST = {"type": "object", "properties": {
@@ -48,8 +50,8 @@ def _member(user):
         raise ApiError(403, f"your enrolment in {g.cohort.code} was withdrawn")
 
 
-def _thread_json(t, new: int) -> dict:
-    return {"id": t.id, "title": t.title, "author": t.author.full_name if t.author else None, "posts": t.post_count,
+def _thread_json(t, new: int, title: str | None) -> dict:
+    return {"id": t.id, "title": title, "author": t.author.full_name if t.author else None, "posts": t.post_count,
             "new": new, "pinned": t.pinned, "locked": t.locked, "last_post_at": t.last_post_at.isoformat()}
 
 
@@ -62,8 +64,8 @@ def threads(code):
     _member(user)
     page = paginate(service.threads_of(g.cohort), request.args.get("page", 1, type=int),
                     per_page=service.THREADS_PER_PAGE)
-    new = service.unread_counts(page.items, user)
-    return jsonify([_thread_json(t, new.get(t.id, 0)) for t in page.items])
+    new, titles = service.unread_counts(page.items, user), service.shown_titles(page.items, user)
+    return jsonify([_thread_json(t, new.get(t.id, 0), titles[t.id]) for t in page.items])
 
 
 @bp.route("/discussions/<int:thread_id>")
@@ -88,7 +90,8 @@ def thread(thread_id):
     if page.items:
         service.mark_read(g.thread, user, max(p.id for p in page.items))
         db.session.commit()
-    return jsonify(thread=_thread_json(g.thread, 0), posts=posts)
+    title = g.thread.title if service.shows_title(g.thread, user, moderator) else None
+    return jsonify(thread=_thread_json(g.thread, 0, title), posts=posts)
 
 
 @bp.route("/discussions/<int:thread_id>/posts", methods=["POST"])

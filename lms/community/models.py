@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.models import StoredFile, User  # noqa: F401
@@ -28,6 +28,8 @@ class Thread(Base):
     post_count: Mapped[int] = mapped_column(default=0)
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
+    #: its opening post is hidden: the title goes with it, for all but its author and the moderators
+    title_hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     author: Mapped["User | None"] = relationship()
 

@@ -373,3 +373,51 @@ def test_a_post_shows_no_image_from_another_site(client, auth, make, db_session)
                  ' <img src="https://t.example/x.gif"> [сілтеме](https://example.kz)').text
     assert "tracker.example" not in page and "t.example/x.gif" not in page
     assert 'href="https://example.kz"' in page
+
+
+def test_hiding_the_opening_post_hides_the_title_from_all_but_its_author_and_the_moderators(
+        app, client, auth, make, db_session, outbox):
+    """A title can say what the post said (a name, an insult): hidden with the opening post in the
+    lists, on the thread's page, in the API and in the followers' e-mails."""
+    from tests.community.test_api import _bearer
+
+    trainer, c, _other, asker, answerer, third = _people(make, db_session)
+    auth.login(asker)
+    _open(client, title="Орынсыз тақырып", body="Орынсыз мәтін")
+    thread = db_session.scalar(select(Thread))
+    opening = db_session.scalar(select(Post))
+    auth.logout()
+    auth.login(answerer)
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Жауап"})  # follows the thread now
+    auth.logout()
+    auth.login(trainer.email)
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}/posts/{opening.id}/hide", data={"hidden": "1"})
+    assert "Орынсыз тақырып" in client.get("/cohorts/DSC-1/discussions").text  # the moderator reads it
+    auth.logout()
+    assert db_session.get(Thread, thread.id).title_hidden
+
+    auth.login(third)
+    for url in ("/cohorts/DSC-1/discussions", "/discussions?show=all", f"/cohorts/DSC-1/discussions/{thread.id}"):
+        page = client.get(url).text
+        assert "Орынсыз тақырып" not in page and "A discussion hidden by a moderator" in page, url
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}", data={"body": "Мен де"},
+                follow_redirects=True)  # the followers are mailed once the answer has gone
+    auth.logout()
+    third_user = db_session.scalar(select(type(trainer)).where(type(trainer).email == third))
+    headers = _bearer(db_session, third_user)
+    listed = client.get("/api/v1/cohorts/DSC-1/discussions", headers=headers).get_json()
+    assert [t["title"] for t in listed] == [None]
+    assert client.get(f"/api/v1/discussions/{thread.id}", headers=headers).get_json()["thread"]["title"] is None
+    # the author still sees their title; the answerer's mail about the third's reply does not name it
+    auth.login(asker)
+    assert "Орынсыз тақырып" in client.get(f"/cohorts/DSC-1/discussions/{thread.id}").text
+    auth.logout()
+    mails = {m["To"]: m for m in outbox()}
+    assert "Орынсыз тақырып" not in mails[answerer]["Subject"] + mails[answerer].get_body().get_content()
+    assert "Орынсыз тақырып" in mails[asker]["Subject"]
+
+    auth.login(trainer.email)  # shown again: the title is back for everyone
+    client.post(f"/cohorts/DSC-1/discussions/{thread.id}/posts/{opening.id}/hide", data={"hidden": "0"})
+    auth.logout()
+    auth.login(third)
+    assert "Орынсыз тақырып" in client.get("/cohorts/DSC-1/discussions").text

@@ -171,12 +171,15 @@ def edit(post: Post, body: str, actor) -> Post:
 
 def set_hidden(post: Post, hidden: bool, actor) -> None:
     """A moderator's act: a hidden post stays, its text shown to its author and the moderators
-    only; the thread's count and order follow what is shown."""
+    only; the thread's count and order follow what is shown. Hiding the opening post hides the
+    thread's title too (a title can say what the post said)."""
     if (post.hidden_at is not None) == hidden:
         return
     thread = post.thread
     post.hidden_at, post.hidden_by_id = (clock.now(), actor.id) if hidden else (None, None)
     thread.post_count += -1 if hidden else 1
+    if post.id == db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == thread.id)):
+        thread.title_hidden = hidden  # the title is the opening post's: hidden with it
     db.session.flush()
     newest = db.session.scalar(select(func.max(Post.created_at)).where(
         Post.thread_id == thread.id, Post.hidden_at.is_(None)))
@@ -305,6 +308,23 @@ def shows_text(post: Post, reader, moderator: bool) -> bool:
     return post.hidden_at is None or moderator or post.author_id == getattr(reader, "id", None)
 
 
+def shows_title(thread: Thread, reader, moderator: bool) -> bool:
+    """Whether `reader` sees the thread's title (see `set_hidden`); others read HIDDEN_TITLE."""
+    return not thread.title_hidden or moderator or thread.author_id == getattr(reader, "id", None)
+
+
+#: what a thread whose title is hidden is called, for those who may not read the title
+HIDDEN_TITLE = _l("A discussion hidden by a moderator")
+
+
+def shown_titles(threads: list[Thread], reader) -> dict[int, str | None]:
+    """Each listed thread's title as `reader` may read it (None: hidden from them); asks who
+    moderates only for the cohorts of threads whose title is hidden."""
+    hidden = {t.cohort_id for t in threads if t.title_hidden and t.author_id != getattr(reader, "id", None)}
+    moderated = {cid for cid in hidden if may_moderate(db.session.get(Cohort, cid), reader)}
+    return {t.id: t.title if shows_title(t, reader, t.cohort_id in moderated) else None for t in threads}
+
+
 def page_of(thread: Thread, post: Post) -> int:
     """The page of the thread that holds `post`, to land on it after writing."""
     before = db.session.scalar(select(func.count()).select_from(Post).where(
@@ -337,12 +357,14 @@ def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, *
     for user in followers:
         if not (mail.wants(user, "community:answer") and has_capability(user, "community:read", ctx)):
             continue
-        if user.id in withdrawn and not has_capability(user, "community:moderate", ctx):
+        moderator = has_capability(user, "community:moderate", ctx)
+        if user.id in withdrawn and not moderator:
             continue  # left the cohort (as left_the_cohort, without a query per follower)
         with force_locale(language_of(user)):
-            subject = f"{cohort.code}: {thread.title}"
+            title = thread.title if shows_title(thread, user, moderator) else str(HIDDEN_TITLE)
+            subject = f"{cohort.code}: {title}"
             body = mail.letter(
-                user, _("%(name)s answered in the discussion \"%(title)s\":", name=actor.full_name, title=thread.title),
+                user, _("%(name)s answered in the discussion \"%(title)s\":", name=actor.full_name, title=title),
                 post.body, _("Read and answer: %(url)s", url=link),
                 _("You receive this because you follow the discussion; you can stop following it on its page."))
         if mail.queue(f"community:post:{post.id}:{user.id}", user.email, subject, body):

@@ -38,7 +38,8 @@ def mine():
     cohorts = {c.id: c for c in db.session.scalars(
         select(Cohort).where(Cohort.id.in_({t.cohort_id for t in page.items})))} if page.items else {}
     return render_template("community/mine.html", page=page, new_only=new_only, cohorts=cohorts,
-                           unread=service.unread_counts(page.items, current_user))
+                           unread=service.unread_counts(page.items, current_user),
+                           titles=service.shown_titles(page.items, current_user))
 
 
 def _member():
@@ -72,7 +73,7 @@ def _list_page(form: ThreadForm, status: int = 200):
                     per_page=service.THREADS_PER_PAGE)
     return render_template("community/threads.html", cohort=g.cohort, page=page, form=form, unanswered=unanswered,
                            unread=service.unread_counts(page.items, current_user),
-                           can_post=_can("community:post") and g.cohort.status != "cancelled"), \
+                           titles=service.shown_titles(page.items, current_user), can_post=_can("community:post") and g.cohort.status != "cancelled"), \
         400 if form.errors else status
 
 
@@ -106,8 +107,10 @@ def _thread_page(thread, form: PostForm, status: int = 200):
         service.mark_read(thread, current_user, max(p.id for p in page.items))
         db.session.commit()
     can_reply = (_can("community:post") and cohort.status != "cancelled" and (not thread.locked or moderator))
+    title_shown = service.shows_title(thread, current_user, moderator)
     return render_template("community/thread.html", cohort=cohort, thread=thread, page=page, form=form,
                            moderator=moderator, can_reply=can_reply, following=service.follows(thread, current_user),
+                           title_shown=title_shown, title=thread.title if title_shown else service.HIDDEN_TITLE,
                            shows_text=lambda p: service.shows_text(p, current_user, moderator),
                            may_edit=lambda p: service.may_edit(p, current_user, cohort),
                            confirm=ConfirmForm()), status
