@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -27,6 +28,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict: JSON, list: JSON}
 
+
+#: JSON for a column of rows that queries may read with DISTINCT: PostgreSQL's `json` has no
+#: equality (SELECT DISTINCT fails), its `jsonb` has
+JSON_COMPARABLE = JSON().with_variant(JSONB(), "postgresql")
 
 #: ids, versions and counts are 32-bit integers in the database (PostgreSQL's integer)
 MAX_INT = 2**31 - 1

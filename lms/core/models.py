@@ -6,12 +6,11 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.collation import SORT_KEY_LENGTH, name_sort_key
-from lms.db import Base, UTCDateTime, utcnow
+from lms.db import JSON_COMPARABLE, Base, UTCDateTime, utcnow
 
 SCHOOL_TYPES = ("hub", "magnet", "small_ungraded", "other")
 LANGUAGES = ("kk", "ru", "en")
@@ -91,7 +90,7 @@ class User(UserMixin, Base):
     #: the kinds of notice (plugins' `notice_kinds`) the holder turned off one by one, under the
     #: switch above; None: none. JSONB on PostgreSQL: plain json has no equality, and a
     #: SELECT DISTINCT over users (the staff of a cohort) compares every column
-    notices_off: Mapped[list[str] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    notices_off: Mapped[list[str] | None] = mapped_column(JSON_COMPARABLE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -71,15 +71,22 @@ def create_demo_cohorts(summary: list[str]) -> None:
             attendance.mark(s, marks, trainer)
         done_topics = {s.topic_id for s in held if s.topic_id}
         reviewable = [t for t in tasks if t.topic_id in done_topics]
-        if reviewable:  # the first task asks each participant to comment on two classmates' work
+        if reviewable:  # the first task asks each participant to comment on two classmates' work,
+            # and is a formative task with descriptors and a self-check reference (seed 000)
             reviewable[0].peer_reviews = 2
+            reviewable[0].descriptors = ["Мектептің қазіргі жағдайын деректермен сипаттайды",
+                                         "Нақты, өлшенетін мақсат қояды",
+                                         "Әр іс-шараға жауаптыны және мерзімді көрсетеді"]
+            reviewable[0].self_check = ("**Өзіңізді тексеріңіз.** Мақсат SMART болуы керек: нақты, өлшенетін, қолжетімді,"
+                                        " маңызды, мерзімі белгіленген. Мысалы: «2027 жылдың мамырына қарай 5–9 сынып"
+                                        " оқушыларының 80 %-ы онлайн-тапсырмаларды өз бетінше орындайды».")
         for e in enrolments:
             for task in reviewable:
                 roll = rng.random()
                 if roll < 0.55:
                     sub = selfstudy.submit(task, e, "Тапсырма орындалды: мектепте талқыланды, қорытынды жазылды.",
-                                           None, None, e.user)
-                    selfstudy.review(sub, True, "Жақсы жұмыс.", trainer)
+                                           None, None, e.user, self_met=[0, 1] if task.descriptors else None)
+                    selfstudy.review(sub, True, "Жақсы жұмыс.", trainer, [0, 1, 2] if task.descriptors else None)
                 elif roll < 0.7:
                     selfstudy.submit(task, e, "Жұмыс жобасы тіркелді.", None, None, e.user)
         db.session.flush()

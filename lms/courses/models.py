@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.models import StoredFile, User  # noqa: F401  (plugins may reference core)
-from lms.db import Base, UTCDateTime, utcnow
+from lms.db import JSON_COMPARABLE, Base, UTCDateTime, utcnow
 
 PROGRAMME_STATUSES = ("draft", "approved", "archived")
 AUDIENCES = ("leaders", "teachers")
@@ -375,6 +375,12 @@ class SelfStudyTask(Base):
     #: how many classmates' hand-ins each participant comments on (seed 004 §8: peer assessment
     #: runs beside the trainer's feedback); 0: none
     peer_reviews: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    #: success criteria as descriptors, one sentence each (seed 000: formative tasks "with
+    #: descriptors"): the participant ticks those their work meets, the trainer those it does
+    descriptors: Mapped[list[str]] = mapped_column(JSON_COMPARABLE, default=list, server_default=text("'[]'"))
+    #: the self-check reference (seed 000: "өзін-өзі тексеру анықтамалары", answer keys and
+    #: samples), Markdown, shown to a participant once they have handed in
+    self_check: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     cohort: Mapped[Cohort] = relationship(back_populates="tasks")
     topic: Mapped[Topic] = relationship()
@@ -394,6 +400,11 @@ class Submission(Base):
     file_id: Mapped[int | None] = mapped_column(ForeignKey("core_files.id"))
     #: the participant's own assessment of the work (seed 004 §8: self-assessment), optional
     self_assessment: Mapped[str | None] = mapped_column(Text)
+    #: the task's descriptors as they stood at the hand-in (an edit of the task changes no
+    #: past tick), with the participant's own ticks and, once reviewed, the trainer's
+    descriptors: Mapped[list[str] | None] = mapped_column(JSON_COMPARABLE)
+    self_met: Mapped[list[bool] | None] = mapped_column(JSON_COMPARABLE)
+    met: Mapped[list[bool] | None] = mapped_column(JSON_COMPARABLE)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     feedback: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

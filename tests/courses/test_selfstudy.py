@@ -393,3 +393,88 @@ def test_review_queue_pages_cost_a_bounded_number_of_statements(client, auth, ma
     with count_queries() as listing:
         assert client.get(f"/cohorts/{code}/selfstudy").status_code == 200
     assert len(listing) <= len(small) + 3
+
+
+def test_a_formative_task_with_descriptors_and_a_self_check_reference(client, auth, make, db_session):
+    """Seed 000: formative tasks "with descriptors" and self-check keys. The trainer writes them;
+    the participant reads the descriptors, ticks those their work meets, and sees the reference
+    only once they have handed in; the trainer's review starts from those ticks and records its
+    own; the participant reads both; a later edit of the task changes no past tick."""
+    trainer = make.user(email="ss-desc@test.kz", language="en")
+    cohort = make.cohort(code="SS-DESC", participants=1, trainer=trainer)
+    for e in cohort.enrolments:
+        e.user.language = "en"
+    db_session.commit()
+    code, email = cohort.code, cohort.enrolments[0].user.email
+    topic_id = next(t.id for t in cohort.programme.topics if t.code == "1.2")
+    auth.login(trainer.email)
+    base = {"topic_id": topic_id, "title": "Даму жоспары", "instructions": "Жоспар жазыңыз.", "hours": "2",
+            "due_date": ""}
+    r = client.post(f"/cohorts/{code}/selfstudy/new", data={**base, "descriptors": "\n".join(
+        f"Дескриптор {n}" for n in range(13))})
+    assert r.status_code == 200 and "13 descriptors: a task has at most 12" in r.text
+    assert _count(db_session, SelfStudyTask) == 0
+    r = client.post(f"/cohorts/{code}/selfstudy/new", data={
+        **base, "descriptors": "Мақсатты анықтайды\n\n  Іс-шараларды   мерзіммен жоспарлайды \nНәтижені өлшейді",
+        "self_check": "**Үлгі:** мақсат — SMART."})
+    assert r.status_code == 302
+    task = db_session.scalar(select(SelfStudyTask))
+    assert task.descriptors == ["Мақсатты анықтайды", "Іс-шараларды мерзіммен жоспарлайды", "Нәтижені өлшейді"]
+    task_id = task.id
+    assert "Нәтижені өлшейді" in client.get(f"/cohorts/{code}/selfstudy/tasks/{task_id}").text  # the form keeps them
+    auth.logout()
+
+    auth.login(email)
+    page = client.get(f"/cohorts/{code}/me/tasks/{task_id}").text
+    assert 'id="descriptors"' in page and "Нәтижені өлшейді" in page
+    assert "SMART" not in page and "opens here once you hand in" in page  # the key waits for the hand-in
+    r = client.post(f"/cohorts/{code}/me/tasks/{task_id}", data={"text": "Жоспарым", "self_met": ["9"]})
+    assert r.status_code == 200 and "tick descriptors of this task only" in r.text
+    assert _count(db_session, Submission) == 0
+    r = client.post(f"/cohorts/{code}/me/tasks/{task_id}", data={"text": "Жоспарым", "self_met": ["0", "1"]},
+                    follow_redirects=True)
+    assert "<strong>Үлгі:</strong> мақсат — SMART." in r.text and 'id="self-check" open' in r.text
+    sub = db_session.scalar(select(Submission))
+    assert sub.self_met == [True, True, False] and sub.met is None
+    sub_id = sub.id
+    auth.logout()
+
+    auth.login(trainer.email)
+    page = client.get(f"/cohorts/{code}/selfstudy/submissions/{sub_id}").text
+    assert page.count('name="met"') == 3 and page.count('checked id="met-') == 2  # begins from the own check
+    r = client.post(f"/cohorts/{code}/selfstudy/submissions/{sub_id}",
+                    data={"send_back": "1", "feedback": "Өлшемін қосыңыз", "met": ["0", "1"]})
+    assert r.status_code == 302
+    client.post(f"/cohorts/{code}/selfstudy/tasks/{task_id}", data={**base, "descriptors": "Жаңа дескриптор"})
+    auth.logout()
+    db_session.expire_all()
+    sub = db_session.get(Submission, sub_id)
+    assert sub.met == [True, True, False] and sub.descriptors[2] == "Нәтижені өлшейді"  # the edit changed no tick
+    entry = db_session.scalar(select(AuditEntry).where(AuditEntry.action == "selfstudy_reviewed"))
+    assert entry.details["met"] == [True, True, False]
+
+    auth.login(email)
+    page = client.get(f"/cohorts/{code}/me/tasks/{task_id}").text
+    assert page.count('data-met="yes"') == 4 and page.count('data-met="no"') == 2  # own 2, trainer's 2; 1 + 1 not
+    assert "not yet" in page and "Өлшемін қосыңыз" in page
+    assert "Жаңа дескриптор" in page  # the task as it stands now, for the next hand-in
+
+
+def test_descriptor_checks_in_the_service(make, db_session):
+    cohort = _cohort_with_tasks(make, db_session, code="SS-DSV", participants=1)
+    task = _task(cohort, "1.2")
+    fields = {"topic_id": task.topic_id, "title": task.title, "hours": task.hours}
+    with pytest.raises(ServiceError) as exc:
+        selfstudy.save_task(cohort, {**fields, "descriptors": ["x" * 301]}, None, task)
+    assert exc.value.field == "descriptors" and "descriptor 1" in str(exc.value.message)
+    with pytest.raises(ServiceError) as exc:
+        selfstudy.save_task(cohort, {**fields, "descriptors": [1, 2]}, None, task)
+    assert exc.value.field == "descriptors"
+    selfstudy.save_task(cohort, {**fields, "descriptors": ["Бір", "Екі"]}, None, task)
+    sub = selfstudy.submit(task, cohort.enrolments[0], "Жауап", None, None, None)
+    assert sub.self_met == [False, False]  # nothing ticked
+    with pytest.raises(ServiceError) as exc:
+        selfstudy.review(sub, True, "", None, [True])
+    assert exc.value.field == "met"
+    selfstudy.review(sub, True, "", None, [1])
+    assert sub.met == [False, True] and sub.status == "accepted"

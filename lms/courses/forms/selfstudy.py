@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (DateField, DecimalField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -13,6 +14,10 @@ class TaskForm(FlaskForm):
     instructions = TextAreaField(_l("Instructions (Markdown)"), validators=[Length(max=20_000)])
     hours = DecimalField(_l("Hours"), places=2, validators=[InputRequired(), NumberRange(0, 80)])
     due_date = DateField(_l("Due date"), validators=[Optional()])
+    descriptors = TextAreaField(_l("Success criteria: descriptors, one per line (participants tick those their work"
+                                   " meets, and so do you when you review)"), validators=[Length(max=5_000)])
+    self_check = TextAreaField(_l("Self-check reference (Markdown: a model answer or key, shown to participants once"
+                                  " they hand in)"), validators=[Length(max=20_000)])
     peer_reviews = SelectField(_l("Peer review: each participant comments on"), coerce=int, default=0, choices=[
         SelectChoice(0, _l("nobody's work")), SelectChoice(1, _l("one classmate's hand-in")),
         SelectChoice(2, _l("two classmates' hand-ins")), SelectChoice(3, _l("three classmates' hand-ins"))])
@@ -24,6 +29,10 @@ class SubmissionForm(FlaskForm):
     file = FileField(_l("File (PDF, Office, image or ZIP; up to 10 MB)"))
     self_assessment = TextAreaField(_l("How do you assess your own work? (optional: what worked, what you would"
                                        " do differently)"), validators=[Length(max=20_000)])
+    #: the task's descriptors the participant finds their work meets (choices set by the view)
+    self_met = SelectMultipleField(_l("Check your work: which descriptors does it meet?"), coerce=int, choices=[],
+                                   widget=widgets.ListWidget(prefix_label=False),
+                                   option_widget=widgets.CheckboxInput(), validate_choice=False)
 
 
 class PeerReviewForm(FlaskForm):
@@ -32,6 +41,10 @@ class PeerReviewForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
+    #: the hand-in's descriptors the work meets (choices set by the view)
+    met = SelectMultipleField(_l("Descriptors the work meets"), coerce=int, choices=[],
+                              widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
+                              validate_choice=False)
     feedback = TextAreaField(_l("Feedback"), validators=[Length(max=20_000)])
     accept = SubmitField(_l("Accept"))
     send_back = SubmitField(_l("Return for rework"))

@@ -26,6 +26,9 @@ MAX_LINK = 1000
 MAX_TASK_HOURS = 80
 #: the most classmates' hand-ins a task asks each participant to comment on
 MAX_PEER_REVIEWS = 3
+#: a formative task's descriptors: how many, and how long each
+MAX_DESCRIPTORS = 12
+MAX_DESCRIPTOR = 300
 #: how long after the cohort's end a due date may fall (late final work, resits)
 DUE_GRACE_DAYS = 180
 
@@ -118,6 +121,11 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
         raise ServiceError(_l("the due date must fall between the cohort's start (%(start)s) and %(days)s days after"
                               " its end (%(latest)s)", start=cohort.start_date, days=DUE_GRACE_DAYS, latest=latest),
                            field="due_date")
+    descriptors = _descriptors(fields.get("descriptors"))
+    self_check = fields.get("self_check") or ""
+    if len(self_check) > MAX_INSTRUCTIONS:
+        raise ServiceError(_l("the self-check reference is longer than %(count)s characters",
+                              count=f"{MAX_INSTRUCTIONS:,}"), field="self_check")
     peers = fields.get("peer_reviews") or 0
     if not isinstance(peers, int) or not 0 <= peers <= MAX_PEER_REVIEWS:
         raise ServiceError(_l("each participant comments on 0 to %(most)s classmates' hand-ins", most=MAX_PEER_REVIEWS),
@@ -143,6 +151,7 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
         task.sort_order = 10 * position.get(topic.id, 0) + 5  # after the topic's default task
     task.topic_id, task.title, task.instructions = topic.id, title, instructions
     task.hours, task.due_date, task.peer_reviews = round(hours, 2), due, peers
+    task.descriptors, task.self_check = descriptors, self_check
     db.session.flush()
     if before is None:
         audit.record(actor, "selfstudy_task_created", task, f"{cohort.code}: {title}", hours=task.hours)
@@ -151,6 +160,36 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
                      new={"title": task.title, "hours": task.hours, "topic_id": task.topic_id,
                           "due_date": due.isoformat() if due else None})
     return task
+
+
+def _descriptors(value) -> list[str]:
+    """The descriptors as given: a list, or a text with one per line (blank lines dropped)."""
+    if value is None or value == "":
+        return []
+    lines = value.splitlines() if isinstance(value, str) else value
+    if not isinstance(lines, (list, tuple)) or not all(isinstance(line, str) for line in lines):
+        raise ServiceError(_l("the descriptors are lines of text"), field="descriptors")
+    lines = [" ".join(line.split()) for line in lines]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_DESCRIPTORS:
+        raise ServiceError(_l("%(got)s descriptors: a task has at most %(most)s", got=len(lines),
+                              most=MAX_DESCRIPTORS), field="descriptors")
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_DESCRIPTOR:
+            raise ServiceError(_l("descriptor %(n)s is longer than %(most)s characters", n=number,
+                                  most=MAX_DESCRIPTOR), field="descriptors")
+    return lines
+
+
+def _ticks(chosen, descriptors: list[str], field: str) -> list[bool] | None:
+    """Indexes of the descriptors ticked (0-based) as one flag per descriptor; None when the
+    hand-in has no descriptors or no ticks were asked for."""
+    if chosen is None or not descriptors:
+        return None
+    if not isinstance(chosen, (list, tuple, set)) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(descriptors) for i in chosen):
+        raise ServiceError(_l("tick descriptors of this task only"), field=field)
+    return [i in set(chosen) for i in range(len(descriptors))]
 
 
 def delete_task(task: SelfStudyTask, actor) -> None:
@@ -194,10 +233,12 @@ def _check_link(link: str) -> str:
 
 
 def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: str | None,
-           upload: tuple[bytes, str] | None, actor, self_assessment: str | None = None) -> Submission:
+           upload: tuple[bytes, str] | None, actor, self_assessment: str | None = None,
+           self_met: list[int] | None = None) -> Submission:
     """A new hand-in (a new row; earlier ones stay), with the participant's own assessment of
-    it if they give one. All checks run before the file is stored, so a refusal leaves nothing
-    behind."""
+    it if they give one, and the task's descriptors their work meets by their own check
+    (`self_met`, indexes). All checks run before the file is stored, so a refusal leaves
+    nothing behind."""
     if enrolment.cohort_id != task.cohort_id:
         raise NotFound(_l("no task %(id)s in this cohort", id=task.id))
     if enrolment.status == "withdrawn":
@@ -213,6 +254,8 @@ def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: st
     if self_assessment and len(self_assessment) > MAX_TEXT:
         raise ServiceError(_l("the self-assessment is longer than %(most)s characters", most=f"{MAX_TEXT:,}"),
                            field="self_assessment")
+    descriptors = list(task.descriptors or []) or None
+    ticks = _ticks(self_met or [], descriptors or [], "self_met")
     if upload is not None and not (upload[0] or (upload[1] or "").strip()):
         upload = None  # an empty file input
     if not text and not link and upload is None:
@@ -225,7 +268,9 @@ def submit(task: SelfStudyTask, enrolment: Enrolment, text: str | None, link: st
         data, filename = upload
         stored = files.store(data, filename, actor, field="file")
     submission = Submission(task=task, enrolment=enrolment, text=text, link=link or None, file=stored,
-                            self_assessment=self_assessment, status="submitted", submitted_at=utcnow())
+                            self_assessment=self_assessment, descriptors=descriptors,
+                            self_met=ticks,
+                            status="submitted", submitted_at=utcnow())
     db.session.add(submission)
     db.session.flush()
     audit.record(actor, "selfstudy_submitted", submission, f"{task.title}",
@@ -319,9 +364,11 @@ def get_submission(cohort: Cohort, submission_id: int) -> Submission:
     return submission
 
 
-def review(submission: Submission, accept: bool, feedback: str | None, actor) -> Submission:
+def review(submission: Submission, accept: bool, feedback: str | None, actor,
+           met: list[int] | None = None) -> Submission:
     """Accept or return the newest hand-in. Returning needs feedback; an accepted hand-in
-    may be returned later (an undo), which takes its hours off the ledger again."""
+    may be returned later (an undo), which takes its hours off the ledger again. `met`: the
+    indexes of the hand-in's descriptors the work meets (None leaves the ticks as they were)."""
     current = newest(submission.task, submission.enrolment)
     if current is None or current.id != submission.id:
         raise Conflict(_l("a newer hand-in exists; review that one instead"))
@@ -335,7 +382,10 @@ def review(submission: Submission, accept: bool, feedback: str | None, actor) ->
                        _l("this hand-in is already returned"))
     if not accept and not feedback:
         raise ServiceError(_l("say what to improve: returning work needs feedback"), field="feedback")
-    old, old_feedback = submission.status, submission.feedback
+    ticks = _ticks(met, submission.descriptors or [], "met")
+    old, old_feedback, old_met = submission.status, submission.feedback, submission.met
+    if ticks is not None:
+        submission.met = ticks
     submission.status = new
     submission.feedback = feedback or None
     submission.reviewed_at = utcnow()
@@ -343,7 +393,7 @@ def review(submission: Submission, accept: bool, feedback: str | None, actor) ->
     db.session.flush()
     audit.record(actor, "selfstudy_reviewed", submission,
                  f"{submission.task.title}: {old} -> {new}", old=old, new=new, feedback=feedback or None,
-                 old_feedback=old_feedback,
+                 old_feedback=old_feedback, met=submission.met, old_met=old_met,
                  enrolment_id=submission.enrolment_id)
     selfstudy_reviewed.send(submission, actor=actor, accepted=accept)
     return submission

@@ -85,10 +85,13 @@ def _topic_choices(cohort):
 def _task_form_page(task: SelfStudyTask | None):
     cohort = g.cohort
     form = TaskForm(obj=task)
+    if task is not None and request.method == "GET":
+        form.descriptors.data = "\n".join(task.descriptors or [])
     form.topic_id.choices = _topic_choices(cohort)
     if form.validate_on_submit():
         fields = {"topic_id": form.topic_id.data, "title": form.title.data, "instructions": form.instructions.data,
-                  "hours": form.hours.data, "due_date": form.due_date.data, "peer_reviews": form.peer_reviews.data}
+                  "hours": form.hours.data, "due_date": form.due_date.data, "peer_reviews": form.peer_reviews.data,
+                  "descriptors": form.descriptors.data, "self_check": form.self_check.data}
         done = run_service(form, lambda: service.save_task(cohort, fields, current_user, task),
                            _("Task saved."), url_for("cohorts.selfstudy", code=cohort.code))
         if done:
@@ -134,12 +137,16 @@ def review_queue(code):
 def review_submission(code, submission_id):
     submission = _submission(submission_id)
     form = ReviewForm()
+    form.met.choices = list(enumerate(submission.descriptors or []))
+    if request.method == "GET" and submission.descriptors:
+        form.met.data = [i for i, tick in enumerate(submission.met or submission.self_met or []) if tick]
     if request.method == "POST" and form.validate_on_submit():
         accept = bool(form.accept.data)
         if not accept and not form.send_back.data:
             abort(400)
         message = _("Accepted.") if accept else _("Returned for rework.")
-        done = run_service(form, lambda: service.review(submission, accept, form.feedback.data, current_user),
+        met = list(form.met.data or []) if submission.descriptors else None
+        done = run_service(form, lambda: service.review(submission, accept, form.feedback.data, current_user, met),
                            message, url_for("cohorts.review_queue", code=code))
         if done:
             return done
@@ -168,10 +175,12 @@ def my_task(code, task_id):
     enrolment = my_enrolment()
     task = _task(task_id)
     form = SubmissionForm()
+    form.self_met.choices = list(enumerate(task.descriptors or []))
     if request.method == "POST" and form.validate_on_submit():
         upload = upload_of(form.file)
         done = run_service(form, lambda: service.submit(task, enrolment, form.text.data, form.link.data, upload,
-                                                        current_user, form.self_assessment.data),
+                                                        current_user, form.self_assessment.data,
+                                                        list(form.self_met.data or [])),
                            _("Handed in. Your trainer will review it."),
                            url_for("cohorts.my_task", code=code, task_id=task_id))
         if done:
@@ -181,12 +190,14 @@ def my_task(code, task_id):
 
 def _my_task_page(task, enrolment, form, review_form=None, status: int = 200):
     code = g.cohort.code
+    form.self_met.choices = list(enumerate(task.descriptors or []))
     versions = service.history(task, enrolment)
     to_review = service.reviews_to_write(task, enrolment)
     if to_review:
         db.session.commit()  # the classmates' work assigned on first opening stays assigned
     return render_template("courses/selfstudy_task.html", cohort=g.cohort, task=task, enrolment=enrolment,
                            versions=versions, form=form, instructions_html=render_markdown(task.instructions),
+                           self_check_html=render_markdown(task.self_check) if versions and task.self_check else "",
                            to_review=to_review, peer_comments=service.reviews_of(task, enrolment),
                            review_form=review_form or PeerReviewForm(formdata=None), failed_review=request.form.get(
                                "review_id", type=int) if review_form is not None else None,
