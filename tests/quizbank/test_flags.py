@@ -41,10 +41,20 @@ def test_a_flag_without_javascript_saves_the_page_and_shows_in_the_summary(clien
     assert _flags(db_session, attempt_id)[3] is False
 
 
-def test_the_flag_request_is_the_participants_own_and_only_in_progress(client, auth, setup, db_session):  # noqa: F811
+def test_the_flag_request_is_the_participants_own_and_only_in_progress(client, auth, setup, db_session, make):  # noqa: F811
+    from lms.core.models import User
+    from lms.courses.services import cohorts
+
     _cohort, test, _trainer = setup
     attempt_id = _start(client, auth, test, 1)
     page = client.get(f"/cohorts/{CODE}/me/attempts/{attempt_id}")
+    # enrolled in a second cohort too: that cohort's address does not reach this attempt
+    second = make.cohort(code="FLAG-TWO", participants=0)
+    cohorts.enrol(second, db_session.scalar(select(User).where(User.email == f"{CODE.lower()}-p01@test.kz")), None)
+    db_session.commit()
+    r = client.post(f"/cohorts/FLAG-TWO/me/attempts/{attempt_id}/slots/2/flag",
+                    data={**_form_of(page.text), "flagged": "1"})
+    assert r.status_code == 404 and _flags(db_session, attempt_id)[2] is False
     flag = f"/cohorts/{CODE}/me/attempts/{attempt_id}/slots/2/flag"
     r = client.post(flag, data={**_form_of(page.text), "flagged": "1"}, headers={"Accept": "application/json"})
     assert r.status_code == 200 and r.get_json() == {"slot": 2, "flagged": True}

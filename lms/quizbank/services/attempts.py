@@ -572,11 +572,14 @@ def save_answer(attempt_id: int, slot: int, answer, user, now: datetime | None =
     return now
 
 
-def set_flag(attempt_id: int, slot: int, flagged: bool, user) -> bool:
+def set_flag(attempt_id: int, slot: int, flagged: bool, user, cohort_id: int | None = None) -> bool:
     """Flag a question to come back to, or take the flag off (Moodle's flag): only the
-    participant's own attempt, while it is in progress. Returns the flag as stored."""
+    participant's own attempt, while it is in progress (and of the cohort whose page asks, when
+    given). Returns the flag as stored."""
     owned = (select(Attempt.id).join(Enrolment, Enrolment.id == Attempt.enrolment_id)
              .where(Attempt.id == attempt_id, Attempt.status == "in_progress", Enrolment.user_id == user.id))
+    if cohort_id is not None:
+        owned = owned.where(Enrolment.cohort_id == cohort_id)
     done = db.session.execute(
         update(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot == slot, exists(owned))
         .values(flagged=bool(flagged)).execution_options(synchronize_session=False)).rowcount

@@ -231,7 +231,8 @@ def flag_slot(code, attempt_id, slot):
     if not ConfirmForm().validate_on_submit():
         return expired_json()
     try:  # the service checks the attempt is this participant's own and in progress
-        flagged = attempt_service.set_flag(attempt_id, slot, request.form.get("flagged") == "1", current_user)
+        flagged = attempt_service.set_flag(attempt_id, slot, request.form.get("flagged") == "1", current_user,
+                                           g.cohort.id)
     except ServiceError as exc:
         db.session.rollback()
         return jsonify(error="not_found", message=exc.message), 404
