@@ -4,6 +4,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from lms.community.tasks import digest
+from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
 from lms.signals import demo_built, discussion_post_written
 
@@ -24,6 +26,12 @@ def _api_bp():
     from lms.community.api import bp
 
     return bp
+
+
+def _cli():
+    from lms.community.cli import community_group
+
+    return community_group
 
 
 def _on_demo(sender, **kw):
@@ -47,8 +55,11 @@ plugin = Plugin(
     capabilities=_capabilities(),
     audit_actions="lms.community.audit_actions",
     migrations=Path(__file__).resolve().parent / "migrations",
+    cli=_cli,
     requires=["courses"],
     notice_kinds=[("community:answer", _l("An answer in a discussion I follow"), "community:post")],
     menu=[("community.mine", _l("Discussions"), "community:read")],
     listeners=[(demo_built, _on_demo), (discussion_post_written, _on_post_written)],
+    # 03:00 UTC is 08:00 in Kazakhstan (UTC+5), with the other plugins' morning notices
+    tasks=[ScheduledTask("community-digest", digest, cron="0 3 * * *")],
 )

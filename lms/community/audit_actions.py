@@ -19,4 +19,5 @@ OBJECT_TYPES = {
     "Post": _l("Discussion post"),
     "Subscription": _l("Discussion followed"),
     "ReadMark": _l("Discussion read"),
+    "MailMode": _l("Discussion e-mails"),
 }

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from lms.community.services.discussions import MAX_BODY, MAX_TITLE
@@ -20,3 +21,9 @@ class PostForm(FlaskForm):
 
 class EditForm(FlaskForm):
     body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=MAX_BODY)])
+
+
+class MailModeForm(FlaskForm):
+    mode = RadioField(_l("Answers in the discussions I follow come by e-mail"), default="each",
+                      choices=[SelectChoice("each", _l("each as it is written")),
+                               SelectChoice("daily", _l("together, in one e-mail a day (in the morning)"))])

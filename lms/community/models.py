@@ -81,3 +81,15 @@ class ReadMark(Base):
     thread_id: Mapped[int] = mapped_column(ForeignKey("community_threads.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
     seen_post_id: Mapped[int] = mapped_column(default=0)
+
+
+class MailMode(Base):
+    """How answers in followed threads reach a reader by e-mail: each as it is written (no row,
+    the default) or one e-mail a day (Moodle's forum digest). `since`: the end of the last
+    digest, the start of the next."""
+
+    __tablename__ = "community_mail_modes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), primary_key=True)
+    daily: Mapped[bool] = mapped_column(default=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

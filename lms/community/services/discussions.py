@@ -5,6 +5,7 @@ it (and can show it again), an author's edit keeps the replaced text in the audi
 is e-mailed only to those who follow the thread, and what is new to each reader is marked."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import nh3
@@ -19,7 +20,7 @@ from lms.core.models import User
 from lms.core.permissions import Context, contexts_with, has_capability, remember_parent
 from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import NotFound, ServiceError
-from lms.community.models import Post, ReadMark, Subscription, Thread
+from lms.community.models import MailMode, Post, ReadMark, Subscription, Thread
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
 from lms.courses.services.programmes import render_markdown
@@ -333,33 +334,49 @@ def page_of(thread: Thread, post: Post) -> int:
     return before // POSTS_PER_PAGE + 1
 
 
+def reader_check(cohort: Cohort) -> Callable[[User], tuple[bool, bool]]:
+    """Whether a user still reads the cohort's discussions, and moderates them, as
+    `left_the_cohort` would say, for many users at once: the cohort's place (for the capability
+    checks) and who withdrew are read once. Users need their role assignments loaded."""
+    ctx = context_of(cohort)
+    remember_parent(ctx, Context("programme", cohort.programme_id))
+    withdrawn = set(db.session.scalars(select(Enrolment.user_id).where(
+        Enrolment.cohort_id == cohort.id, Enrolment.status == "withdrawn")))
+
+    def check(user: User) -> tuple[bool, bool]:
+        if not has_capability(user, "community:read", ctx):
+            return False, False
+        moderator = has_capability(user, "community:moderate", ctx)
+        return user.id not in withdrawn or moderator, moderator
+
+    return check
+
+
 def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, **_kw) -> int:
     """A reply is e-mailed to each follower of the thread but its author: those who still read
-    the cohort's discussions and have not turned course news off, each in their language. A
+    the cohort's discussions and have not turned course news off, each in their language (a
+    reader who chose one e-mail a day gets it in their digest instead, services/digests.py). A
     thread's opening post is mailed to nobody (its only follower is its author)."""
     if opening:
         return 0
     cohort = db.session.get(Cohort, thread.cohort_id)
     if cohort.status == "cancelled":
         return 0
+    daily = select(MailMode.user_id).where(MailMode.user_id == User.id, MailMode.daily.is_(True)).exists()
     followers = db.session.scalars(
         select(User).join(Subscription, Subscription.user_id == User.id)
         .where(Subscription.thread_id == thread.id, Subscription.following.is_(True), User.id != actor.id,
-               User.is_active_account.is_(True), User.email_notices.is_(True))
+               User.is_active_account.is_(True), User.email_notices.is_(True), ~daily)
         .options(selectinload(User.role_assignments)).order_by(User.id))
-    # read once for every follower: the cohort's place (for the capability checks), who withdrew, the link
-    ctx = context_of(cohort)
-    remember_parent(ctx, Context("programme", cohort.programme_id))
-    withdrawn = set(db.session.scalars(select(Enrolment.user_id).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.status == "withdrawn")))
+    reads = reader_check(cohort)
     link = mail.link(f"/cohorts/{cohort.code}/discussions/{thread.id}?page={page_of(thread, post)}#post-{post.id}")
     told = 0
     for user in followers:
-        if not (mail.wants(user, "community:answer") and has_capability(user, "community:read", ctx)):
+        if not mail.wants(user, "community:answer"):
             continue
-        moderator = has_capability(user, "community:moderate", ctx)
-        if user.id in withdrawn and not moderator:
-            continue  # left the cohort (as left_the_cohort, without a query per follower)
+        still, moderator = reads(user)
+        if not still:
+            continue
         with force_locale(language_of(user)):
             title = thread.title if shows_title(thread, user, moderator) else str(HIDDEN_TITLE)
             subject = f"{cohort.code}: {title}"

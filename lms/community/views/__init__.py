@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.community.forms import EditForm, PostForm, ThreadForm
+from lms.community.forms import EditForm, MailModeForm, PostForm, ThreadForm
+from lms.community.services import digests
 from lms.community.services import discussions as service
 from lms.core.forms import ConfirmForm
 from lms.core.pagination import paginate
@@ -39,7 +40,22 @@ def mine():
         select(Cohort).where(Cohort.id.in_({t.cohort_id for t in page.items})))} if page.items else {}
     return render_template("community/mine.html", page=page, new_only=new_only, cohorts=cohorts,
                            unread=service.unread_counts(page.items, current_user),
-                           titles=service.shown_titles(page.items, current_user))
+                           titles=service.shown_titles(page.items, current_user),
+                           mail_form=MailModeForm(formdata=None,
+                                                  mode="daily" if digests.is_daily(current_user) else "each"))
+
+
+@bp.route("/discussions/mail", methods=["POST"])
+@requires("community:read", anywhere=True)
+def mail_mode():
+    """The reader's choice: an e-mail per answer, or one a day (Moodle's forum digest)."""
+    form = MailModeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    daily = form.mode.data == "daily"
+    return run_service(form, lambda: digests.set_daily(current_user._get_current_object(), daily),
+                       _("Answers will come together, in one e-mail each morning.") if daily else
+                       _("Each answer will come by e-mail as it is written."), url_for("community.mine"))
 
 
 def _member():
