@@ -478,3 +478,48 @@ def test_descriptor_checks_in_the_service(make, db_session):
     assert exc.value.field == "met"
     selfstudy.review(sub, True, "", None, [1])
     assert sub.met == [False, True] and sub.status == "accepted"
+
+
+def test_the_trainer_downloads_every_newest_hand_in_of_a_task_as_one_zip(app, client, auth, make, db_session):
+    """Moodle's "Download all submissions": a folder per present participant with the newest
+    hand-in's text and file, an index table first; a withdrawn participant's work is left out;
+    participants are refused; a task nobody handed in says so."""
+    import csv
+    import zipfile
+
+    trainer = make.user(email="ss-zip@test.kz", language="en")
+    cohort = _cohort_with_tasks(make, db_session, code="SS-ZIP", participants=3, trainer=trainer)
+    task = _task(cohort, "1.2")
+    task.descriptors = ["Мақсат", "Мерзім"]
+    first, second, gone = cohort.enrolments
+    with app.app_context():  # the file store's folder
+        selfstudy.submit(task, first, "Ескі нұсқа", None, None, None)
+        selfstudy.submit(task, first, "Жаңа нұсқа", None, (PDF, "жоспар.pdf"), None, self_met=[0])
+        selfstudy.submit(task, second, "=HYPERLINK(\"x\")", "https://drive.example.kz/a", None, None)
+        selfstudy.submit(task, gone, "Кеткеннің жұмысы", None, None, None)
+        cohort_service.set_status(gone, "withdrawn", None)
+        db_session.commit()
+        code, task_id, other_task = cohort.code, task.id, _task(cohort, "1.1").id
+        names = [first.user.full_name, second.user.full_name]
+        first_email = first.user.email
+
+    auth.login(first_email)
+    assert client.get(f"/cohorts/{code}/selfstudy/tasks/{task_id}/hand-ins.zip").status_code == 403
+    auth.logout()
+    auth.login(trainer.email)
+    assert f"/selfstudy/tasks/{task_id}/hand-ins.zip" in client.get(f"/cohorts/{code}/selfstudy").text
+    with client.get(f"/cohorts/{code}/selfstudy/tasks/{task_id}/hand-ins.zip") as r:
+        assert r.status_code == 200 and r.mimetype == "application/zip" and "no-store" in r.headers["Cache-Control"]
+        archive = zipfile.ZipFile(io.BytesIO(r.data))
+    listed = archive.namelist()
+    assert listed[-1] == "00 hand-ins.csv" and len([n for n in listed if n.endswith("answer.txt")]) == 2
+    index = list(csv.reader(io.StringIO(archive.read("00 hand-ins.csv").decode("utf-8-sig"))))
+    assert [row[1] for row in index[1:]] == names and "Кеткеннің" not in str(index)
+    texts = {n.split("/")[0]: archive.read(n).decode() for n in listed if n.endswith("answer.txt")}
+    mine = next(t for t in texts.values() if "Жаңа нұсқа" in t)
+    assert "Ескі нұсқа" not in mine and "[x] [-] Мақсат" in mine and "[ ] [-] Мерзім" in mine
+    pdf = next(n for n in listed if n.endswith("жоспар.pdf"))
+    assert archive.read(pdf) == PDF
+    assert "https://drive.example.kz/a" in next(t for t in texts.values() if "HYPERLINK" in t)
+    r = client.get(f"/cohorts/{code}/selfstudy/tasks/{other_task}/hand-ins.zip", follow_redirects=True)
+    assert "Nobody has handed in this task yet." in r.text

@@ -5,6 +5,8 @@ deleted, so nothing a participant saved is lost; the newest hand-in of a task co
 (the ledger credits the task's hours while it is accepted)."""
 from __future__ import annotations
 
+import re
+import zipfile
 from collections import defaultdict
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -14,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.core.services import audit, files
+from lms.core.services.exports import csv_bytes
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment, PeerReview, SelfStudyTask, Submission, Topic
 from lms.courses.services import ledger
@@ -438,3 +441,58 @@ def review_queue(cohort: Cohort):
             .options(selectinload(Submission.task), selectinload(Submission.file),
                      selectinload(Submission.enrolment).selectinload(Enrolment.user))
             .order_by(Submission.submitted_at, Submission.id))
+
+
+def newest_of_task(task: SelfStudyTask) -> list[Submission]:
+    """Each present participant's newest hand-in for one task, by name (the task's download)."""
+    sub = _newest_rows(task.cohort)
+    newest_ids = select(sub.c.id).where(sub.c.rn == 1, sub.c.task_id == task.id)
+    rows = db.session.scalars(select(Submission).where(Submission.id.in_(newest_ids))
+                              .options(selectinload(Submission.file),
+                                       selectinload(Submission.enrolment).selectinload(Enrolment.user)))
+    return sorted(rows, key=lambda s: (s.enrolment.user.sort_key, s.id))
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text).strip()[:80] or "-"
+
+
+def hand_ins_zip(task: SelfStudyTask, out, labels: dict[str, str]) -> int:
+    """Write every present participant's newest hand-in for the task into `out` as one ZIP
+    (Moodle's "Download all submissions"): a folder per participant, by name, with the answer,
+    link, self-assessment, descriptors ticked and feedback as text, and the file as handed in;
+    an index table first. `labels` are the page's words for the text (the reader's language).
+    Returns how many hand-ins; nothing is written when there are none."""
+    rows = newest_of_task(task)
+    if not rows:
+        return 0
+    index = []
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, s in enumerate(rows, 1):
+            user = s.enrolment.user
+            folder = f"{number:02d} {_safe_name(user.full_name)}"
+            lines = [f"{user.full_name} <{user.email}>", f"{labels['status']}: {labels[s.status]}",
+                     f"{labels['handed_in']}: {s.submitted_at:%Y-%m-%d %H:%M} UTC", ""]
+            if s.text:
+                lines += [s.text, ""]
+            if s.link:
+                lines += [f"{labels['link']}: {s.link}", ""]
+            for i, descriptor in enumerate(s.descriptors or []):
+                own = (s.self_met or [])[i] if i < len(s.self_met or []) else False
+                theirs = None if s.met is None else s.met[i]
+                lines.append(f"[{'x' if own else ' '}] [{'-' if theirs is None else 'x' if theirs else ' '}] "
+                             f"{descriptor}")
+            if s.descriptors:
+                lines += [labels["ticks"], ""]
+            if s.self_assessment:
+                lines += [f"{labels['self_assessment']}: {s.self_assessment}", ""]
+            if s.feedback:
+                lines += [f"{labels['feedback']}: {s.feedback}", ""]
+            archive.writestr(f"{folder}/{labels['answer_file']}.txt", "\n".join(lines))
+            if s.file is not None and files.path_of(s.file).exists():
+                archive.write(files.path_of(s.file), f"{folder}/{_safe_name(s.file.original_name)}")
+            index.append([number, user.full_name, user.email, labels[s.status], f"{s.submitted_at:%Y-%m-%d %H:%M}",
+                          s.file.original_name if s.file else "", s.link or "",
+                          sum(1 for t in (s.met or []) if t) if s.met is not None else ""])
+        archive.writestr(f"00 {labels['index_file']}.csv", csv_bytes(labels["index_header"].split("|"), index))
+    return len(rows)

@@ -5,7 +5,9 @@ belong to it; participant pages (/me/...) only ever show the signed-in participa
 enrolment's hand-ins. Anything else is a 404, never its content."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+import tempfile
+
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -121,6 +123,31 @@ def delete_task(code, task_id):
     target = url_for("cohorts.selfstudy", code=code)
     return run_service(None, lambda: service.delete_task(task, current_user), _("Task deleted."), target) \
         or redirect(url_for("cohorts.edit_task", code=code, task_id=task_id))
+
+
+@bp.route("/<code>/selfstudy/tasks/<int:task_id>/hand-ins.zip")
+@requires("courses:teach", cohort_context)
+def task_hand_ins(code, task_id):
+    """Every present participant's newest hand-in for the task, one ZIP (Moodle's "Download all
+    submissions"), to read offline or keep; built in a temporary file, not in memory."""
+    task = _task(task_id)
+    labels = {"status": _("Status"), "handed_in": _("Handed in"), "link": _("Link"),
+              "self_assessment": _("Self-assessment"), "feedback": _("Feedback"),
+              "ticks": _("[x] [ ]: the participant's check, then the trainer's ([-]: not reviewed yet)"),
+              "submitted": _("waiting for review"), "accepted": _("accepted"),
+              "returned": _("returned for rework"), "answer_file": _("answer"), "index_file": _("hand-ins"),
+              "index_header": "|".join([_("No."), _("Participant"), _("E-mail"), _("Status"), _("Handed in"),
+                                        _("File"), _("Link"), _("Descriptors met")])}
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    if not service.hand_ins_zip(task, out, labels):
+        out.close()
+        flash(_("Nobody has handed in this task yet."))
+        return redirect(url_for("cohorts.selfstudy", code=code))
+    out.seek(0)
+    response = send_file(out, mimetype="application/zip", as_attachment=True, max_age=0,
+                         download_name=f"{code}-{task.topic.code}-{task.id}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- trainer: review ----------------------------------------------------------------------
