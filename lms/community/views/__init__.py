@@ -162,11 +162,13 @@ def edit(code, thread_id, post_id):
     if not allowed and request.method == "GET":
         abort(403)
     form = EditForm(data={"body": post.body}) if request.method == "GET" else EditForm()
+    shown = service.shown_titles([thread], current_user)[thread.id]
+    title = shown if shown is not None else service.HIDDEN_TITLE
     if not allowed:  # the time ran out (or the post was hidden) while they wrote: their text stays on the page
         form.validate_on_submit()
         form.body.errors = list(form.body.errors) + [str(service.edit_refusal())]
         return render_template("community/edit.html", cohort=g.cohort, thread=thread, post=post, form=form,
-                               minutes=service.EDIT_MINUTES, allowed=False), 403
+                               minutes=service.EDIT_MINUTES, allowed=False, title=title), 403
     if form.validate_on_submit():
         done = run_service(form, lambda: service.edit(post, form.body.data, current_user), _("The post is changed."),
                            url_for("community.thread", code=code, thread_id=thread.id,
@@ -174,7 +176,7 @@ def edit(code, thread_id, post_id):
         if done:
             return done
     return render_template("community/edit.html", cohort=g.cohort, thread=thread, post=post, form=form,
-                           minutes=service.EDIT_MINUTES, allowed=True), 400 if form.errors else 200
+                           minutes=service.EDIT_MINUTES, allowed=True, title=title), 400 if form.errors else 200
 
 
 @bp.route("/cohorts/<code>/discussions/<int:thread_id>/posts/<int:post_id>/file")

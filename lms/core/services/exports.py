@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from typing import Iterable, Sequence
 
 from werkzeug.exceptions import NotFound
@@ -26,8 +27,10 @@ def _csv_cell(value):
         return ""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         try:
-            float(value)
+            number = float(value)
         except ValueError:
+            return "'" + value
+        if not math.isfinite(number):  # "-inf", "+nan": a spreadsheet reads those as formulas
             return "'" + value
     return value
 

@@ -98,8 +98,9 @@ def due(*, cycle_years: int = DEFAULT_CYCLE_YEARS, within_months: int = DEFAULT_
         select(Enrolment.user_id, Cohort.code).join(Cohort, Cohort.id == Enrolment.cohort_id)
         .where(Enrolment.user_id.in_(rows), Cohort.status.in_(("planned", "running")),
                Enrolment.status != "withdrawn",
-               # the course that gave a certificate is not a next one, though its cohort stays open
-               ~exists(select(Certificate.id).where(Certificate.enrolment_id == Enrolment.id)))).all())
+               # the course that gave a valid certificate is not a next one, though its cohort stays open
+               ~exists(select(Certificate.id).where(Certificate.enrolment_id == Enrolment.id,
+                                                    Certificate.revoked_at.is_(None))))).all())
     out = []
     for uid, (completed_on, code, title) in rows.items():
         due_on = clock.add_months(completed_on, 12 * cycle_years)
