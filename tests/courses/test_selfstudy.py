@@ -523,3 +523,26 @@ def test_the_trainer_downloads_every_newest_hand_in_of_a_task_as_one_zip(app, cl
     assert "https://drive.example.kz/a" in next(t for t in texts.values() if "HYPERLINK" in t)
     r = client.get(f"/cohorts/{code}/selfstudy/tasks/{other_task}/hand-ins.zip", follow_redirects=True)
     assert "Nobody has handed in this task yet." in r.text
+
+
+def test_the_task_page_counts_how_the_hand_ins_meet_each_descriptor(app, client, auth, make, db_session):
+    trainer = make.user(email="ss-count@test.kz", language="en")
+    cohort = _cohort_with_tasks(make, db_session, code="SS-CNT", participants=3, trainer=trainer)
+    task = _task(cohort, "1.2")
+    task.descriptors = ["Мақсат", "Мерзім"]
+    a, b, gone = cohort.enrolments
+    with app.app_context():
+        selfstudy.review(selfstudy.submit(task, a, "Бір", None, None, None, self_met=[0, 1]), True, "", None, [0])
+        selfstudy.submit(task, b, "Екі", None, None, None, self_met=[0])
+        selfstudy.submit(task, gone, "Үш", None, None, None, self_met=[0, 1])
+        cohort_service.set_status(gone, "withdrawn", None)
+        counts = selfstudy.descriptor_counts(task)
+        assert [(c.text, c.shown, c.self_met, c.reviewed, c.met) for c in counts] == [
+            ("Мақсат", 2, 2, 1, 1), ("Мерзім", 2, 1, 1, 0)]
+        task.descriptors = ["Мақсат", "Нәтиже"]  # edited: the old descriptor is still counted, marked
+        db_session.commit()
+        code, task_id = cohort.code, task.id
+    auth.login(trainer.email)
+    page = client.get(f"/cohorts/{code}/selfstudy/tasks/{task_id}").text
+    section = page.split('id="descriptor-counts"', 1)[1]
+    assert "Мерзім" in section and "before the task was edited" in section and "1 / 2" in section

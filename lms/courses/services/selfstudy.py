@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -451,6 +452,34 @@ def newest_of_task(task: SelfStudyTask) -> list[Submission]:
                               .options(selectinload(Submission.file),
                                        selectinload(Submission.enrolment).selectinload(Enrolment.user)))
     return sorted(rows, key=lambda s: (s.enrolment.user.sort_key, s.id))
+
+
+@dataclass(frozen=True)
+class DescriptorCount:
+    """How the present participants' newest hand-ins meet one descriptor of a task."""
+    text: str
+    #: hand-ins that showed it, and how many of them the participant ticked
+    shown: int
+    self_met: int
+    #: of those, the reviewed ones, and how many of them the trainer ticked
+    reviewed: int
+    met: int
+
+
+def descriptor_counts(task: SelfStudyTask) -> list[DescriptorCount]:
+    """Per descriptor, the participants' and the trainer's ticks over the newest hand-ins (the
+    criteria most work misses, for the next consultation). The task's descriptors come first,
+    then any a hand-in showed before the task was edited; counted by text."""
+    tally: dict[str, list[int]] = {text: [0, 0, 0, 0] for text in task.descriptors or []}
+    for s in newest_of_task(task):
+        for i, text in enumerate(s.descriptors or []):
+            row = tally.setdefault(text, [0, 0, 0, 0])
+            row[0] += 1
+            row[1] += bool((s.self_met or [])[i:i + 1] == [True])
+            if s.met is not None and i < len(s.met):
+                row[2] += 1
+                row[3] += bool(s.met[i])
+    return [DescriptorCount(text, *row) for text, row in tally.items()]
 
 
 def _safe_name(text: str) -> str:

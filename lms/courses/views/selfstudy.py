@@ -99,7 +99,8 @@ def _task_form_page(task: SelfStudyTask | None):
         if done:
             return done
     return render_template("courses/selfstudy_task_form.html", cohort=cohort, form=form, task=task,
-                           confirm=ConfirmForm())
+                           confirm=ConfirmForm(),
+                           descriptor_counts=service.descriptor_counts(task) if task is not None else [])
 
 
 @bp.route("/<code>/selfstudy/new", methods=["GET", "POST"])
