@@ -41,7 +41,8 @@ def test_a_flag_without_javascript_saves_the_page_and_shows_in_the_summary(clien
     assert _flags(db_session, attempt_id)[3] is False
 
 
-def test_the_flag_request_is_the_participants_own_and_only_in_progress(client, auth, setup, db_session, make):  # noqa: F811
+def test_the_flag_request_is_the_participants_own_and_only_in_progress(
+        client, auth, setup, db_session, make):  # noqa: F811
     from lms.core.models import User
     from lms.courses.services import cohorts
 

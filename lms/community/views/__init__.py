@@ -89,7 +89,8 @@ def _list_page(form: ThreadForm, status: int = 200):
                     per_page=service.THREADS_PER_PAGE)
     return render_template("community/threads.html", cohort=g.cohort, page=page, form=form, unanswered=unanswered,
                            unread=service.unread_counts(page.items, current_user),
-                           titles=service.shown_titles(page.items, current_user), can_post=_can("community:post") and g.cohort.status != "cancelled"), \
+                           titles=service.shown_titles(page.items, current_user),
+                           can_post=_can("community:post") and g.cohort.status != "cancelled"), \
         400 if form.errors else status
 
 
