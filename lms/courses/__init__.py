@@ -4,6 +4,8 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from lms.core.tasks import ScheduledTask
+from lms.courses.tasks import remind_reviewers
 from lms.plugins import Plugin
 from lms.signals import cohort_updated, demo_requested, selfstudy_reviewed, session_changed
 
@@ -91,9 +93,13 @@ plugin = Plugin(
     notice_kinds=[("courses:schedule", _l("A session moved, cancelled or given a new link")),
                   ("courses:returned", _l("Self-study returned for rework"), "courses:participate"),
                   ("courses:announcement", _l("Announcements the trainers send by e-mail"),
-                   "courses:read_announcements")],
+                   "courses:read_announcements"),
+                  ("courses:waiting", _l("Trainers: self-study hand-ins waiting for my review (each morning)"),
+                   "courses:teach")],
     menu=[("courses.catalogue", _l("Programmes"), None),
           ("cohorts.index", _l("Cohorts"), "courses:view_cohort"),
           ("cohorts.mine", _l("My courses"), "courses:participate"),
           ("cohorts.report", _l("Courses held"), "courses:view_reports")],
+    # 03:00 UTC is 08:00 in Kazakhstan (UTC+5), with the other plugins' morning notices
+    tasks=[ScheduledTask("selfstudy-remind", remind_reviewers, cron="0 3 * * *")],
 )

@@ -156,9 +156,26 @@ def staff_command(email, cohort_code, programme_code, version, role, remove):
 
 
 def register_user_import(app) -> None:
-    """Adds `import`, `invite` and `staff` to the core's `lms users` group (the plugin's setup
-    hook calls this). Idempotent: adding the same commands again replaces them."""
+    """Adds `import`, `invite` and `staff` to the core's `lms users` group, and the `lms selfstudy`
+    group (the plugin's setup hook calls this). Idempotent: adding the same commands again
+    replaces them."""
     users = app.cli.commands.get("users")
     if isinstance(users, click.Group):
         for command in (import_command, invite_command, staff_command):
             users.add_command(command)
+    app.cli.add_command(selfstudy_group)
+
+
+@click.group("selfstudy")
+def selfstudy_group():
+    """Self-study: the trainers' reminder of hand-ins waiting for review."""
+
+
+@selfstudy_group.command("remind")
+@with_appcontext
+def selfstudy_remind_command():
+    """E-mail each trainer of a planned or running cohort how many self-study hand-ins wait for
+    their review, once a day, then deliver the outbox (cron, daily)."""
+    from lms.courses import tasks
+
+    click.echo(tasks.remind_reviewers())

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from lms.core.i18n import language_of, localized, localtime, zone_city
@@ -140,3 +141,36 @@ def on_selfstudy_reviewed(submission, actor=None, accepted: bool = True, **_kw) 
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
     return [user] if mail.queue(f"courses:returned:{submission.id}:{stamp}", user.email, subject, body) else []
 
+
+
+def remind_reviewers(today=None) -> int:
+    """Each morning, tell every trainer of a live cohort with hand-ins waiting for review how many
+    wait and since when, with the review queue's address (Moodle tells graders of each
+    submission; one message a day is kinder to a trainer's inbox). Once a day per trainer and
+    cohort; returns how many were queued, the caller commits and delivers."""
+    from lms.courses.services import selfstudy
+    from lms.courses.services.cohorts import staff
+
+    today = today or clock.today()
+    waiting = selfstudy.waiting_in_live_cohorts()
+    queued = 0
+    for cohort in db.session.scalars(select(Cohort).where(Cohort.id.in_(waiting)).order_by(Cohort.code)) \
+            if waiting else ():
+        count, oldest = waiting[cohort.id]
+        for trainer in staff(cohort, "trainer"):
+            if not trainer.is_active or not mail.wants(trainer, "courses:waiting"):
+                continue
+            with force_locale(language_of(trainer)):
+                subject = ngettext("%(cohort)s: %(num)s hand-in waits for your review",
+                                   "%(cohort)s: %(num)s hand-ins wait for your review", count, cohort=cohort.code)
+                body = mail.letter(
+                    trainer,
+                    ngettext("%(num)s self-study hand-in of %(cohort)s waits for your review; the oldest came on"
+                             " %(date)s.", "%(num)s self-study hand-ins of %(cohort)s wait for your review; the"
+                             " oldest came on %(date)s.", count, cohort=cohort.code,
+                             date=localtime(oldest, cohort.timezone, "d MMMM")),
+                    _("Review queue: %(url)s", url=mail.link(f"/cohorts/{cohort.code}/selfstudy/review")))
+            if mail.queue(f"courses:waiting:{cohort.id}:{trainer.id}:{today.isoformat()}", trainer.email,
+                          subject, body) is not None:
+                queued += 1
+    return queued

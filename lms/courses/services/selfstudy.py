@@ -9,7 +9,7 @@ import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -432,6 +432,21 @@ def tasks(cohort: Cohort) -> list[SelfStudyTask]:
     return list(db.session.scalars(select(SelfStudyTask).where(SelfStudyTask.cohort_id == cohort.id)
                                    .options(selectinload(SelfStudyTask.topic))
                                    .order_by(SelfStudyTask.sort_order, SelfStudyTask.id)))
+
+
+def waiting_in_live_cohorts() -> dict[int, tuple[int, datetime]]:
+    """cohort id -> (newest hand-ins waiting for review, when the oldest of them came), over the
+    planned and running cohorts, in one statement (the trainers' morning reminder)."""
+    rn = func.row_number().over(partition_by=(Submission.task_id, Submission.enrolment_id),
+                                order_by=(Submission.submitted_at.desc(), Submission.id.desc())).label("rn")
+    sub = (select(SelfStudyTask.cohort_id, Submission.status, Submission.submitted_at, rn)
+           .join(SelfStudyTask, SelfStudyTask.id == Submission.task_id)
+           .join(Enrolment, Enrolment.id == Submission.enrolment_id)
+           .join(Cohort, Cohort.id == SelfStudyTask.cohort_id)
+           .where(Cohort.status.in_(("planned", "running")), Enrolment.status != "withdrawn").subquery())
+    rows = db.session.execute(select(sub.c.cohort_id, func.count(), func.min(sub.c.submitted_at))
+                              .where(sub.c.rn == 1, sub.c.status == "submitted").group_by(sub.c.cohort_id))
+    return {cohort_id: (count, oldest) for cohort_id, count, oldest in rows}
 
 
 def review_queue(cohort: Cohort):
