@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.community.models import MailMode, Post, Subscription, Thread
-from lms.community.services.discussions import HIDDEN_TITLE, page_of, reader_check, shows_title
+from lms.community.services.discussions import page_of, reader_check, title_for
 from lms.core.i18n import language_of
 from lms.core.models import User
 from lms.core.services import clock, mail
@@ -97,8 +97,7 @@ def send_digests(now: datetime | None = None) -> int:
             subject = ngettext("Discussions: %(num)s new answer", "Discussions: %(num)s new answers", count)
             parts = [_("New answers in the discussions you follow:")]
             for cohort, thread, posts, moderator in sections:
-                title = thread.title if shows_title(thread, user, moderator) else str(HIDDEN_TITLE)
-                lines = [f"{cohort.code}: {title}"]
+                lines = [f"{cohort.code}: {title_for(thread, user, moderator)}"]
                 lines += [f"— {p.author.full_name if p.author else '—'}: {_excerpt(p.body)}" for p in posts]
                 lines.append(_("Read and answer: %(url)s", url=mail.link(
                     f"/cohorts/{cohort.code}/discussions/{thread.id}?page={page_of(thread, posts[0])}"

@@ -318,6 +318,11 @@ def shows_title(thread: Thread, reader, moderator: bool) -> bool:
 HIDDEN_TITLE = _l("A discussion hidden by a moderator")
 
 
+def title_for(thread: Thread, reader, moderator: bool) -> str:
+    """The thread's title as `reader` may read it: its own, or HIDDEN_TITLE."""
+    return thread.title if shows_title(thread, reader, moderator) else str(HIDDEN_TITLE)
+
+
 def shown_titles(threads: list[Thread], reader) -> dict[int, str | None]:
     """Each listed thread's title as `reader` may read it (None: hidden from them); asks who
     moderates only for the cohorts of threads whose title is hidden."""
@@ -383,7 +388,7 @@ def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, *
         if not still:
             continue
         with force_locale(language_of(user)):
-            title = thread.title if shows_title(thread, user, moderator) else str(HIDDEN_TITLE)
+            title = title_for(thread, user, moderator)
             subject = f"{cohort.code}: {title}"
             body = mail.letter(
                 user, _("%(name)s answered in the discussion \"%(title)s\":", name=actor.full_name, title=title),

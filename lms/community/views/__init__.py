@@ -163,8 +163,7 @@ def edit(code, thread_id, post_id):
     if not allowed and request.method == "GET":
         abort(403)
     form = EditForm(data={"body": post.body}) if request.method == "GET" else EditForm()
-    shown = service.shown_titles([thread], current_user)[thread.id]
-    title = shown if shown is not None else service.HIDDEN_TITLE
+    title = service.title_for(thread, current_user, service.may_moderate(g.cohort, current_user))
     if not allowed:  # the time ran out (or the post was hidden) while they wrote: their text stays on the page
         form.validate_on_submit()
         form.body.errors = list(form.body.errors) + [str(service.edit_refusal())]

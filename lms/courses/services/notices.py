@@ -18,6 +18,8 @@ from lms.core.i18n import language_of, localized, localtime, zone_city
 from lms.core.models import User
 from lms.core.services import clock, mail
 from lms.courses.models import Cohort, Enrolment, WebinarSession
+from lms.courses.services import selfstudy
+from lms.courses.services.cohorts import staff
 from lms.db import db
 
 #: who is told: participants still taking the course
@@ -148,9 +150,6 @@ def remind_reviewers(today=None) -> int:
     wait and since when, with the review queue's address (Moodle tells graders of each
     submission; one message a day is kinder to a trainer's inbox). Once a day per trainer and
     cohort; returns how many were queued, the caller commits and delivers."""
-    from lms.courses.services import selfstudy
-    from lms.courses.services.cohorts import staff
-
     today = today or clock.today()
     waiting = selfstudy.waiting_in_live_cohorts()
     queued = 0

@@ -405,21 +405,23 @@ def review(submission: Submission, accept: bool, feedback: str | None, actor,
 
 # --- lists for the trainer ----------------------------------------------------------------
 
-def _newest_rows(cohort: Cohort):
-    """A subquery of the cohort's hand-ins by active participants, rn = 1 on the newest
-    of each (task, participant)."""
+def _newest_rows(*where):
+    """A subquery of the hand-ins by present participants to the tasks `where` picks (over
+    SelfStudyTask and Cohort), rn = 1 on the newest of each (task, participant)."""
     rn = func.row_number().over(partition_by=(Submission.task_id, Submission.enrolment_id),
                                 order_by=(Submission.submitted_at.desc(), Submission.id.desc())).label("rn")
-    return (select(Submission.id, Submission.task_id, Submission.status, rn)
+    return (select(Submission.id, Submission.task_id, Submission.status, Submission.submitted_at,
+                   SelfStudyTask.cohort_id, rn)
             .join(SelfStudyTask, SelfStudyTask.id == Submission.task_id)
+            .join(Cohort, Cohort.id == SelfStudyTask.cohort_id)
             .join(Enrolment, Enrolment.id == Submission.enrolment_id)
-            .where(SelfStudyTask.cohort_id == cohort.id, Enrolment.status != "withdrawn")
+            .where(Enrolment.status != "withdrawn", *where)
             .subquery())
 
 
 def task_counts(cohort: Cohort) -> dict[int, dict[str, int]]:
     """task id -> {status: how many participants' newest hand-in has it}, in one statement."""
-    sub = _newest_rows(cohort)
+    sub = _newest_rows(SelfStudyTask.cohort_id == cohort.id)
     out: dict[int, dict[str, int]] = defaultdict(lambda: {"submitted": 0, "accepted": 0, "returned": 0})
     for task_id, status, n in db.session.execute(
             select(sub.c.task_id, sub.c.status, func.count()).where(sub.c.rn == 1)
@@ -437,13 +439,7 @@ def tasks(cohort: Cohort) -> list[SelfStudyTask]:
 def waiting_in_live_cohorts() -> dict[int, tuple[int, datetime]]:
     """cohort id -> (newest hand-ins waiting for review, when the oldest of them came), over the
     planned and running cohorts, in one statement (the trainers' morning reminder)."""
-    rn = func.row_number().over(partition_by=(Submission.task_id, Submission.enrolment_id),
-                                order_by=(Submission.submitted_at.desc(), Submission.id.desc())).label("rn")
-    sub = (select(SelfStudyTask.cohort_id, Submission.status, Submission.submitted_at, rn)
-           .join(SelfStudyTask, SelfStudyTask.id == Submission.task_id)
-           .join(Enrolment, Enrolment.id == Submission.enrolment_id)
-           .join(Cohort, Cohort.id == SelfStudyTask.cohort_id)
-           .where(Cohort.status.in_(("planned", "running")), Enrolment.status != "withdrawn").subquery())
+    sub = _newest_rows(Cohort.status.in_(("planned", "running")))
     rows = db.session.execute(select(sub.c.cohort_id, func.count(), func.min(sub.c.submitted_at))
                               .where(sub.c.rn == 1, sub.c.status == "submitted").group_by(sub.c.cohort_id))
     return {cohort_id: (count, oldest) for cohort_id, count, oldest in rows}
@@ -451,7 +447,7 @@ def waiting_in_live_cohorts() -> dict[int, tuple[int, datetime]]:
 
 def review_queue(cohort: Cohort):
     """The newest hand-ins waiting for review, oldest first (a statement to paginate)."""
-    sub = _newest_rows(cohort)
+    sub = _newest_rows(SelfStudyTask.cohort_id == cohort.id)
     waiting = select(sub.c.id).where(sub.c.rn == 1, sub.c.status == "submitted")
     return (select(Submission).where(Submission.id.in_(waiting))
             .options(selectinload(Submission.task), selectinload(Submission.file),
@@ -461,8 +457,8 @@ def review_queue(cohort: Cohort):
 
 def newest_of_task(task: SelfStudyTask) -> list[Submission]:
     """Each present participant's newest hand-in for one task, by name (the task's download)."""
-    sub = _newest_rows(task.cohort)
-    newest_ids = select(sub.c.id).where(sub.c.rn == 1, sub.c.task_id == task.id)
+    sub = _newest_rows(SelfStudyTask.id == task.id)
+    newest_ids = select(sub.c.id).where(sub.c.rn == 1)
     rows = db.session.scalars(select(Submission).where(Submission.id.in_(newest_ids))
                               .options(selectinload(Submission.file),
                                        selectinload(Submission.enrolment).selectinload(Enrolment.user)))
