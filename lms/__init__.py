@@ -52,6 +52,8 @@ def _load_plugin(app: Flask, plugin) -> None:
             raise ValueError(f"{plugin.name} may only declare '{plugin.name}:' notice kinds, not {code!r}")
         app.extensions["lms_notice_kinds"][code] = words
         app.extensions["lms_notice_audience"][code] = audience[0] if audience else None
+    if plugin.privacy:
+        app.extensions["lms_privacy"][plugin.name] = plugin.privacy
     for make_blueprint in plugin.blueprints:
         app.register_blueprint(make_blueprint())
     if plugin.cli is not None:

@@ -51,6 +51,9 @@ class Plugin:
     #: the profile offers the kind only to those who hold it somewhere (its readers);
     #: `mail.wants(user, code)` asks before queueing
     notice_kinds: list[tuple] = field(default_factory=list)
+    #: module path of the plugin's personal data export: `export(user) -> PersonalData`
+    #: (lms/core/services/privacy.py; Moodle's privacy provider)
+    privacy: str | None = None
 
 
 class PluginError(RuntimeError):

@@ -44,6 +44,8 @@ def init_core(app: Flask, config) -> None:
     app.extensions["lms_notice_kinds"] = {}
     #: notice kind code -> the capability its readers hold somewhere (None: anyone may get it)
     app.extensions["lms_notice_audience"] = {}
+    #: plugin name -> module of its personal data export (Plugin.privacy)
+    app.extensions["lms_privacy"] = {}
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -7,6 +7,7 @@ ACTIONS = {
     "password_invitations_queued": _l("Sign-in links queued"),
     "password_link_sent": _l("Password link sent"),
     "password_set": _l("Password set"),
+    "personal_data_exported": _l("Personal data exported"),
     "role_assigned": _l("Role given"),
     "role_removed": _l("Role taken away"),
     "school_updated": _l("School changed"),

@@ -1,6 +1,7 @@
 """Sign-in, language, profile and the admin pages of the core."""
 from __future__ import annotations
 
+import tempfile
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -23,7 +24,7 @@ from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, has_capability, public, registry, requires
 from lms.core import tasks
-from lms.core.services import audit, backup, mail, passwords
+from lms.core.services import audit, backup, mail, passwords, privacy
 from lms.core.services import schools as school_service
 from lms.core.services import users as user_service
 from lms.core.services.errors import FileRefused, ServiceError
@@ -104,7 +105,7 @@ def profile():
     form = _notices_form(email_notices=current_user.email_notices,
                          kinds=[k for k in mail.notice_kinds_for(current_user) if k not in off])
     return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments),
-                           notices=form)
+                           notices=form, confirm=ConfirmForm())
 
 
 def _notices_form(**data) -> NoticesForm:
@@ -125,6 +126,36 @@ def profile_notices():
                        _("Course news comes by e-mail.") if on else _("No more course news by e-mail; sign-in links"
                                                                        " still come."),
                        url_for("core.profile"))
+
+
+@bp.route("/profile/my-data.zip", methods=["POST"])
+@requires("core:view_profile")
+@limiter.limit("5 per hour", key_func=lambda: f"my-data:{current_user.id}")
+def my_data():
+    """Everything the site holds about the reader, as a ZIP (Moodle's "Export all of my personal
+    data"); a POST, since it leaves an entry in the audit log."""
+    return _personal_data_zip(current_user._get_current_object(), url_for("core.profile"))
+
+
+@bp.route("/admin/users/<int:user_id>/data.zip", methods=["POST"])
+@requires("core:export_personal_data")
+def user_data(user_id):
+    """The same ZIP of another person's data, for the administrator who answers their request."""
+    user = db.session.get(User, user_id) or abort(404)
+    return _personal_data_zip(user, url_for("core.user_edit", user_id=user.id))
+
+
+def _personal_data_zip(user: User, back: str):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(back)
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    privacy.export_zip(user, out, current_user)
+    db.session.commit()
+    out.seek(0)
+    response = send_file(out, mimetype="application/zip", as_attachment=True, max_age=0,
+                         download_name=f"personal-data-{user.id}-{utcnow():%Y%m%d}.zip")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _roles_held(assignments) -> list[tuple[str, tuple[str, str | None] | None]]:
@@ -245,7 +276,8 @@ def user_edit(user_id):
         if done:
             return done
     elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
-    return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere), \
+    return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere,
+                           confirm=ConfirmForm()), \
         400 if form.errors else 200
 
 
