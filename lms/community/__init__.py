@@ -57,6 +57,7 @@ plugin = Plugin(
     migrations=Path(__file__).resolve().parent / "migrations",
     cli=_cli,
     requires=["courses"],
+    privacy="lms.community.privacy",
     notice_kinds=[("community:answer", _l("An answer in a discussion I follow"), "community:read")],
     menu=[("community.mine", _l("Discussions"), "community:read")],
     listeners=[(demo_built, _on_demo), (discussion_post_written, _on_post_written)],

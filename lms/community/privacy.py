@@ -1,0 +1,41 @@
+"""What the discussions hold about a person: the threads they opened, the posts they wrote (hidden
+ones too: they are still theirs) with their files, what they follow and how answers reach them."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.community.models import MailMode, Post, Subscription, Thread
+from lms.community.services.discussions import title_for
+from lms.core.models import User
+from lms.core.services.privacy import PersonalData
+from lms.courses.models import Cohort
+from lms.db import db
+
+
+def export(user: User) -> PersonalData:
+    data = PersonalData()
+    cohorts = {}
+
+    def cohort_code(cohort_id: int) -> str:
+        if cohort_id not in cohorts:
+            cohorts[cohort_id] = db.session.get(Cohort, cohort_id).code
+        return cohorts[cohort_id]
+
+    data.records["threads_opened"] = [
+        {"id": t.id, "cohort": cohort_code(t.cohort_id), "title": t.title, "opened_at": t.created_at}
+        for t in db.session.scalars(select(Thread).where(Thread.author_id == user.id).order_by(Thread.id))]
+    posts = db.session.scalars(select(Post).join(Post.thread).where(Post.author_id == user.id).order_by(Post.id))
+    data.records["posts"] = [
+        {"thread_id": p.thread_id, "cohort": cohort_code(p.thread.cohort_id),
+         # a title another wrote, as the author of the post may read it
+         "thread_title": title_for(p.thread, user, moderator=False), "text": p.body, "written_at": p.created_at,
+         "edited_at": p.edited_at, "hidden_by_a_moderator_at": p.hidden_at,
+         "file": data.add_file("posts", p.file)}
+        for p in posts]
+    data.records["following"] = [
+        {"thread_id": s.thread_id, "following": s.following}
+        for s in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id)
+                                    .order_by(Subscription.id))]
+    mode = db.session.get(MailMode, user.id)
+    data.records["answers_by_email"] = [{"daily_digest": bool(mode and mode.daily)}]
+    return data

@@ -1,0 +1,45 @@
+"""A person's data export holds their own threads and posts (hidden ones too) with their files,
+and nothing another wrote beyond the title of a thread they answered, as they may read it."""
+import io
+import json
+import zipfile
+
+from lms.community.services import discussions
+from lms.db import db
+
+
+def _zip(response) -> zipfile.ZipFile:
+    with response:
+        assert response.status_code == 200
+        return zipfile.ZipFile(io.BytesIO(response.get_data()))
+
+
+def test_my_posts_threads_and_files_come_with_my_data_and_nobody_elses(app, client, auth, make, db_session):
+    trainer = make.user(email="priv-trainer@test.kz")
+    cohort = make.cohort(code="PRV-1", participants=2, trainer=trainer)
+    me, other = (e.user for e in cohort.enrolments)
+    plan = b"%PDF-1.4 my lesson plan"
+    with app.test_request_context():  # the services ask the app for capabilities and the file store
+        theirs = discussions.start_thread(cohort, {"title": "Бөтеннің сұрағы", "body": "Бөтеннің мәтіні"}, other)
+        mine = discussions.start_thread(cohort, {"title": "Менің сұрағым", "body": "Менің мәтінім"}, me)
+        answer = discussions.reply(theirs, {"body": "Менің жауабым"}, me, upload=(plan, "жоспар.pdf"))
+        db.session.flush()
+        discussions.set_hidden(answer, True, trainer)
+        discussions.set_hidden(db.session.scalars(discussions.posts_of(theirs)).first(), True, trainer)
+        db.session.commit()
+        my_email, other_email, mine_id, theirs_id = me.email, other.email, mine.id, theirs.id
+
+    auth.login(my_email)
+    archive = _zip(client.post("/profile/my-data.zip"))
+    data = json.loads(archive.read("community/data.json"))
+    assert [(t["id"], t["title"], t["cohort"]) for t in data["threads_opened"]] == [(mine_id, "Менің сұрағым", "PRV-1")]
+    assert [p["text"] for p in data["posts"]] == ["Менің мәтінім", "Менің жауабым"]
+    reply_row = data["posts"][1]
+    assert reply_row["hidden_by_a_moderator_at"] is not None  # hidden, still theirs
+    # the other's opening post is hidden: its title went with it, for me as for any reader
+    assert reply_row["thread_title"] == "Модератор жасырған талқылау"  # in the reader's language, Kazakh
+    assert archive.read("community/" + reply_row["file"]) == plan
+    assert {(f["thread_id"], f["following"]) for f in data["following"]} == {(theirs_id, True), (mine_id, True)}
+    assert data["answers_by_email"] == [{"daily_digest": False}]
+    everything = "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    assert "Бөтеннің" not in everything and other_email not in everything
