@@ -23,7 +23,7 @@ from lms.core.services.errors import NotFound, ServiceError
 from lms.community.models import MailMode, Post, ReadMark, Subscription, Thread
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
-from lms.courses.services.programmes import render_markdown
+from lms.core.services.markup import render_markdown
 from lms.db import db
 from lms.signals import discussion_post_written
 

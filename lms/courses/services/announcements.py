@@ -15,7 +15,7 @@ from lms.core.services import audit, clock, mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.courses.models import Announcement, Cohort
 from lms.courses.services.notices import LIVE, participants
-from lms.courses.services.programmes import render_markdown
+from lms.core.services.markup import render_markdown
 from lms.db import db
 
 MAX_TITLE, MAX_BODY = 200, 20_000

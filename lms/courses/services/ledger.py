@@ -163,14 +163,12 @@ def ledger_of(data: CohortData, enrolment: Enrolment) -> Ledger:
             unit_of_topic[tid] = row
         rows.append(row)
     for s in data.sessions:
-        if s.status != "scheduled":
-            continue
         a = data.attendance.get((s.id, enrolment.id))
-        if a is None or not a.minutes:
+        if a is None or not credited_hours(a, s):
             continue
         row = unit_of_topic.get(s.topic_id) if s.topic_id else unit_of_module.get(s.module_id)
         if row is not None:
-            row.attended += min(a.minutes, s.minutes) / ACADEMIC_HOUR_MINUTES
+            row.attended += credited_hours(a, s)
     for task in data.tasks:
         sub = data.latest.get((task.id, enrolment.id))
         if sub is not None and sub.status == "accepted":
@@ -181,6 +179,12 @@ def ledger_of(data: CohortData, enrolment: Enrolment) -> Ledger:
         row.attended = round(min(row.attended, row.unit.contact_planned), 2)
         row.accepted = round(min(row.accepted, row.unit.self_planned), 2)
     return Ledger(enrolment, rows)
+
+
+def credited_hours(a: Attendance, s: WebinarSession) -> float:
+    """The academic hours a presence earns: none for a session that did not take place, at most
+    the session's planned minutes."""
+    return min(a.minutes or 0, s.minutes) / ACADEMIC_HOUR_MINUTES if s.status == "scheduled" else 0.0
 
 
 def ledger_for(enrolment: Enrolment) -> Ledger:

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown as md
-import nh3
 import yaml
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -18,6 +16,7 @@ from lms.core.permissions import Context, has_capability
 from lms.core.services import audit, files
 from lms.core.services import users as user_service
 from lms.core.services.errors import Conflict, NotFound, ReadOnly, ServiceError, about
+from lms.core.services.markup import render_markdown
 from lms.courses import content
 from lms.courses.models import (
     AUDIENCES, FORMAT_CODES, MATERIAL_AUDIENCES, Material, Module, Programme, ProgrammeFormat, Topic,
@@ -466,14 +465,6 @@ def delete_topic(p: Programme, topic: Topic, actor) -> None:
         topic.module.topics.remove(topic)
     db.session.delete(topic)
     db.session.flush()
-
-
-def render_markdown(text: str, tags: set[str] | None = None) -> str:
-    """Markdown to sanitized HTML; `tags` narrows what nh3 keeps (default: its safe set)."""
-    html = md.markdown(text or "", extensions=["tables", "sane_lists"])
-    if tags is None:
-        return nh3.clean(html, link_rel="noopener noreferrer nofollow")
-    return nh3.clean(html, tags=tags, link_rel="noopener noreferrer nofollow")
 
 
 def save_material(topic: Topic, fields: dict, actor, material: Material | None = None, upload=None) -> Material:

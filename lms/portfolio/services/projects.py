@@ -94,13 +94,21 @@ def _version_count(project: ProjectWork) -> int:
 
 # --- teams and versions ---------------------------------------------------------------------
 
+def group_key(mini_group: int) -> str:
+    return f"g{mini_group}"
+
+
+def individual_key(enrolment: Enrolment) -> str:
+    return f"e{enrolment.id}"
+
+
 def team_key(project: ProjectWork, enrolment: Enrolment) -> str:
     """Who a version belongs to: "g<n>" for mini-group n, "e<id>" for one enrolment."""
     if project.mode == "group":
         if not enrolment.mini_group:
             raise ServiceError(_l("you are not in a mini-group yet; ask your trainer to put you in one"))
-        return f"g{enrolment.mini_group}"
-    return f"e{enrolment.id}"
+        return group_key(enrolment.mini_group)
+    return individual_key(enrolment)
 
 
 def versions(project: ProjectWork, key: str) -> list[ProjectSubmission]:
@@ -186,13 +194,13 @@ def teams(project: ProjectWork, cohort: Cohort) -> list[Team]:
     out: dict[str, Team] = {}
     if project.mode == "group":
         for n in range(1, cohort.mini_groups + 1):
-            out[f"g{n}"] = Team(f"g{n}", [])
+            out[group_key(n)] = Team(group_key(n), [])
         for e in enrolments:
             if e.mini_group:
-                out.setdefault(f"g{e.mini_group}", Team(f"g{e.mini_group}", [])).members.append(e)
+                out.setdefault(group_key(e.mini_group), Team(group_key(e.mini_group), [])).members.append(e)
     else:
         for e in enrolments:
-            out[f"e{e.id}"] = Team(f"e{e.id}", [e])
+            out[individual_key(e)] = Team(individual_key(e), [e])
     for v in db.session.scalars(select(ProjectSubmission).where(ProjectSubmission.project_id == project.id)
                                 .options(selectinload(ProjectSubmission.file))
                                 .order_by(ProjectSubmission.number.desc())):
