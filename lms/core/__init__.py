@@ -1,11 +1,12 @@
 """The core: users, roles and capabilities, schools, audit log, i18n and the base layout."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.capabilities import CORE_CAPABILITIES
@@ -146,6 +147,31 @@ def init_core(app: Flask, config) -> None:
     @app.before_request
     def _write_intent():
         write_intent.set(request.method in WRITE_METHODS)
+
+    #: what a signed-in person reaches before accepting: the policies, signing in and out, the
+    #: language, a password link
+    before_policies = {"core.policies_accept", "core.policies_page", "core.login", "core.logout",
+                       "core.set_language", "core.password_forgot", "core.password_set"}
+
+    @app.before_request
+    def _policies_first():
+        """A page opened while a current policy waits for the reader's acceptance sends them to
+        accept it first (the catalogue too, once signed in). Only pages (GET): a form opened before
+        the policy was published still saves what it sends; the API is not asked."""
+        if (request.method not in ("GET", "HEAD") or is_static(request.endpoint)
+                or request.endpoint in before_policies or is_api_request()
+                or not current_user.is_authenticated or current_user.policies_agreed):
+            return None
+        from lms.core.services import policies
+
+        if policies.settle(current_user._get_current_object()):
+            here = request.full_path if request.query_string else request.path
+            return redirect(url_for("core.policies_accept", next=here))
+        try:  # nothing waits (a policy for staff, a participant reading): stop asking
+            db.session.commit()
+        except OperationalError:  # another writer holds SQLite: asked again on the next page
+            db.session.rollback()
+        return None
 
     @app.teardown_request
     def _write_intent_done(_exc=None):

@@ -8,6 +8,7 @@ ACTIONS = {
     "password_link_sent": _l("Password link sent"),
     "password_set": _l("Password set"),
     "personal_data_exported": _l("Personal data exported"),
+    "policy_published": _l("Policy published"),
     "role_assigned": _l("Role given"),
     "role_removed": _l("Role taken away"),
     "school_updated": _l("School changed"),
@@ -33,4 +34,6 @@ OBJECT_TYPES = {
     "AuditEntry": _l("Audit log entry"),
     "OutboxMessage": _l("E-mail message"),
     "Site": _l("Site"),
+    "Policy": _l("Policy"),
+    "PolicyAcceptance": _l("Acceptance of a policy"),
 }

@@ -53,6 +53,9 @@ CORE_CAPABILITIES = [
     Capability("core:manage_schools", ("admin", "methodologist"), "write",
                "Manage regions, districts and schools"),
     Capability("core:view_profile", ("user",), "read", "See and change one's own profile"),
+    Capability("core:manage_policies", ("admin",), "write",
+               "Publish the personal data notice and the staff's confidentiality obligation, and see who"
+               " accepted them"),
     Capability("core:export_personal_data", ("admin",), "read",
                "Export everything the site holds about a person, to answer their request under the law on"
                " personal data (seed 002; Moodle's data privacy officer)"),

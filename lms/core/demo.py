@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
-from lms.core.models import District, Region, School, User
+from lms.core.models import District, PolicyAcceptance, Region, School, User
+from lms.core.services import policies
 from lms.core.services import users as user_service
 from lms.db import db
 from lms.signals import demo_built, demo_requested
@@ -49,6 +50,67 @@ def _get_or_create_user(email: str, name: str, school=None, position=None) -> tu
     if user:
         return user, False
     return user_service.create_user(email, name, DEMO_PASSWORD, school=school, position=position), True
+
+
+#: the demo centre's policies (seed 002 §5: the law on personal data; staff accept their duty
+#: of confidentiality voluntarily, knowing the liability)
+DEMO_POLICIES = {
+    "privacy": {
+        "title_kk": "Дербес деректерді қорғау туралы хабарлама",
+        "title_ru": "Уведомление о защите персональных данных",
+        "text_kk": (
+            "Біліктілікті арттыру орталығы сіздің дербес деректеріңізді Қазақстан Республикасының «Дербес деректер"
+            " және оларды қорғау туралы» Заңына сәйкес өңдейді.\n\n"
+            "- **Не сақталады:** аты-жөніңіз, электрондық поштаңыз, мектебіңіз бен лауазымыңыз, сабаққа"
+            " қатысуыңыз, тапсырған жұмыстарыңыз, тест нәтижелеріңіз, сертификаттарыңыз және курстан кейінгі"
+            " қолдау жоспарыңыз.\n"
+            "- **Кім көреді:** тек жұмысы үшін қажет адамдар: тобыңыздың тренерлері, кураторы, сарапшылары және"
+            " орталық әкімшісі.\n"
+            "- **Сіздің құқықтарыңыз:** профиліңізден өзіңіз туралы барлық деректерді жүктей аласыз; қатені"
+            " түзетуді немесе деректерді жоюды орталықтан сұрай аласыз."),
+        "text_ru": (
+            "Центр повышения квалификации обрабатывает ваши персональные данные в соответствии с Законом"
+            " Республики Казахстан «О персональных данных и их защите».\n\n"
+            "- **Что хранится:** ФИО, электронная почта, школа и должность, посещаемость, сданные работы,"
+            " результаты тестов, сертификаты и план сопровождения после курса.\n"
+            "- **Кто видит:** только те, кому это нужно для работы: тренеры, куратор и эксперты вашей группы и"
+            " администратор центра.\n"
+            "- **Ваши права:** в профиле можно скачать все данные о себе; исправить ошибку или удалить данные"
+            " можно по запросу в центр."),
+    },
+    "confidentiality": {
+        "title_kk": "Құпиялылық міндеттемесі",
+        "title_ru": "Обязательство о конфиденциальности",
+        "text_kk": (
+            "Орталық қызметкері ретінде мен:\n\n"
+            "- қатысушылардың дербес деректерін жария етпеуге және оларды тек жұмыс үшін пайдалануға;\n"
+            "- құжаттар мен бағаларды рұқсатсыз жоймауға және бұрмаламауға міндеттенемін.\n\n"
+            "Деректерді қорғау ережелерін бұзғаны үшін жауапкершілік көзделетінін білемін және бұл шектеулерді"
+            " өз еркіммен қабылдаймын."),
+        "text_ru": (
+            "Как сотрудник центра я обязуюсь:\n\n"
+            "- не разглашать персональные данные участников и использовать их только для работы;\n"
+            "- не уничтожать и не искажать документы и оценки без разрешения.\n\n"
+            "Я знаю, что за нарушение правил защиты данных предусмотрена ответственность, и принимаю эти"
+            " ограничения добровольно."),
+    },
+}
+
+
+def _demo_policies() -> str:
+    """Publishes the demo policies once; the demo accounts have accepted them (a tour starts on
+    the pages, not on the question)."""
+    if policies.current():
+        return "demo policies: already published"
+    published = [policies.publish(kind, fields, None) for kind, fields in DEMO_POLICIES.items()]
+    people = db.session.scalars(select(User).where(User.email.like("%@demo.test"))).all()
+    for user in people:
+        for policy in published:
+            if policies.applies_to(policy, user):
+                db.session.add(PolicyAcceptance(policy_id=policy.id, user_id=user.id))
+        user.policies_agreed = True
+    db.session.flush()
+    return f"demo policies: {len(published)} published (admin: /admin/policies), accepted by the demo accounts"
 
 
 def create_demo() -> list[str]:
@@ -95,4 +157,5 @@ def create_demo() -> list[str]:
             for signal, receiver in plugin.listeners:
                 if signal is wanted:
                     receiver(None, summary=summary)
+    summary.append(_demo_policies())  # after the plugins: the staff roles they give decide who accepts what
     return summary

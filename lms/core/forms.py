@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
@@ -69,6 +70,24 @@ class UserEditForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()])
     roles = SelectMultipleField(_l("Roles in the whole system"), widget=widgets.ListWidget(prefix_label=False),
                                 option_widget=widgets.CheckboxInput(), validate_choice=False)
+
+
+class PolicyForm(FlaskForm):
+    """A new version of a policy (choices of `kind` set by the view)."""
+    kind = SelectField(_l("Policy"))
+    title_kk = StringField(_l("Title in Kazakh"), validators=[DataRequired(), Length(max=200)])
+    title_ru = StringField(_l("Title in Russian"), validators=[DataRequired(), Length(max=200)])
+    text_kk = TextAreaField(_l("Text in Kazakh"), validators=[DataRequired(), Length(max=50_000)],
+                            description=_l("Markdown: **bold**, lists with -, links."), render_kw={"rows": 12})
+    text_ru = TextAreaField(_l("Text in Russian"), validators=[DataRequired(), Length(max=50_000)],
+                            render_kw={"rows": 12})
+
+
+class AcceptPoliciesForm(FlaskForm):
+    #: the versions shown (choices set by the view); each must be ticked
+    accepted = SelectMultipleField(_l("I have read and accept"), widget=widgets.ListWidget(prefix_label=False),
+                                   option_widget=widgets.CheckboxInput(), validate_choice=False, coerce=int)
+    next = HiddenField()
 
 
 class SchoolForm(FlaskForm):

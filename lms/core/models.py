@@ -93,6 +93,10 @@ class User(UserMixin, Base):
     notices_off: Mapped[list[str] | None] = mapped_column(JSON_COMPARABLE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: False while a current policy (Policy) may wait for the holder's acceptance: the pages then
+    #: ask. Publishing a version sets it False for everyone (Moodle's user.policyagreed), so a
+    #: page costs no query to know that nothing waits
+    policies_agreed: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     school: Mapped[School | None] = relationship()
     role_assignments: Mapped[list["RoleAssignment"]] = relationship(
@@ -195,6 +199,46 @@ class StoredFile(Base):
     original_name: Mapped[str] = mapped_column(String(255))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+#: the site's policies: a notice on personal data for everyone, a confidentiality obligation for
+#: the centre's staff (seed 002 §5)
+POLICY_KINDS = ("privacy", "confidentiality")
+
+
+class Policy(Base):
+    """One version of a policy, in Kazakh and Russian. The newest version of each kind is the
+    current one; an older version stays, with who accepted it, as the record of what they read."""
+
+    __tablename__ = "core_policies"
+    __table_args__ = (
+        UniqueConstraint("kind", "version"),
+        CheckConstraint(f"kind IN {POLICY_KINDS}", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int]
+    title_kk: Mapped[str] = mapped_column(String(200))
+    title_ru: Mapped[str] = mapped_column(String(200))
+    text_kk: Mapped[str] = mapped_column(Text)
+    text_ru: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+
+
+class PolicyAcceptance(Base):
+    """Who accepted which version, and when: the consent the law asks the centre to show."""
+
+    __tablename__ = "core_policy_acceptances"
+    __table_args__ = (UniqueConstraint("policy_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("core_policies.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    policy: Mapped[Policy] = relationship()
 
 
 class OutboxMessage(Base):

@@ -15,16 +15,17 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.core.extensions import limiter
 from lms.core.forms import (
-    AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm, NoticesForm,
-    SchoolForm, SchoolImportForm, SetPasswordForm, UserEditForm,
+    AcceptPoliciesForm, AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm,
+    NoticesForm, PolicyForm, SchoolForm, SchoolImportForm, SetPasswordForm, UserEditForm,
 )
-from lms.core.i18n import localized
-from lms.core.models import District, School, User
+from lms.core.i18n import localized, localtime
+from lms.core.models import District, Policy, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, has_capability, public, registry, requires
 from lms.core import tasks
-from lms.core.services import audit, backup, mail, passwords, privacy
+from lms.core.services import audit, backup, mail, passwords, policies, privacy
+from lms.core.services.exports import table_download
 from lms.core.services import schools as school_service
 from lms.core.services import users as user_service
 from lms.core.services.errors import FileRefused, ServiceError
@@ -158,6 +159,71 @@ def _personal_data_zip(user: User, back: str):
     return response
 
 
+bp.add_app_template_global(policies.html, "policy_html")
+
+
+@bp.route("/policies")
+@public
+def policies_page():
+    """The current policies, for anyone to read, signed in or not (the footer links here)."""
+    return render_template("core/policies.html", policies=policies.current())
+
+
+@bp.route("/policies/accept", methods=["GET", "POST"])
+@requires("core:view_profile")
+def policies_accept():
+    """Where pages send a signed-in person while a current policy waits for their acceptance."""
+    user = current_user._get_current_object()
+    waiting = policies.pending_for(user)
+    form = AcceptPoliciesForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    target = safe_next(form.next.data, url_for("core.home"))
+    if not waiting:
+        return redirect(target)
+    form.accepted.choices = [SelectChoice(p.id, localized(p, "title")) for p in waiting]
+    if form.validate_on_submit():
+        done = run_service(form, lambda: policies.accept(user, set(form.accepted.data or ())),
+                           _("Thank you. Your acceptance is recorded."), target)
+        if done:
+            return done
+    return render_template("core/policies_accept.html", form=form, policies=waiting), 400 if form.errors else 200
+
+
+@bp.route("/admin/policies", methods=["GET", "POST"])
+@requires("core:manage_policies")
+def policies_admin():
+    form = PolicyForm()
+    form.kind.choices = [SelectChoice(kind, str(words)) for kind, words in policies.KIND_NAMES.items()]
+    if request.method == "GET" and request.args.get("kind") in policies.KIND_NAMES:
+        form.kind.data = request.args["kind"]
+        newest = next((p for p in policies.current() if p.kind == form.kind.data), None)
+        if newest is not None:  # the next version starts from the current text
+            form.process(obj=newest, kind=newest.kind)
+    if form.validate_on_submit():
+        done = run_service(form, lambda: policies.publish(form.kind.data, form.data, current_user),
+                           _("Published. Everyone it applies to is asked to accept it on their next page."),
+                           url_for("core.policies_admin"))
+        if done:
+            return done
+    current_ids = {p.id for p in policies.current()}
+    rows = [(p, n, policies.asked_count(p) if p.id in current_ids else None) for p, n in policies.versions()]
+    return render_template("core/policies_admin.html", form=form, rows=rows, kind_names=policies.KIND_NAMES), \
+        400 if form.errors else 200
+
+
+@bp.route("/admin/policies/<int:policy_id>/acceptances.<fmt>")
+@requires("core:manage_policies")
+def policy_acceptances(policy_id, fmt):
+    """Who accepted a version and when (and, of the current one, who has not yet), as a table."""
+    policy = db.session.get(Policy, policy_id) or abort(404)
+    current = policy in policies.current()
+    rows = [[user.full_name, user.email, localtime(at, fmt="yyyy-MM-dd HH:mm") if at else _("not yet")]
+            for user, at in policies.acceptance_rows(policy, current)]
+    return table_download(fmt, [_("Name"), _("E-mail"), _("Accepted")], rows,
+                          f"policy-{policy.kind}-v{policy.version}", sheet=_("Accepted"))
+
+
 def _roles_held(assignments) -> list[tuple[str, tuple[str, str | None] | None]]:
     """(role's name, (where, its page) or None for the whole system), system roles first: the
     plugins name their contexts in one call per level."""
@@ -277,7 +343,8 @@ def user_edit(user_id):
             return done
     elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
     return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere,
-                           confirm=ConfirmForm()), \
+                           confirm=ConfirmForm(), acceptances=policies.acceptances_of(user),
+                           kind_names=policies.KIND_NAMES), \
         400 if form.errors else 200
 
 

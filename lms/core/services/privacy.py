@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from lms.core.models import ApiToken, AuditEntry, OutboxMessage, StoredFile, User
-from lms.core.services import audit, files
+from lms.core.services import audit, files, policies
 from lms.db import db
 
 FORMAT_VERSION = 1
@@ -109,6 +109,9 @@ def export_core(user: User) -> PersonalData:
         {"role": ra.role, "context": ra.context_level,
          "where": (names.get(Context(ra.context_level, ra.context_id)) or (None,))[0]}
         for ra in user.role_assignments]
+    data.records["policies_accepted"] = [
+        {"policy": a.policy.kind, "version": a.policy.version, "title": a.policy.title_kk, "accepted_at": a.accepted_at}
+        for a in policies.acceptances_of(user)]
     data.records["api_tokens"] = [
         {"name": t.name, "scope": t.scope, "begins_with": t.prefix, "created_at": t.created_at,
          "last_used_at": t.last_used_at, "revoked_at": t.revoked_at}
