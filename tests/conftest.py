@@ -5,7 +5,9 @@ LMS_TEST_DATABASE_URL is set (the schema there is dropped and rebuilt by the mig
 """
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -230,3 +232,18 @@ def password_link(message) -> str:
 
     body = message.get_body(preferencelist=("plain",)).get_content()
     return "/password/set/" + re.search(r"http://\S+/password/set/(\S+)", body).group(1)
+
+
+def personal_data(response) -> zipfile.ZipFile:
+    """The ZIP a personal data export answered (read whole; the response is closed, and with it
+    the temporary file the ZIP was spooled to)."""
+    with response:
+        assert response.status_code == 200, response.status_code
+        assert response.mimetype == "application/zip"
+        assert "no-store" in response.headers["Cache-Control"]  # nobody's cache keeps a person's data
+        return zipfile.ZipFile(io.BytesIO(response.get_data()))
+
+
+def zip_text(archive: zipfile.ZipFile, folder: str = "") -> str:
+    """Every member under `folder` as text, one string: to assert that a name is nowhere in it."""
+    return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.startswith(folder))

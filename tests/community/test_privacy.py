@@ -1,17 +1,10 @@
 """A person's data export holds their own threads and posts (hidden ones too) with their files,
 and nothing another wrote beyond the title of a thread they answered, as they may read it."""
-import io
 import json
-import zipfile
 
 from lms.community.services import discussions
 from lms.db import db
-
-
-def _zip(response) -> zipfile.ZipFile:
-    with response:
-        assert response.status_code == 200
-        return zipfile.ZipFile(io.BytesIO(response.get_data()))
+from tests.conftest import personal_data, zip_text
 
 
 def test_my_posts_threads_and_files_come_with_my_data_and_nobody_elses(app, client, auth, make, db_session):
@@ -30,7 +23,7 @@ def test_my_posts_threads_and_files_come_with_my_data_and_nobody_elses(app, clie
         my_email, other_email, mine_id, theirs_id = me.email, other.email, mine.id, theirs.id
 
     auth.login(my_email)
-    archive = _zip(client.post("/profile/my-data.zip"))
+    archive = personal_data(client.post("/profile/my-data.zip"))
     data = json.loads(archive.read("community/data.json"))
     assert [(t["id"], t["title"], t["cohort"]) for t in data["threads_opened"]] == [(mine_id, "Менің сұрағым", "PRV-1")]
     assert [p["text"] for p in data["posts"]] == ["Менің мәтінім", "Менің жауабым"]
@@ -41,5 +34,5 @@ def test_my_posts_threads_and_files_come_with_my_data_and_nobody_elses(app, clie
     assert archive.read("community/" + reply_row["file"]) == plan
     assert {(f["thread_id"], f["following"]) for f in data["following"]} == {(theirs_id, True), (mine_id, True)}
     assert data["answers_by_email"] == [{"daily_digest": False}]
-    everything = "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    everything = zip_text(archive)
     assert "Бөтеннің" not in everything and other_email not in everything

@@ -1,25 +1,12 @@
 """A person downloads what the site holds about them; an administrator does it for them."""
-import io
 import json
-import zipfile
 
 from sqlalchemy import select
 
 from lms.core.models import AuditEntry
 from lms.core.services import mail, tokens
 from lms.db import db
-
-
-def _zip(response) -> zipfile.ZipFile:
-    with response:  # the ZIP was spooled to a temporary file: closing the response closes it
-        assert response.status_code == 200, response.status_code
-        assert response.mimetype == "application/zip"
-        assert "no-store" in response.headers["Cache-Control"]
-        return zipfile.ZipFile(io.BytesIO(response.get_data()))
-
-
-def _everything(archive: zipfile.ZipFile) -> str:
-    return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+from tests.conftest import personal_data, zip_text
 
 
 def test_a_person_downloads_their_own_data_and_nothing_of_anyone_else(app, client, auth, make):
@@ -36,13 +23,13 @@ def test_a_person_downloads_their_own_data_and_nothing_of_anyone_else(app, clien
     assert 'action="/profile/my-data.zip"' in page
     assert client.get("/profile/my-data.zip").status_code == 405  # it leaves a trace: POST only
 
-    archive = _zip(client.post("/profile/my-data.zip"))
+    archive = personal_data(client.post("/profile/my-data.zip"))
     core = json.loads(archive.read("core/data.json"))
     assert core["account"][0]["email"] == "me@test.kz"
     assert core["account"][0]["full_name"] == "Әлия Сәрсенова"
     assert [t["name"] for t in core["api_tokens"]] == ["Телефон"]
     assert [m["subject"] for m in core["emails"]] == ["Сізге хат"]
-    everything = _everything(archive)
+    everything = zip_text(archive)
     assert "other@test.kz" not in everything and "Бөтен" not in everything and "Басқа" not in everything
     assert secret not in everything
     assert "password_hash" not in everything and me.password_hash not in everything
@@ -52,7 +39,7 @@ def test_a_person_downloads_their_own_data_and_nothing_of_anyone_else(app, clien
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data_exported")).one()
     assert (entry.actor_id, entry.object_type, entry.object_id) == (me.id, "User", str(me.id))
     # the next export lists that act among the person's own
-    core = json.loads(_zip(client.post("/profile/my-data.zip")).read("core/data.json"))
+    core = json.loads(personal_data(client.post("/profile/my-data.zip")).read("core/data.json"))
     assert {"action": "personal_data_exported", "by_me": True} in [
         {k: e[k] for k in ("action", "by_me")} for e in core["audit_log"]]
 
@@ -79,9 +66,9 @@ def test_an_administrator_exports_a_persons_data_and_a_methodologist_may_not(cli
 
     auth.login("admin@test.kz")
     assert 'id="user-data"' in client.get(f"/admin/users/{person.id}").get_data(as_text=True)
-    archive = _zip(client.post(f"/admin/users/{person.id}/data.zip"))
+    archive = personal_data(client.post(f"/admin/users/{person.id}/data.zip"))
     assert json.loads(archive.read("core/data.json"))["account"][0]["email"] == "person@test.kz"
-    assert "admin@test.kz" not in _everything(archive)
+    assert "admin@test.kz" not in zip_text(archive)
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data_exported")).one()
     assert entry.object_id == str(person.id) and entry.actor_id != person.id
     assert client.post("/admin/users/999999/data.zip").status_code == 404
