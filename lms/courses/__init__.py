@@ -88,6 +88,7 @@ plugin = Plugin(
                (cohort_updated, _on_cohort_updated), (selfstudy_reviewed, _on_selfstudy_reviewed)],
     capabilities=_capabilities(),
     audit_actions="lms.courses.audit_actions",
+    privacy="lms.courses.privacy",
     cli=_cli,
     migrations=Path(__file__).resolve().parent / "migrations",
     notice_kinds=[("courses:schedule", _l("A session moved, cancelled or given a new link")),
