@@ -55,6 +55,7 @@ plugin = Plugin(
     blueprints=[_views_bp, _api_bp],
     capabilities=_capabilities(),
     audit_actions="lms.quizbank.audit_actions",
+    privacy="lms.quizbank.privacy",
     cli=_cli,
     setup=_setup,
     listeners=[(demo_requested, _on_demo)],
