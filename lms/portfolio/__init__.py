@@ -75,6 +75,7 @@ plugin = Plugin(
     setup=_setup,
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
+    privacy="lms.portfolio.privacy",
     listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created),
                (certificate_issued, _on_certificate_issued)],
     notice_kinds=[("portfolio:certificate", _l("My certificate is issued"), "portfolio:keep"),
