@@ -57,6 +57,7 @@ plugin = Plugin(
     audit_actions="lms.postcourse.audit_actions",
     migrations=Path(__file__).resolve().parent / "migrations",
     requires=["courses", "quizbank"],
+    privacy="lms.postcourse.privacy",
     listeners=[(demo_requested, _on_demo), (enrolment_completed, _on_enrolment_completed)],
     notice_kinds=[("postcourse:reminder", _l("An activity of my support plan is due soon or overdue"),
                    "postcourse:follow_plan"),
