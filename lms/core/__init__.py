@@ -157,9 +157,10 @@ def init_core(app: Flask, config) -> None:
     def _policies_first():
         """A page opened while a current policy waits for the reader's acceptance sends them to
         accept it first (the catalogue too, once signed in). Only pages (GET): a form opened before
-        the policy was published still saves what it sends; the API is not asked."""
+        the policy was published still saves what it sends; the API and a page's script (JSON)
+        are not asked."""
         if (request.method not in ("GET", "HEAD") or is_static(request.endpoint)
-                or request.endpoint in before_policies or is_api_request()
+                or request.endpoint in before_policies or is_api_request() or wants_json()
                 or not current_user.is_authenticated or current_user.policies_agreed):
             return None
         from lms.core.services import policies

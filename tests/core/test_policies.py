@@ -70,6 +70,7 @@ def test_a_form_sent_from_a_page_already_open_is_saved_and_the_next_page_asks(cl
     assert client.get("/?tab=1").headers["Location"] == "/policies/accept?next=/?tab%3D1"
     assert client.get("/policies").status_code == 200
     assert client.get("/api/v1/openapi.json").status_code == 200
+    assert client.get("/profile", headers={"Accept": "application/json"}).status_code == 200  # a page's script
 
 
 def test_the_obligation_asks_the_staff_only_and_a_new_version_asks_again(client, auth, make):
