@@ -124,6 +124,27 @@ def contexts_with(user, capability: str) -> dict[str, set[int | None]]:
     return out
 
 
+def capability_holders(capability: str, ctx: Context) -> list:
+    """The active accounts holding `capability` in `ctx` by a role there or in a context around
+    it, in the alphabet's order: whom to tell of something that waits for them. One statement."""
+    from sqlalchemy import and_, or_, select
+
+    from lms.core.models import RoleAssignment, User
+    from lms.db import db
+
+    reg = registry()
+    if capability not in reg.capabilities:
+        raise KeyError(f"unknown capability {capability!r}")
+    roles = sorted(role for role, caps in reg.grants.items() if capability in caps and role != "user")
+    where = [and_(RoleAssignment.context_level == c.level,
+                  RoleAssignment.context_id.is_(None) if c.id is None else RoleAssignment.context_id == c.id)
+             for c in reg.chain(ctx)]
+    return list(db.session.scalars(
+        select(User).where(User.is_active_account, User.id.in_(
+            select(RoleAssignment.user_id).where(RoleAssignment.role.in_(roles), or_(*where))))
+        .order_by(User.sort_key, User.id)))
+
+
 def has_capability_anywhere(user, capability: str) -> bool:
     """True if any of the user's assignments, in any context, grants it (menus use this)."""
     return bool(contexts_with(user, capability))

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
-from lms.portfolio.tasks import remind_due
+from lms.portfolio.tasks import notify_lapsed, remind_due
 from lms.signals import certificate_issued, cohort_created, demo_requested
 
 
@@ -79,10 +79,13 @@ plugin = Plugin(
     listeners=[(demo_requested, _on_demo_defenses), (cohort_created, _on_cohort_created),
                (certificate_issued, _on_certificate_issued)],
     notice_kinds=[("portfolio:certificate", _l("My certificate is issued"), "portfolio:keep"),
-                  ("portfolio:due", _l("My next upskilling course falls due"), "portfolio:keep")],
+                  ("portfolio:due", _l("My next upskilling course falls due"), "portfolio:keep"),
+                  ("portfolio:lapsed", _l("A certificate I may revoke no longer meets the rules"),
+                   "portfolio:issue_certificates")],
     menu=[("portfolio.panels", _l("My panels"), "portfolio:assess"),
           ("portfolio.due", _l("Due for a course"), "courses:view_reports"),
           ("portfolio.rubrics", _l("Rubrics"), "portfolio:manage_defenses")],
     # 03:00 UTC is 08:00 in Kazakhstan (UTC+5), with the other plugins' morning notices
-    tasks=[ScheduledTask("portfolio-remind-due", remind_due, cron="0 3 * * *")],
+    tasks=[ScheduledTask("portfolio-remind-due", remind_due, cron="0 3 * * *"),
+           ScheduledTask("portfolio-notify-lapsed", notify_lapsed, cron="0 3 * * *")],
 )

@@ -59,6 +59,17 @@ def remind_due_command():
     click.echo(tasks.remind_due())
 
 
+@certificates_group.command("notify-lapsed")
+@with_appcontext
+def notify_lapsed_command():
+    """Tell those who issue each cohort's certificates of the valid ones whose holders no longer
+    meet the rules (issued within the last year), then deliver the outbox. Safe to run daily from
+    cron: the same lapses are told once."""
+    from lms.portfolio import tasks
+
+    click.echo(tasks.notify_lapsed())
+
+
 @certificates_group.command("check")
 @click.option("--cohort", "cohort_code", required=True, help="cohort code, e.g. SKO-LDR-2027-01")
 @with_appcontext

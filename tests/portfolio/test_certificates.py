@@ -680,3 +680,45 @@ def test_the_holder_is_told_of_the_certificate_once_in_their_language(ctx, nursu
     assert told.to_email == "nursultan@test.kz" and cert.number in told.subject
     assert told.subject.startswith("Сіздің сертификатыңыз")
     assert f"/verify/{cert.number}" in told.body and "/my-certificate" in told.body
+
+
+def test_the_issuers_are_told_once_of_a_certificate_a_regrade_left_short(
+        app, nursultan, make, db_session, runner, outbox):
+    """The methodologist (who may issue and revoke) is e-mailed the lapsed certificate with its
+    reason; the next morning's run tells nothing new; a trainer of the cohort, who may not
+    revoke, and someone who turned the kind off are not told."""
+    from lms.core.services import users
+    from lms.quizbank.models import Item, Test
+    from lms.quizbank.services import banks, regrade
+
+    cohort, enrolment = nursultan
+    staff = issuer(make, db_session)
+    staff.language = "en"
+    quiet = make.user("admin", email="quiet@test.kz")
+    trainer = make.user(email="trainer@test.kz")
+    cohorts.assign_staff(cohort, trainer, "trainer", None)
+    with app.app_context():
+        users.set_email_notices(quiet, True, [])  # every kind offered to them turned off
+        cert = service.issue(enrolment, "kk", None)
+        db_session.commit()
+    number, staff_email = cert.number, staff.email
+    assert "queued 0 notice(s)" in runner.invoke(args=["certificates", "notify-lapsed"]).output
+    before = len(outbox())  # the holder's "certificate issued"
+
+    test = db_session.scalar(select(Test).where(Test.cohort_id == cohort.id))
+    items = db_session.scalars(select(Item).where(Item.code.like(f"CRT{cohort.id}-%")).order_by(Item.id)).all()
+    for item in items[:2]:
+        banks.revise_item(item, {"data": {**item.current.data, "correct": False}}, None)
+    regrade.regrade(test, None)
+    db_session.commit()
+
+    result = runner.invoke(args=["certificates", "notify-lapsed"])
+    assert result.exit_code == 0 and "queued 1 notice(s)" in result.output, result.output
+    sent = outbox()[before:]
+    assert [m["To"] for m in sent] == [staff_email]
+    body = sent[0].get_body().get_content()
+    assert sent[0]["Subject"] == f"{cohort.code}: 1 certificate no longer meets the rules"
+    assert number in body and NAME in body and f"/cohorts/{cohort.code}/certificates#lapsed" in body
+    assert "45" in body  # the reason, with the figure
+    assert "queued 0 notice(s)" in runner.invoke(args=["certificates", "notify-lapsed"]).output
+    assert service.get_certificate(number).revoked_at is None  # told, not revoked
