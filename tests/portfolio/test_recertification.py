@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms.core.models import District, Region, School
 from lms.core.services import clock
-from lms.courses.services import cohorts
+from lms.courses.services import cohorts, get_programme
 from lms.portfolio.models import Certificate
 from lms.portfolio.services import certificates, recertification
 from tests.portfolio.test_certificates import ctx, dt_cohort, enrol, final_test, take  # noqa: F401,F811 - ctx: the fixture
@@ -112,6 +112,8 @@ def test_holders_are_told_their_next_course_falls_due_once_ahead_and_once_on_the
     assert past.to_email == "rc-past@test.kz" and soon.to_email == "rc-soon@test.kz"
     due_on = clock.add_months(clock.add_months(cycle_ago, 2), 36)
     assert due_on.isoformat() in soon.subject and "курс" in soon.body and "/programmes/" in soon.body
+    programme = get_programme(people["soon"][1].programme_code)
+    assert f"«{programme.title_ru}»" in soon.body or f'"{programme.title_ru}"' in soon.body  # the reader's language
     assert "3" in past.body and people["past"][1].programme_title in past.body
     # the day it falls due, "soon" is told once more, as due
     assert [k.split(":")[-1] for k in recertification.remind(today=due_on)] == ["due"]

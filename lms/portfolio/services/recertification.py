@@ -18,11 +18,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload
 
-from lms.core.i18n import language_of
+from lms.core.i18n import language_of, localized
 from lms.core.models import District, School, User
 from lms.core.services import clock, mail
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment, Programme
+from lms.courses.services import get_programme
 from lms.db import db
 from lms.portfolio.models import Certificate
 
@@ -116,11 +117,20 @@ def remind(today: date | None = None) -> list[str]:
     cohort is not told. Returns the keys queued; the caller commits and delivers."""
     today = today or clock.today()
     queued = []
+    programmes = {}
     for row in due(within_months=REMIND_MONTHS, today=today):
         if row.enrolled_in or not mail.wants(row.user, "portfolio:due"):
             continue  # the centre's list still shows them
         stage = "due" if row.due_on <= today else "soon"
         key = f"portfolio:due:{row.user.id}:{row.due_on.isoformat()}:{stage}"
+        if row.programme_code not in programmes:
+            try:
+                programmes[row.programme_code] = get_programme(row.programme_code)
+            except ServiceError:  # a programme no longer on this site: the certificate's words
+                programmes[row.programme_code] = None
+        programme = programmes[row.programme_code]
+        # in the holder's language, not the certificate's (a Russian certificate, a Kazakh reader)
+        title = localized(programme, "title", language_of(row.user)) if programme else row.programme_title
         with force_locale(language_of(row.user)):
             subject = (_("Your next upskilling course is due") if stage == "due" else
                        _("Your next upskilling course is due on %(date)s", date=row.due_on.isoformat()))
@@ -128,7 +138,7 @@ def remind(today: date | None = None) -> list[str]:
                 row.user,
                 _("You completed the course \"%(title)s\" on %(date)s. Teachers and school leaders take an"
                   " upskilling course once every %(years)s years, so your next one is due on %(due)s.",
-                  title=row.programme_title, date=row.completed_on.isoformat(), years=DEFAULT_CYCLE_YEARS,
+                  title=title, date=row.completed_on.isoformat(), years=DEFAULT_CYCLE_YEARS,
                   due=row.due_on.isoformat()),
                 _("Ask your qualification centre about its next cohorts; the programmes are here: %(url)s",
                   url=mail.link("/programmes/")))
