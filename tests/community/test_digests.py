@@ -96,3 +96,25 @@ def test_the_cli_sends_the_digests(app, make, db_session):
     out = app.test_cli_runner().invoke(args=["community", "digest"])
     assert out.exit_code == 0, out.output
     assert "queued 1 digest(s)" in out.output
+
+
+def test_a_threads_page_is_counted_once_however_many_daily_readers_follow_it(app, make, db_session,
+                                                                             count_queries):
+    from lms.community.services import discussions
+
+    cohort = make.cohort(code="DGS-1", participants=5)
+    people = [e.user for e in cohort.enrolments]
+    with app.test_request_context():
+        thread = discussions.start_thread(cohort, {"title": "Күнделік", "body": "Бастау"}, people[0])
+        for reader in people[1:]:
+            discussions.reply(thread, {"body": f"Мен де: {reader.full_name}"}, reader)  # each follows it
+        for reader in people:
+            digests.set_daily(reader, True)
+        db_session.commit()
+        discussions.reply(thread, {"body": "Жаңа жауап"}, people[0])
+        db_session.commit()
+        with count_queries() as statements:
+            assert digests.send_digests(clock.now() + timedelta(seconds=1)) == 4  # the followers but its writer
+        db_session.commit()
+    pages = [s for s in statements if "count(" in s.lower() and "community_posts" in s]
+    assert len(pages) == 1

@@ -74,6 +74,7 @@ def send_digests(now: datetime | None = None) -> int:
     cohorts = {c.id: c for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(
         {t.cohort_id for threads in by_reader.values() for t in threads})))} if by_reader else {}
     checks = {}
+    pages = {}  # readers of one thread mostly start at the same answer: its page is counted once
     queued = 0
     for user_id, threads in by_reader.items():
         user, mode = readers[user_id], modes[user_id]
@@ -99,8 +100,10 @@ def send_digests(now: datetime | None = None) -> int:
             for cohort, thread, posts, moderator in sections:
                 lines = [f"{cohort.code}: {title_for(thread, user, moderator)}"]
                 lines += [f"— {p.author.full_name if p.author else '—'}: {_excerpt(p.body)}" for p in posts]
+                if posts[0].id not in pages:
+                    pages[posts[0].id] = page_of(thread, posts[0])
                 lines.append(_("Read and answer: %(url)s", url=mail.link(
-                    f"/cohorts/{cohort.code}/discussions/{thread.id}?page={page_of(thread, posts[0])}"
+                    f"/cohorts/{cohort.code}/discussions/{thread.id}?page={pages[posts[0].id]}"
                     f"#post-{posts[0].id}")))
                 parts.append("\n".join(lines))
             parts.append(_("You receive one e-mail a day because you chose it on the Discussions page; you can"
