@@ -94,9 +94,10 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: False while a current policy (Policy) may wait for the holder's acceptance: the pages then
-    #: ask. Publishing a version sets it False for everyone (Moodle's user.policyagreed), so a
-    #: page costs no query to know that nothing waits
-    policies_agreed: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: ask. A new account starts False and publishing a version sets it False for everyone it
+    #: concerns (Moodle's user.policyagreed); signing in or the first page settles it, so a page
+    #: costs no query to know that nothing waits. Accounts older than the policies start True
+    policies_agreed: Mapped[bool] = mapped_column(default=False, server_default=true())
 
     school: Mapped[School | None] = relationship()
     role_assignments: Mapped[list["RoleAssignment"]] = relationship(

@@ -155,3 +155,17 @@ def test_once_accepted_a_page_costs_no_more_statements(client, auth, make, count
         assert client.get("/profile").status_code == 200
     assert len(after) == len(before)
     assert db.session.get(User, reader.id).policies_agreed
+
+
+def test_an_account_opened_after_the_notice_is_asked_and_one_opened_without_policies_is_not(app, client, auth, make):
+    early = make.user(email="early@test.kz")
+    auth.login("early@test.kz")
+    assert client.get("/profile").status_code == 200  # nothing published: settled at sign-in
+    assert db.session.get(User, early.id).policies_agreed
+    auth.logout()
+    with app.test_request_context():
+        policies.publish("privacy", NOTICE, None)
+        db.session.commit()
+    make.user(email="newcomer@test.kz")  # opened after it
+    auth.login("newcomer@test.kz")
+    assert client.get("/profile").headers["Location"] == "/policies/accept?next=/profile"

@@ -98,6 +98,10 @@ def authenticate(email: str, password: str) -> User | None:
     if not check_password_hash(user.password_hash, password or "") or not user.is_active:
         return None
     user.last_login_at = utcnow()
+    if not user.policies_agreed:  # settled in the sign-in's own write, not on the first page
+        from lms.core.services import policies
+
+        policies.settle(user)
     return user
 
 
