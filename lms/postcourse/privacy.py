@@ -18,16 +18,14 @@ from lms.postcourse.models import (
     ConsultationRequest, Contact, EventAttendance, Evidence, GroupEvent, Observation, PlanActivity, PlanVersion,
     SupportPlan,
 )
+from lms.postcourse.services.plans import needs_seen
 
 
 def _needs(needs: dict | None) -> dict:
-    """The needs without the answers of an anonymous exit survey: staff never see those, and this
-    ZIP may be taken by an administrator answering the person's request (/admin/users/<id>/data.zip).
+    """The needs as staff see them, without the answers of an anonymous exit survey: this ZIP may
+    be taken by an administrator answering the person's request (/admin/users/<id>/data.zip).
     The survey answers themselves are the quizbank's to export."""
-    needs = dict(needs or {})
-    if "survey" in needs:
-        needs["survey"] = [s for s in needs["survey"] or [] if not s.get("anonymous")]
-    return needs
+    return needs_seen(needs, staff=True)
 
 
 def _snapshot(snapshot: dict | None) -> dict:

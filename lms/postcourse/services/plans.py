@@ -213,7 +213,12 @@ def needs_of(enrolment: Enrolment, module_results: Mapping | None = None,
 
 def needs_for(plan: SupportPlan, *, staff: bool) -> dict:
     """The needs as the reader may see them: staff never see answers of an anonymous survey."""
-    needs = dict(plan.needs or {})
+    return needs_seen(plan.needs, staff=staff)
+
+
+def needs_seen(needs: dict | None, *, staff: bool) -> dict:
+    """`needs_for` of a plan's needs or of a version's copy of them."""
+    needs = dict(needs or {})
     if staff:
         needs["survey"] = [s for s in needs.get("survey") or [] if not s.get("anonymous")]
     return needs
