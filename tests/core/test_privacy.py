@@ -1,5 +1,6 @@
 """A person downloads what the site holds about them; an administrator does it for them."""
 import json
+import zipfile
 
 from sqlalchemy import select
 
@@ -72,3 +73,16 @@ def test_an_administrator_exports_a_persons_data_and_a_methodologist_may_not(cli
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data_exported")).one()
     assert entry.object_id == str(person.id) and entry.actor_id != person.id
     assert client.post("/admin/users/999999/data.zip").status_code == 404
+
+
+def test_the_command_line_writes_a_persons_data_for_the_centre(runner, make, tmp_path):
+    make.user(email="person@test.kz", full_name="Сұраушы Адам")
+    target = tmp_path / "person.zip"
+    result = runner.invoke(args=["users", "export-data", "person@test.kz", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "core" in result.output
+    with zipfile.ZipFile(target) as archive:
+        assert json.loads(archive.read("core/data.json"))["account"][0]["full_name"] == "Сұраушы Адам"
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "personal_data_exported")).one()
+    assert entry.actor_id is None  # the command line, not the person
+    assert runner.invoke(args=["users", "export-data", "nobody@test.kz", "-o", str(target)]).exit_code != 0

@@ -9,12 +9,13 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import and_, exists, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from lms.core.i18n import localized
 from lms.core.models import POLICY_KINDS, Policy, PolicyAcceptance, RoleAssignment, User
 from lms.core.services import audit
-from lms.core.services.errors import ServiceError
+from lms.core.services.errors import Conflict, ServiceError
 from lms.core.services.markup import render_markdown
 from lms.db import db, utcnow
 
@@ -95,8 +96,13 @@ def publish(kind: str, fields: dict, actor) -> Policy:
         cleaned[name] = value
     version = (db.session.scalar(select(func.max(Policy.version)).where(Policy.kind == kind)) or 0) + 1
     policy = Policy(kind=kind, version=version, published_by_id=getattr(actor, "id", None), **cleaned)
-    db.session.add(policy)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(policy)
+            db.session.flush()
+    except IntegrityError:  # another administrator's version took the number first
+        raise Conflict(_l("another version was published a moment ago: reload the page and check it"),
+                       field="kind") from None
     db.session.execute(update(User).where(_asked(kind)).values(policies_agreed=False)
                        .execution_options(synchronize_session="fetch"))  # the accounts loaded see it
     audit.record(actor, "policy_published", policy, f"{kind} v{version}: {policy.title_kk}")

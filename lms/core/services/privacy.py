@@ -68,8 +68,8 @@ def _json_value(value):
 
 
 def export_zip(user: User, out, actor: User | None = None) -> dict[str, int]:
-    """Writes the ZIP into `out` and records in the audit log who took it; returns how many rows
-    each folder holds. The caller commits (the audit entry)."""
+    """Writes the ZIP into `out` and records in the audit log who took it (`actor`; None: the
+    command line); returns how many rows each folder holds. The caller commits (the audit entry)."""
     counts: dict[str, int] = {}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for folder, export in exporters():
@@ -86,7 +86,7 @@ def export_zip(user: User, out, actor: User | None = None) -> dict[str, int]:
             "exported_at": datetime.now().astimezone().isoformat(timespec="seconds"),
             "rows": counts,
         }, ensure_ascii=False, indent=2))
-    audit.record(actor or user, "personal_data_exported", user, rows=sum(counts.values()))
+    audit.record(actor, "personal_data_exported", user, rows=sum(counts.values()))
     return counts
 
 
