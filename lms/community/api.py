@@ -39,7 +39,7 @@ _cohort_ctx = cohort_api_context
 
 def _thread_ctx(thread_id: int, **_kw) -> Context:
     thread = db.session.get(Thread, thread_id)
-    if thread is None:
+    if thread is None or thread.cohort_id is None:  # the API serves cohorts' discussions, not the networks'
         raise ApiError(404, f"no discussion {thread_id}")
     g.thread, g.cohort = thread, db.session.get(Cohort, thread.cohort_id)
     return cohort_service.cohort_context(g.cohort)

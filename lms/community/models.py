@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.models import StoredFile, User  # noqa: F401
@@ -13,12 +13,19 @@ from lms.db import Base, UTCDateTime, utcnow
 
 class Thread(Base):
     """A question or a topic someone opened, with the posts that answer it. Pinned threads head
-    the list; a locked one takes no more replies."""
+    the list; a locked one takes no more replies. It lives in one cohort's discussions, or in a
+    programme's network: everyone who takes or took the programme, in any cohort and year (seed
+    000 §4: the network community on the LMS)."""
 
     __tablename__ = "community_threads"
+    __table_args__ = (
+        CheckConstraint("(cohort_id IS NULL) <> (programme_code IS NULL)", name="one_place"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    cohort_id: Mapped[int | None] = mapped_column(ForeignKey("courses_cohorts.id", ondelete="CASCADE"), index=True)
+    #: the programme's code (all its versions) of a network thread
+    programme_code: Mapped[str | None] = mapped_column(String(32), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,6 @@
 """What the discussions hold about a person: the threads they opened, the posts they wrote (hidden
-ones too: they are still theirs) with their files, what they follow and how answers reach them."""
+ones too: they are still theirs) with their files, in cohorts and programme networks ("network":
+the programme's code), what they follow and how answers reach them."""
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -16,17 +17,20 @@ def export(user: User) -> PersonalData:
     data = PersonalData()
     cohorts = {}
 
-    def cohort_code(cohort_id: int) -> str:
-        if cohort_id not in cohorts:
-            cohorts[cohort_id] = db.session.get(Cohort, cohort_id).code
-        return cohorts[cohort_id]
+    def cohort_code(thread: Thread) -> str | None:
+        if thread.cohort_id is None:
+            return None
+        if thread.cohort_id not in cohorts:
+            cohorts[thread.cohort_id] = db.session.get(Cohort, thread.cohort_id).code
+        return cohorts[thread.cohort_id]
 
     data.records["threads_opened"] = [
-        {"id": t.id, "cohort": cohort_code(t.cohort_id), "title": t.title, "opened_at": t.created_at}
+        {"id": t.id, "cohort": cohort_code(t), "network": t.programme_code, "title": t.title,
+         "opened_at": t.created_at}
         for t in db.session.scalars(select(Thread).where(Thread.author_id == user.id).order_by(Thread.id))]
     posts = db.session.scalars(select(Post).join(Post.thread).where(Post.author_id == user.id).order_by(Post.id))
     data.records["posts"] = [
-        {"thread_id": p.thread_id, "cohort": cohort_code(p.thread.cohort_id),
+        {"thread_id": p.thread_id, "cohort": cohort_code(p.thread), "network": p.thread.programme_code,
          # a title another wrote, as the author of the post may read it
          "thread_title": title_for(p.thread, user, moderator=False), "text": p.body, "written_at": p.created_at,
          "edited_at": p.edited_at, "hidden_by_a_moderator_at": p.hidden_at,

@@ -1,7 +1,8 @@
 """One e-mail a day with the answers in the discussions a reader follows (Moodle's forum digest),
 for those who chose it: a busy cohort otherwise sends a rural teacher's inbox a message per
 answer. The choice is the reader's own (`MailMode`); the digest covers what was written after
-the previous one (`MailMode.since`) by others, shown, in cohorts the reader still reads."""
+the previous one (`MailMode.since`) by others, shown, in cohorts and programme networks the
+reader still reads."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.community.models import MailMode, Post, Subscription, Thread
-from lms.community.services.discussions import page_of, reader_check, title_for
+from lms.community.services.discussions import page_of, title_for
+from lms.community.services.places import Place
 from lms.core.i18n import language_of
 from lms.core.models import User
 from lms.core.services import clock, mail
@@ -71,8 +73,11 @@ def send_digests(now: datetime | None = None) -> int:
     by_reader: dict[int, dict[Thread, list[Post]]] = {}
     for user_id, post in rows:
         by_reader.setdefault(user_id, {}).setdefault(post.thread, []).append(post)
-    cohorts = {c.id: c for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(
-        {t.cohort_id for threads in by_reader.values() for t in threads})))} if by_reader else {}
+    cohort_ids = {t.cohort_id for threads in by_reader.values() for t in threads if t.cohort_id is not None}
+    places = {c.id: Place(cohort=c) for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))} \
+        if cohort_ids else {}
+    places.update({t.programme_code: Place(programme_code=t.programme_code)
+                   for threads in by_reader.values() for t in threads if t.programme_code is not None})
     checks = {}
     pages = {}  # readers of one thread mostly start at the same answer: its page is counted once
     queued = 0
@@ -83,28 +88,29 @@ def send_digests(now: datetime | None = None) -> int:
         sections = []
         count = 0
         for thread, posts in threads.items():
-            cohort = cohorts[thread.cohort_id]
-            if cohort.status == "cancelled":
+            key = thread.cohort_id or thread.programme_code
+            place = places[key]
+            if place.read_only:
                 continue
-            check = checks.setdefault(cohort.id, reader_check(cohort))
-            still, moderator = check(user)
-            if not still:
+            if key not in checks:
+                checks[key] = place.checker()
+            access = checks[key](user)
+            if not access.reads:
                 continue
-            sections.append((cohort, thread, posts, moderator))
+            sections.append((place, thread, posts, access.moderates))
             count += len(posts)
         if not sections:
             continue
         with force_locale(language_of(user)):
             subject = ngettext("Discussions: %(num)s new answer", "Discussions: %(num)s new answers", count)
             parts = [_("New answers in the discussions you follow:")]
-            for cohort, thread, posts, moderator in sections:
-                lines = [f"{cohort.code}: {title_for(thread, user, moderator)}"]
+            for place, thread, posts, moderator in sections:
+                lines = [f"{place.code}: {title_for(thread, user, moderator)}"]
                 lines += [f"— {p.author.full_name if p.author else '—'}: {_excerpt(p.body)}" for p in posts]
                 if posts[0].id not in pages:
                     pages[posts[0].id] = page_of(thread, posts[0])
                 lines.append(_("Read and answer: %(url)s", url=mail.link(
-                    f"/cohorts/{cohort.code}/discussions/{thread.id}?page={pages[posts[0].id]}"
-                    f"#post-{posts[0].id}")))
+                    f"{place.path(thread.id)}?page={pages[posts[0].id]}#post-{posts[0].id}")))
                 parts.append("\n".join(lines))
             parts.append(_("You receive one e-mail a day because you chose it on the Discussions page; you can"
                            " choose an e-mail for each answer there instead."))

@@ -1,11 +1,11 @@
 """Discussions of a cohort (Moodle's forum; Canvas's discussions), kept for the support year
-after the course too: participants and graduates ask, answer and share; trainers and curators
-answer and moderate. Moodle's lessons kept here: a moderator hides a post instead of deleting
-it (and can show it again), an author's edit keeps the replaced text in the audit log, a reply
-is e-mailed only to those who follow the thread, and what is new to each reader is marked."""
+after the course too, and of a programme's network (services/places.py): participants and
+graduates ask, answer and share; trainers and curators answer and moderate. Moodle's lessons
+kept here: a moderator hides a post instead of deleting it (and can show it again), an author's
+edit keeps the replaced text in the audit log, a reply is e-mailed only to those who follow the
+thread, and what is new to each reader is marked."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import nh3
@@ -21,6 +21,7 @@ from lms.core.permissions import Context, contexts_with, has_capability, remembe
 from lms.core.services import audit, clock, files, mail
 from lms.core.services.errors import NotFound, ServiceError
 from lms.community.models import MailMode, Post, ReadMark, Subscription, Thread
+from lms.community.services.places import Access, Place, as_place, networks_of, place_of
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
 from lms.core.services.markup import render_markdown
@@ -53,13 +54,18 @@ def left_the_cohort(cohort: Cohort, user, moderator: bool | None = None) -> bool
     return not (may_moderate(cohort, user) if moderator is None else moderator)
 
 
-def _writable(cohort: Cohort, actor, moderator: bool) -> None:
-    if cohort.status == "cancelled":
+def _writable(place: Place, actor, access: Access) -> None:
+    if place.read_only:
         raise ServiceError(_l("the cohort is cancelled: its discussions are read-only"))
-    if moderator:
+    if access.moderates:
         return
-    if left_the_cohort(cohort, actor, moderator):
-        raise ServiceError(_l("your enrolment in %(code)s was withdrawn", code=cohort.code))
+    if not access.reads:
+        if place.is_network:
+            raise ServiceError(_l("only those who take or took %(code)s, and its staff, write in its network",
+                                  code=place.code))
+        raise ServiceError(_l("your enrolment in %(code)s was withdrawn", code=place.code))
+    if not access.posts:
+        raise ServiceError(_l("you may read these discussions but not write in them"))
     since = clock.now() - timedelta(seconds=FLOOD_SECONDS)
     recent = db.session.scalar(select(func.count()).select_from(Post).where(
         Post.author_id == actor.id, Post.created_at >= since))
@@ -77,9 +83,10 @@ def _checked_body(body: str | None, problems: list) -> str:
     return body
 
 
-def start_thread(cohort: Cohort, fields: dict, actor, upload: tuple[bytes, str] | None = None) -> Thread:
+def start_thread(where: Place | Cohort, fields: dict, actor, upload: tuple[bytes, str] | None = None) -> Thread:
     """Every problem is named at once; nothing is saved on refusal. The author follows it.
     `upload` (bytes, name) shares a file with the opening post."""
+    place = as_place(where)
     problems: list = []
     title = " ".join((fields.get("title") or "").split())
     if not title:
@@ -89,14 +96,13 @@ def start_thread(cohort: Cohort, fields: dict, actor, upload: tuple[bytes, str] 
     body = _checked_body(fields.get("body"), problems)
     if problems:
         raise ServiceError.listing(problems)
-    _writable(cohort, actor, may_moderate(cohort, actor))
+    _writable(place, actor, place.access(actor))
     now = clock.now()
-    thread = Thread(cohort_id=cohort.id, author_id=actor.id, title=title, created_at=now, last_post_at=now,
-                    post_count=0)
+    thread = place.new_thread(author_id=actor.id, title=title, created_at=now, last_post_at=now, post_count=0)
     db.session.add(thread)
     db.session.flush()
     _add_post(thread, body, actor, now, upload, opening=True)
-    audit.record(actor, "discussion_started", thread, f"{cohort.code}: {title}")
+    audit.record(actor, "discussion_started", thread, f"{place.code}: {title}")
     return thread
 
 
@@ -105,11 +111,11 @@ def reply(thread: Thread, fields: dict, actor, upload: tuple[bytes, str] | None 
     body = _checked_body(fields.get("body"), problems)
     if problems:
         raise ServiceError.listing(problems)
-    cohort = db.session.get(Cohort, thread.cohort_id)
-    moderator = may_moderate(cohort, actor)
-    if thread.locked and not moderator:
+    place = place_of(thread)
+    access = place.access(actor)
+    if thread.locked and not access.moderates:
         raise ServiceError(_l("the discussion is closed to replies"), field="body")
-    _writable(cohort, actor, moderator)
+    _writable(place, actor, access)
     post = _add_post(thread, body, actor, clock.now(), upload, opening=False)
     audit.record(actor, "discussion_replied", post, thread.title)
     return post
@@ -140,10 +146,12 @@ def _add_post(thread: Thread, body: str, actor, now: datetime, upload: tuple[byt
     return post
 
 
-def may_edit(post: Post, user, cohort: Cohort) -> bool:
-    if may_moderate(cohort, user):
+def may_edit(post: Post, user, where: Place | Cohort, moderator: bool | None = None) -> bool:
+    """`moderator`: whether `user` moderates there, when the caller knows already."""
+    place = as_place(where)
+    if place.access(user).moderates if moderator is None else moderator:
         return True
-    return (post.author_id == getattr(user, "id", None) and post.hidden_at is None and cohort.status != "cancelled"
+    return (post.author_id == getattr(user, "id", None) and post.hidden_at is None and not place.read_only
             and clock.now() - post.created_at <= timedelta(minutes=EDIT_MINUTES))
 
 
@@ -155,8 +163,7 @@ def edit_refusal():
 def edit(post: Post, body: str, actor) -> Post:
     """The text it replaces goes to the audit log, so an edit never loses what was written."""
     thread = post.thread
-    cohort = db.session.get(Cohort, thread.cohort_id)
-    if not may_edit(post, actor, cohort):
+    if not may_edit(post, actor, place_of(thread)):
         raise ServiceError(edit_refusal(), field="body")
     problems: list = []
     body = _checked_body(body, problems)
@@ -223,10 +230,11 @@ def mark_read(thread: Thread, user, post_id: int) -> None:
     db.session.flush()
 
 
-def get_thread(cohort: Cohort, thread_id: int) -> Thread:
+def get_thread(where: Place | Cohort, thread_id: int) -> Thread:
+    place = as_place(where)
     thread = db.session.get(Thread, thread_id)
-    if thread is None or thread.cohort_id != cohort.id:
-        raise NotFound(_l("no discussion %(id)s in %(code)s", id=thread_id, code=cohort.code))
+    if thread is None or not place.owns(thread):
+        raise NotFound(_l("no discussion %(id)s in %(code)s", id=thread_id, code=place.code))
     return thread
 
 
@@ -237,11 +245,11 @@ def get_post(thread: Thread, post_id: int) -> Post:
     return post
 
 
-def threads_of(cohort: Cohort, *, unanswered: bool = False):
+def threads_of(where: Place | Cohort, *, unanswered: bool = False):
     """Pinned first, then by their newest post (a statement to paginate). `unanswered`: only
     those nobody has answered yet (one shown post; a pinned thread is the staff's notice, not a
     question), for a trainer's round of replies."""
-    stmt = select(Thread).where(Thread.cohort_id == cohort.id)
+    stmt = select(Thread).where(as_place(where).threads_where())
     if unanswered:
         stmt = stmt.where(Thread.post_count <= 1, Thread.pinned.is_(False))
     return (stmt.options(selectinload(Thread.author))
@@ -272,10 +280,11 @@ def _new_to(user):
 
 
 def threads_for(user, *, new_only: bool = False):
-    """Every discussion of every cohort the reader reads, newest activity first (a statement to
-    paginate): Moodle's "recent forum posts", for a curator's or a graduate's daily round.
-    `new_only`: those with something new to the reader."""
-    stmt = select(Thread).where(Thread.cohort_id.in_(readable_cohorts(user)))
+    """Every discussion of every cohort and programme network the reader reads, newest activity
+    first (a statement to paginate): Moodle's "recent forum posts", for a curator's or a
+    graduate's daily round. `new_only`: those with something new to the reader."""
+    stmt = select(Thread).where(or_(Thread.cohort_id.in_(readable_cohorts(user)),
+                                    Thread.programme_code.in_(networks_of(user))))
     if new_only:
         stmt = stmt.where(select(Post.id).where(Post.thread_id == Thread.id, _new_to(user)).exists())
     return stmt.options(selectinload(Thread.author)).order_by(Thread.last_post_at.desc(), Thread.id.desc())
@@ -326,14 +335,19 @@ def title_for(thread: Thread, reader, moderator: bool) -> str:
 def shown_titles(threads: list[Thread], reader) -> dict[int, str | None]:
     """Each listed thread's title as `reader` may read it (None: hidden from them); asks who
     moderates only for the cohorts of threads whose title is hidden."""
-    hidden = {t.cohort_id for t in threads if t.title_hidden and t.author_id != getattr(reader, "id", None)}
+    hidden = [t for t in threads if t.title_hidden and t.author_id != getattr(reader, "id", None)]
+    cohort_ids = {t.cohort_id for t in hidden if t.cohort_id is not None}
     moderated = set()
-    for cohort in (db.session.scalars(select(Cohort).where(Cohort.id.in_(hidden))) if hidden else ()):
+    for cohort in (db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids))) if cohort_ids else ()):
         ctx = context_of(cohort)
         remember_parent(ctx, Context("programme", cohort.programme_id))  # known: no query per cohort
         if has_capability(reader, "community:moderate", ctx):
             moderated.add(cohort.id)
-    return {t.id: t.title if shows_title(t, reader, t.cohort_id in moderated) else None for t in threads}
+    for code in {t.programme_code for t in hidden if t.programme_code is not None}:
+        if Place(programme_code=code).access(reader).moderates:
+            moderated.add(code)
+    return {t.id: t.title if shows_title(t, reader, (t.cohort_id or t.programme_code) in moderated) else None
+            for t in threads}
 
 
 def page_of(thread: Thread, post: Post) -> int:
@@ -344,24 +358,6 @@ def page_of(thread: Thread, post: Post) -> int:
     return before // POSTS_PER_PAGE + 1
 
 
-def reader_check(cohort: Cohort) -> Callable[[User], tuple[bool, bool]]:
-    """Whether a user still reads the cohort's discussions, and moderates them, as
-    `left_the_cohort` would say, for many users at once: the cohort's place (for the capability
-    checks) and who withdrew are read once. Users need their role assignments loaded."""
-    ctx = context_of(cohort)
-    remember_parent(ctx, Context("programme", cohort.programme_id))
-    withdrawn = set(db.session.scalars(select(Enrolment.user_id).where(
-        Enrolment.cohort_id == cohort.id, Enrolment.status == "withdrawn")))
-
-    def check(user: User) -> tuple[bool, bool]:
-        if not has_capability(user, "community:read", ctx):
-            return False, False
-        moderator = has_capability(user, "community:moderate", ctx)
-        return user.id not in withdrawn or moderator, moderator
-
-    return check
-
-
 def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, **_kw) -> int:
     """A reply is e-mailed to each follower of the thread but its author: those who still read
     the cohort's discussions and have not turned course news off, each in their language (a
@@ -369,8 +365,8 @@ def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, *
     thread's opening post is mailed to nobody (its only follower is its author)."""
     if opening:
         return 0
-    cohort = db.session.get(Cohort, thread.cohort_id)
-    if cohort.status == "cancelled":
+    place = place_of(thread)
+    if place.read_only:
         return 0
     daily = select(MailMode.user_id).where(MailMode.user_id == User.id, MailMode.daily.is_(True)).exists()
     followers = db.session.scalars(
@@ -378,18 +374,18 @@ def notify_followers(post: Post, thread: Thread, actor, opening: bool = False, *
         .where(Subscription.thread_id == thread.id, Subscription.following.is_(True), User.id != actor.id,
                User.is_active_account.is_(True), User.email_notices.is_(True), ~daily)
         .options(selectinload(User.role_assignments)).order_by(User.id))
-    reads = reader_check(cohort)
-    link = mail.link(f"/cohorts/{cohort.code}/discussions/{thread.id}?page={page_of(thread, post)}#post-{post.id}")
+    check = place.checker()
+    link = mail.link(f"{place.path(thread.id)}?page={page_of(thread, post)}#post-{post.id}")
     told = 0
     for user in followers:
         if not mail.wants(user, "community:answer"):
             continue
-        still, moderator = reads(user)
-        if not still:
+        access = check(user)
+        if not access.reads:
             continue
         with force_locale(language_of(user)):
-            title = title_for(thread, user, moderator)
-            subject = f"{cohort.code}: {title}"
+            title = title_for(thread, user, access.moderates)
+            subject = f"{place.code}: {title}"
             body = mail.letter(
                 user, _("%(name)s answered in the discussion \"%(title)s\":", name=actor.full_name, title=title),
                 post.body, _("Read and answer: %(url)s", url=link),
