@@ -48,7 +48,7 @@ def _on_post_written(sender, **kw):
 
 plugin = Plugin(
     name="community",
-    version="2026113001",
+    version="2026113002",
     title="Discussions",
     models="lms.community.models",
     blueprints=[_views_bp, _api_bp],
