@@ -49,3 +49,23 @@ def test_a_graduate_asks_the_curator_answers_and_the_graduate_sees_it_new(browse
     expect(graduate.locator("article.post").nth(1)).to_contain_text("дыбыс анық естілсе болды")
     graduate.goto(f"{live_server}/cohorts/{COHORT}/discussions")
     expect(graduate.locator("#discussions tr", has_text=TITLE).locator(".unread")).to_have_count(0)
+
+
+def test_a_graduate_answers_in_the_programmes_network_from_their_cohorts_page(browser, live_server, screenshot):
+    """Last year's graduate reaches the LDR-DT network from their cohort's discussions and answers
+    a question this year's participants asked there."""
+    graduate = browser.new_context(locale="kk-KZ", java_script_enabled=False).new_page()
+    graduate.set_default_timeout(10_000)
+    sign_in(graduate, live_server, "graduate07@demo.test", expect_text=None)
+    graduate.goto(f"{live_server}/cohorts/{COHORT}/discussions")
+    graduate.click("#network-link")
+    expect(graduate.locator("h1")).to_have_text("LDR-DT желісі")
+    expect(graduate.locator("#discussions")).to_contain_text("Бағдарлама желісі")  # the demo's pinned welcome
+    graduate.get_by_role("link", name="Ата-аналарды онлайн жиналысқа қалай тартасыздар? / Как вы привлекаете "
+                                       "родителей?").click()
+    graduate.fill("#reply textarea", "Біз ата-аналарға сабақтың қысқа бейнесін жібереміз.")
+    graduate.click("#reply button[type=submit]")
+    expect(graduate.locator(".flash")).to_have_text("Жауабыңыз жарияланды.")
+    expect(graduate.locator("article.post").last).to_contain_text("сабақтың қысқа бейнесін")
+    assert "/network/LDR-DT/discussions/" in graduate.url
+    screenshot("network-answered", graduate)
