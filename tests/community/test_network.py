@@ -125,3 +125,22 @@ def test_a_network_answer_comes_in_the_daily_digest_and_the_data_export(app, cli
     digest = db_session.scalar(select(OutboxMessage).where(OutboxMessage.key.startswith("community:digest:")))
     assert "Желідегі жауап" in digest.body and f"{NET}/{thread.id}?page=1#post-" in digest.body
     assert "LDR-SUS: Күнделікті сұрақ" in digest.body
+
+
+def test_years_of_network_talk_are_not_news_to_this_years_participant(client, auth, make, db_session):
+    """Moodle's forum_oldpostdays: a post older than two weeks is not marked new."""
+    from lms.community.services import discussions
+
+    _people(make, db_session)
+    auth.login("net-0-p01@test.kz")
+    client.post(NET, data={"title": "Өткен жылғы сұрақ", "body": "Ескі"})
+    client.post(NET, data={"title": "Бүгінгі сұрақ", "body": "Жаңа"})
+    old = db_session.scalar(select(Thread).where(Thread.title == "Өткен жылғы сұрақ"))
+    for post in db_session.scalars(select(Post).where(Post.thread_id == old.id)):
+        post.created_at = clock.now() - timedelta(days=discussions.OLD_POST_DAYS + 1)
+    db_session.commit()
+    auth.logout()
+    auth.login("net-1-p01@test.kz")
+    new = client.get("/discussions").text
+    assert "Бүгінгі сұрақ" in new and "Өткен жылғы сұрақ" not in new
+    assert "Өткен жылғы сұрақ" in client.get("/discussions?show=all").text  # still there to read

@@ -34,6 +34,8 @@ EDIT_MINUTES = 30
 #: at most this many posts a participant in this many seconds (a stuck form resent, a flood)
 FLOOD_POSTS, FLOOD_SECONDS = 6, 60
 THREADS_PER_PAGE, POSTS_PER_PAGE = 20, 30
+#: a post older than this many days is not marked new (Moodle's forum_oldpostdays, 14 by default)
+OLD_POST_DAYS = 14
 
 
 def context_of(cohort: Cohort) -> Context:
@@ -273,10 +275,13 @@ def readable_cohorts(user):
 
 
 def _new_to(user):
-    """A condition on Post: shown, and newer than the newest the reader has seen in its thread."""
+    """A condition on Post: shown, newer than the newest the reader has seen in its thread, and
+    written within OLD_POST_DAYS (Moodle's forum_oldpostdays): a programme's network holds years
+    of talk, which is not news to this year's participants."""
     seen = (select(ReadMark.seen_post_id).where(ReadMark.thread_id == Post.thread_id, ReadMark.user_id == user.id)
             .scalar_subquery())
-    return and_(Post.hidden_at.is_(None), Post.id > func.coalesce(seen, 0))
+    return and_(Post.hidden_at.is_(None), Post.id > func.coalesce(seen, 0),
+                Post.created_at >= clock.now() - timedelta(days=OLD_POST_DAYS))
 
 
 def threads_for(user, *, new_only: bool = False):
