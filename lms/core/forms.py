@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField, widgets)
+from wtforms import (BooleanField, EmailField, HiddenField, PasswordField, SelectField, SelectMultipleField,
+                     StringField, TextAreaField, widgets)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 

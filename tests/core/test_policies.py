@@ -95,7 +95,7 @@ def test_the_obligation_asks_the_staff_only_and_a_new_version_asks_again(client,
     auth.login("admin@test.kz")
     page = client.get("/admin/policies?kind=confidentiality").text
     assert "Не разглашаю данные участников." in page  # the next version starts from the current text
-    r = _publish(client, dict(OBLIGATION, text_kk="Жаңа мәтін."))
+    assert "Published." in _publish(client, dict(OBLIGATION, text_kk="Жаңа мәтін.")).text
     second = db.session.scalar(select(Policy).where(Policy.version == 2))
     assert second is not None and second.text_kk == "Жаңа мәтін."
     client.post("/policies/accept", data={"accepted": [str(second.id)]})  # the publisher is asked too

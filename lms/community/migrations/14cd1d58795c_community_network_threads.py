@@ -6,7 +6,6 @@ Create Date: 2026-11-30 12:04:10.339597
 """
 from alembic import op
 import sqlalchemy as sa
-import lms.db
 
 
 revision = '14cd1d58795c'
