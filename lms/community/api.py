@@ -7,6 +7,7 @@ from flask import g, jsonify, request
 
 from lms.community.models import Thread
 from lms.community.services import discussions as service
+from lms.community.services.places import cohort_place
 from lms.core.api import ApiError, api_blueprint, api_endpoint, current_api_user, json_body, path_parameter
 from lms.core.api import query_parameter
 from lms.core.pagination import paginate
@@ -46,7 +47,9 @@ def _thread_ctx(thread_id: int, **_kw) -> Context:
 
 
 def _member(user):
-    if service.left_the_cohort(g.cohort, user):
+    """A withdrawn participant no longer takes part (places.py); `g.access` says what the caller may do."""
+    g.access = cohort_place(g.cohort).access(user)
+    if not g.access.reads:
         raise ApiError(403, f"your enrolment in {g.cohort.code} was withdrawn")
 
 
@@ -76,7 +79,7 @@ def threads(code):
 def thread(thread_id):
     user = current_api_user()
     _member(user)
-    moderator = service.may_moderate(g.cohort, user)
+    moderator = g.access.moderates
     page = paginate(service.posts_of(g.thread), request.args.get("page", 1, type=int),
                     per_page=service.POSTS_PER_PAGE)
     posts = []

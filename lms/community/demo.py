@@ -10,7 +10,7 @@ from lms.community.models import Thread
 from lms.community.services import discussions as service
 from lms.community.services.places import network_place
 from lms.core.services import users as user_service
-from lms.courses.models import Cohort, Enrolment
+from lms.courses.models import Cohort, Enrolment, Programme
 from lms.db import db
 
 WELCOME = ("Қош келдіңіздер! / Добро пожаловать!",
@@ -55,13 +55,14 @@ def on_demo_built(sender, summary: list[str], **_kw) -> None:
 def _network_demo(trainer, summary: list[str]) -> None:
     """Two participants of different demo cohorts of one programme talk in its network."""
     rows = db.session.execute(
-        select(Cohort.programme_id, Cohort.id, Enrolment).join(Enrolment, Enrolment.cohort_id == Cohort.id)
+        select(Programme.code, Cohort.id, Enrolment).join(Cohort, Cohort.programme_id == Programme.id)
+        .join(Enrolment, Enrolment.cohort_id == Cohort.id)
         .where(Cohort.code.startswith("DEMO-"), Enrolment.status != "withdrawn").order_by(Cohort.code, Enrolment.id))
-    first_of: dict[int, dict[int, Enrolment]] = {}
-    for programme_id, cohort_id, enrolment in rows:
-        first_of.setdefault(programme_id, {}).setdefault(cohort_id, enrolment)
-    for programme_id, by_cohort in first_of.items():
-        place = network_place(by_cohort[next(iter(by_cohort))].cohort.programme.code)
+    first_of: dict[str, dict[int, Enrolment]] = {}  # programme code -> cohort id -> its first participant
+    for code, cohort_id, enrolment in rows:
+        first_of.setdefault(code, {}).setdefault(cohort_id, enrolment)
+    for code, by_cohort in first_of.items():
+        place = network_place(code)
         if db.session.scalar(select(Thread.id).where(place.threads_where()).limit(1)):
             continue
         people = [e.user for e in by_cohort.values()]

@@ -195,9 +195,10 @@ def policies_accept():
 def policies_admin():
     form = PolicyForm()
     form.kind.choices = [SelectChoice(kind, str(words)) for kind, words in policies.KIND_NAMES.items()]
+    current = policies.current()
     if request.method == "GET" and request.args.get("kind") in policies.KIND_NAMES:
         form.kind.data = request.args["kind"]
-        newest = next((p for p in policies.current() if p.kind == form.kind.data), None)
+        newest = next((p for p in current if p.kind == form.kind.data), None)
         if newest is not None:  # the next version starts from the current text
             form.process(obj=newest, kind=newest.kind)
     if form.validate_on_submit():
@@ -206,7 +207,7 @@ def policies_admin():
                            url_for("core.policies_admin"))
         if done:
             return done
-    current_ids = {p.id for p in policies.current()}
+    current_ids = {p.id for p in current}
     rows = [(p, n, policies.asked_count(p) if p.id in current_ids else None) for p, n in policies.versions()]
     return render_template("core/policies_admin.html", form=form, rows=rows, kind_names=policies.KIND_NAMES), \
         400 if form.errors else 200

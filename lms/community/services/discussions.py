@@ -46,16 +46,6 @@ def may_moderate(cohort: Cohort, user) -> bool:
     return has_capability(user, "community:moderate", context_of(cohort))
 
 
-def left_the_cohort(cohort: Cohort, user, moderator: bool | None = None) -> bool:
-    """A participant whose enrolment was withdrawn keeps the role's row but no longer takes
-    part in the cohort's discussions (staff of the cohort do, whatever their enrolment).
-    `moderator`: whether `user` moderates here, when the caller knows already."""
-    enrolment = cohort_service.enrolment_of(cohort, user)
-    if enrolment is None or enrolment.status != "withdrawn":
-        return False
-    return not (may_moderate(cohort, user) if moderator is None else moderator)
-
-
 def _writable(place: Place, actor, access: Access) -> None:
     if place.read_only:
         raise ServiceError(_l("the cohort is cancelled: its discussions are read-only"))
@@ -284,12 +274,14 @@ def _new_to(user):
                 Post.created_at >= clock.now() - timedelta(days=OLD_POST_DAYS))
 
 
-def threads_for(user, *, new_only: bool = False):
+def threads_for(user, *, new_only: bool = False, networks: list[str] | None = None):
     """Every discussion of every cohort and programme network the reader reads, newest activity
     first (a statement to paginate): Moodle's "recent forum posts", for a curator's or a
-    graduate's daily round. `new_only`: those with something new to the reader."""
+    graduate's daily round. `new_only`: those with something new to the reader. `networks`: the
+    reader's `networks_of`, when the caller has them already."""
+    networks = networks_of(user) if networks is None else networks
     stmt = select(Thread).where(or_(Thread.cohort_id.in_(readable_cohorts(user)),
-                                    Thread.programme_code.in_(networks_of(user))))
+                                    Thread.programme_code.in_(networks)))
     if new_only:
         stmt = stmt.where(select(Post.id).where(Post.thread_id == Thread.id, _new_to(user)).exists())
     return stmt.options(selectinload(Thread.author)).order_by(Thread.last_post_at.desc(), Thread.id.desc())

@@ -17,10 +17,11 @@ from sqlalchemy import select
 
 from lms.community.models import Thread
 from lms.core.models import User
-from lms.core.permissions import Context, has_capability, registry, remember_parent
+from lms.core.permissions import Context, contexts_with, has_capability, registry, remember_parent
 from lms.core.services.errors import NotFound
 from lms.courses.models import Cohort, Enrolment, Programme
 from lms.courses.services import cohorts as cohort_service
+from lms.courses.services import programmes
 from lms.db import db
 
 #: the network's clock for its dates (the centre's; a cohort shows its own)
@@ -54,9 +55,7 @@ class Place:
         if self.cohort is not None:
             return self.cohort.programme
         if self._programme is None:
-            self._programme = db.session.scalars(
-                select(Programme).where(Programme.code == self.programme_code)
-                .order_by((Programme.status == "approved").desc(), Programme.version.desc()).limit(1)).first()
+            self._programme = programmes.newest(self.programme_code)
         return self._programme
 
     @property
@@ -179,13 +178,11 @@ def _network_checker(code: str) -> Callable[[User], Access]:
 
 def networks_of(user) -> list[str]:
     """The codes of the programmes whose networks `user` reads, by code."""
-    codes = set()
-    system = any(ra.context_level == "system" and "community:read" in registry().grants.get(ra.role, ())
-                 for ra in user.role_assignments)
-    if system:
+    where = contexts_with(user, "community:read")
+    if "system" in where:
         return list(db.session.scalars(select(Programme.code).distinct().order_by(Programme.code)))
-    programme_ids = {ra.context_id for ra in user.role_assignments if ra.context_level == "programme"}
-    cohort_ids = {ra.context_id for ra in user.role_assignments if ra.context_level == "cohort"}
+    codes = set()
+    programme_ids, cohort_ids = where.get("programme", set()), where.get("cohort", set())
     if programme_ids:
         codes |= set(db.session.scalars(select(Programme.code).where(Programme.id.in_(programme_ids))))
     if cohort_ids:

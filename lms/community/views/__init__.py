@@ -27,8 +27,8 @@ from lms.db import db
 bp = Blueprint("community", __name__, template_folder="../templates")
 bp.context_processor(cohort_template_helpers)
 COHORT_TABS.append(("community.threads", _l("Discussions")))
-TAB_COUNTS["community.threads"] = lambda cohort: (
-    0 if service.left_the_cohort(cohort, current_user) else service.unread_in(cohort, current_user))
+TAB_COUNTS["community.threads"] = lambda cohort: (  # a withdrawn participant reads nothing there: 0
+    service.unread_in(cohort, current_user) if cohort_place(cohort).access(current_user).reads else 0)
 
 
 @bp.route("/discussions")
@@ -37,15 +37,16 @@ def mine():
     """The discussions of every cohort and programme network one reads, newest activity first;
     by default only those with something new."""
     new_only = request.args.get("show") != "all"
-    page = paginate(service.threads_for(current_user, new_only=new_only), request.args.get("page", 1, type=int),
-                    per_page=service.THREADS_PER_PAGE)
+    networks = networks_of(current_user)
+    page = paginate(service.threads_for(current_user, new_only=new_only, networks=networks),
+                    request.args.get("page", 1, type=int), per_page=service.THREADS_PER_PAGE)
     cohort_ids = {t.cohort_id for t in page.items if t.cohort_id is not None}
     cohorts = {c.id: c for c in db.session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids)))} \
         if cohort_ids else {}
     places = {t.id: Place(cohort=cohorts[t.cohort_id]) if t.cohort_id is not None
               else Place(programme_code=t.programme_code) for t in page.items}
     return render_template("community/mine.html", page=page, new_only=new_only, places=places,
-                           networks=networks_of(current_user),
+                           networks=networks,
                            unread=service.unread_counts(page.items, current_user),
                            titles=service.shown_titles(page.items, current_user),
                            mail_form=MailModeForm(formdata=None,

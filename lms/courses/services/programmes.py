@@ -59,11 +59,21 @@ def catalogue(user) -> list[Programme]:
     return list(newest.values()) + [d for d in drafts if d.code not in newest or d.version > newest[d.code].version]
 
 
+#: a programme's version that stands for it: the newest approved one, else the newest draft
+NEWEST_FIRST = ((Programme.status == "approved").desc(), Programme.version.desc())
+
+
+def newest(code: str) -> Programme | None:
+    """The version that stands for programme `code` (its title, say), without its modules."""
+    return db.session.scalars(select(Programme).where(Programme.code == code).order_by(*NEWEST_FIRST)
+                              .limit(1)).first()
+
+
 def get_programme(code: str, version: int | None = None) -> Programme:
     stmt = select(Programme).where(Programme.code == code).options(
         selectinload(Programme.formats), selectinload(Programme.modules), selectinload(Programme.topics))
     if version is None:
-        stmt = stmt.order_by((Programme.status == "approved").desc(), Programme.version.desc())
+        stmt = stmt.order_by(*NEWEST_FIRST)
     else:
         stmt = stmt.where(Programme.version == version)
     programme = db.session.scalars(stmt.limit(1)).first()

@@ -23,7 +23,7 @@ from lms.core.models import District, School, User
 from lms.core.services import clock, mail
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment, Programme
-from lms.courses.services import get_programme
+from lms.courses.services.programmes import newest
 from lms.db import db
 from lms.portfolio.models import Certificate
 
@@ -124,12 +124,10 @@ def remind(today: date | None = None) -> list[str]:
         stage = "due" if row.due_on <= today else "soon"
         key = f"portfolio:due:{row.user.id}:{row.due_on.isoformat()}:{stage}"
         if row.programme_code not in programmes:
-            try:
-                programmes[row.programme_code] = get_programme(row.programme_code)
-            except ServiceError:  # a programme no longer on this site: the certificate's words
-                programmes[row.programme_code] = None
+            programmes[row.programme_code] = newest(row.programme_code)
         programme = programmes[row.programme_code]
-        # in the holder's language, not the certificate's (a Russian certificate, a Kazakh reader)
+        # in the holder's language, not the certificate's (a Russian certificate, a Kazakh reader);
+        # a programme no longer on this site: the certificate's words
         title = localized(programme, "title", language_of(row.user)) if programme else row.programme_title
         with force_locale(language_of(row.user)):
             subject = (_("Your next upskilling course is due") if stage == "due" else
