@@ -79,7 +79,7 @@ def _capabilities():
 
 plugin = Plugin(
     name="courses",
-    version="2026112301",
+    version="2026113003",
     title="Courses",
     models="lms.courses.models",
     blueprints=[_programmes_bp, _cohorts_bp, _api_bp],

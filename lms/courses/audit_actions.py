@@ -27,6 +27,7 @@ ACTIONS = {
     "programme_updated": _l("Programme changed"),
     "programme_versioned": _l("New programme version"),
     "schedule_generated": _l("Schedule generated"),
+    "selfstudy_marked": _l("Self-study marked"),
     "selfstudy_peer_reviewed": _l("Classmate's hand-in commented on"),
     "selfstudy_reviewed": _l("Self-study reviewed"),
     "selfstudy_submitted": _l("Self-study handed in"),

@@ -381,6 +381,9 @@ class SelfStudyTask(Base):
     #: the self-check reference (seed 000: "өзін-өзі тексеру анықтамалары", answer keys and
     #: samples), Markdown, shown to a participant once they have handed in
     self_check: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    #: what the trainer's mark is out of (seed 000's full-time scale marks practical work on
+    #: formative tasks); None: feedback only, no mark
+    max_points: Mapped[float | None]
 
     cohort: Mapped[Cohort] = relationship(back_populates="tasks")
     topic: Mapped[Topic] = relationship()
@@ -407,6 +410,9 @@ class Submission(Base):
     met: Mapped[list[bool] | None] = mapped_column(JSON_COMPARABLE)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     feedback: Mapped[str | None] = mapped_column(Text)
+    #: the trainer's mark, out of the task's max_points; a participant's mark on a task is that of
+    #: their newest marked hand-in (a resubmission waiting for review keeps the earlier mark)
+    points: Mapped[float | None]
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))

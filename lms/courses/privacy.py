@@ -48,15 +48,16 @@ def export(user: User) -> PersonalData:
                                       .outerjoin(Topic, Topic.id == WebinarSession.topic_id)
                                       .where(mine).order_by(WebinarSession.starts_at, Attendance.id))]
 
-    # the trainer's status, ticks, feedback and its date are on the participant's own task page;
+    # the trainer's status, ticks, mark, feedback and its date are on the participant's own task page;
     # who reviewed is not, nor is the task's self-check reference (an answer key, not theirs)
     data.records["selfstudy_submissions"] = [
         {"id": s.id, "cohort": code, "task": title, "topic": topic_code, "text": s.text, "link": s.link,
          "file": data.add_file("submissions", s.file), "self_assessment": s.self_assessment,
          "descriptors": s.descriptors, "my_ticks": s.self_met, "trainer_ticks": s.met, "status": s.status,
+         "mark": s.points, "marked_out_of": max_points if s.points is not None else None,
          "feedback": s.feedback, "submitted_at": s.submitted_at, "reviewed_at": s.reviewed_at}
-        for s, code, title, topic_code in db.session.execute(
-            select(Submission, Cohort.code, SelfStudyTask.title, Topic.code)
+        for s, code, title, topic_code, max_points in db.session.execute(
+            select(Submission, Cohort.code, SelfStudyTask.title, Topic.code, SelfStudyTask.max_points)
             .join(Submission.enrolment).join(Submission.task).join(SelfStudyTask.cohort).join(SelfStudyTask.topic)
             .where(mine).options(selectinload(Submission.file))
             .order_by(Submission.submitted_at, Submission.id))]
@@ -85,10 +86,10 @@ def export(user: User) -> PersonalData:
     # staff: their own decisions on others' work, the participant by submission id only
     data.records["selfstudy_reviews_given"] = [
         {"submission_id": s_id, "cohort": code, "task": title, "status": status, "descriptors": descriptors,
-         "ticks": met, "feedback": feedback, "reviewed_at": reviewed_at}
-        for s_id, code, title, status, descriptors, met, feedback, reviewed_at in db.session.execute(
+         "ticks": met, "mark": points, "feedback": feedback, "reviewed_at": reviewed_at}
+        for s_id, code, title, status, descriptors, met, points, feedback, reviewed_at in db.session.execute(
             select(Submission.id, Cohort.code, SelfStudyTask.title, Submission.status, Submission.descriptors,
-                   Submission.met, Submission.feedback, Submission.reviewed_at)
+                   Submission.met, Submission.points, Submission.feedback, Submission.reviewed_at)
             .join(Submission.task).join(SelfStudyTask.cohort)
             .where(Submission.reviewed_by_id == user.id).order_by(Submission.reviewed_at, Submission.id))]
 

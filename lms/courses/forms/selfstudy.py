@@ -14,6 +14,9 @@ class TaskForm(FlaskForm):
     instructions = TextAreaField(_l("Instructions (Markdown)"), validators=[Length(max=20_000)])
     hours = DecimalField(_l("Hours"), places=2, validators=[InputRequired(), NumberRange(0, 80)])
     due_date = DateField(_l("Due date"), validators=[Optional()])
+    #: text, so "7,5" reaches the service, which names the field in its refusal
+    max_points = StringField(_l("Marked out of (points; empty: feedback only, no mark)"),
+                             validators=[Length(max=20)])
     descriptors = TextAreaField(_l("Success criteria: descriptors, one per line (participants tick those their work"
                                    " meets, and so do you when you review)"), validators=[Length(max=5_000)])
     self_check = TextAreaField(_l("Self-check reference (Markdown: a model answer or key, shown to participants once"
@@ -46,5 +49,8 @@ class ReviewForm(FlaskForm):
                               widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput(),
                               validate_choice=False)
     feedback = TextAreaField(_l("Feedback"), validators=[Length(max=20_000)])
+    #: the mark, on a marked task (the view drops the field on others)
+    points = StringField(_l("Mark"), validators=[Length(max=20)])
     accept = SubmitField(_l("Accept"))
     send_back = SubmitField(_l("Return for rework"))
+    save_mark = SubmitField(_l("Save the mark"))

@@ -20,7 +20,7 @@ from lms.core.services import audit, files
 from lms.core.services.exports import csv_bytes
 from lms.core.services.errors import Conflict, NotFound, ServiceError
 from lms.courses.models import Cohort, Enrolment, PeerReview, SelfStudyTask, Submission, Topic
-from lms.courses.services import ledger
+from lms.courses.services import ledger, marks
 from lms.db import db, utcnow
 from lms.signals import selfstudy_reviewed
 
@@ -130,6 +130,7 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
     if len(self_check) > MAX_INSTRUCTIONS:
         raise ServiceError(_l("the self-check reference is longer than %(count)s characters",
                               count=f"{MAX_INSTRUCTIONS:,}"), field="self_check")
+    max_points = marks.check_max(fields.get("max_points"))
     peers = fields.get("peer_reviews") or 0
     if not isinstance(peers, int) or not 0 <= peers <= MAX_PEER_REVIEWS:
         raise ServiceError(_l("each participant comments on 0 to %(most)s classmates' hand-ins", most=MAX_PEER_REVIEWS),
@@ -144,26 +145,45 @@ def save_task(cohort: Cohort, fields: dict, actor, task: SelfStudyTask | None = 
     if not any(topic.id in u.topic_ids for u in units):
         raise ServiceError(_l("topic %(topic)s has no hours in the %(format)s plan", topic=topic.code,
                               format=cohort.format_code), field="topic_id")
+    if task is not None and task.id is not None:
+        _check_marks_fit(task, max_points)
     before = None
     if task is None:
         task = SelfStudyTask(cohort=cohort)
         db.session.add(task)
     else:
         before = {"title": task.title, "hours": task.hours, "topic_id": task.topic_id,
-                  "due_date": task.due_date.isoformat() if task.due_date else None}
+                  "due_date": task.due_date.isoformat() if task.due_date else None, "max_points": task.max_points}
     if task.topic_id != topic.id:
         task.sort_order = 10 * position.get(topic.id, 0) + 5  # after the topic's default task
     task.topic_id, task.title, task.instructions = topic.id, title, instructions
     task.hours, task.due_date, task.peer_reviews = round(hours, 2), due, peers
-    task.descriptors, task.self_check = descriptors, self_check
+    task.descriptors, task.self_check, task.max_points = descriptors, self_check, max_points
     db.session.flush()
     if before is None:
-        audit.record(actor, "selfstudy_task_created", task, f"{cohort.code}: {title}", hours=task.hours)
+        audit.record(actor, "selfstudy_task_created", task, f"{cohort.code}: {title}", hours=task.hours,
+                     max_points=max_points)
     else:
         audit.record(actor, "selfstudy_task_changed", task, f"{cohort.code}: {title}", old=before,
                      new={"title": task.title, "hours": task.hours, "topic_id": task.topic_id,
-                          "due_date": due.isoformat() if due else None})
+                          "due_date": due.isoformat() if due else None, "max_points": max_points})
     return task
+
+
+def _check_marks_fit(task: SelfStudyTask, max_points: float | None) -> None:
+    """A task's maximum may not drop below a mark already given (nor go, while marks stand), so
+    no mark a participant was told becomes more than the whole or silently stops counting."""
+    if max_points is not None and task.max_points is not None and max_points >= task.max_points:
+        return
+    highest = db.session.scalar(select(func.max(Submission.points)).where(Submission.task_id == task.id))
+    if highest is None:
+        return
+    if max_points is None:
+        raise ServiceError(_l("hand-ins of this task are marked (up to %(highest)s): clear their marks before taking"
+                              " the maximum off", highest=f"{highest:g}"), field="max_points")
+    if max_points < highest:
+        raise ServiceError(_l("a hand-in of this task is marked %(highest)s: the maximum cannot be less",
+                              highest=f"{highest:g}"), field="max_points")
 
 
 def _descriptors(value) -> list[str]:
@@ -369,10 +389,11 @@ def get_submission(cohort: Cohort, submission_id: int) -> Submission:
 
 
 def review(submission: Submission, accept: bool, feedback: str | None, actor,
-           met: list[int] | None = None) -> Submission:
+           met: list[int] | None = None, points=marks.KEEP) -> Submission:
     """Accept or return the newest hand-in. Returning needs feedback; an accepted hand-in
     may be returned later (an undo), which takes its hours off the ledger again. `met`: the
-    indexes of the hand-in's descriptors the work meets (None leaves the ticks as they were)."""
+    indexes of the hand-in's descriptors the work meets (None leaves the ticks as they were).
+    `points`: its mark on a marked task, None or empty for none (left out: the mark stays)."""
     current = newest(submission.task, submission.enrolment)
     if current is None or current.id != submission.id:
         raise Conflict(_l("a newer hand-in exists; review that one instead"))
@@ -387,6 +408,7 @@ def review(submission: Submission, accept: bool, feedback: str | None, actor,
     if not accept and not feedback:
         raise ServiceError(_l("say what to improve: returning work needs feedback"), field="feedback")
     ticks = _ticks(met, submission.descriptors or [], "met")
+    given = submission.points if points is marks.KEEP else marks.check_points(submission.task, points)
     old, old_feedback, old_met = submission.status, submission.feedback, submission.met
     if ticks is not None:
         submission.met = ticks
@@ -399,6 +421,7 @@ def review(submission: Submission, accept: bool, feedback: str | None, actor,
                  f"{submission.task.title}: {old} -> {new}", old=old, new=new, feedback=feedback or None,
                  old_feedback=old_feedback, met=submission.met, old_met=old_met,
                  enrolment_id=submission.enrolment_id)
+    marks.set_points(submission, given, actor)
     selfstudy_reviewed.send(submission, actor=actor, accepted=accept)
     return submission
 
@@ -500,7 +523,7 @@ def _safe_name(text: str) -> str:
 def hand_ins_zip(task: SelfStudyTask, out, labels: dict[str, str]) -> int:
     """Write every present participant's newest hand-in for the task into `out` as one ZIP
     (Moodle's "Download all submissions"): a folder per participant, by name, with the answer,
-    link, self-assessment, descriptors ticked and feedback as text, and the file as handed in;
+    link, self-assessment, descriptors ticked, mark and feedback as text, and the file as handed in;
     an index table first. `labels` are the page's words for the text (the reader's language).
     Returns how many hand-ins; nothing is written when there are none."""
     rows = newest_of_task(task)
@@ -526,6 +549,8 @@ def hand_ins_zip(task: SelfStudyTask, out, labels: dict[str, str]) -> int:
                 lines += [labels["ticks"], ""]
             if s.self_assessment:
                 lines += [f"{labels['self_assessment']}: {s.self_assessment}", ""]
+            if s.points is not None:
+                lines += [f"{labels['mark']}: {s.points:g} / {task.max_points or 0:g}", ""]
             if s.feedback:
                 lines += [f"{labels['feedback']}: {s.feedback}", ""]
             archive.writestr(f"{folder}/{labels['answer_file']}.txt", "\n".join(lines))
@@ -533,6 +558,7 @@ def hand_ins_zip(task: SelfStudyTask, out, labels: dict[str, str]) -> int:
                 archive.write(files.path_of(s.file), f"{folder}/{_safe_name(s.file.original_name)}")
             index.append([number, user.full_name, user.email, labels[s.status], f"{s.submitted_at:%Y-%m-%d %H:%M}",
                           s.file.original_name if s.file else "", s.link or "",
-                          sum(1 for t in (s.met or []) if t) if s.met is not None else ""])
+                          sum(1 for t in (s.met or []) if t) if s.met is not None else "",
+                          "" if s.points is None else s.points])
         archive.writestr(f"00 {labels['index_file']}.csv", csv_bytes(labels["index_header"].split("|"), index))
     return len(rows)

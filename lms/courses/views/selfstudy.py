@@ -21,7 +21,7 @@ from lms.core.web import send_stored, upload_of
 from lms.courses.forms import ConfirmForm
 from lms.courses.forms.selfstudy import PeerReviewForm, ReviewForm, SubmissionForm, TaskForm
 from lms.courses.models import SelfStudyTask, Submission
-from lms.courses.services import ledger, render_markdown
+from lms.courses.services import ledger, marks, render_markdown
 from lms.courses.services import selfstudy as service
 from lms.courses.views.common import (
     COHORT_TABS, TEMPLATE_LINKS, cohort_context, cohorts_bp as bp, my_enrolment, run_service,
@@ -84,16 +84,22 @@ def _topic_choices(cohort):
     return [(tid, f"{topics[tid].code}. {localized(topics[tid], 'title')}"[:120]) for tid in ids]
 
 
+def _points_text(points: float | None) -> str:
+    return "" if points is None else f"{points:g}"
+
+
 def _task_form_page(task: SelfStudyTask | None):
     cohort = g.cohort
     form = TaskForm(obj=task)
     if task is not None and request.method == "GET":
         form.descriptors.data = "\n".join(task.descriptors or [])
+        form.max_points.data = _points_text(task.max_points)
     form.topic_id.choices = _topic_choices(cohort)
     if form.validate_on_submit():
         fields = {"topic_id": form.topic_id.data, "title": form.title.data, "instructions": form.instructions.data,
                   "hours": form.hours.data, "due_date": form.due_date.data, "peer_reviews": form.peer_reviews.data,
-                  "descriptors": form.descriptors.data, "self_check": form.self_check.data}
+                  "descriptors": form.descriptors.data, "self_check": form.self_check.data,
+                  "max_points": form.max_points.data}
         done = run_service(form, lambda: service.save_task(cohort, fields, current_user, task),
                            _("Task saved."), url_for("cohorts.selfstudy", code=cohort.code))
         if done:
@@ -133,12 +139,12 @@ def task_hand_ins(code, task_id):
     submissions"), to read offline or keep; built in a temporary file, not in memory."""
     task = _task(task_id)
     labels = {"status": _("Status"), "handed_in": _("Handed in"), "link": _("Link"),
-              "self_assessment": _("Self-assessment"), "feedback": _("Feedback"),
+              "self_assessment": _("Self-assessment"), "feedback": _("Feedback"), "mark": _("Mark"),
               "ticks": _("[x] [ ]: the participant's check, then the trainer's ([-]: not reviewed yet)"),
               "submitted": _("waiting for review"), "accepted": _("accepted"),
               "returned": _("returned for rework"), "answer_file": _("answer"), "index_file": _("hand-ins"),
               "index_header": "|".join([_("No."), _("Participant"), _("E-mail"), _("Status"), _("Handed in"),
-                                        _("File"), _("Link"), _("Descriptors met")])}
+                                        _("File"), _("Link"), _("Descriptors met"), _("Mark")])}
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     if not service.hand_ins_zip(task, out, labels):
         out.close()
@@ -166,18 +172,36 @@ def review_submission(code, submission_id):
     submission = _submission(submission_id)
     form = ReviewForm()
     form.met.choices = list(enumerate(submission.descriptors or []))
+    marked = submission.task.max_points is not None
+    if not marked:
+        del form.points
+    else:
+        form.points.description = _("Out of %(max)s. Leave it empty for no mark yet.",
+                                    max=_points_text(submission.task.max_points))
     if request.method == "GET" and submission.descriptors:
         form.met.data = [i for i, tick in enumerate(submission.met or submission.self_met or []) if tick]
+    if request.method == "GET" and marked:
+        form.points.data = _points_text(submission.points)
     if request.method == "POST" and form.validate_on_submit():
-        accept = bool(form.accept.data)
-        if not accept and not form.send_back.data:
-            abort(400)
-        message = _("Accepted.") if accept else _("Returned for rework.")
-        met = list(form.met.data or []) if submission.descriptors else None
-        done = run_service(form, lambda: service.review(submission, accept, form.feedback.data, current_user, met),
-                           message, url_for("cohorts.review_queue", code=code))
-        if done:
-            return done
+        points = form.points.data if marked else None
+        if form.save_mark.data and marked:
+            done = run_service(form, lambda: marks.mark(submission, points, current_user,
+                                                        service.newest(submission.task, submission.enrolment)),
+                               _("Mark saved."), url_for("cohorts.review_submission", code=code,
+                                                         submission_id=submission_id))
+            if done:
+                return done
+        else:
+            accept = bool(form.accept.data)
+            if not accept and not form.send_back.data:
+                abort(400)
+            message = _("Accepted.") if accept else _("Returned for rework.")
+            met = list(form.met.data or []) if submission.descriptors else None
+            done = run_service(form, lambda: service.review(submission, accept, form.feedback.data, current_user, met,
+                                                            points),
+                               message, url_for("cohorts.review_queue", code=code))
+            if done:
+                return done
     task, enrolment = submission.task, submission.enrolment
     versions = service.history(task, enrolment)
     return render_template("courses/selfstudy_submission.html", cohort=g.cohort, submission=submission,
