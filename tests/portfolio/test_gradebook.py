@@ -1,6 +1,7 @@
 """The gradebook: every component of the programme's scheme with its weight, checked against
 numbers computed by hand for the seed 000 teachers' scale (attendance 6, activity 20,
-practical work 20, final work 14, final test 40); marks by hand, audited; CSV with BOM and
+practical work 20 from the marks on self-study tasks, final work 14, final test 40); marks by
+hand, audited; CSV with BOM and
 XLSX; a participant sees only their own row; a fixed number of statements per cohort."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from lms.core.models import AuditEntry
 from lms.core.services import tokens
 from lms.core.services.errors import NotFound, ServiceError
-from lms.courses.services import attendance, ledger
+from lms.courses.services import attendance, ledger, selfstudy
 from lms.courses.services import cohorts as cohort_service
 from lms.db import utcnow
 from lms.portfolio.models import Defense, DefenseSession, GradebookMark, Rubric
@@ -23,6 +24,10 @@ from lms.quizbank.services import attempts, tests
 from tests.quizbank.test_attempts import build_items, shown
 
 TRUE = ("truefalse", {"correct": True, "feedback_true": None, "feedback_false": None}, {"value": True})
+
+
+def _topic(cohort, code: str) -> int:
+    return next(t.id for t in cohort.programme.topics if t.code == code)
 
 
 def _people(cohort):
@@ -65,8 +70,9 @@ def decided_defense(db_session, cohort, enrolment, points: float, *, max_points=
 
 @pytest.fixture
 def scale(make, db_session):
-    """A full-time TCH-SUS cohort: participant 1 with attendance, marks, a decided (not yet
-    released) defense and a final test; participant 2 with nothing yet."""
+    """A full-time TCH-SUS cohort: participant 1 with attendance, an activity mark, two marked
+    self-study tasks (8 of 10 and 4.5 of 10), a decided (not yet released) defense and a final
+    test; participant 2 with nothing yet."""
     trainer = make.user(email="gb-trainer@test.kz")
     curator = make.user(email="gb-curator@test.kz")
     cohort = make.cohort(code="GB-TCH", programme="TCH-SUS", format_code="full_time", participants=2, trainer=trainer)
@@ -76,7 +82,12 @@ def scale(make, db_session):
     s2 = make.session(cohort, "1.2", hours=4.0, kind="lesson")
     attendance.mark(s1, {one.id: ("present", None), two.id: ("absent", None)}, trainer)
     attendance.mark(s2, {one.id: ("late", 90)}, trainer)  # 90 min = 2 academic hours
-    gradebook.set_marks(cohort, {(one.id, "activity"): "15", (one.id, "practical"): "12,5"}, trainer)
+    gradebook.set_marks(cohort, {(one.id, "activity"): "15"}, trainer)
+    for topic, points in (("1.1", "8"), ("1.2", "4,5")):  # formative tasks in class: no self-study hours
+        task = selfstudy.save_task(cohort, {"topic_id": _topic(cohort, topic), "title": f"Тапсырма {topic}",
+                                            "hours": 0, "max_points": "10"}, trainer)
+        selfstudy.review(selfstudy.submit(task, one, "Орындалды.", None, None, one.user), True, "", trainer,
+                         points=points)
     decided_defense(db_session, cohort, one, 8)
     finished_test(db_session, cohort, one, right=3, of=4)
     db_session.commit()
@@ -86,7 +97,7 @@ def scale(make, db_session):
 # hand-computed for participant 1 (the TCH-SUS full-time plan has 14 + 56 + 4 = 74 contact hours)
 HAND = {"attendance": round(10 / 74 * 6, 2),  # 8 h + 2 h attended of 74 planned: 0.81
         "activity": 15.0,                     # 15 of 20, weight 20
-        "practical": 12.5,                    # 12.5 of 20, weight 20
+        "practical": 12.5,                    # tasks: 8 + 4.5 of 10 + 10, weight 20
         "final_work": round(8 / 10 * 14, 2),  # defense 8 of 10 points, weight 14: 11.2
         "final_test": 30.0}                   # 75 % (3 of 4), weight 40
 HAND_TOTAL = round(sum(HAND.values()), 2)     # 69.51
@@ -104,6 +115,7 @@ def test_the_teachers_scale_against_hand_computed_numbers(scale):
     assert mine.total == HAND_TOTAL == 69.51
     assert (mine.cells["attendance"].raw, mine.cells["attendance"].of) == (10, 74)
     assert (mine.cells["practical"].raw, mine.cells["practical"].of) == (12.5, 20)
+    assert mine.cells["practical"].count == (2, 2)
     assert (mine.cells["final_work"].raw, mine.cells["final_work"].of) == (8, 10)
     assert mine.cells["final_test"].raw == 75
     empty = rows[two.id]
@@ -136,25 +148,26 @@ def test_leaders_dt_module_tests_are_shown_not_counted_and_the_portfolio_hand_in
 def test_marks_are_checked_all_or_nothing_and_audited(scale, db_session):
     cohort, one, two, trainer = scale["cohort"], scale["one"], scale["two"], scale["trainer"]
     with pytest.raises(ServiceError) as exc:
-        gradebook.set_marks(cohort, {(two.id, "activity"): "18", (two.id, "practical"): "25",
+        gradebook.set_marks(cohort, {(two.id, "activity"): "25", (two.id, "practical"): "5",
                                      (one.id, "activity"): "abc", (one.id, "final_test"): "40"}, trainer)
     message = exc.value.message
-    assert "practical: the mark must be from 0 to 20 (got 25)" in message
+    assert "activity: the mark must be from 0 to 20 (got 25)" in message
     assert "activity: 'abc' is not a number" in message
     assert "final_test is computed (final_test); it takes no mark" in message
+    assert "practical is computed (tasks); it takes no mark" in message
     assert db_session.scalar(select(GradebookMark).where(GradebookMark.enrolment_id == two.id)) is None
     with pytest.raises(NotFound):
         gradebook.set_marks(cohort, {(10 ** 9, "activity"): "1"}, trainer)
 
-    assert gradebook.set_marks(cohort, {(one.id, "activity"): "15", (one.id, "practical"): "20"}, trainer,
-                               note="қайта тексерілді") == 1  # activity unchanged
-    assert gradebook.set_marks(cohort, {(one.id, "practical"): ""}, trainer) == 1  # an emptied cell clears
+    assert gradebook.set_marks(cohort, {(one.id, "activity"): "12,5", (two.id, "activity"): ""}, trainer,
+                               note="қайта тексерілді") == 1  # participant 2 had none: unchanged
+    assert gradebook.set_marks(cohort, {(one.id, "activity"): ""}, trainer) == 1  # an emptied cell clears
     assert db_session.scalar(select(GradebookMark).where(GradebookMark.enrolment_id == one.id,
-                                                         GradebookMark.component == "practical")) is None
+                                                         GradebookMark.component == "activity")) is None
     log = [(e.details["old"], e.details["new"]) for e in db_session.scalars(
         select(AuditEntry).where(AuditEntry.action == "gradebook_mark_set", AuditEntry.object_id == str(one.id),
-                                 AuditEntry.summary.like("%practical%")).order_by(AuditEntry.id))]
-    assert log == [(None, 12.5), (12.5, 20.0), (20.0, None)]
+                                 AuditEntry.summary.like("%activity%")).order_by(AuditEntry.id))]
+    assert log == [(None, 15.0), (15.0, 12.5), (12.5, None)]
 
 
 def test_the_gradebook_page_marks_inline_and_exports(client, auth, scale, db_session):
@@ -165,6 +178,7 @@ def test_the_gradebook_page_marks_inline_and_exports(client, auth, scale, db_ses
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert f'data-total="{HAND_TOTAL}"' in text and 'id="legend"' in text
+    assert 'data-marked="2/2"' in text and 'data-marked="0/2"' not in text  # participant 2: "no mark yet"
     assert f'name="m-{two_id}-activity"' in text and f'name="m-{one_id}-final_test"' not in text
 
     # a stale page: activity of participant 1 changed meanwhile by a colleague; this form leaves it alone
@@ -172,13 +186,12 @@ def test_the_gradebook_page_marks_inline_and_exports(client, auth, scale, db_ses
     db_session.commit()
     r = client.post(f"/cohorts/{code}/gradebook/marks", data={
         f"m-{one_id}-activity": "15", f"o-m-{one_id}-activity": "15",
-        f"m-{two_id}-activity": "7", f"o-m-{two_id}-activity": "",
-        f"m-{two_id}-practical": "", f"o-m-{two_id}-practical": "", "note": ""})
+        f"m-{two_id}-activity": "7", f"o-m-{two_id}-activity": "", "note": ""})
     assert r.status_code == 302
     marks = {(m.enrolment_id, m.component): m.points for m in db_session.scalars(select(GradebookMark))}
-    assert marks[(one_id, "activity")] == 19 and marks[(two_id, "activity")] == 7 and (two_id, "practical") not in marks
-    r = client.post(f"/cohorts/{code}/gradebook/marks", data={f"m-{two_id}-practical": "21",
-                                                               f"o-m-{two_id}-practical": ""})
+    assert marks == {(one_id, "activity"): 19, (two_id, "activity"): 7}
+    r = client.post(f"/cohorts/{code}/gradebook/marks", data={f"m-{two_id}-activity": "21",
+                                                               f"o-m-{two_id}-activity": "7"})
     assert r.status_code == 200 and "баға 0 мен 20 аралығында болуы керек (берілгені: 21)" in r.get_data(as_text=True)
     assert 'value="21"' in r.get_data(as_text=True)  # what was entered is shown again
 
@@ -227,6 +240,11 @@ def test_a_cohort_costs_the_same_statements_for_5_and_30_participants(make, db_s
         lesson = make.session(cohort, "1.1", hours=2.0, kind="lesson")
         attendance.mark(lesson, {e.id: ("present", None) for e in people}, trainer)
         gradebook.set_marks(cohort, {(e.id, "activity"): "10" for e in people}, trainer)
+        for topic in ("1.1", "1.2"):
+            task = selfstudy.save_task(cohort, {"topic_id": _topic(cohort, topic), "title": topic, "hours": 0,
+                                                "max_points": 5}, trainer)
+            for e in people:
+                selfstudy.review(selfstudy.submit(task, e, "Иә", None, None, e.user), True, "", trainer, points=4)
         decided_defense(db_session, cohort, people[0], 9)
         finished_test(db_session, cohort, people[0], right=1, of=2, bank=f"TSTN{size}")
         db_session.commit()
@@ -235,6 +253,7 @@ def test_a_cohort_costs_the_same_statements_for_5_and_30_participants(make, db_s
             with count_queries() as q:
                 book = gradebook.gradebook(cohort)
                 assert len(book.rows) == size and all(r.cells["activity"].points == 10 for r in book.rows)
+                assert all(r.cells["practical"].points == 16 for r in book.rows)  # 8 of 10
         else:
             auth.login(trainer.email)
             with count_queries() as q:
@@ -242,8 +261,9 @@ def test_a_cohort_costs_the_same_statements_for_5_and_30_participants(make, db_s
             auth.logout()
         counts.append(len(q))
     assert counts[0] == counts[1], counts
-    if path == "service":  # enrolments and users, the ledger's reads, marks, defenses, best results
-        assert counts[0] <= 16, q
+    # enrolments and users, the ledger's reads (hand-ins too), marks, task marks, defenses, best results
+    if path == "service":
+        assert counts[0] <= 18, q
 
 
 # --- API --------------------------------------------------------------------------------------
@@ -270,7 +290,9 @@ def test_the_gradebook_api(client, make, scale, db_session):
     rows = {row["enrolment_id"]: row for row in body["rows"]}
     assert len(rows) == 2 and rows[one_id]["total"] == HAND_TOTAL
     assert rows[one_id]["cells"]["final_work"] == {"raw": 8.0, "of": 10.0, "fraction": 0.8, "points": 11.2,
-                                                   "pending": None}
+                                                   "pending": None, "count": None}
+    assert rows[one_id]["cells"]["practical"] == {"raw": 12.5, "of": 20.0, "fraction": 0.625, "points": 12.5,
+                                                  "pending": None, "count": [2, 2]}
 
     r = client.get(url, headers=mine)  # a participant: their own row only, the defense not yet released
     assert r.status_code == 200
@@ -283,6 +305,8 @@ def test_the_gradebook_api(client, make, scale, db_session):
     assert client.get("/api/v1/cohorts/NO-SUCH/gradebook", headers=staff).get_json()["error"] == "not_found"
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     operation = paths["/cohorts/{code}/gradebook"]["get"]
+    components = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["components"]
+    assert "tasks" in components["items"]["properties"]["source"]["enum"]
     assert operation["x-capability"] == "portfolio:view or portfolio:keep"
     assert "rows" in operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
 

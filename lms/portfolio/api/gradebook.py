@@ -13,6 +13,7 @@ from lms.courses.api import cohort_api_context
 from lms.courses.services import cohorts as cohort_service
 from lms.portfolio.api import bp
 from lms.portfolio.services import gradebook as service
+from lms.portfolio.services.schemes import SOURCES
 
 STAFF, PARTICIPANT = "portfolio:view", "portfolio:keep"
 NUMBER = {"type": ["number", "null"]}
@@ -22,14 +23,14 @@ CELL = {"type": "object", "properties": {
     "of": {**NUMBER, "description": "what raw is out of: planned hours, the mark's max, the rubric's max, 100, 1"},
     "fraction": {**NUMBER, "description": "raw / of, from 0 to 1; null while nothing counts yet"},
     "points": {"type": "number", "description": "fraction x weight"},
-    "pending": {"type": ["string", "null"], "enum": [None, "no_mark", "no_defense", "not_released", "no_attempt",
-                                                     "no_sessions"]}}}
+    "pending": {"type": ["string", "null"], "enum": [None, *service.PENDING]},
+    "count": {"type": ["array", "null"], "items": {"type": "integer"}, "minItems": 2, "maxItems": 2,
+              "description": "marks on self-study tasks: [tasks marked, tasks counted]; null elsewhere"}}}
 GRADEBOOK = {"type": "object", "properties": {
     "cohort": {"type": "string"}, "programme": {"type": "string"},
     "components": {"type": "array", "items": {"type": "object", "properties": {
         "code": {"type": "string"}, "title": {"type": "string"}, "weight": {"type": "number"},
-        "source": {"type": "string", "enum": ["attendance", "manual", "defense", "final_test", "module_tests",
-                                              "portfolio"]},
+        "source": {"type": "string", "enum": list(SOURCES)},
         "max": {**NUMBER, "description": "the most points a hand-given mark may have (manual components)"}}}},
     "max_total": {"type": "number"},
     "rows": {"type": "array", "description": "staff: every active participant; a participant: their own row only",
@@ -68,5 +69,6 @@ def cohort_gradebook(code):
                   "email": r.enrolment.user.email, "mini_group": r.enrolment.mini_group, "total": r.total,
                   "cells": {code: {"raw": cell.raw, "of": cell.of,
                                    "fraction": None if cell.fraction is None else round(cell.fraction, 4),
-                                   "points": cell.points, "pending": cell.pending}
+                                   "points": cell.points, "pending": cell.pending,
+                                   "count": list(cell.count) if cell.count else None}
                             for code, cell in r.cells.items()}} for r in book.rows]})

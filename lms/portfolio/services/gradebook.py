@@ -4,6 +4,8 @@
 Each component says where its points come from:
   attendance    contact hours attended / contact hours planned (the hour ledger) x weight
   manual        the mark staff gave / the component's max x weight
+  tasks         the marks on the cohort's marked self-study tasks / their maximums x weight
+                (a task not marked yet counts 0: courses' marks.cohort_marks)
   defense       the decided defense's points / the rubric's max x weight
   final_test    the best finished final-test percent / 100 x weight
   module_tests  the mean over the cohort's module tests of the best percent in each
@@ -13,7 +15,7 @@ A component with nothing to count yet gives 0 points. The whole cohort is read i
 number of statements, whatever its size."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -23,7 +25,7 @@ from lms.core.services import audit
 from lms.core.services.errors import NotFound, ServiceError, about, joined
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
-from lms.courses.services import ledger
+from lms.courses.services import ledger, marks as task_marks
 from lms.db import db, utcnow
 from lms.portfolio.models import GradebookMark
 from lms.portfolio.services import artefacts
@@ -34,6 +36,8 @@ from lms.quizbank.services.results import best_results
 from lms.quizbank.services.tests import tests_of
 
 MAX_NOTE = 2000
+#: why a cell counts nothing yet
+PENDING = ("no_mark", "no_defense", "not_released", "no_attempt", "no_sessions", "no_tasks")
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,10 @@ class Cell:
     of: float | None
     fraction: float | None
     points: float
-    #: why nothing counts yet: "no_mark", "no_defense", "not_released", "no_attempt", "no_sessions"
+    #: why nothing counts yet: one of PENDING
     pending: str | None = None
+    #: how many of the items counted carry a result (marked tasks: 3 of 5)
+    count: tuple[int, int] | None = None
 
 
 @dataclass
@@ -92,6 +98,7 @@ def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, rele
     ids = [e.id for e in enrolments]
 
     hours: dict[int, tuple[float, float]] = {}
+    data = None
     if "attendance" in sources and enrolments:
         data = ledger.load(cohort, enrolments)
         for e in enrolments:
@@ -104,6 +111,7 @@ def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, rele
         if len(ids) < 500:  # as the ledger does: a long IN list costs more than it saves
             stmt = stmt.where(GradebookMark.enrolment_id.in_(ids))
         marks = {(m.enrolment_id, m.component): m for m in db.session.scalars(stmt)}
+    tasked = task_marks.cohort_marks(cohort, enrolments, data) if "tasks" in sources else {}
     defenses = defense_results(cohort.id) if "defense" in sources else {}
     finals, modules, module_numbers, withheld, tests = {}, {}, [], set(), []
     if "module_tests" in sources or (released_only and "final_test" in sources):
@@ -127,6 +135,14 @@ def gradebook(cohort: Cohort, enrolments: list[Enrolment] | None = None, *, rele
             elif c.source == "manual":
                 mark = marks.get((e.id, c.code))
                 cells[c.code] = _cell(mark.points if mark else None, c.max, c.weight, None if mark else "no_mark")
+            elif c.source == "tasks":
+                mine = tasked.get(e.id)
+                if mine is None or not mine.counted:
+                    cells[c.code] = Cell(None, None, None, 0.0, "no_tasks")
+                elif not mine.marked:
+                    cells[c.code] = Cell(None, mine.of, None, 0.0, "no_mark", (0, mine.counted))
+                else:
+                    cells[c.code] = replace(_cell(mine.points, mine.of, c.weight), count=(mine.marked, mine.counted))
             elif c.source == "defense":
                 result = defenses.get(e.id)
                 if result is None:

@@ -22,7 +22,7 @@ from lms.portfolio.models import CohortScheme
 
 CONTENT_DIR = Path(__file__).resolve().parents[3] / "content" / "certification"
 #: where a component's points come from
-SOURCES = ("attendance", "manual", "defense", "final_test", "module_tests", "portfolio")
+SOURCES = ("attendance", "manual", "tasks", "defense", "final_test", "module_tests", "portfolio")
 CERTIFICATE_RULES = ("final_test_passed", "final_test_min_percent", "defense_passed", "hours_complete")
 
 
@@ -72,6 +72,8 @@ def parse_scheme(data, where: str) -> Scheme:
             continue
         components.append(Component(row["code"], float(weight), row["source"], dict(row.get("title") or {}),
                                     float(row["max"]) if row.get("max") is not None else None))
+    if sum(c.source == "tasks" for c in components) > 1:
+        problems.append(f"{where}: only one gradebook component may take the marks on self-study tasks")
     total = sum(c.weight for c in components)
     if components and abs(total - 100) > 1e-6:
         problems.append(f"{where}: the gradebook weights add up to {total:g}, not 100")
