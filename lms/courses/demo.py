@@ -74,6 +74,7 @@ def create_demo_cohorts(summary: list[str]) -> None:
         if reviewable:  # the first task asks each participant to comment on two classmates' work,
             # and is a formative task with descriptors and a self-check reference (seed 000)
             reviewable[0].peer_reviews = 2
+            reviewable[0].max_points = 10.0  # marked: the seed 000 scale's practical work
             reviewable[0].descriptors = ["Мектептің қазіргі жағдайын деректермен сипаттайды",
                                          "Нақты, өлшенетін мақсат қояды",
                                          "Әр іс-шараға жауаптыны және мерзімді көрсетеді"]
@@ -86,7 +87,8 @@ def create_demo_cohorts(summary: list[str]) -> None:
                 if roll < 0.55:
                     sub = selfstudy.submit(task, e, "Тапсырма орындалды: мектепте талқыланды, қорытынды жазылды.",
                                            None, None, e.user, self_met=[0, 1] if task.descriptors else None)
-                    selfstudy.review(sub, True, "Жақсы жұмыс.", trainer, [0, 1, 2] if task.descriptors else None)
+                    selfstudy.review(sub, True, "Жақсы жұмыс.", trainer, [0, 1, 2] if task.descriptors else None,
+                                     points=8 + rng.randrange(3) if task.max_points else None)
                 elif roll < 0.7:
                     selfstudy.submit(task, e, "Жұмыс жобасы тіркелді.", None, None, e.user)
         db.session.flush()
