@@ -65,7 +65,7 @@ def _on_demo_defenses(sender, **kw):
 
 plugin = Plugin(
     name="portfolio",
-    version="2026112901",
+    version="2026113001",
     title="Portfolio, defenses and certificates",
     models="lms.portfolio.models",
     blueprints=[_views_bp, _api_bp],
