@@ -481,4 +481,11 @@ def check(root: Path | str) -> CheckResult:
         seen[key] = name
         checker.discrepancies(doc)
         result.programmes[name] = plain(doc)
+    if not result.errors:  # the competence frameworks beside the programmes name their topics
+        from lms.courses.services import competences
+
+        topics: dict[str, set[str]] = {}
+        for data in result.programmes.values():
+            topics.setdefault(data["code"], set()).update(t["code"] for m in data["modules"] for t in m["topics"])
+        result.findings += competences.check_files(root, topics)
     return result

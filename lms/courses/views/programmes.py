@@ -9,6 +9,7 @@ from lms.core.permissions import Context, has_capability, public, requires
 from lms.core.services.errors import ServiceError
 from lms.core.web import send_stored, upload_of
 from lms.courses import services
+from lms.courses.services import competences
 from lms.courses.services import programmes as programme_service
 from lms.courses.views.common import add_staff as add_staff_from
 from lms.courses.views.common import remove_staff as remove_staff_button
@@ -73,6 +74,7 @@ def _show(p: Programme, staff_form: StaffForm | None = None):
     plans = [services.hour_plan(p, f.code) for f in p.formats]
     managing = has_capability(current_user, "courses:approve_programmes", services.programme_context(p))
     return render_template("courses/programme.html", p=p, plans=plans, versions=services.versions(p.code),
+                           framework=competences.framework_for(p.code), topics={t.code: t for t in p.topics},
                            confirm=ConfirmForm(), staff=programme_service.staff_by_role(p) if managing else None,
                            staff_form=staff_form or StaffForm(formdata=None)), 400 if staff_form and staff_form.errors \
         else 200
