@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from lms.core.models import User
 from lms.core.services.errors import ServiceError
 from lms.courses.models import Cohort, Enrolment
+from lms.courses.services import competences
 from lms.db import db
 from lms.quizbank.models import SURVEY_KINDS, Attempt, AttemptSlot, Item, ItemVersion, Test
 from lms.quizbank.qtypes import qtype
@@ -194,7 +195,7 @@ class TopicReport:
     diagnostic test) or which topics the final test found weak."""
 
     by: str
-    #: topic codes (or module numbers as text), in the programme's order
+    #: topic codes (or module numbers as text, or competence codes), in the programme's order
     keys: list[str]
     #: (enrolment, best attempt, {key: TopicScore})
     rows: list[tuple[Enrolment, Attempt, dict]]
@@ -204,8 +205,38 @@ class TopicReport:
     places: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
+def framework_of(test: Test) -> competences.Framework | None:
+    """The competence framework of the test's programme, if it has one."""
+    return competences.framework_for(db.session.get(Cohort, test.cohort_id).programme.code)
+
+
+def competence_scores(topics: list[dict], framework: competences.Framework) -> list[attempt_service.TopicScore]:
+    """A result view's points per topic (`attempts.result_view(topics=True)`) gathered per
+    competence: where one attempt stands on each."""
+    return _per_competence([attempt_service.TopicScore(t["topic"], t["module"], t["score"], t["max"], t["pending"])
+                            for t in topics], framework)
+
+
+def _per_competence(scores: list[attempt_service.TopicScore],
+                    framework: competences.Framework) -> list[attempt_service.TopicScore]:
+    """An attempt's topic scores gathered per competence: a topic counts for every competence
+    that lists it. A competence none of whose topics the attempt drew is left out."""
+    out = []
+    for c in framework.competences:
+        mine = [t for t in scores if t.topic in c.topics]
+        if mine:
+            out.append(attempt_service.TopicScore(c.code, 0, round(sum(t.score for t in mine), 4),
+                                                  sum(t.max_score for t in mine), sum(t.pending for t in mine)))
+    return out
+
+
 def by_topic(test: Test, by: str = "topic") -> TopicReport:
-    """The results page's best attempts, each scored per topic (`by="module"`: per module)."""
+    """The results page's best attempts, each scored per topic (`by="module"`: per module;
+    `by="competence"`: per competence of the programme's framework, every competence in the
+    framework's order, those the test did not ask about empty)."""
+    framework = framework_of(test) if by == "competence" else None
+    if by == "competence" and framework is None:
+        raise ServiceError(_l("this test's programme has no competence framework"))
     best = [(r.enrolment, r.best) for r in results(test).rows if r.best is not None]
     slots: dict[int, list[AttemptSlot]] = {}
     if best:
@@ -215,10 +246,16 @@ def by_topic(test: Test, by: str = "topic") -> TopicReport:
             slots.setdefault(s.attempt_id, []).append(s)
     rows, order = [], {}
     for enrolment, attempt in best:
-        scores = attempt_service.topic_scores(slots.get(attempt.id, []), by)
+        scores = attempt_service.topic_scores(slots.get(attempt.id, []), "topic" if framework else by)
+        if framework is not None:
+            scores = _per_competence(scores, framework)
         order.update({t.topic: (t.module, t.topic) for t in scores})
         rows.append((enrolment, attempt, {t.topic: t for t in scores}))
-    keys = sorted(order, key=lambda k: attempt_service.topic_order(*order[k]))
+    if framework is not None:
+        keys = [c.code for c in framework.competences]
+        order = {k: (0, str(n)) for n, k in enumerate(keys, 1)}
+    else:
+        keys = sorted(order, key=lambda k: attempt_service.topic_order(*order[k]))
     means = {k: attempt_service.share_of(scores[k] for _e, _a, scores in rows if k in scores) for k in keys}
     return TopicReport(by, keys, rows, means, order)
 

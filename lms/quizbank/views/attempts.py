@@ -24,7 +24,7 @@ from lms.quizbank.models import Attempt
 from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import results as result_service
-from lms.quizbank.views.common import bp, cohort_context, my_enrolment, test_context, topic_titles
+from lms.quizbank.views.common import bp, by_competence, cohort_context, my_enrolment, test_context, topic_titles
 
 COHORT_TABS.append(("quizbank.my_tests", _l("My tests")))
 PER_PAGE = 5
@@ -275,4 +275,5 @@ def result(code, attempt_id):
     slots = [slot_view(s) for s in attempt.slots] if reviews else []
     return render_template("quizbank/result.html", cohort=g.cohort, attempt=attempt, test=attempt.test,
                            view=view, slots=slots, reviews=reviews, topic_titles=topic_titles(g.cohort),
+                           competence=by_competence(g.cohort, view),
                            again=attempt_service.may_start_again(attempt.test, my_enrolment()), confirm=ConfirmForm())

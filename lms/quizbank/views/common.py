@@ -7,9 +7,11 @@ from flask_login import current_user
 from lms.core.permissions import Context, has_capability
 from lms.core.services.errors import ServiceError
 from lms.courses.views.common import cohort_template_helpers, cohort_context, my_enrolment, run_service  # noqa: F401
+from lms.courses.services import competences
 from lms.quizbank.models import Bank, Test
 from lms.quizbank.qtypes import type_name
 from lms.quizbank.services import banks as bank_service
+from lms.quizbank.services import results
 from lms.quizbank.services import tests as test_service
 
 bp = Blueprint("quizbank", __name__, template_folder="../templates", static_folder="../static",
@@ -51,6 +53,15 @@ def topic_titles(cohort) -> dict:
     naming the rows of results by topic or module."""
     programme = cohort.programme
     return {**{str(m.number): m for m in programme.modules}, **{t.code: t for t in programme.topics}}
+
+
+def by_competence(cohort, view: dict) -> tuple:
+    """(framework, the attempt's points per competence) for a result view that shows its points
+    per topic, where the programme has a competence framework; (None, []) otherwise."""
+    framework = competences.framework_for(cohort.programme.code)
+    if framework is None or not view.get("topics"):
+        return None, []
+    return framework, results.competence_scores(view["topics"], framework)
 
 
 def can_here(capability: str) -> bool:

@@ -17,7 +17,7 @@ from lms.quizbank.qtypes import qtype
 from lms.quizbank.services import attempts as attempt_service
 from lms.quizbank.services import results as result_service
 from lms.quizbank.views.attempts import slot_view
-from lms.quizbank.views.common import bp, can_here, run_service, test_context, topic_titles
+from lms.quizbank.views.common import bp, by_competence, can_here, run_service, test_context, topic_titles
 
 
 def _attempt_of_test(attempt_id: int):
@@ -42,7 +42,8 @@ def attempt_review(code, test_id, attempt_id):
                            reviews={r["slot"]: r for r in view.get("answers", [])},
                            can_grade=can_here("quizbank:run_tests"), form=GradeForm(formdata=None),
                            confirm=ConfirmForm(), around=result_service.neighbours(g.test, attempt.id),
-                           topic_titles=topic_titles(g.cohort), timeline=attempt_service.timeline(attempt))
+                           topic_titles=topic_titles(g.cohort), timeline=attempt_service.timeline(attempt),
+                           competence=by_competence(g.cohort, view))
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/grading")

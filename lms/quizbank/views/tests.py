@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from lms.core.i18n import current_language
+from lms.core.i18n import current_language, localized
 from lms.core.permissions import has_capability, requires
 from lms.core.services.errors import ServiceError
 from lms.core.services import mail
@@ -24,6 +24,7 @@ from lms.core.web import run_button
 from lms.courses.forms import ConfirmForm
 from lms.courses.models import Cohort, Enrolment
 from lms.courses.services import cohorts as cohort_service
+from lms.courses.services import competences
 from lms.courses.views.common import COHORT_TABS
 from lms.db import db
 from lms.quizbank.forms.tests import CopyTestsForm, TestForm
@@ -324,10 +325,20 @@ def tests_growth(code):
         return by_id.get(given) if given else next((t for t in tests if t.kind == kind), None)
 
     before, after = chosen("before", "diagnostic"), chosen("after", "final")
-    by = "module" if request.args.get("by") == "module" else "topic"
+    framework = competences.framework_for(g.cohort.programme.code)
+    by, titles = _grouping(framework)
     found = result_service.growth(before, after, by) if before and after and before.id != after.id else None
     return render_template("quizbank/tests_growth.html", cohort=g.cohort, tests=tests, before=before, after=after,
-                           by=by, growth=found, titles=topic_titles(g.cohort))
+                           by=by, growth=found, titles=titles, framework=framework)
+
+
+def _grouping(framework) -> tuple[str, dict]:
+    """How the request asks results to be grouped (topic, module, or competence where the
+    programme has a framework), and the names of the groups' keys."""
+    by = request.args.get("by")
+    if by == "competence" and framework is not None:
+        return by, framework.by_code()
+    return ("module" if by == "module" else "topic"), topic_titles(g.cohort)
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/remind", methods=["POST"])
@@ -359,16 +370,18 @@ def test_topics(code, test_id):
     what the diagnostic test is for, and where the final test found the course weak."""
     if g.test.kind in SURVEY_KINDS:
         abort(404)
-    by = "module" if request.args.get("by") == "module" else "topic"
+    framework = competences.framework_for(g.cohort.programme.code)
+    by, titles = _grouping(framework)
     report = result_service.by_topic(g.test, by)
-    titles = topic_titles(g.cohort)
     if "format" in request.args:
-        header = [_("Participant"), _("E-mail"), _("Attempt"), *report.keys]
+        named = [f"{k}. {localized(titles[k], 'title')}" if by == "competence" else k for k in report.keys]
+        header = [_("Participant"), _("E-mail"), _("Attempt"), *named]
         rows = [[e.user.full_name, e.user.email, a.number,
                  *(scores[k].percent if k in scores else None for k in report.keys)] for e, a, scores in report.rows]
         rows.append([_("Cohort"), "", "", *(report.means[k] for k in report.keys)])
         return table_download(request.args["format"], header, rows, f"{code}-test-{test_id}-{by}s", sheet=_("By topic"))
-    return render_template("quizbank/test_topics.html", cohort=g.cohort, test=g.test, report=report, titles=titles)
+    return render_template("quizbank/test_topics.html", cohort=g.cohort, test=g.test, report=report, titles=titles,
+                           framework=framework)
 
 
 @bp.route("/cohorts/<code>/tests/<int:test_id>/sample")
