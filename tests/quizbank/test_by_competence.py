@@ -20,7 +20,7 @@ from tests.quizbank.test_views_attempts import CODE, setup  # noqa: F401 - the f
 TOPICS = ("1.3", "4.1")
 
 
-def _test(db_session, cohort, kind="diagnostic", title="Кіріс диагностика") -> int:
+def _test(db_session, cohort, kind="diagnostic", title="Кіріс диагностика", attempts=1) -> int:
     blueprint = db_session.query(Blueprint).filter_by(code="COMP-DIAG").one_or_none()
     if blueprint is None:
         for topic in TOPICS:
@@ -29,7 +29,8 @@ def _test(db_session, cohort, kind="diagnostic", title="Кіріс диагно�
                               rules=[{"topic": t, "min": 2, "max": 2} for t in TOPICS], level_quotas={})
         db_session.add(blueprint)
         db_session.flush()
-    test = make_test(cohort, blueprint=blueprint, kind=kind, module_number=None, title=title)
+    test = make_test(cohort, blueprint=blueprint, kind=kind, module_number=None, title=title,
+                     attempts_allowed=attempts)
     db_session.commit()
     return test.id
 
@@ -105,3 +106,28 @@ def test_a_programme_without_a_framework_has_no_results_by_competence(client, au
     page = client.get(f"/cohorts/COMP-SUS/tests/{test.id}/topics?by=competence").text
     choices = page.split('id="group-by"')[1].split("</div>")[0]
     assert "by=competence" not in choices and "<strong>Тақырыптар</strong>" in choices  # by topic instead
+
+
+def test_a_participants_competences_from_the_diagnostic_to_the_final(client, auth, setup, db_session):  # noqa: F811
+    cohort, _test_, _trainer = setup
+    diagnostic_id = _test(db_session, cohort)
+    final_id = _test(db_session, cohort, kind="final", title="Қорытынды", attempts=2)
+    _take(db_session, 1, diagnostic_id, right_in={"4.1"})
+    _take(db_session, 1, final_id, right_in=set(TOPICS))
+    _, user = _take(db_session, 1, final_id, right_in=set())  # a worse second attempt: the best counts
+    auth.login(user.email)
+    page = client.get(f"/cohorts/{CODE}/me/tests").text
+    table = page.split('id="competence-profile"')[1].split("</table>")[0]
+    assert '<th class="num" data-stage="diagnostic">' in table and 'data-stage="module">' not in table
+    row = table.split('data-competence="3">')[1].split("</tr>")[0]
+    assert '<td class="num" data-stage="diagnostic">0.0 %</td>' in row and 'data-stage="final">100.0 %</td>' in row
+    row = table.split('data-competence="4">')[1].split("</tr>")[0]
+    assert 'data-stage="diagnostic">100.0 %</td>' in row and 'data-stage="final">100.0 %</td>' in row
+    row = table.split('data-competence="2">')[1].split("</tr>")[0]  # no question of its topics: nothing to say
+    assert "2. Ұйымдастырушылық құзыреттілік" in row and row.count(">—</td>") == 2
+
+    final = db_session.get(Test, final_id)  # the final's score not released: its column goes
+    final.review_options = {**final.review_options, "score": False}
+    db_session.commit()
+    table = client.get(f"/cohorts/{CODE}/me/tests").text.split('id="competence-profile"')[1].split("</table>")[0]
+    assert 'data-stage="final"' not in table and 'data-stage="diagnostic"' in table

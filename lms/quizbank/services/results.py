@@ -36,9 +36,54 @@ class MyTest:
         return next((a for a in reversed(self.attempts) if a.status == "finished"), None)
 
     @property
+    def best(self) -> Attempt | None:
+        return best_of(self.attempts)
+
+    @property
     def can_start(self) -> bool:
         return (self.terms.state == "open" and self.test.kind not in SURVEY_KINDS and self.in_progress is None
                 and len(self.attempts) < self.terms.attempts_allowed)
+
+
+def best_of(attempts: list[Attempt]) -> Attempt | None:
+    """The attempt that counts: the best finished one, the earlier of two equal."""
+    done = [a for a in attempts if a.status == "finished" and a.percent is not None]
+    return max(done, key=lambda a: (a.percent, -a.number)) if done else None
+
+
+#: a participant's competence profile reads their tests in three stages (seed 000: the diagnostic
+#: test gives the initial competence level, the final test the level formed)
+PROFILE_STAGES = ("diagnostic", "module", "final")
+
+
+@dataclass
+class CompetenceProfile:
+    framework: competences.Framework
+    #: the stages with a result to show, in PROFILE_STAGES order
+    stages: list[str]
+    #: (competence, {stage: its TopicScore}) in the framework's order
+    rows: list[tuple[competences.Competence, dict]]
+
+
+def competence_profile(cohort: Cohort, rows: list[MyTest], language: str) -> CompetenceProfile | None:
+    """Where a participant stands on each competence of the programme's framework at each stage
+    (their `my_tests` rows): the best finished attempt at each test, the module tests' together,
+    and only what each test's review options let them see (`attempts.result_view`). None
+    without a framework."""
+    framework = competences.framework_for(cohort.programme.code)
+    if framework is None:
+        return None
+    topics: dict[str, list[dict]] = {}
+    for row in rows:
+        best = row.best if row.test.kind in PROFILE_STAGES else None
+        if best is not None:
+            shown = attempt_service.result_view(best, language=language, topics=True).get("topics")
+            if shown:
+                topics.setdefault(row.test.kind, []).extend(shown)
+    per_stage = {stage: {t.topic: t for t in competence_scores(found, framework)} for stage, found in topics.items()}
+    stages = [s for s in PROFILE_STAGES if per_stage.get(s)]
+    return CompetenceProfile(framework, stages, [(c, {s: per_stage[s][c.code] for s in stages if c.code in per_stage[s]})
+                                                 for c in framework.competences])
 
 
 def my_tests(cohort: Cohort, enrolment: Enrolment, now=None) -> list[MyTest]:
@@ -74,8 +119,7 @@ class ResultRow:
 
     @property
     def best(self) -> Attempt | None:
-        done = [a for a in self.attempts if a.status == "finished" and a.percent is not None]
-        return max(done, key=lambda a: (a.percent, -a.number)) if done else None
+        return best_of(self.attempts)
 
 
 @dataclass

@@ -49,7 +49,8 @@ def my_tests(code):
     enrolment = my_enrolment()
     rows = result_service.my_tests(g.cohort, enrolment)
     return render_template("quizbank/my_tests.html", cohort=g.cohort, rows=rows, confirm=ConfirmForm(),
-                           band_of=_band_of)
+                           band_of=_band_of,
+                           profile=result_service.competence_profile(g.cohort, rows, current_language()))
 
 
 def _band_of(attempt) -> str:
