@@ -131,3 +131,22 @@ def test_a_participants_competences_from_the_diagnostic_to_the_final(client, aut
     db_session.commit()
     table = client.get(f"/cohorts/{CODE}/me/tests").text.split('id="competence-profile"')[1].split("</table>")[0]
     assert 'data-stage="final"' not in table and 'data-stage="diagnostic"' in table
+
+
+def test_the_profile_costs_the_same_statements_for_one_test_or_two(client, auth, setup, db_session,  # noqa: F811
+                                                                    count_queries):
+    cohort, _test_, _trainer = setup
+    diagnostic_id = _test(db_session, cohort)
+    _, user = _take(db_session, 1, diagnostic_id, right_in={"4.1"})
+    enrolment = next(e for e in cohort.enrolments if e.user_id == user.id)
+    counts = []
+    for more in (False, True):
+        if more:
+            _take(db_session, 1, _test(db_session, cohort, kind="final", title="Қорытынды"), right_in=set(TOPICS))
+        db_session.expire_all()
+        rows = results.my_tests(cohort, enrolment)
+        with count_queries() as q:
+            profile = results.competence_profile(cohort, rows, "kk")
+        counts.append(len(q))
+    assert profile.stages == ["diagnostic", "final"]
+    assert counts[0] == counts[1] and counts[1] <= 6, counts
