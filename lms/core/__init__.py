@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.capabilities import CORE_CAPABILITIES
@@ -157,21 +156,17 @@ def init_core(app: Flask, config) -> None:
     def _policies_first():
         """A page opened while a current policy waits for the reader's acceptance sends them to
         accept it first (the catalogue too, once signed in). Only pages (GET): a form opened before
-        the policy was published still saves what it sends; the API and a page's script (JSON)
-        are not asked."""
+        the policy was published still saves what it sends; a page's script (JSON) is not asked,
+        and the API asks in its own way (`api_endpoint`: a 403 naming the policies)."""
         if (request.method not in ("GET", "HEAD") or is_static(request.endpoint)
                 or request.endpoint in before_policies or is_api_request() or wants_json()
                 or not current_user.is_authenticated or current_user.policies_agreed):
             return None
         from lms.core.services import policies
 
-        if policies.settle(current_user._get_current_object()):
+        if policies.still_asks(current_user._get_current_object()):
             here = request.full_path if request.query_string else request.path
             return redirect(url_for("core.policies_accept", next=here))
-        try:  # nothing waits (a policy for staff, a participant reading): stop asking
-            db.session.commit()
-        except OperationalError:  # another writer holds SQLite: asked again on the next page
-            db.session.rollback()
         return None
 
     @app.teardown_request

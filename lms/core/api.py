@@ -16,7 +16,8 @@ from lms.core import api_lane
 from lms.core.api_lane import lane_request
 from lms.core.extensions import csrf
 from lms.core.permissions import SYSTEM, Context, has_capability, public
-from lms.core.services import tokens
+from lms.core.i18n import localized
+from lms.core.services import policies, tokens
 from lms.core.services.errors import ServiceError
 from lms.db import db
 
@@ -70,7 +71,7 @@ def current_api_caller() -> tokens.TokenUser | None:
 def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[..., Context] | None = None, *,
                  summary: str, tags: tuple[str, ...] = (), parameters: list | None = None,
                  request_body: dict | None = None, response: dict | None = None, status: int = 200,
-                 joined: Callable[[], tuple] | None = None):
+                 joined: Callable[[], tuple] | None = None, before_policies: bool = False):
     """Authenticate (401) -> load (404) -> check capability (403) -> act. `capability=None`
     marks an endpoint anyone may call (still documented); a tuple admits any of them (the
     endpoint then narrows what it shows, e.g. a participant's own rows only).
@@ -78,7 +79,12 @@ def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[...
     `joined` gives (tables, columns, condition) of the endpoint's own read, which is then
     done by the authenticating SELECT itself (its bind parameters take the URL values of the
     same names); `context` finds the values in `current_api_caller().joined`. For hot paths:
-    an answer save reads once."""
+    an answer save reads once.
+
+    A read (GET) by a user for whom a current policy waits is refused, 403 `policies_not_accepted`,
+    as a page sends them to accept it first (Moodle's web services refuse alike); a write goes
+    through, so that work begun is never lost. `before_policies` exempts an endpoint (the
+    policies themselves, the token's user)."""
     capabilities = (capability,) if isinstance(capability, str) else tuple(capability or ())
     statement = []  # the authenticating SELECT with the joined read, built on first use
 
@@ -103,6 +109,8 @@ def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[...
             if not held:
                 raise ApiError(403, f"this token's user lacks {' or '.join(capabilities)} here")
             g.api_capabilities = held
+            if not before_policies and lane is None and request.method in ("GET", "HEAD"):
+                _policies_first(who)
             response = view(*args, **kwargs)
             if used:
                 db.session.commit()  # a reading endpoint commits nothing itself; keep the token's last use
@@ -118,6 +126,17 @@ def api_endpoint(capability: str | tuple[str, ...] | None, context: Callable[...
         return wrapped
 
     return decorator
+
+
+def _policies_first(who: tokens.TokenUser) -> None:
+    agreed = who.columns.get("policies_agreed")
+    if agreed is None:  # a lean read
+        agreed = who.user().policies_agreed
+    if agreed:
+        return
+    if policies.still_asks(who.user()):
+        raise ApiError(403, "a current policy waits for this user's acceptance: read it at GET /api/v1/policies"
+                            " and accept it with POST /api/v1/policies/accept", code="policies_not_accepted")
 
 
 def path_parameter(name: str, schema_type: str = "string", description: str = "") -> dict:
@@ -185,13 +204,55 @@ def openapi():
 
 
 @core_api.route("/me")
-@api_endpoint("core:view_profile", summary="The token's user", tags=("core",),
+@api_endpoint("core:view_profile", summary="The token's user", tags=("core",), before_policies=True,
               response={"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"},
                                                          "full_name": {"type": "string"},
-                                                         "language": {"type": "string"}}})
+                                                         "language": {"type": "string"},
+                                                         "policies_agreed": {"type": "boolean"}}})
 def me():
     user = current_api_user()
-    return jsonify(id=user.id, email=user.email, full_name=user.full_name, language=user.language)
+    return jsonify(id=user.id, email=user.email, full_name=user.full_name, language=user.language,
+                   policies_agreed=user.policies_agreed or not policies.still_asks(user))
+
+
+POLICIES = {"type": "object", "properties": {"policies": {"type": "array", "items": {"type": "object", "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string"}, "version": {"type": "integer"},
+    "title": {"type": "string"}, "text_html": {"type": "string", "description": "sanitized HTML"},
+    "published_at": {"type": "string", "format": "date-time"},
+    "accepted_at": {"type": ["string", "null"], "format": "date-time",
+                    "description": "null: waits for this user's acceptance"}}}}}}
+
+
+def _policies_json(user) -> dict:
+    with force_locale(user.language or "kk"):
+        accepted = {a.policy_id: a.accepted_at for a in policies.acceptances_of(user)}
+        return {"policies": [{"id": p.id, "kind": p.kind, "version": p.version, "title": localized(p, "title"),
+                              "text_html": str(policies.html(p)), "published_at": p.published_at.isoformat(),
+                              "accepted_at": accepted[p.id].isoformat() if p.id in accepted else None}
+                             for p in policies.current() if policies.applies_to(p, user)]}
+
+
+@core_api.route("/policies")
+@api_endpoint("core:view_profile", summary="The current policies this user is asked to accept, in their language,"
+              " each with when they accepted it (null: waiting)", tags=("core",), before_policies=True,
+              response=POLICIES)
+def current_policies():
+    return jsonify(_policies_json(current_api_user()))
+
+
+@core_api.route("/policies/accept", methods=["POST"])
+@api_endpoint("core:view_profile", summary="Accept the current policies: every one waiting must be named",
+              tags=("core",), before_policies=True, response=POLICIES,
+              request_body={"type": "object", "required": ["policy_ids"],
+                            "properties": {"policy_ids": {"type": "array", "items": {"type": "integer"}}}})
+def accept_policies():
+    ids = json_body().get("policy_ids")
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ApiError(422, "policy_ids: a list of the policies' ids", field="policy_ids")
+    user = current_api_user()
+    policies.accept(user, set(ids))
+    db.session.commit()
+    return jsonify(_policies_json(user))
 
 
 def refusal_response(exc: Exception):

@@ -66,7 +66,8 @@ def test_a_form_sent_from_a_page_already_open_is_saved_and_the_next_page_asks(cl
     assert r.status_code == 302 and r.headers["Location"] == "/profile"
     assert db.session.get(User, reader.id).email_notices is False  # saved
     assert client.get("/profile").headers["Location"].startswith("/policies/accept")
-    # signed in, a public page asks too; the policies themselves stay readable, the API is not asked
+    # signed in, a public page asks too; the policies themselves stay readable, and the API's
+    # document (the API asks in its own way: tests/quizbank/test_policies_gate.py)
     assert client.get("/?tab=1").headers["Location"] == "/policies/accept?next=/?tab%3D1"
     assert client.get("/policies").status_code == 200
     assert client.get("/api/v1/openapi.json").status_code == 200

@@ -49,6 +49,7 @@ def test_revoked_tokens_calendar_tokens_and_inactive_users_are_refused(client, m
 def test_one_select_authenticates_and_the_last_use_is_written_once_a_minute(client, make, db_session,
                                                                              count_queries):
     user = make.user(email="tok-d@test.kz", role="participant", context=("cohort", 1))
+    user.policies_agreed = True  # a new account's first request asks for the policies once (test_policies_api)
     token, plain = tokens.create_token(user)
     db_session.commit()
     token_id = token.id

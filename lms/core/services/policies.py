@@ -9,7 +9,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import and_, exists, func, or_, select, true, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import contains_eager
 
 from lms.core.i18n import localized
@@ -64,6 +64,19 @@ def settle(user: User) -> list[Policy]:
     if not waiting:
         user.policies_agreed = True
     return waiting
+
+
+def still_asks(user: User) -> bool:
+    """Whether a current policy waits for `user` (the pages' and the API's gate). When nothing
+    does, they are marked agreed and that is committed at once, the only write of the read that
+    asked; another writer holding SQLite only means being asked again next time."""
+    if settle(user):
+        return True
+    try:
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
+    return False
 
 
 def accept(user: User, policy_ids: set[int]) -> None:
