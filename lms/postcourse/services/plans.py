@@ -211,6 +211,17 @@ def needs_of(enrolment: Enrolment, module_results: Mapping | None = None,
             "survey": survey, "note": ""}
 
 
+def competences_of(plan: SupportPlan, language: str):
+    """The graduate's competences at the diagnostic, the module tests and the final of their
+    course, as their own results show them (quizbank's `competence_profile`: what the review
+    options let the graduate see, no more); None where the programme has no framework."""
+    from lms.quizbank.services import results as result_service
+
+    enrolment = enrolment_of(plan)
+    cohort = db.session.get(Cohort, enrolment.cohort_id)
+    return result_service.competence_profile(cohort, result_service.my_tests(cohort, enrolment), language)
+
+
 def needs_for(plan: SupportPlan, *, staff: bool) -> dict:
     """The needs as the reader may see them: staff never see answers of an anonymous survey."""
     return needs_seen(plan.needs, staff=staff)

@@ -113,6 +113,7 @@ def _render(template: str, plan: SupportPlan, *, staff: bool, given: dict | None
 
 def _staff_page(plan: SupportPlan, **given):
     return _render("postcourse/plan.html", plan, staff=True, given=given, can_support=can_here(SUPPORT),
+                   competences=plan_service.competences_of(plan, current_language()),
                    file_url=lambda file_id: url_for("postcourse.plan_file", code=g.cohort.code, plan_id=plan.id,
                                                     file_id=file_id))
 
