@@ -25,20 +25,19 @@ MAX_TASK_POINTS = 100
 KEEP = object()
 
 
-def _number(value) -> float | None:
-    """A number as typed ("7,5" too), None for nothing; ValueError for anything else."""
+def typed_number(value) -> float | None:
+    """A mark as typed ("7,5" too), None for nothing; ValueError or TypeError for anything that
+    is not a number (NaN passes: the caller's range check refuses it). The gradebook's hand-given
+    marks read the same way."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
-    if number != number:  # NaN
-        raise ValueError(value)
-    return number
+    return float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
 
 
 def check_max(value) -> float | None:
     """A task's `max_points` as given on its form: empty for a task without marks."""
     try:
-        number = _number(value)
+        number = typed_number(value)
     except (TypeError, ValueError):
         raise ServiceError(_l("the maximum mark must be a number"), field="max_points") from None
     if number is not None and not 0 < number <= MAX_TASK_POINTS:
@@ -50,7 +49,7 @@ def check_max(value) -> float | None:
 def check_points(task: SelfStudyTask, value) -> float | None:
     """A mark for a hand-in of `task`, from 0 to the task's maximum; None for no mark."""
     try:
-        points = _number(value)
+        points = typed_number(value)
     except (TypeError, ValueError):
         raise ServiceError(_l("the mark must be a number"), field="points") from None
     if points is None:

@@ -184,13 +184,13 @@ def _manual(scheme: Scheme, code: str) -> Component:
 
 
 def _points(value, component: Component, who: str) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
     try:
-        points = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        points = task_marks.typed_number(value)
     except (TypeError, ValueError):
         raise ServiceError(about(f"{who}, {component.code}", _l("%(value)s is not a number", value=repr(value))),
                            field="points") from None
+    if points is None:
+        return None
     if points != points or not 0 <= points <= component.max:
         raise ServiceError(about(f"{who}, {component.code}", _l("the mark must be from 0 to %(max)s (got %(value)s)",
                                                              max=f"{component.max:g}", value=value)), field="points")
