@@ -40,7 +40,10 @@ class LineList(list):
     lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers each mapping's and list's line, so a refusal names
+    the file's line (the content files and the competence frameworks share it)."""
+
     def construct_mapping(self, node, deep=False):
         mapping = LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
@@ -54,11 +57,12 @@ class _LineLoader(yaml.SafeLoader):
         return seq
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, LineLoader.construct_mapping)
+LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, LineLoader.construct_sequence)
 
 
-def _line(obj, key=None, default: int | None = None) -> int | None:
+def line_of(obj, key=None, default: int | None = None) -> int | None:
+    """The line of `obj` (read by LineLoader), or of its entry `key`."""
     if key is not None and isinstance(obj, LineDict):
         return obj.lines.get(key, obj.line)
     if key is not None and isinstance(obj, LineList) and isinstance(key, int) and key < len(obj.lines):
@@ -120,7 +124,7 @@ class _Checker:
     def keys(self, obj, allowed, what):
         for key in obj:
             if key not in allowed:
-                self.err(_line(obj, key), f"{what}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})")
+                self.err(line_of(obj, key), f"{what}: unknown field {key!r} (allowed: {', '.join(sorted(allowed))})")
 
     def text(self, obj, key, what, required=True):
         if isinstance(obj, list):
@@ -129,27 +133,27 @@ class _Checker:
             value = obj.get(key) if isinstance(obj, dict) else None
         if value is None:
             if required:
-                self.err(_line(obj, key), f"{what}: missing {key!r}")
+                self.err(line_of(obj, key), f"{what}: missing {key!r}")
             return
         if not isinstance(value, dict):
-            self.err(_line(obj, key), f"{what}: {key!r} must be a mapping of languages {{kk, ru, en}}")
+            self.err(line_of(obj, key), f"{what}: {key!r} must be a mapping of languages {{kk, ru, en}}")
             return
         for lang in value:
             if lang not in LANG_KEYS:
-                self.err(_line(value, lang), f"{what}: unknown language {lang!r} in {key!r}")
+                self.err(line_of(value, lang), f"{what}: unknown language {lang!r} in {key!r}")
             elif not isinstance(value[lang], str):
-                self.err(_line(value, lang), f"{what}: {key}.{lang} must be text")
+                self.err(line_of(value, lang), f"{what}: {key}.{lang} must be text")
         if not (isinstance(value.get("kk"), str) and value["kk"].strip()):
-            self.err(_line(obj, key), f"{what}: {key!r} has no Kazakh (kk) text")
+            self.err(line_of(obj, key), f"{what}: {key!r} has no Kazakh (kk) text")
 
     def number(self, obj, key, what, required=True, minimum=0):
         value = obj.get(key)
         if value is None:
             if required:
-                self.err(_line(obj, key), f"{what}: missing {key!r}")
+                self.err(line_of(obj, key), f"{what}: missing {key!r}")
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-            self.err(_line(obj, key), f"{what}: {key!r} must be a number ≥ {minimum}, not {value!r}")
+            self.err(line_of(obj, key), f"{what}: {key!r} must be a number ≥ {minimum}, not {value!r}")
             return None
         return value
 
@@ -158,10 +162,10 @@ class _Checker:
         if hours is None:
             return
         if not isinstance(hours, dict):
-            self.err(_line(row, "hours"), f"{what}: 'hours' must be a mapping of format codes")
+            self.err(line_of(row, "hours"), f"{what}: 'hours' must be a mapping of format codes")
             return
         for fmt, cells in hours.items():
-            line = _line(hours, fmt)
+            line = line_of(hours, fmt)
             if fmt not in formats:
                 self.err(line, f"{what}: hours for format {fmt!r}, which the programme does not declare"
                                f" (formats: {', '.join(formats) or 'none'})")
@@ -171,34 +175,34 @@ class _Checker:
                 continue
             for kind in cells:
                 if kind not in HOUR_KEYS:
-                    self.err(_line(cells, kind), f"{what}: unknown hour kind {kind!r}"
+                    self.err(line_of(cells, kind), f"{what}: unknown hour kind {kind!r}"
                                                  f" (known: {', '.join(HOUR_KINDS)}, total)")
                 elif kind != "total" and kind not in formats[fmt]:
-                    self.err(_line(cells, kind), f"{what}: hour kind {kind!r} is not a column of"
+                    self.err(line_of(cells, kind), f"{what}: hour kind {kind!r} is not a column of"
                                                  f" format {fmt!r} ({', '.join(formats[fmt])})")
                 else:
                     self.number(cells, kind, f"{what}, {fmt}")
 
     def check(self, doc) -> None:
         if not isinstance(doc, dict):
-            self.err(_line(doc, default=1), "the file must hold one programme (a mapping)")
+            self.err(line_of(doc, default=1), "the file must hold one programme (a mapping)")
             return
         self.keys(doc, TOP_KEYS, "programme")
         code = doc.get("code")
         if not isinstance(code, str) or not CODE_RE.match(code):
-            self.err(_line(doc, "code"), f"programme: 'code' must be capital letters, digits and '-', not {code!r}")
+            self.err(line_of(doc, "code"), f"programme: 'code' must be capital letters, digits and '-', not {code!r}")
         self.number(doc, "version", "programme", minimum=1)
         if doc.get("status") not in PROGRAMME_STATUSES:
-            self.err(_line(doc, "status"), f"programme: 'status' must be one of {', '.join(PROGRAMME_STATUSES)}")
+            self.err(line_of(doc, "status"), f"programme: 'status' must be one of {', '.join(PROGRAMME_STATUSES)}")
         if doc.get("audience") not in AUDIENCES:
-            self.err(_line(doc, "audience"), f"programme: 'audience' must be one of {', '.join(AUDIENCES)}")
+            self.err(line_of(doc, "audience"), f"programme: 'audience' must be one of {', '.join(AUDIENCES)}")
         self.number(doc, "hours", "programme", minimum=1)
         self.text(doc, "title", "programme")
         self.text(doc, "goal", "programme", required=False)
         for key in ("objectives", "outcomes"):
             items = doc.get(key) or []
             if not isinstance(items, list):
-                self.err(_line(doc, key), f"programme: {key!r} must be a list")
+                self.err(line_of(doc, key), f"programme: {key!r} must be a list")
                 continue
             for i, _item in enumerate(items):
                 self.text(items, i, f"{key} #{i + 1}")
@@ -206,40 +210,40 @@ class _Checker:
         formats: dict[str, list[str]] = {}
         fmts = doc.get("formats")
         if not isinstance(fmts, list) or not fmts:
-            self.err(_line(doc, "formats"), "programme: 'formats' must list at least one hour-plan table")
+            self.err(line_of(doc, "formats"), "programme: 'formats' must list at least one hour-plan table")
             fmts = []
         for fmt in fmts:
             if not isinstance(fmt, dict):
-                self.err(_line(fmts), "formats: each entry must be a mapping")
+                self.err(line_of(fmts), "formats: each entry must be a mapping")
                 continue
             self.keys(fmt, FORMAT_KEYS, "format")
             fcode = fmt.get("code")
             what = f"format {fcode!r}"
             if fcode not in FORMAT_CODES:
-                self.err(_line(fmt, "code"), f"format: 'code' must be one of {', '.join(FORMAT_CODES)}, not {fcode!r}")
+                self.err(line_of(fmt, "code"), f"format: 'code' must be one of {', '.join(FORMAT_CODES)}, not {fcode!r}")
                 continue
             if fcode in formats:
-                self.err(_line(fmt, "code"), f"format {fcode!r} is declared twice")
+                self.err(line_of(fmt, "code"), f"format {fcode!r} is declared twice")
                 continue
             self.text(fmt, "title", what)
             kinds = fmt.get("kinds")
             if not isinstance(kinds, list) or not kinds:
-                self.err(_line(fmt, "kinds"), f"{what}: 'kinds' must list the table's hour columns")
+                self.err(line_of(fmt, "kinds"), f"{what}: 'kinds' must list the table's hour columns")
                 kinds = []
             for i, kind in enumerate(kinds):
                 if kind not in HOUR_KINDS:
-                    self.err(_line(kinds, i), f"{what}: unknown hour kind {kind!r} (known: {', '.join(HOUR_KINDS)})")
+                    self.err(line_of(kinds, i), f"{what}: unknown hour kind {kind!r} (known: {', '.join(HOUR_KINDS)})")
             formats[fcode] = [k for k in kinds if k in HOUR_KINDS]
             for key, allowed in (("declared", DECLARED_KEYS), ("totals", HOUR_KEYS)):
                 cells = fmt.get(key)
                 if cells is None:
                     continue
                 if not isinstance(cells, dict):
-                    self.err(_line(fmt, key), f"{what}: {key!r} must map hour kinds to numbers")
+                    self.err(line_of(fmt, key), f"{what}: {key!r} must map hour kinds to numbers")
                     continue
                 for kind in cells:
                     if kind not in allowed:
-                        self.err(_line(cells, kind), f"{what}: unknown hour kind {kind!r} in {key!r}")
+                        self.err(line_of(cells, kind), f"{what}: unknown hour kind {kind!r} in {key!r}")
                     else:
                         self.number(cells, kind, f"{what}, {key}")
             for key in ("source_line", "declared_line"):
@@ -247,12 +251,12 @@ class _Checker:
             short = fmt.get("short_run")
             if short is not None:
                 if not isinstance(short, dict):
-                    self.err(_line(fmt, "short_run"), f"{what}: 'short_run' must be a mapping (factor, line)")
+                    self.err(line_of(fmt, "short_run"), f"{what}: 'short_run' must be a mapping (factor, line)")
                 else:
                     self.keys(short, SHORT_RUN_KEYS, f"{what}, short_run")
                     factor = self.number(short, "factor", f"{what}, short_run")
                     if factor is not None and not 0 < factor < 1:
-                        self.err(_line(short, "factor"), f"{what}, short_run: 'factor' multiplies the plan's hours "
+                        self.err(line_of(short, "factor"), f"{what}, short_run: 'factor' multiplies the plan's hours "
                                                          f"for a shorter run, so lies between 0 and 1, not {factor!r}")
                     self.number(short, "line", f"{what}, short_run", required=False, minimum=1)
 
@@ -261,45 +265,45 @@ class _Checker:
         def topic_code(row, what):
             tcode = row.get("code")
             if isinstance(tcode, (int, float)) and not isinstance(tcode, bool):
-                self.err(_line(row, "code"), f"{what}: write the code in quotes (\"{tcode}\"), or YAML reads it as a number")
+                self.err(line_of(row, "code"), f"{what}: write the code in quotes (\"{tcode}\"), or YAML reads it as a number")
             elif not isinstance(tcode, str) or not TOPIC_CODE_RE.match(tcode):
-                self.err(_line(row, "code"), f"{what}: missing or malformed 'code' {tcode!r}")
+                self.err(line_of(row, "code"), f"{what}: missing or malformed 'code' {tcode!r}")
             elif tcode in codes:
-                self.err(_line(row, "code"), f"{what}: duplicate code {tcode!r} (first at line {codes[tcode]})")
+                self.err(line_of(row, "code"), f"{what}: duplicate code {tcode!r} (first at line {codes[tcode]})")
             else:
-                codes[tcode] = _line(row, "code")
+                codes[tcode] = line_of(row, "code")
 
         modules = doc.get("modules")
         if not isinstance(modules, list) or not modules:
-            self.err(_line(doc, "modules"), "programme: 'modules' must list at least one module")
+            self.err(line_of(doc, "modules"), "programme: 'modules' must list at least one module")
             modules = []
         numbers: dict[int, int | None] = {}
         for module in modules:
             if not isinstance(module, dict):
-                self.err(_line(modules), "modules: each entry must be a mapping")
+                self.err(line_of(modules), "modules: each entry must be a mapping")
                 continue
             self.keys(module, MODULE_KEYS, "module")
             number = module.get("number")
             what = f"module {number}"
             if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-                self.err(_line(module, "number"), f"module: 'number' must be a whole number ≥ 1, not {number!r}")
+                self.err(line_of(module, "number"), f"module: 'number' must be a whole number ≥ 1, not {number!r}")
             elif number in numbers:
-                self.err(_line(module, "number"), f"module {number} is declared twice (first at line {numbers[number]})")
+                self.err(line_of(module, "number"), f"module {number} is declared twice (first at line {numbers[number]})")
             else:
-                numbers[number] = _line(module, "number")
+                numbers[number] = line_of(module, "number")
             self.text(module, "title", what)
             self.hours(module, what, formats)
             topics = module.get("topics")
             if not isinstance(topics, list) or not topics:
-                self.err(_line(module, "topics"), f"{what}: 'topics' must list at least one topic")
+                self.err(line_of(module, "topics"), f"{what}: 'topics' must list at least one topic")
                 topics = []
             choose = module.get("choose")
             if choose is not None and (not isinstance(choose, int) or isinstance(choose, bool)
                                        or not 1 <= choose <= max(len(topics), 1)):
-                self.err(_line(module, "choose"), f"{what}: 'choose' must be between 1 and the number of topics")
+                self.err(line_of(module, "choose"), f"{what}: 'choose' must be between 1 and the number of topics")
             for topic in topics:
                 if not isinstance(topic, dict):
-                    self.err(_line(topics), f"{what}: each topic must be a mapping")
+                    self.err(line_of(topics), f"{what}: each topic must be a mapping")
                     continue
                 self.keys(topic, TOPIC_KEYS, "topic")
                 twhat = f"topic {topic.get('code')}"
@@ -310,19 +314,19 @@ class _Checker:
         extras = doc.get("extra_rows") or []
         for row in extras if isinstance(extras, list) else []:
             if not isinstance(row, dict):
-                self.err(_line(extras), "extra_rows: each entry must be a mapping")
+                self.err(line_of(extras), "extra_rows: each entry must be a mapping")
                 continue
             self.keys(row, EXTRA_KEYS, "extra row")
             what = f"row {row.get('code')}"
             topic_code(row, what)
             if row.get("position") not in ("start", "end"):
-                self.err(_line(row, "position"), f"{what}: 'position' must be start or end")
+                self.err(line_of(row, "position"), f"{what}: 'position' must be start or end")
             self.text(row, "title", what)
             self.hours(row, what, formats)
         notes = doc.get("seed_notes") or []
         for i, note in enumerate(notes if isinstance(notes, list) else []):
             if not isinstance(note, dict) or not isinstance(note.get("text"), str):
-                self.err(_line(notes, i), "seed_notes: each note needs a 'text' (and a seed 'line')")
+                self.err(line_of(notes, i), "seed_notes: each note needs a 'text' (and a seed 'line')")
 
     # seed discrepancies ---------------------------------------------------------
 
@@ -353,7 +357,7 @@ class _Checker:
             def check_row(row, name):
                 cells = (row.get("hours") or {}).get(f)
                 if cells and "total" in cells and len(cells) > 1 and row_sum(cells) != cells["total"]:
-                    self.warn(_line(row.get("hours"), f), f"{label}, {name}: the columns add up to"
+                    self.warn(line_of(row.get("hours"), f), f"{label}, {name}: the columns add up to"
                               f" {_h(row_sum(cells))} h but the row's total says {_h(cells['total'])}")
 
             plan_rows = []  # the printed rows that the «Барлығы» row covers
@@ -370,20 +374,20 @@ class _Checker:
                 with_hours = [t["hours"][f] for t in module["topics"] if (t.get("hours") or {}).get(f)]
                 summed = _sum_cells([{**c, "total": row_total(c)} for c in with_hours])
                 if with_hours and printed:
-                    compare(printed, summed, _line(module.get("hours"), f), f"{mname}: the module row",
+                    compare(printed, summed, line_of(module.get("hours"), f), f"{mname}: the module row",
                             "its topics")
                 elif with_hours:
-                    self.warn(_line(module, "hours", module.line),
+                    self.warn(line_of(module, "hours", module.line),
                               f"{label}, {mname}: the module row prints no hours; its topics add up"
                               f" to {_h(summed['total'])}")
                 if with_hours and module.get("choose"):
-                    self.warn(_line(module, "choose"), f"{label}, {mname}: a variative module"
+                    self.warn(line_of(module, "choose"), f"{label}, {mname}: a variative module"
                               f" (choose {module['choose']}) whose topics all carry hours")
                 if printed or with_hours:
                     plan_rows.append(printed or summed)
             counted = _sum_cells([{**c, "total": row_total(c)} for c in plan_rows])
             totals = fmt.get("totals") or {}
-            tline = _line(fmt, "totals", fmt.line)
+            tline = line_of(fmt, "totals", fmt.line)
             if totals:
                 compare(totals, counted, tline, "the «Барлығы» row", "the rows above")
                 columns = set(totals) - {"total"}
@@ -394,10 +398,10 @@ class _Checker:
                     self.warn(tline, f"{label}: the «Барлығы» row gives {_h(row_total(totals))} h,"
                                      f" not the programme's {_h(nominal)} h")
             elif counted.get("total", 0) != nominal:
-                self.warn(_line(fmt, "code"), f"{label}: the rows add up to {_h(counted['total'])} h,"
+                self.warn(line_of(fmt, "code"), f"{label}: the rows add up to {_h(counted['total'])} h,"
                                               f" not the programme's {_h(nominal)} h")
             declared = fmt.get("declared") or {}
-            dline = _line(fmt, "declared", fmt.line)
+            dline = line_of(fmt, "declared", fmt.line)
             seed = f" (seed line {fmt['declared_line']})" if fmt.get("declared_line") else ""
             contact = sum(v for k, v in totals.items() if k not in ("total", "self_study"))
             actual = {"contact": contact, "self_study": totals.get("self_study", 0),
@@ -412,7 +416,7 @@ class _Checker:
                           f" ({' + '.join(f'{_h(v)} {k}' for k, v in totals.items() if k != 'total')})")
         for i, note in enumerate(doc.get("seed_notes") or []):
             where = f"seed line {note['line']}: " if note.get("line") else ""
-            self.warn(_line(doc["seed_notes"], i), f"seed note: {where}{note['text']}")
+            self.warn(line_of(doc["seed_notes"], i), f"seed note: {where}{note['text']}")
 
 
 def _kind_order(kind: str) -> int:
@@ -462,7 +466,7 @@ def check(root: Path | str) -> CheckResult:
         name = str(path)
         checker = _Checker(name, result)
         try:
-            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+            doc = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)
         except UnicodeDecodeError as exc:
             checker.err(None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
             continue
@@ -476,7 +480,7 @@ def check(root: Path | str) -> CheckResult:
             continue
         key = (doc["code"], doc["version"])
         if key in seen:
-            checker.err(_line(doc, "code"), f"programme {key[0]} v{key[1]} is also defined in {seen[key]}")
+            checker.err(line_of(doc, "code"), f"programme {key[0]} v{key[1]} is also defined in {seen[key]}")
             continue
         seen[key] = name
         checker.discrepancies(doc)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from lms.courses.content import Finding, _line, _LineLoader
+from lms.courses.content import Finding, LineLoader, line_of
 
 CONTENT_DIR = Path(__file__).resolve().parents[3] / "content" / "competences"
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,15}$")
@@ -72,17 +72,17 @@ def parse(doc, where: str, topic_codes: set[str] | None = None) -> tuple[Framewo
         return None, problems
     unknown = sorted(set(doc) - {"programme", "title", "competences"})
     if unknown:
-        err(_line(doc, unknown[0]), f"unknown field(s) {', '.join(map(repr, unknown))}"
+        err(line_of(doc, unknown[0]), f"unknown field(s) {', '.join(map(repr, unknown))}"
                                     " (allowed: programme, title, competences)")
     programme = doc.get("programme")
     if not isinstance(programme, str) or not programme:
-        err(_line(doc, "programme"), "'programme' must name the programme's code")
+        err(line_of(doc, "programme"), "'programme' must name the programme's code")
     title = _text(doc.get("title"))
     if title is None:
-        err(_line(doc, "title"), "'title' must be a mapping of kk (required), ru, en texts")
+        err(line_of(doc, "title"), "'title' must be a mapping of kk (required), ru, en texts")
     rows = doc.get("competences")
     if not isinstance(rows, list) or not rows:
-        err(_line(doc, "competences"), "'competences' must list at least one competence")
+        err(line_of(doc, "competences"), "'competences' must list at least one competence")
         rows = []
     competences, seen = [], set()
     for n, row in enumerate(rows, 1):
@@ -93,34 +93,34 @@ def parse(doc, where: str, topic_codes: set[str] | None = None) -> tuple[Framewo
         what = f"competence {row.get('code', n)!s}"
         bad = sorted(set(row) - {"code", "title", "description", "topics"})
         if bad:
-            err(_line(row, bad[0]), f"{what}: unknown field(s) {', '.join(map(repr, bad))}"
+            err(line_of(row, bad[0]), f"{what}: unknown field(s) {', '.join(map(repr, bad))}"
                                     " (allowed: code, title, description, topics)")
         code = row.get("code")
         if not isinstance(code, str) or not CODE_RE.match(code):
-            err(_line(row, "code"), f"{what}: 'code' must be 1 to 16 letters, digits, '.' or '-', quoted (got {code!r})")
+            err(line_of(row, "code"), f"{what}: 'code' must be 1 to 16 letters, digits, '.' or '-', quoted (got {code!r})")
             continue
         if code in seen:
-            err(_line(row, "code"), f"{what}: the code is used twice")
+            err(line_of(row, "code"), f"{what}: the code is used twice")
             continue
         seen.add(code)
         names = _text(row.get("title"))
         if names is None:
-            err(_line(row, "title"), f"{what}: 'title' must be a mapping of kk (required), ru, en texts")
+            err(line_of(row, "title"), f"{what}: 'title' must be a mapping of kk (required), ru, en texts")
             continue
         description = row.get("description")
         if description is not None and _text(description) is None:
-            err(_line(row, "description"), f"{what}: 'description' must be a mapping of kk (required), ru, en texts")
+            err(line_of(row, "description"), f"{what}: 'description' must be a mapping of kk (required), ru, en texts")
             continue
         topics = row.get("topics") if row.get("topics") is not None else []
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-            err(_line(row, "topics"), f"{what}: 'topics' must be a list of topic codes, quoted (\"1.2\")")
+            err(line_of(row, "topics"), f"{what}: 'topics' must be a list of topic codes, quoted (\"1.2\")")
             continue
         if len(set(topics)) != len(topics):
-            err(_line(row, "topics"), f"{what}: a topic is listed twice")
+            err(line_of(row, "topics"), f"{what}: a topic is listed twice")
             continue
         missing = [t for t in topics if topic_codes is not None and t not in topic_codes]
         if missing:
-            err(_line(row, "topics"), f"{what}: programme {programme} has no topic {', '.join(missing)}")
+            err(line_of(row, "topics"), f"{what}: programme {programme} has no topic {', '.join(missing)}")
             continue
         competences.append(Competence(code, names["kk"], names.get("ru", ""), names.get("en", ""),
                                       _text(description) or {}, tuple(topics)))
@@ -130,7 +130,7 @@ def parse(doc, where: str, topic_codes: set[str] | None = None) -> tuple[Framewo
 
 
 def _read(path: Path):
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)
 
 
 def check_files(root: Path | str, programmes: dict[str, set[str]]) -> list[Finding]:
@@ -149,11 +149,11 @@ def check_files(root: Path | str, programmes: dict[str, set[str]]) -> list[Findi
             continue
         code = doc.get("programme") if isinstance(doc, dict) else None
         if isinstance(code, str) and code not in programmes:
-            findings.append(Finding(str(path), _line(doc, "programme"), "error",
+            findings.append(Finding(str(path), line_of(doc, "programme"), "error",
                                     f"no programme {code} in the programme files"))
             continue
         if isinstance(code, str) and path.stem != code:
-            findings.append(Finding(str(path), _line(doc, "programme"), "error",
+            findings.append(Finding(str(path), line_of(doc, "programme"), "error",
                                     f"the file of programme {code} must be named {code}.yaml"))
             continue
         findings += parse(doc, str(path), programmes.get(code) if isinstance(code, str) else None)[1]
