@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from lms.core.api import (ApiError, api_blueprint, api_endpoint, current_api_caller, current_api_user, json_body,
                           path_parameter)
 from lms.core.api_lane import lane_endpoint
+from lms.core.i18n import localized
 from lms.core.permissions import Context, remember_parent
 from lms.core.services.errors import ServiceError
 from lms.courses.api import cohort_api_context
@@ -24,6 +25,7 @@ from lms.db import db, utcnow
 from lms.quizbank.models import TEST_KINDS, Attempt, Test
 from lms.quizbank.qtypes import QUESTION_TYPES
 from lms.quizbank.services import attempts as attempt_service
+from lms.quizbank.services import results
 from lms.quizbank.services import tests as test_service
 
 bp = api_blueprint("quizbank_api")
@@ -59,6 +61,12 @@ RESULT = {"type": "object", "description": "Fields the test's review options hid
                    "topic": {"type": "string"}, "module": {"type": "integer"}, "score": {"type": "number"},
                    "max": {"type": "number"}, "percent": {"type": ["number", "null"]},
                    "pending": {"type": "integer", "description": "essays of the topic still to be graded"}}}},
+    "competences": {"type": "array", "description": "the same points gathered per competence of the programme's"
+                    " framework, where it has one: a competence counts the questions of the topics that build it",
+                    "items": {"type": "object", "properties": {
+                        "competence": {"type": "string"}, "title": {"type": "string"}, "score": {"type": "number"},
+                        "max": {"type": "number"}, "percent": {"type": ["number", "null"]},
+                        "pending": {"type": "integer"}}}},
     "pending_grading": {"type": "integer", "description": "essays still to be graded by hand"},
     "provisional": {"type": "boolean", "description": "true while essays wait: percent is over the graded items"
                                                       " only, band and passed are empty"},
@@ -152,8 +160,26 @@ def _attempt_json(attempt: Attempt, *, staff: bool = False) -> dict:
            "started_at": _iso(attempt.started_at), "deadline_at": _iso(attempt.deadline_at),
            "grace_seconds": attempt.test.grace_seconds, "slots": [_slot_json(s) for s in attempt.slots]}
     if attempt.status == "finished":
-        out["result"] = attempt_service.result_view(attempt, staff=staff, language=_language(), topics=True)
+        out["result"] = _result_json(attempt, staff=staff)
     return out
+
+
+def _result_json(attempt: Attempt, *, staff: bool = False) -> dict:
+    """The result view with its points per topic and, where the programme has a competence
+    framework, per competence (hidden with the topics when the review options hide them)."""
+    language = _language()
+    view = attempt_service.result_view(attempt, staff=staff, language=language, topics=True)
+    framework = results.framework_of(attempt.test)
+    if framework is None:
+        return view
+    if "topics" in view.get("hidden", ()):
+        view["hidden"].insert(view["hidden"].index("topics") + 1, "competences")
+    elif "topics" in view:
+        named = framework.by_code()
+        view["competences"] = [{"competence": c.topic, "title": localized(named[c.topic], "title", language),
+                                "score": c.score, "max": c.max_score, "percent": c.percent, "pending": c.pending}
+                               for c in results.by_competence(framework, view)]
+    return view
 
 
 def _closed(exc: attempt_service.AttemptClosed):
@@ -285,7 +311,7 @@ def submit(attempt_id):
         db.session.rollback()
         raise
     db.session.commit()
-    return jsonify(attempt_service.result_view(attempt, language=_language(), topics=True))
+    return jsonify(_result_json(attempt))
 
 
 @bp.route("/attempts/<int:attempt_id>")

@@ -173,7 +173,7 @@ def test_review_options_decide_what_the_participant_sees(client, api, db_session
     result = client.post(f"/api/v1/attempts/{attempt_id}/submit", headers=api["p1"]).get_json()
     assert "score" not in result and "percent" not in result and "passed" not in result
     assert result["band"] == "қанағаттанарлықсыз"
-    assert result["hidden"] == ["score", "max", "percent", "passed", "topics", "answers"]
+    assert result["hidden"] == ["score", "max", "percent", "passed", "topics", "competences", "answers"]
     staff = client.get(f"/api/v1/attempts/{attempt_id}", headers=api["trainer"]).get_json()["result"]
     assert staff["score"] == 0.0 and len(staff["answers"]) == len(ITEMS) and "hidden" not in staff
 

@@ -10,7 +10,8 @@ import pytest
 
 from lms.core.services.errors import ServiceError
 from lms.quizbank.models import Blueprint, Test
-from lms.quizbank.services import results
+from lms.quizbank.services import attempts, results
+from tests.quizbank.test_api import token_for
 from tests.quizbank.test_attempts import build_items, make_test
 from tests.quizbank.test_by_topic import TF, _take
 from tests.quizbank.test_views_attempts import CODE, setup  # noqa: F401 - the fixture
@@ -77,6 +78,42 @@ def test_a_participant_reads_where_they_stand_on_each_competence(client, auth, s
     assert 'id="by-competence"' not in client.get(f"/cohorts/{CODE}/me/attempts/{attempt_id}/result").text
     auth.login(trainer.email)  # the trainer's review shows them whatever the options
     assert '<tr data-competence="3">' in client.get(f"/cohorts/{CODE}/tests/{test_id}/attempts/{attempt_id}").text
+
+
+def test_the_api_gives_the_points_per_competence(client, setup, db_session):  # noqa: F811
+    cohort, _test_, _trainer = setup
+    test_id = _test(db_session, cohort)
+    attempt_id, user = _take(db_session, 1, test_id, right_in={"1.3"})
+    user.language = "ru"
+    db_session.commit()
+    headers = token_for(db_session, user)
+    result = client.get(f"/api/v1/attempts/{attempt_id}", headers=headers).get_json()["result"]
+    assert [(c["competence"], c["score"], c["max"], c["percent"]) for c in result["competences"]] == \
+        [("1", 2.0, 2.0, 100.0), ("3", 2.0, 2.0, 100.0), ("4", 0.0, 2.0, 0.0)]
+    assert result["competences"][1]["title"] == "Коммуникативная компетентность"  # in the reader's language
+
+    test = db_session.get(Test, test_id)  # the review options hide the score: the competences go with it
+    test.review_options = {**test.review_options, "score": False}
+    db_session.commit()
+    result = client.get(f"/api/v1/attempts/{attempt_id}", headers=headers).get_json()["result"]
+    assert "competences" not in result and result["hidden"][4:6] == ["topics", "competences"]
+
+
+def test_a_programme_without_a_framework_gives_no_competences_in_the_api(client, make, db_session):
+    cohort = make.cohort(code="COMP-API", programme="LDR-SUS", participants=1)
+    versions = build_items(db_session, kinds=[TF, TF], bank_code="TSTSUS", programme="LDR-SUS", topic="1.1")
+    blueprint = Blueprint(bank_id=versions[0].item.bank_id, code="SUS-DIAG", title="diagnostic", total=2,
+                          rules=[{"topic": "1.1", "min": 2, "max": 2}], level_quotas={})
+    db_session.add(blueprint)
+    db_session.flush()
+    test = make_test(cohort, blueprint=blueprint, kind="diagnostic", module_number=None, title="Диагностика")
+    db_session.commit()
+    user = cohort.enrolments[0].user
+    attempt = attempts.start_attempt(test, cohort.enrolments[0], user)
+    attempts.submit(attempt.id, user)
+    db_session.commit()
+    result = client.get(f"/api/v1/attempts/{attempt.id}", headers=token_for(db_session, user)).get_json()["result"]
+    assert "topics" in result and "competences" not in result and "competences" not in result.get("hidden", [])
 
 
 def test_growth_by_competence(client, auth, setup, db_session):  # noqa: F811

@@ -258,6 +258,14 @@ def framework_of(test: Test) -> competences.Framework | None:
     return competences.framework_for(db.session.get(Cohort, test.cohort_id).programme.code)
 
 
+def by_competence(framework: competences.Framework | None, view: dict) -> list[attempt_service.TopicScore]:
+    """A result view's points per competence, where the programme has a framework and the view
+    shows its points per topic (the review options may hide them); [] otherwise."""
+    if framework is None or not view.get("topics"):
+        return []
+    return competence_scores(view["topics"], framework)
+
+
 def competence_scores(topics: list[dict], framework: competences.Framework) -> list[attempt_service.TopicScore]:
     """A result view's points per topic (`attempts.result_view(topics=True)`) gathered per
     competence: where one attempt stands on each."""

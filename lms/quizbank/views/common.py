@@ -59,9 +59,7 @@ def by_competence(cohort, view: dict) -> tuple:
     """(framework, the attempt's points per competence) for a result view that shows its points
     per topic, where the programme has a competence framework; (None, []) otherwise."""
     framework = competences.framework_for(cohort.programme.code)
-    if framework is None or not view.get("topics"):
-        return None, []
-    return framework, results.competence_scores(view["topics"], framework)
+    return framework, results.by_competence(framework, view)
 
 
 def can_here(capability: str) -> bool:
