@@ -3,9 +3,9 @@ ones too: they are still theirs) with their files, in cohorts and programme netw
 the programme's code), what they follow and how answers reach them."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from lms.community.models import MailMode, Post, Subscription, Thread
+from lms.community.models import MailMode, Post, ReadMark, Subscription, Thread
 from lms.community.services.discussions import title_for
 from lms.core.models import User
 from lms.core.services.privacy import PersonalData
@@ -43,3 +43,24 @@ def export(user: User) -> PersonalData:
     mode = db.session.get(MailMode, user.id)
     data.records["answers_by_email"] = [{"daily_digest": bool(mode and mode.daily)}]
     return data
+
+
+def erase(erasure) -> None:
+    """The person's posts keep their place in each thread (the answers to them still read in
+    order) but not their words or files; what they followed and how answers reached them go.
+    The titles of threads they opened stay: others' posts answer them."""
+    from lms.core.services.erasure import ERASED_TEXT
+    from lms.core.services.markup import render_markdown
+
+    user = erasure.user
+    posts = list(db.session.scalars(select(Post).where(Post.author_id == user.id)))
+    for post in posts:
+        erasure.drop_file(post.file)
+        post.file = None
+        post.body, post.body_html = ERASED_TEXT, render_markdown(ERASED_TEXT)
+    erasure.count("community.posts", len(posts))
+    erasure.count("community.following", db.session.execute(
+        delete(Subscription).where(Subscription.user_id == user.id)).rowcount)
+    erasure.count("community.read_marks", db.session.execute(
+        delete(ReadMark).where(ReadMark.user_id == user.id)).rowcount)
+    erasure.count("community.mail_mode", db.session.execute(delete(MailMode).where(MailMode.user_id == user.id)).rowcount)

@@ -7,6 +7,7 @@ ACTIONS = {
     "password_invitations_queued": _l("Sign-in links queued"),
     "password_link_sent": _l("Password link sent"),
     "password_set": _l("Password set"),
+    "personal_data_erased": _l("Personal data erased"),
     "personal_data_exported": _l("Personal data exported"),
     "policy_published": _l("Policy published"),
     "role_assigned": _l("Role given"),

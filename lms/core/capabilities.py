@@ -59,4 +59,7 @@ CORE_CAPABILITIES = [
     Capability("core:export_personal_data", ("admin",), "read",
                "Export everything the site holds about a person, to answer their request under the law on"
                " personal data (seed 002; Moodle's data privacy officer)"),
+    Capability("core:erase_personal_data", ("admin",), "write",
+               "Erase a person's personal data on their request: the account stays as a pseudonym under"
+               " the marks and certificates the centre keeps (seed 002; Moodle's data deletion request)"),
 ]

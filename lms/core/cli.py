@@ -130,6 +130,34 @@ def users_export_data(email, output):
     click.echo(f"{output}: " + ", ".join(f"{folder} {n}" for folder, n in counts.items()) + " rows")
 
 
+@users_group.command("erase")
+@click.argument("email")
+@click.option("--reason", required=True, help="why: the person's request, its date or reference")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@with_appcontext
+def users_erase(email, reason, yes):
+    """Erase a person's personal data on their request: the account stays as a pseudonym under
+    the marks, attempts and certificates the centre keeps; it cannot be undone."""
+    from lms.core.services import erasure
+    from lms.core.services.errors import ServiceError
+
+    user = user_service.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no user with e-mail {email}")
+    if not yes:
+        click.confirm(f"Erase the personal data of {user.full_name} <{user.email}>? This cannot be undone",
+                      abort=True)
+    try:
+        done = erasure.erase(user, None, reason)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    files = erasure.remove_unheld_files(done)
+    click.echo(f"erased: account #{user.id}; " + ", ".join(f"{what} {n}" for what, n in sorted(done.counts.items()))
+               + f"; {files} file(s) removed from the store")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="run what is queued, then stop")
 @with_appcontext

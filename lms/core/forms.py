@@ -52,6 +52,13 @@ class ConfirmForm(FlaskForm):
     """A POST button with nothing but the CSRF token."""
 
 
+class ErasureForm(FlaskForm):
+    """Erasing a person's data: the account's e-mail typed again, and why (their request)."""
+    confirm_email = StringField(_l("Type the account's e-mail to confirm"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Why: the person's request, its date or reference"),
+                           validators=[DataRequired(), Length(max=500)])
+
+
 class AccountForm(FlaskForm):
     """An account an administrator opens (staff, mostly: participants come with a cohort's
     list); its holder chooses the password by the link it is sent."""

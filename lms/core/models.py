@@ -98,6 +98,9 @@ class User(UserMixin, Base):
     #: concerns (Moodle's user.policyagreed); signing in or the first page settles it, so a page
     #: costs no query to know that nothing waits. Accounts older than the policies start True
     policies_agreed: Mapped[bool] = mapped_column(default=False, server_default=true())
+    #: when the person's personal data was erased on their request (core/services/erasure.py):
+    #: the account stays as a pseudonym, disabled for good
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped[School | None] = relationship()
     role_assignments: Mapped[list["RoleAssignment"]] = relationship(

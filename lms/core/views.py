@@ -15,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.core.extensions import limiter
 from lms.core.forms import (
-    AcceptPoliciesForm, AccountForm, ChangePasswordForm, ConfirmForm, ForgotPasswordForm, LanguageForm, LoginForm,
+    AcceptPoliciesForm, AccountForm, ChangePasswordForm, ConfirmForm, ErasureForm, ForgotPasswordForm, LanguageForm,
+    LoginForm,
     NoticesForm, PolicyForm, SchoolForm, SchoolImportForm, SetPasswordForm, UserEditForm,
 )
 from lms.core.i18n import localized, localtime
@@ -24,7 +25,7 @@ from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, has_capability, public, registry, requires
 from lms.core import tasks
-from lms.core.services import audit, backup, mail, passwords, policies, privacy
+from lms.core.services import audit, backup, erasure, mail, passwords, policies, privacy
 from lms.core.services.exports import table_download
 from lms.core.services import schools as school_service
 from lms.core.services import users as user_service
@@ -331,9 +332,7 @@ def user_new():
 @requires("core:manage_users")
 def user_edit(user_id):
     user = db.session.get(User, user_id) or abort(404)
-    system = {ra.role for ra in user.role_assignments if ra.context_level == "system"}
-    form = UserEditForm(obj=user if request.method == "GET" else None, roles=sorted(system))
-    form.roles.choices = [(r, ROLE_NAMES[r]) for r in _roles_to_give() + (["admin"] if "admin" in system else [])]
+    form = _edit_form(user, request.method == "GET")
     if form.validate_on_submit():
         def save():
             user_service.update_user(user, form.email.data, form.full_name.data, form.language.data, current_user)
@@ -342,11 +341,50 @@ def user_edit(user_id):
         done = run_service(form, save, _("Saved."), url_for("core.user_edit", user_id=user.id))
         if done:
             return done
+    return _user_page(user, form)
+
+
+def _edit_form(user: User, filled: bool) -> UserEditForm:
+    system = {ra.role for ra in user.role_assignments if ra.context_level == "system"}
+    # filled: the account as it is (a GET, or under a refused erasure); else the POST's fields
+    form = (UserEditForm(formdata=None, obj=user, roles=sorted(system)) if filled
+            else UserEditForm(roles=sorted(system)))
+    form.roles.choices = [(r, ROLE_NAMES[r]) for r in _roles_to_give() + (["admin"] if "admin" in system else [])]
+    return form
+
+
+def _user_page(user: User, form, erase_form=None):
     elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
+    erase_form = erase_form or ErasureForm(formdata=None)
     return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere,
                            confirm=ConfirmForm(), acceptances=policies.acceptances_of(user),
-                           kind_names=policies.KIND_NAMES), \
-        400 if form.errors else 200
+                           kind_names=policies.KIND_NAMES, erase_form=erase_form), \
+        400 if form.errors or erase_form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>/erase", methods=["POST"])
+@requires("core:erase_personal_data")
+def user_erase(user_id):
+    """Erase the person's data on their request (core/services/erasure.py): the e-mail typed
+    again confirms it; the file store's bytes go once the erasure is committed."""
+    user = db.session.get(User, user_id) or abort(404)
+    form = ErasureForm()
+    if form.validate_on_submit():
+        def erase():
+            if (form.confirm_email.data or "").strip().casefold() != user.email.casefold():
+                raise ServiceError(_("Type the account's e-mail, %(email)s, exactly.", email=user.email),
+                                   field="confirm_email")
+            return erasure.erase(user, current_user, form.reason.data)
+
+        def erased(done: erasure.Erasure) -> str:
+            erasure.remove_unheld_files(done)
+            return url_for("core.user_edit", user_id=user_id)
+
+        name = user.full_name
+        done = run_service(form, erase, _("The personal data of %(name)s is erased.", name=name), erased)
+        if done:
+            return done
+    return _user_page(user, _edit_form(user, True), form)[0], 400  # refused or not valid: nothing changed
 
 
 def _roles_to_give() -> list[str]:

@@ -6,7 +6,7 @@ id only: a classmate's comment comes without its writer, a trainer's feedback wi
 trainer (the participant's pages show neither)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from lms.core.models import User
@@ -129,3 +129,29 @@ def _attendance_row(a: Attendance, s: WebinarSession, cohort: str, topic: str | 
             "topic": topic, "module": module, "session_status": s.status, "planned_hours": s.academic_hours,
             "status": a.status, "minutes": a.minutes, "hours_credited": round(credited, 2), "source": a.source,
             "updated_at": a.updated_at}
+
+
+def erase(erasure) -> None:
+    """Hand-ins stay with their marks and feedback (the gradebook's practical work rests on
+    them), as do enrolments, topic choices and attendance (the hours); the comments the person
+    wrote on classmates' work go, the comments' places kept so the classmates' counts hold."""
+    from lms.core.services.erasure import ERASED_TEXT
+
+    user = erasure.user
+    mine = select(Enrolment.id).where(Enrolment.user_id == user.id)
+    # a meeting report's rows that matched nobody keep the name and e-mail the person joined with
+    enrolment_ids = set(db.session.scalars(mine))
+    email = user.email.casefold()
+    for report in db.session.scalars(select(AttendanceImport).join(AttendanceImport.session)
+                                     .where(WebinarSession.cohort_id.in_(select(Enrolment.cohort_id)
+                                                                         .where(Enrolment.user_id == user.id)))):
+        rows = [dict(row, name=ERASED_TEXT, email=None)
+                if row.get("mapped_enrolment_id") in enrolment_ids or (row.get("email") or "").casefold() == email
+                or row.get("name") == user.full_name else row for row in report.unmatched or []]
+        if rows != report.unmatched:
+            report.unmatched = rows
+            erasure.count("courses.meeting_report_rows", 1)
+    erasure.count("courses.peer_comments", db.session.execute(
+        update(PeerReview).where(PeerReview.reviewer_id.in_(mine), PeerReview.comment.is_not(None),
+               PeerReview.comment != "")
+        .values(comment=ERASED_TEXT).execution_options(synchronize_session=False)).rowcount)

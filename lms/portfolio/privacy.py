@@ -5,7 +5,7 @@ PDF they may download; and, for staff, the panel seats, scores, reconciliations 
 gave, by ids (the people they assessed are not named)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core.models import User
@@ -180,3 +180,19 @@ def _staff(data: PersonalData, user: User) -> None:
             select(GradebookMark, Cohort.code).join(Enrolment, Enrolment.id == GradebookMark.enrolment_id)
             .join(Cohort, Cohort.id == Enrolment.cohort_id)
             .where(GradebookMark.marked_by_id == user.id).order_by(GradebookMark.id))]
+
+
+def erase(erasure) -> None:
+    """The portfolio's own items and every share link go; what was handed in for assessment
+    stays (the "submission" section, which the gradebook's portfolio component counts), with
+    the project versions, defenses, marks and certificates that grades rest on."""
+    ids = select(Enrolment.id).where(Enrolment.user_id == erasure.user.id)
+    items = list(db.session.scalars(select(Artefact).where(Artefact.enrolment_id.in_(ids),
+                                                           Artefact.section != "submission")
+                                    .options(selectinload(Artefact.file))))
+    for item in items:
+        erasure.drop_file(item.file)
+        db.session.delete(item)
+    erasure.count("portfolio.items", len(items))
+    erasure.count("portfolio.share_links", db.session.execute(
+        delete(ShareLink).where(ShareLink.enrolment_id.in_(ids))).rowcount)

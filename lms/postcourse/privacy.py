@@ -143,3 +143,36 @@ def _as_supporter(user: User, data: PersonalData) -> None:
         for e, code in db.session.execute(
             select(GroupEvent, Cohort.code).join(Cohort, Cohort.id == GroupEvent.cohort_id)
             .where(GroupEvent.created_by_id == user.id).order_by(GroupEvent.id))]
+
+
+def erase(erasure) -> None:
+    """The support year's record stays for the centre's reports (activities, consultations,
+    events and evidence counted by kind and level), closed if still open; what the graduate
+    wrote (their requests, their evidence's titles and links) and every file of them (evidence,
+    recordings of their lessons) goes."""
+    from lms.core.services.erasure import ERASED_TEXT
+    from lms.postcourse.services.plans import close_plan
+
+    plans = list(db.session.scalars(select(SupportPlan).join(Enrolment, Enrolment.id == SupportPlan.enrolment_id)
+                                    .where(Enrolment.user_id == erasure.user.id)))
+    ids = [p.id for p in plans]
+    for plan in plans:
+        if close_plan(plan, erasure.actor, "personal data erased") is not None:
+            erasure.count("postcourse.plans_closed", 1)
+    if not ids:
+        return
+    evidence = list(db.session.scalars(select(Evidence).where(Evidence.plan_id.in_(ids))))
+    for e in evidence:
+        erasure.drop_file(db.session.get(StoredFile, e.file_id) if e.file_id else None)
+        e.title, e.url, e.file_id = ERASED_TEXT, None, None
+    erasure.count("postcourse.evidence", len(evidence))
+    observations = list(db.session.scalars(select(Observation).where(
+        Observation.plan_id.in_(ids), (Observation.file_id.is_not(None)) | (Observation.url.is_not(None)))))
+    for o in observations:
+        erasure.drop_file(db.session.get(StoredFile, o.file_id) if o.file_id else None)
+        o.url, o.file_id = None, None
+    erasure.count("postcourse.observation_recordings", len(observations))
+    requests = list(db.session.scalars(select(ConsultationRequest).where(ConsultationRequest.plan_id.in_(ids))))
+    for r in requests:
+        r.topic, r.note = ERASED_TEXT, None
+    erasure.count("postcourse.requests", len(requests))

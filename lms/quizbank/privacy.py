@@ -4,7 +4,7 @@ trainer granted them, their answers to surveys that were not anonymous; as a tra
 versions they wrote and the marks they gave (by attempt slot id: no participant's name)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, false, select, update
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from lms.core.models import AuditEntry, User
@@ -143,3 +143,17 @@ def _marks_given(user: User) -> list[dict]:
         out.append({"at": at, "action": action, "attempt_slot_id": slot_id, "attempt_id": attempt_id,
                     "test": title, "cohort": code, "question": slot, "mark": (details or {}).get("new")})
     return out
+
+
+def erase(erasure) -> None:
+    """Attempts stay whole, the answers as given with their marks: results and certificates
+    rest on them (a regrade must still find what was answered). A survey's Likert values stay
+    in the cohort's summary; what the person wrote in its open questions goes."""
+    from lms.core.services.erasure import ERASED_TEXT
+
+    responses = select(SurveyResponse.id).join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id) \
+        .where(Enrolment.user_id == erasure.user.id)
+    erasure.count("quizbank.survey_texts", db.session.execute(
+        update(SurveyAnswer).where(SurveyAnswer.response_id.in_(responses), SurveyAnswer.text.is_not(None),
+               SurveyAnswer.text != "")
+        .values(text=ERASED_TEXT).execution_options(synchronize_session=False)).rowcount)

@@ -2,6 +2,8 @@
 and nothing another wrote beyond the title of a thread they answered, as they may read it."""
 import json
 
+from sqlalchemy import select
+
 from lms.community.services import discussions
 from lms.db import db
 from tests.conftest import personal_data, zip_text
@@ -36,3 +38,25 @@ def test_my_posts_threads_and_files_come_with_my_data_and_nobody_elses(app, clie
     assert data["answers_by_email"] == [{"daily_digest": False}]
     everything = zip_text(archive)
     assert "Бөтеннің" not in everything and other_email not in everything
+
+
+def test_erasure_leaves_my_posts_places_without_my_words_or_files(app, make, db_session):
+    from lms.community.models import Post, Subscription
+    from lms.core.services import erasure, files
+
+    cohort = make.cohort(code="PRV-2", participants=2)
+    me, other = (e.user for e in cohort.enrolments)
+    with app.test_request_context():
+        thread = discussions.start_thread(cohort, {"title": "Бөтеннің сұрағы", "body": "Бөтеннің мәтіні"}, other)
+        answer = discussions.reply(thread, {"body": "Менің жауабым"}, me, upload=(b"%PDF-1.4 my plan", "жоспар.pdf"))
+        db.session.commit()
+        path = files.path_of(answer.file)
+        done = erasure.erase(me, None, "өтініш")
+        db.session.commit()
+        assert erasure.remove_unheld_files(done) == 1
+    assert not path.exists()  # the bytes are gone from the store
+    posts = {p.author_id: p for p in db_session.scalars(select(Post).where(Post.thread_id == thread.id))}
+    assert posts[me.id].body == "—" and posts[me.id].file_id is None and "Менің" not in posts[me.id].body_html
+    assert posts[other.id].body == "Бөтеннің мәтіні"  # the others' words stay, in their order
+    assert db_session.scalars(select(Subscription).where(Subscription.user_id == me.id)).all() == []
+    assert done.counts["community.posts"] == 1 and done.counts["core.files"] == 1

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
+from lms.courses.services import cohorts as cohort_service  # first: the services import each other
 from lms.core.models import User
 from lms.courses import privacy
 from lms.courses.models import Enrolment, Submission
-from lms.courses.services import cohorts as cohort_service  # first: the services import each other
 from lms.courses.services import announcements, attendance, selfstudy
 from tests.conftest import personal_data, zip_text
 
@@ -183,3 +183,25 @@ def test_the_export_costs_the_same_statements_for_one_hand_in_or_many(app, make,
         assert len(data.records["selfstudy_submissions"]) == len(data.files) > 0
     assert len(data.records["attendance"]) == 3
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_erasure_takes_my_peer_comments_and_my_name_in_meeting_reports_and_keeps_my_hand_ins(app, make, db_session):
+    from lms.core.services import erasure
+    from lms.courses.models import AttendanceImport, PeerReview, Submission
+
+    trainer_id, cohort_id, task_id, session_id, me_id, other_id, mine_id = _setup(app, make, db_session)
+    me = db_session.get(Enrolment, me_id)
+    report = db_session.scalars(select(AttendanceImport)).one()
+    report.unmatched = [*report.unmatched, {"key": "x", "name": "Әлия (телефон)", "email": me.user.email.upper(),
+                                            "minutes": 30, "mapped_enrolment_id": None}]
+    db_session.commit()
+    with app.test_request_context():
+        done = erasure.erase(me.user, None, "өтініш")
+        db_session.commit()
+    comments = dict(db_session.execute(select(PeerReview.reviewer_id, PeerReview.comment)).all())
+    assert comments == {me_id: "—", other_id: "Бөтеннің пікірі менің жұмысыма"}
+    rows = db_session.scalars(select(AttendanceImport)).one().unmatched
+    assert [(r["name"], r["email"]) for r in rows] == [("Бейтаныс Адам", "stranger@example.kz"), ("—", None)]
+    mine = db_session.get(Submission, mine_id)  # the hand-in and its review stay: the marks rest on them
+    assert (mine.text, mine.feedback) == ("Менің жұмысым", "Мақсатты нақтылаңыз") and mine.file_id is not None
+    assert done.counts["courses.peer_comments"] == 1 and done.counts["courses.meeting_report_rows"] == 1

@@ -200,3 +200,34 @@ def test_my_certificates_revoked_one_with_its_reason_and_the_valid_ones_pdf(app,
     assert [n for n in archive.namelist() if n.endswith(".pdf")] == ["portfolio/" + second["pdf"]]
     everything = zip_text(archive)
     assert numbers[2] not in everything and "Бөтен" not in everything and "c-other@test.kz" not in everything
+
+
+def test_erasure_takes_my_portfolio_and_links_and_keeps_what_was_assessed(app, client, auth, course, files_dir):
+    from sqlalchemy import select
+
+    from lms.core.models import User
+    from lms.core.services import erasure
+    from lms.courses.models import Enrolment
+    from lms.portfolio.models import Artefact, Defense, ProjectSubmission, ShareLink
+
+    assert client.get(f"/p/{course['token']}").status_code == 200
+    with app.test_request_context():
+        me = db.session.get(Enrolment, course["me"])
+        artefacts.save_artefact(me, {"section": "submission", "kind": "text", "title": "Тапсырылған портфолио",
+                                     "text": "Бағаланған мәтін"}, None, me.user)
+        db.session.commit()
+        done = erasure.erase(db.session.get(User, me.user_id), None, "өтініш")
+        db.session.commit()
+        assert erasure.remove_unheld_files(done) == 1  # my plan's bytes; nobody else's
+    mine = db.session.scalars(select(Artefact).where(Artefact.enrolment_id == course["me"])).all()
+    assert [a.section for a in mine] == ["submission"]  # what the gradebook's portfolio component counts
+    assert db.session.scalars(select(Artefact).where(Artefact.enrolment_id == course["other"])).one()
+    assert db.session.scalars(select(ShareLink)).all() == []
+    assert client.get(f"/p/{course['token']}").status_code == 404
+    # the project version and the released defense stay: the grade rests on them
+    assert db.session.scalars(select(ProjectSubmission.title).where(ProjectSubmission.submitted_by_id ==
+                                                                    course["me"])).all() == ["Менің жобам"]
+    assert db.session.get(Defense, course["released"]).released_at is not None
+    assert len(list(files_dir.rglob("*"))) > 0 and PLAN not in b"".join(
+        p.read_bytes() for p in files_dir.rglob("*") if p.is_file())
+    assert done.counts["portfolio.items"] == 1 and done.counts["portfolio.share_links"] == 1

@@ -174,3 +174,30 @@ def test_the_export_reads_one_statement_per_section(year, app, count_queries):
             with count_queries() as statements:
                 data = privacy.export(user)
             assert len(statements) <= len(data.records), (email, statements)
+
+
+def test_erasure_closes_my_year_and_takes_my_words_and_files_keeping_the_counts(year, app, db_session):
+    from lms.core.services import erasure, files
+    from lms.postcourse.models import ConsultationRequest, Evidence, Observation
+    from lms.quizbank.models import SurveyAnswer
+
+    me = db_session.scalars(select(User).where(User.email == year["me"])).one()
+    with app.test_request_context():
+        store = files.files_dir()
+        done = erasure.erase(me, None, "өтініш")
+        db_session.commit()
+        assert erasure.remove_unheld_files(done) == 2  # my article and the recording of my lesson
+    kept = b"".join(p.read_bytes() for p in store.rglob("*") if p.is_file())
+    assert ARTICLE not in kept and LESSON_PLAN not in kept
+    assert THEIR_ARTICLE in kept and THEIR_LESSON_PLAN in kept
+    evidence = db_session.get(Evidence, year["evidence"])
+    assert (evidence.title, evidence.file_id, evidence.level) == ("—", None, "regional")  # still counted
+    assert db_session.get(Observation, year["observation"]).file_id is None
+    assert db_session.get(Observation, year["observation"]).feedback == "Менің сабағыма пікір"
+    assert (db_session.get(ConsultationRequest, year["request"]).topic,
+            db_session.get(ConsultationRequest, year["request"]).note) == ("—", None)
+    assert db_session.get(SupportPlan, year["mine"]).status == "closed"
+    assert db_session.get(SupportPlan, year["theirs"]).status != "closed"
+    texts = db_session.scalars(select(SurveyAnswer.text).where(SurveyAnswer.text.is_not(None))).all()
+    assert ANONYMOUS_NEED not in texts and "—" in texts
+    assert done.counts["postcourse.plans_closed"] == 1 and done.counts["quizbank.survey_texts"] == 1

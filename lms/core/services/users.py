@@ -112,7 +112,10 @@ def _is_admin(user: User) -> bool:
 def check_may_change(user: User, actor) -> None:
     """A methodologist manages the centre's accounts, but only an administrator changes an
     administrator's (an e-mail changed and a sign-in link sent would hand the account over).
-    The CLI (no actor) may."""
+    The CLI (no actor) may. An erased account (core/services/erasure.py) changes no more: a new
+    name or e-mail would put a person back on what was kept of it."""
+    if user.erased_at is not None:
+        raise Conflict(_l("this account's personal data was erased: the account cannot be changed"))
     if actor is not None and _is_admin(user) and not has_capability(actor, "core:manage_admins"):
         raise Conflict(_l("only an administrator changes an administrator's account"))
 

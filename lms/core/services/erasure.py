@@ -1,0 +1,159 @@
+"""Erasing a person's personal data on their request (Moodle's data deletion request, carried
+out by the privacy officer; the RK Law on Personal Data lets a person ask for their data to be
+destroyed, seed 002 §5).
+
+The account stays as a pseudonym, so that what the centre must keep still adds up: the marks,
+test attempts, defenses, hours and gradebook that issued grades and certificates rest on, and
+the register of certificates under the name they were issued to. Everything that says who the
+person is goes: the name, e-mail, school and position, the password, API tokens and roles, the
+e-mails sent to them, and their name and e-mail wherever the audit log's summaries and values
+wrote them. What the person wrote or uploaded outside their assessed work goes too: each plugin
+names it in its privacy module's `erase(erasure)` (portfolio items, share links, posts, the files
+of their support year's evidence...). The whole is one transaction: all of it or nothing; the
+file store's bytes that no record holds any more are deleted after the commit."""
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from lms.core.models import ApiToken, AuditEntry, OutboxMessage, StoredFile, User
+from lms.core.services import audit, files
+from lms.core.services.errors import Conflict, ServiceError
+from lms.db import db, utcnow
+
+#: the name an erased account shows, in the site's two languages (lists, gradebooks, posts)
+ERASED_NAME = "Өшірілген / Удалён №{id}"
+ERASED_EMAIL = "erased-{id}@erased.invalid"
+#: what stands in for a text the person wrote where the record stays (a post in a discussion)
+ERASED_TEXT = "—"
+REASON_MAX = 500
+
+
+@dataclass
+class Erasure:
+    """What one erasure has done so far: a plugin's `erase(erasure)` counts what it erased
+    (`count`) and hands over the stored files no record of it holds any more (`drop_file`)."""
+
+    user: User
+    #: who erases (None: the command line)
+    actor: User | None = None
+    #: "plugin.what" -> rows erased
+    counts: dict[str, int] = field(default_factory=dict)
+    dropped: list[StoredFile] = field(default_factory=list)
+
+    def count(self, what: str, n: int) -> None:
+        if n:
+            self.counts[what] = self.counts.get(what, 0) + n
+
+    def drop_file(self, stored: StoredFile | None) -> None:
+        if stored is not None and stored not in self.dropped:
+            self.dropped.append(stored)
+
+
+def erasers():
+    """(plugin, erase) for each enabled plugin whose privacy module erases something."""
+    found = []
+    for name, module in current_app.extensions["lms_privacy"].items():
+        erase = getattr(importlib.import_module(module), "erase", None)
+        if erase is not None:
+            found.append((name, erase))
+    return found
+
+
+def check(user: User, actor, reason: str) -> str:
+    """Refuses, changing nothing: one's own account, an account already erased, an
+    administrator's account by someone who is not one, and a missing reason."""
+    from lms.core.services.users import check_may_change
+
+    if user.erased_at is not None:
+        raise Conflict(_l("this account's personal data was already erased"))
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        raise Conflict(_l("you cannot erase your own account: another administrator does it"))
+    check_may_change(user, actor)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ServiceError(_l("say why: the person's request, its date or reference"), field="reason")
+    if len(reason) > REASON_MAX:
+        raise ServiceError(_l("the reason is longer than %(n)s characters", n=REASON_MAX), field="reason")
+    return reason
+
+
+def erase(user: User, actor, reason: str) -> Erasure:
+    """Erases inside the caller's transaction; the caller commits, then calls
+    `remove_unheld_files(erasure)`. A refusal raises before anything changed."""
+    reason = check(user, actor, reason)
+    erasure = Erasure(user, actor)
+    name, email = user.full_name, user.email
+    for plugin, plugin_erase in erasers():
+        plugin_erase(erasure)
+    db.session.flush()
+    _erase_core(erasure)
+    new_name, new_email = ERASED_NAME.format(id=user.id), ERASED_EMAIL.format(id=user.id)
+    erasure.count("core.audit_entries", _scrub_audit(name, email, new_name, new_email))
+    user.full_name, user.email = new_name, new_email
+    user.school_id = user.position = user.password_hash = None
+    user.is_active_account, user.email_notices, user.notices_off = False, False, None
+    user.erased_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "personal_data_erased", user, f"#{user.id}: {reason}", rows=erasure.counts)
+    return erasure
+
+
+def _erase_core(erasure: Erasure) -> None:
+    user = erasure.user
+    erasure.count("core.api_tokens", db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount)
+    erasure.count("core.roles", len(user.role_assignments))
+    user.role_assignments.clear()
+    erasure.count("core.emails", db.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.to_email == user.email)).rowcount)
+    kept = []
+    for stored in erasure.dropped:
+        try:
+            with db.session.begin_nested():  # a record that stays may name the same file
+                db.session.delete(stored)
+        except IntegrityError:
+            kept.append(stored)
+    erasure.dropped = [f for f in erasure.dropped if f not in kept]
+    erasure.count("core.files", len(erasure.dropped))
+
+
+def _scrub_audit(name: str, email: str, new_name: str, new_email: str) -> int:
+    """Replaces the person's name and e-mail in the log's summaries and values; the entries
+    themselves (who did what, when) stay, as the log must."""
+    needles = [(email, new_email)] + ([(name, new_name)] if len(name) >= 3 else [])
+    like = []
+    for old, _new in needles:
+        for form in {old, json.dumps(old)[1:-1]}:  # JSON may keep non-ASCII letters escaped
+            pattern = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like += [AuditEntry.summary.like(pattern, escape="\\"),
+                     cast(AuditEntry.details, String).like(pattern, escape="\\")]
+    changed = 0
+    for entry in db.session.scalars(select(AuditEntry).where(or_(*like))):
+        summary, details = entry.summary, json.dumps(entry.details, ensure_ascii=False)
+        for old, new in needles:
+            summary = summary.replace(old, new) if summary else summary
+            details = details.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
+        if summary != entry.summary or details != json.dumps(entry.details, ensure_ascii=False):
+            entry.summary, entry.details = summary, json.loads(details)
+            changed += 1
+    return changed
+
+
+def remove_unheld_files(erasure: Erasure) -> int:
+    """After the commit: deletes the bytes of each dropped file that no stored file still
+    names (the store keeps one copy per content). Returns how many were deleted."""
+    removed = 0
+    for sha256 in {f.sha256 for f in erasure.dropped}:
+        if db.session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.sha256 == sha256)):
+            continue
+        path = files.path_in(files.files_dir(), sha256)
+        if path.exists():
+            path.unlink()
+            removed += 1
+    return removed

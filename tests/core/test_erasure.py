@@ -1,0 +1,107 @@
+"""Erasing a person's data on their request: the administrator types the account's e-mail and
+the reason; the name, e-mail, password, tokens, roles, e-mails and the audit log's mentions go,
+the account stays disabled for good as a pseudonym; a refusal changes nothing."""
+import pytest
+from sqlalchemy import func, select
+
+from lms.core.models import ApiToken, AuditEntry, OutboxMessage, User
+from lms.core.services import audit, erasure, mail, tokens
+from lms.core.services.errors import Conflict
+from lms.db import db
+
+
+def _person(make):
+    person = make.user("trainer", email="aliya@test.kz", full_name="Әлия Сәрсенова")
+    other = make.user(email="other@test.kz", full_name="Бөтен Адам")
+    tokens.create_token(person, "Телефон")
+    mail.queue("t:1", person.email, "Сізге хат", "Сәлем, Әлия Сәрсенова")
+    mail.queue("t:2", other.email, "Басқаға хат", "Сәлем")
+    audit.record(None, "user_updated", person, "email: old@test.kz -> aliya@test.kz; full_name: Әлия -> Әлия Сәрсенова")
+    audit.record(None, "password_invitations_queued", ("Cohort", 1), "to 2", to=["aliya@test.kz", "other@test.kz"],
+                 names=["Әлия Сәрсенова"])
+    db.session.commit()
+    return person, other
+
+
+def test_an_administrator_erases_a_persons_data_on_the_page(app, client, auth, make, db_session):
+    person, other = _person(make)
+    admin = make.user("admin", email="admin@test.kz")
+    make.user("methodologist", email="method@test.kz")
+    person_id = person.id
+
+    auth.login("method@test.kz")  # may manage accounts, may not erase them
+    assert 'id="user-erase"' not in client.get(f"/admin/users/{person_id}").text
+    assert client.post(f"/admin/users/{person_id}/erase", data={"confirm_email": "aliya@test.kz",
+                                                                "reason": "өтініш"}).status_code == 403
+    auth.logout()
+
+    auth.login("admin@test.kz")
+    page = client.get(f"/admin/users/{person_id}").text
+    assert 'id="user-erase"' in page and f'action="/admin/users/{person_id}/erase"' in page
+    assert 'id="user-erase"' not in client.get(f"/admin/users/{admin.id}").text  # not one's own
+
+    # a mistyped e-mail: refused under its field, nothing changed
+    r = client.post(f"/admin/users/{person_id}/erase", data={"confirm_email": "aliya@test.k", "reason": "өтініш"})
+    assert r.status_code == 400 and "aliya@test.kz" in r.text and 'role="alert"' in r.text
+    db_session.expire_all()
+    assert db_session.get(User, person_id).full_name == "Әлия Сәрсенова"
+    r = client.post(f"/admin/users/{person_id}/erase", data={"confirm_email": "aliya@test.kz", "reason": " "})
+    assert r.status_code == 400 and db_session.get(User, person_id).erased_at is None
+
+    r = client.post(f"/admin/users/{person_id}/erase",
+                    data={"confirm_email": "ALIYA@test.kz ", "reason": "Өтініш №12, 30.11.2026"})
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/admin/users/{person_id}")
+    db_session.expire_all()
+    person = db_session.get(User, person_id)
+    assert person.full_name == f"Өшірілген / Удалён №{person_id}"
+    assert person.email == f"erased-{person_id}@erased.invalid"
+    assert person.password_hash is None and not person.is_active_account and person.erased_at is not None
+    assert person.role_assignments == []
+    assert db_session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == person_id)) == 0
+    assert [m.to_email for m in db_session.scalars(select(OutboxMessage))] == ["other@test.kz"]
+
+    log = {e.action: e for e in db_session.scalars(select(AuditEntry))}
+    assert "Сәрсенова" not in log["user_updated"].summary and "aliya@" not in log["user_updated"].summary
+    assert log["password_invitations_queued"].details == {
+        "to": [f"erased-{person_id}@erased.invalid", "other@test.kz"], "names": [f"Өшірілген / Удалён №{person_id}"]}
+    done = log["personal_data_erased"]
+    assert (done.actor_id, done.object_id) == (admin.id, str(person_id))
+    assert done.summary == f"#{person_id}: Өтініш №12, 30.11.2026" and done.details["rows"]["core.api_tokens"] == 1
+
+    page = client.get(f"/admin/users/{person_id}").text
+    assert 'id="erased"' in page and 'id="user-erase"' not in page and 'name="full_name"' not in page
+    # the account changes no more: no new name, no enabling, no second erasure
+    r = client.post(f"/admin/users/{person_id}", data={"email": "aliya@test.kz", "full_name": "Әлия",
+                                                         "language": "kk"})
+    assert "оны өзгертуге болмайды" in r.text and db_session.get(User, person_id).email.startswith("erased-")
+    client.post(f"/admin/users/{person_id}/active", data={"active": "1"})
+    db_session.expire_all()
+    assert not db_session.get(User, person_id).is_active_account
+    r = client.post(f"/admin/users/{person_id}/erase", data={"confirm_email": person.email, "reason": "again"})
+    assert r.status_code == 400 and "бұрын өшірілген" in r.text
+    auth.logout()
+    auth.login("aliya@test.kz")  # the old credentials open nothing
+    assert client.get("/profile").status_code == 302
+
+
+def test_an_administrator_cannot_erase_their_own_account(app, make, db_session):
+    admin = make.user("admin", email="admin@test.kz", full_name="Бас Әкімші")
+    db_session.commit()
+    with pytest.raises(Conflict, match="another administrator"):
+        erasure.erase(admin, admin, "өтініш")
+    db_session.rollback()
+    assert db_session.get(User, admin.id).full_name == "Бас Әкімші"
+
+
+def test_the_command_line_erases_and_says_what_it_did(app, runner, make, db_session):
+    person, _other = _person(make)
+    person_id = person.id
+    result = runner.invoke(args=["users", "erase", "aliya@test.kz", "--reason", "өтініш", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert f"account #{person_id}" in result.output and "core.api_tokens 1" in result.output
+    db_session.expire_all()
+    assert db_session.get(User, person_id).erased_at is not None
+    result = runner.invoke(args=["users", "erase", f"erased-{person_id}@erased.invalid", "--reason", "x", "--yes"])
+    assert result.exit_code == 1 and "already erased" in result.output
+    result = runner.invoke(args=["users", "erase", "other@test.kz", "--reason", "", "--yes"])
+    assert result.exit_code == 1 and "say why" in result.output
