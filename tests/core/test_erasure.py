@@ -15,7 +15,7 @@ def _person(make):
     other = make.user(email="other@test.kz", full_name="Бөтен Адам")
     tokens.create_token(person, "Телефон")
     mail.queue("t:1", person.email, "Сізге хат", "Сәлем, Әлия Сәрсенова")
-    mail.queue("t:2", other.email, "Басқаға хат", "Сәлем")
+    mail.queue("t:2", other.email, "Басқаға хат", "Әлия Сәрсенова (aliya@test.kz) жазды: сәлем")
     audit.record(None, "user_updated", person, "email: old@test.kz -> aliya@test.kz; full_name: Әлия -> Әлия Сәрсенова")
     audit.record(None, "password_invitations_queued", ("Cohort", 1), "to 2", to=["aliya@test.kz", "other@test.kz"],
                  names=["Әлия Сәрсенова"])
@@ -58,7 +58,9 @@ def test_an_administrator_erases_a_persons_data_on_the_page(app, client, auth, m
     assert person.password_hash is None and not person.is_active_account and person.erased_at is not None
     assert person.role_assignments == []
     assert db_session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.user_id == person_id)) == 0
-    assert [m.to_email for m in db_session.scalars(select(OutboxMessage))] == ["other@test.kz"]
+    [kept] = db_session.scalars(select(OutboxMessage)).all()  # the e-mail to another names them no more
+    assert (kept.to_email, kept.body) == ("other@test.kz", f"Өшірілген / Удалён №{person_id} "
+                                                           f"(erased-{person_id}@erased.invalid) жазды: сәлем")
 
     log = {e.action: e for e in db_session.scalars(select(AuditEntry))}
     assert "Сәрсенова" not in log["user_updated"].summary and "aliya@" not in log["user_updated"].summary
@@ -105,3 +107,18 @@ def test_the_command_line_erases_and_says_what_it_did(app, runner, make, db_sess
     assert result.exit_code == 1 and "already erased" in result.output
     result = runner.invoke(args=["users", "erase", "other@test.kz", "--reason", "", "--yes"])
     assert result.exit_code == 1 and "say why" in result.output
+
+
+def test_a_name_another_account_shares_is_left_where_it_is_written(app, make, db_session):
+    person = make.user(email="aliya@test.kz", full_name="Әлия Сәрсенова")
+    namesake = make.user(email="aliya2@test.kz", full_name="Әлия Сәрсенова")
+    audit.record(None, "user_updated", namesake, "full_name: Әлия -> Әлия Сәрсенова")
+    mail.queue("t:3", namesake.email, "Хат", "Сәлем, Әлия Сәрсенова")
+    db_session.commit()
+    with app.app_context():
+        done = erasure.erase(person, None, "өтініш")
+        db_session.commit()
+    assert db_session.scalars(select(AuditEntry.summary).where(AuditEntry.action == "user_updated")).one() == \
+        "full_name: Әлия -> Әлия Сәрсенова"
+    assert db_session.scalars(select(OutboxMessage.body)).one() == "Сәлем, Әлия Сәрсенова"
+    assert "core.emails_to_others" not in done.counts and person.email.startswith("erased-")

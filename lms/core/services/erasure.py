@@ -95,7 +95,12 @@ def erase(user: User, actor, reason: str) -> Erasure:
     db.session.flush()
     _erase_core(erasure)
     new_name, new_email = ERASED_NAME.format(id=user.id), ERASED_EMAIL.format(id=user.id)
-    erasure.count("core.audit_entries", _scrub_audit(name, email, new_name, new_email))
+    # a name another account shares stays where it is written: it may be the other person's
+    shared = db.session.scalar(select(func.count()).select_from(User).where(User.full_name == name,
+                                                                            User.id != user.id))
+    needles = [(email, new_email)] + ([(name, new_name)] if len(name) >= 3 and not shared else [])
+    for what, n in _scrub(needles).items():
+        erasure.count(what, n)
     user.full_name, user.email = new_name, new_email
     user.school_id = user.position = user.password_hash = None
     user.is_active_account, user.email_notices, user.notices_off = False, False, None
@@ -123,26 +128,42 @@ def _erase_core(erasure: Erasure) -> None:
     erasure.count("core.files", len(erasure.dropped))
 
 
-def _scrub_audit(name: str, email: str, new_name: str, new_email: str) -> int:
-    """Replaces the person's name and e-mail in the log's summaries and values; the entries
-    themselves (who did what, when) stay, as the log must."""
-    needles = [(email, new_email)] + ([(name, new_name)] if len(name) >= 3 else [])
-    like = []
+def _like(column, text: str):
+    return column.like("%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                       escape="\\")
+
+
+def _scrub(needles: list[tuple[str, str]]) -> dict[str, int]:
+    """Replaces the person's name and e-mail in the audit log's summaries and values and in the
+    e-mails the site sent to others (a notice of their post names its author): the entries and
+    messages themselves stay, as the log and the mail record must."""
+    def swap(text):
+        for old, new in needles:
+            text = text.replace(old, new) if text else text
+        return text
+
+    def swap_json(value):
+        text = json.dumps(value, ensure_ascii=False)
+        for old, new in needles:
+            text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
+        return json.loads(text)
+
+    found = []
     for old, _new in needles:
         for form in {old, json.dumps(old)[1:-1]}:  # JSON may keep non-ASCII letters escaped
-            pattern = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            like += [AuditEntry.summary.like(pattern, escape="\\"),
-                     cast(AuditEntry.details, String).like(pattern, escape="\\")]
-    changed = 0
-    for entry in db.session.scalars(select(AuditEntry).where(or_(*like))):
-        summary, details = entry.summary, json.dumps(entry.details, ensure_ascii=False)
-        for old, new in needles:
-            summary = summary.replace(old, new) if summary else summary
-            details = details.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
-        if summary != entry.summary or details != json.dumps(entry.details, ensure_ascii=False):
-            entry.summary, entry.details = summary, json.loads(details)
-            changed += 1
-    return changed
+            found += [_like(AuditEntry.summary, form), _like(cast(AuditEntry.details, String), form)]
+    entries = 0
+    for entry in db.session.scalars(select(AuditEntry).where(or_(*found))):
+        summary, details = swap(entry.summary), swap_json(entry.details)
+        if (summary, details) != (entry.summary, entry.details):
+            entry.summary, entry.details = summary, details
+            entries += 1
+    messages = 0
+    for m in db.session.scalars(select(OutboxMessage).where(or_(*(
+            _like(column, old) for old, _new in needles for column in (OutboxMessage.subject, OutboxMessage.body))))):
+        m.subject, m.body = swap(m.subject)[:300], swap(m.body)
+        messages += 1
+    return {"core.audit_entries": entries, "core.emails_to_others": messages}
 
 
 def remove_unheld_files(erasure: Erasure) -> int:
