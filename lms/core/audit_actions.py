@@ -4,6 +4,9 @@ from flask_babel import lazy_gettext as _l
 ACTIONS = {
     "account_disabled": _l("Account disabled"),
     "account_enabled": _l("Account enabled"),
+    "erasure_request_refused": _l("Request to erase data refused"),
+    "erasure_request_withdrawn": _l("Request to erase data withdrawn"),
+    "erasure_requested": _l("Erasure of personal data requested"),
     "password_invitations_queued": _l("Sign-in links queued"),
     "password_link_sent": _l("Password link sent"),
     "password_set": _l("Password set"),
@@ -37,4 +40,5 @@ OBJECT_TYPES = {
     "Site": _l("Site"),
     "Policy": _l("Policy"),
     "PolicyAcceptance": _l("Acceptance of a policy"),
+    "ErasureRequest": _l("Request to erase personal data"),
 }

@@ -59,6 +59,17 @@ class ErasureForm(FlaskForm):
                            validators=[DataRequired(), Length(max=500)])
 
 
+class ErasureRequestForm(FlaskForm):
+    """A person's own request that their data be erased."""
+    note = TextAreaField(_l("Anything the administrator should know (optional)"), validators=[Length(max=2000)])
+    understood = BooleanField(_l("I understand that my account will stop working and that this cannot be undone"),
+                              validators=[DataRequired(_l("Tick this to ask."))])
+
+
+class RefuseErasureForm(FlaskForm):
+    answer = TextAreaField(_l("Why not: the person reads this"), validators=[DataRequired(), Length(max=2000)])
+
+
 class AccountForm(FlaskForm):
     """An account an administrator opens (staff, mostly: participants come with a cohort's
     list); its holder chooses the password by the link it is sent."""

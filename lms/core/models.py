@@ -245,6 +245,30 @@ class PolicyAcceptance(Base):
     policy: Mapped[Policy] = relationship()
 
 
+ERASURE_REQUEST_STATUSES = ("pending", "done", "refused", "withdrawn")
+
+
+class ErasureRequest(Base):
+    """A person's request that their personal data be erased (Moodle's data deletion request):
+    it waits for an administrator, who erases (core/services/erasure.py) or refuses, saying why."""
+
+    __tablename__ = "core_erasure_requests"
+    __table_args__ = (CheckConstraint(f"status IN {ERASURE_REQUEST_STATUSES}", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_users.id", ondelete="CASCADE"), index=True)
+    #: what the person wrote with it (gone once the erasure is done: it is theirs)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("core_users.id", ondelete="SET NULL"))
+    #: why it was refused, for the person to read
+    answer: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
 class OutboxMessage(Base):
     """An e-mail waiting to go (or gone). `key` makes queueing idempotent: the same reminder
     queued twice is one message, so running a reminder job twice sends nothing twice."""

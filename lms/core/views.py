@@ -15,12 +15,12 @@ from wtforms.fields.choices import SelectChoice
 
 from lms.core.extensions import limiter
 from lms.core.forms import (
-    AcceptPoliciesForm, AccountForm, ChangePasswordForm, ConfirmForm, ErasureForm, ForgotPasswordForm, LanguageForm,
-    LoginForm,
+    AcceptPoliciesForm, AccountForm, ChangePasswordForm, ConfirmForm, ErasureForm, ErasureRequestForm,
+    ForgotPasswordForm, LanguageForm, LoginForm, RefuseErasureForm,
     NoticesForm, PolicyForm, SchoolForm, SchoolImportForm, SetPasswordForm, UserEditForm,
 )
 from lms.core.i18n import localized, localtime
-from lms.core.models import District, Policy, School, User
+from lms.core.models import District, ErasureRequest, Policy, School, User
 from lms.core.pagination import paginate
 from lms.core.capabilities import ROLE_NAMES, SYSTEM_ROLES
 from lms.core.permissions import Context, has_capability, public, registry, requires
@@ -103,11 +103,18 @@ def set_language():
 @bp.route("/profile")
 @requires("core:view_profile")
 def profile():
+    return _profile_page()
+
+
+def _profile_page(erasure_form: ErasureRequestForm | None = None):
+    """The profile, its notices form showing the choices as they are saved."""
     off = current_user.notices_off or ()
-    form = _notices_form(email_notices=current_user.email_notices,
-                         kinds=[k for k in mail.notice_kinds_for(current_user) if k not in off])
+    notices = _notices_form(formdata=None, email_notices=current_user.email_notices,
+                            kinds=[k for k in mail.notice_kinds_for(current_user) if k not in off])
     return render_template("core/profile.html", user=current_user, roles=_roles_held(current_user.role_assignments),
-                           notices=form, confirm=ConfirmForm())
+                           notices=notices, confirm=ConfirmForm(),
+                           erasure_request=erasure.latest_request(current_user),
+                           erasure_form=erasure_form or ErasureRequestForm(formdata=None))
 
 
 def _notices_form(**data) -> NoticesForm:
@@ -137,6 +144,50 @@ def my_data():
     """Everything the site holds about the reader, as a ZIP (Moodle's "Export all of my personal
     data"); a POST, since it leaves an entry in the audit log."""
     return _personal_data_zip(current_user._get_current_object(), url_for("core.profile"))
+
+
+@bp.route("/profile/erasure-request", methods=["POST"])
+@requires("core:view_profile")
+def erasure_request():
+    """The person asks for their data to be erased; an administrator answers (Moodle's data
+    deletion request)."""
+    form = ErasureRequestForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: erasure.ask(current_user._get_current_object(), form.note.data),
+                           _("Your request is sent. An administrator of the centre will answer it."),
+                           url_for("core.profile", _anchor="erasure"))
+        if done:
+            return done
+    return _profile_page(form), 400  # not ticked, or refused: nothing asked
+
+
+@bp.route("/profile/erasure-request/withdraw", methods=["POST"])
+@requires("core:view_profile")
+def erasure_request_withdraw():
+    request_ = erasure.pending_request(current_user) or abort(404)
+    return run_button(lambda: erasure.withdraw(request_, current_user._get_current_object()),
+                      _("Your request is withdrawn."), url_for("core.profile", _anchor="erasure"))
+
+
+@bp.route("/admin/erasure-requests")
+@requires("core:erase_personal_data")
+def erasure_requests():
+    page = erasure.requests_page(request.args.get("page", 1, type=int))
+    return render_template("core/erasure_requests.html", page=page)
+
+
+@bp.route("/admin/erasure-requests/<int:request_id>/refuse", methods=["POST"])
+@requires("core:erase_personal_data")
+def erasure_request_refuse(request_id):
+    asked = db.session.get(ErasureRequest, request_id) or abort(404)
+    form = RefuseErasureForm()
+    if form.validate_on_submit():
+        done = run_service(form, lambda: erasure.refuse(asked, current_user, form.answer.data),
+                           _("The request is refused; the person is told why."),
+                           url_for("core.erasure_requests"))
+        if done:
+            return done
+    return _user_page(asked.user, _edit_form(asked.user, True), refuse_form=form)[0], 400
 
 
 @bp.route("/admin/users/<int:user_id>/data.zip", methods=["POST"])
@@ -298,7 +349,9 @@ def users():
         like = f"%{q.lower()}%"
         stmt = stmt.where(or_(func.lower(User.email).like(like), func.lower(User.full_name).like(like)))
     page = paginate(stmt.options(selectinload(User.role_assignments)), request.args.get("page", 1, type=int))
-    return render_template("core/users.html", page=page, q=q, role_names=ROLE_NAMES, confirm=ConfirmForm())
+    waiting = erasure.waiting_count() if has_capability(current_user, "core:erase_personal_data") else None
+    return render_template("core/users.html", page=page, q=q, role_names=ROLE_NAMES, confirm=ConfirmForm(),
+                           erasure_waiting=waiting)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -353,12 +406,16 @@ def _edit_form(user: User, filled: bool) -> UserEditForm:
     return form
 
 
-def _user_page(user: User, form, erase_form=None):
+def _user_page(user: User, form, erase_form=None, refuse_form=None):
     elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
-    erase_form = erase_form or ErasureForm(formdata=None)
+    asked = erasure.pending_request(user)
+    if erase_form is None:  # a waiting request names itself as the reason
+        erase_form = ErasureForm(formdata=None, reason=_("Request of %(date)s", date=localtime(
+            asked.asked_at, fmt="d MMMM yyyy")) if asked else None)
     return render_template("core/user_edit.html", form=form, user=user, elsewhere=elsewhere,
                            confirm=ConfirmForm(), acceptances=policies.acceptances_of(user),
-                           kind_names=policies.KIND_NAMES, erase_form=erase_form), \
+                           kind_names=policies.KIND_NAMES, erase_form=erase_form, asked=asked,
+                           refuse_form=refuse_form or RefuseErasureForm(formdata=None)), \
         400 if form.errors or erase_form.errors else 200
 
 

@@ -122,3 +122,72 @@ def test_a_name_another_account_shares_is_left_where_it_is_written(app, make, db
         "full_name: Әлия -> Әлия Сәрсенова"
     assert db_session.scalars(select(OutboxMessage.body)).one() == "Сәлем, Әлия Сәрсенова"
     assert "core.emails_to_others" not in done.counts and person.email.startswith("erased-")
+
+
+def test_a_person_asks_an_administrator_answers_and_the_request_is_done(app, client, auth, make, db_session):
+    from lms.core.models import ErasureRequest
+
+    person = make.user(email="aliya@test.kz", full_name="Әлия Сәрсенова")
+    admin = make.user("admin", email="admin@test.kz", full_name="Бас Әкімші")
+    make.user("methodologist", email="method@test.kz")
+    db_session.commit()
+    person_id = person.id
+
+    auth.login("aliya@test.kz")
+    page = client.get("/profile").text
+    assert 'id="erasure-ask"' in page and 'id="erasure-pending"' not in page
+    r = client.post("/profile/erasure-request", data={"note": "Курсты бітірдім"})  # not ticked: nothing asked
+    assert r.status_code == 400 and 'role="alert"' in r.text
+    assert db_session.scalar(select(func.count()).select_from(ErasureRequest)) == 0
+    r = client.post("/profile/erasure-request", data={"note": "Курсты бітірдім", "understood": "y"})
+    assert r.status_code == 302
+    page = client.get("/profile").text
+    assert 'id="erasure-pending"' in page and 'id="erasure-ask"' not in page
+    r = client.post("/profile/erasure-request", data={"understood": "y"})  # asked already
+    assert r.status_code == 400 and db_session.scalar(select(func.count()).select_from(ErasureRequest)) == 1
+    [told] = db_session.scalars(select(OutboxMessage).where(OutboxMessage.to_email == "admin@test.kz")).all()
+    assert "Әлия Сәрсенова" in told.body and f"/admin/users/{person_id}" in told.body  # the officer, not the methodologist
+    client.post("/profile/erasure-request/withdraw")
+    assert db_session.scalars(select(ErasureRequest.status)).one() == "withdrawn"
+    client.post("/profile/erasure-request", data={"note": "Қайта сұраймын", "understood": "y"})
+    auth.logout()
+
+    auth.login("method@test.kz")
+    assert client.get("/admin/erasure-requests").status_code == 403
+    assert 'id="erasure-requests-link"' not in client.get("/admin/users").text
+    auth.logout()
+    auth.login("admin@test.kz")
+    assert "1 күтуде" in client.get("/admin/users").text.split('id="erasure-requests-link"')[1].split("</a>")[0]
+    listing = client.get("/admin/erasure-requests").text
+    rows = listing.split('id="erasure-requests"')[1].split("</table>")[0].split("<tr data-status=")[1:]
+    assert [row.split('"')[1] for row in rows] == ["pending", "withdrawn"]  # the waiting one first
+    account = client.get(f"/admin/users/{person_id}").text
+    assert 'id="erasure-asked"' in account and "Қайта сұраймын" in account
+    [asked_id] = db_session.scalars(select(ErasureRequest.id).where(ErasureRequest.status == "pending")).all()
+    r = client.post(f"/admin/erasure-requests/{asked_id}/refuse", data={"answer": ""})
+    assert r.status_code == 400 and db_session.get(ErasureRequest, asked_id).status == "pending"
+    r = client.post(f"/admin/erasure-requests/{asked_id}/refuse",
+                    data={"answer": "Курс әлі аяқталған жоқ: 20 желтоқсаннан кейін қайта жазыңыз."})
+    assert r.status_code == 302
+    db_session.expire_all()
+    refused = db_session.get(ErasureRequest, asked_id)
+    assert (refused.status, refused.decided_by_id) == ("refused", admin.id)
+    [letter] = db_session.scalars(select(OutboxMessage).where(OutboxMessage.to_email == "aliya@test.kz")).all()
+    assert "20 желтоқсаннан кейін" in letter.body
+    auth.logout()
+
+    auth.login("aliya@test.kz")  # they read why, and may ask again
+    page = client.get("/profile").text
+    assert 'id="erasure-refused"' in page and "20 желтоқсаннан кейін" in page and 'id="erasure-ask"' in page
+    client.post("/profile/erasure-request", data={"note": "Курс аяқталды", "understood": "y"})
+    auth.logout()
+    auth.login("admin@test.kz")
+    account = client.get(f"/admin/users/{person_id}").text
+    assert 'name="reason"' in account and "өтініші" in account.split('name="reason"')[1].split("</textarea>")[0]
+    r = client.post(f"/admin/users/{person_id}/erase", data={"confirm_email": "aliya@test.kz", "reason": "Өтініш"})
+    assert r.status_code == 302
+    db_session.expire_all()
+    statuses = dict(db_session.execute(select(ErasureRequest.status, ErasureRequest.note)).all())
+    assert set(statuses) == {"withdrawn", "refused", "done"} and set(statuses.values()) == {None}
+    assert "Әлия" not in db_session.scalars(select(OutboxMessage.body).where(
+        OutboxMessage.to_email == "admin@test.kz")).first()  # the officers' notice names them no more

@@ -63,7 +63,7 @@ def _guarded_urls(app, lacking_role: str, extra: dict | None = None):
               "enrolment_id": 1, "artefact_id": 1, "project_id": 1, "defense_id": 1, "rubric_id": 1,
               "plan_id": 1, "activity_id": 1, "event_id": 1, "file_id": 1, "user_id": 1,
               "name": "ustaz-backup-20250101-000000.zip", "school_id": 1, "announcement_id": 1,
-              "thread_id": 1, "post_id": 1, "policy_id": 1,
+              "thread_id": 1, "post_id": 1, "policy_id": 1, "request_id": 1,
               **(extra or {})}
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/"):

@@ -18,12 +18,17 @@ import json
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy import String, case, cast, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
-from lms.core.models import ApiToken, AuditEntry, OutboxMessage, StoredFile, User
-from lms.core.services import audit, files
+from lms.core.i18n import language_of
+from lms.core.models import ApiToken, AuditEntry, ErasureRequest, OutboxMessage, StoredFile, User
+from lms.core.permissions import SYSTEM, capability_holders
+from lms.core.services import audit, files, mail
 from lms.core.services.errors import Conflict, ServiceError
 from lms.db import db, utcnow
 
@@ -55,6 +60,93 @@ class Erasure:
         if stored is not None and stored not in self.dropped:
             self.dropped.append(stored)
 
+
+# --- requests -------------------------------------------------------------------------------
+
+NOTE_MAX = 2000
+
+
+def pending_request(user: User) -> ErasureRequest | None:
+    return db.session.scalar(select(ErasureRequest).where(ErasureRequest.user_id == user.id,
+                                                          ErasureRequest.status == "pending"))
+
+
+def latest_request(user: User) -> ErasureRequest | None:
+    return db.session.scalar(select(ErasureRequest).where(ErasureRequest.user_id == user.id)
+                             .order_by(ErasureRequest.asked_at.desc(), ErasureRequest.id.desc()).limit(1))
+
+
+def ask(user: User, note: str | None) -> ErasureRequest:
+    """The person's own request; each administrator who may erase is told by e-mail."""
+    if user.erased_at is not None:
+        raise Conflict(_l("this account's personal data was already erased"))
+    waiting = pending_request(user)
+    if waiting is not None:
+        raise Conflict(_l("you asked already, on %(date)s; an administrator has not answered yet",
+                          date=waiting.asked_at.date().isoformat()))
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        raise ServiceError(_l("the note is longer than %(n)s characters", n=NOTE_MAX), field="note")
+    request = ErasureRequest(user_id=user.id, note=note, asked_at=utcnow())
+    db.session.add(request)
+    db.session.flush()
+    audit.record(user, "erasure_requested", request, f"#{user.id}")
+    for officer in capability_holders("core:erase_personal_data", SYSTEM):
+        if officer.id == user.id:
+            continue  # another administrator answers an administrator's request
+        with force_locale(language_of(officer)):
+            mail.queue(f"erasure-request:{request.id}:{officer.id}", officer.email,
+                       _("A request to erase personal data"),
+                       mail.letter(officer, _("%(name)s (%(email)s) asks for their personal data to be erased.",
+                                              name=user.full_name, email=user.email),
+                                   _("Their account: %(url)s", url=mail.link(f"/admin/users/{user.id}"))))
+    return request
+
+
+def withdraw(request: ErasureRequest, user: User) -> None:
+    if request.user_id != user.id or request.status != "pending":
+        raise Conflict(_l("this request is no longer waiting"))
+    request.status, request.decided_at = "withdrawn", utcnow()
+    audit.record(user, "erasure_request_withdrawn", request, f"#{user.id}")
+
+
+def refuse(request: ErasureRequest, actor, answer: str) -> None:
+    """An administrator refuses, saying why (the person reads it on their profile and by e-mail)."""
+    if request.status != "pending":
+        raise Conflict(_l("this request is no longer waiting"))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ServiceError(_l("say why, for the person to read"), field="answer")
+    if len(answer) > NOTE_MAX:
+        raise ServiceError(_l("the answer is longer than %(n)s characters", n=NOTE_MAX), field="answer")
+    request.status, request.decided_at, request.answer = "refused", utcnow(), answer
+    request.decided_by_id = getattr(actor, "id", None)
+    audit.record(actor, "erasure_request_refused", request, f"#{request.user_id}")
+    user = request.user
+    with force_locale(language_of(user)):
+        mail.queue(f"erasure-refused:{request.id}", user.email, _("Your request to erase your data"),
+                   mail.letter(user, _("Your request of %(date)s to erase your personal data was not carried out.",
+                                       date=request.asked_at.date().isoformat()), answer,
+                               _("Your profile: %(url)s", url=mail.link("/profile"))))
+
+
+def requests_page(page: int, per_page: int = 25):
+    """Waiting requests first (oldest first), then the answered ones, newest first."""
+    from lms.core.pagination import paginate
+
+    stmt = (select(ErasureRequest).options(selectinload(ErasureRequest.user))
+            .order_by((ErasureRequest.status != "pending"), case((ErasureRequest.status == "pending",
+                                                                  ErasureRequest.asked_at)),
+                      ErasureRequest.asked_at.desc(), ErasureRequest.id.desc()))
+    return paginate(stmt, page, per_page)
+
+
+def waiting_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(ErasureRequest)
+                             .where(ErasureRequest.status == "pending"))
+
+
+# --- erasing --------------------------------------------------------------------------------
 
 def erasers():
     """(plugin, erase) for each enabled plugin whose privacy module erases something."""
@@ -105,6 +197,10 @@ def erase(user: User, actor, reason: str) -> Erasure:
     user.school_id = user.position = user.password_hash = None
     user.is_active_account, user.email_notices, user.notices_off = False, False, None
     user.erased_at = utcnow()
+    for request in db.session.scalars(select(ErasureRequest).where(ErasureRequest.user_id == user.id)):
+        request.note = None  # the person's words
+        if request.status == "pending":
+            request.status, request.decided_at, request.decided_by_id = "done", user.erased_at, getattr(actor, "id", None)
     db.session.flush()
     audit.record(actor, "personal_data_erased", user, f"#{user.id}: {reason}", rows=erasure.counts)
     return erasure
