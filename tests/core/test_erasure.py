@@ -1,6 +1,8 @@
 """Erasing a person's data on their request: the administrator types the account's e-mail and
 the reason; the name, e-mail, password, tokens, roles, e-mails and the audit log's mentions go,
 the account stays disabled for good as a pseudonym; a refusal changes nothing."""
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -8,6 +10,7 @@ from lms.core.models import ApiToken, AuditEntry, OutboxMessage, User
 from lms.core.services import audit, erasure, mail, tokens
 from lms.core.services.errors import Conflict
 from lms.db import db
+from tests.conftest import personal_data
 
 
 def _person(make):
@@ -177,6 +180,9 @@ def test_a_person_asks_an_administrator_answers_and_the_request_is_done(app, cli
     auth.logout()
 
     auth.login("aliya@test.kz")  # they read why, and may ask again
+    core = json.loads(personal_data(client.post("/profile/my-data.zip")).read("core/data.json"))
+    assert [(r["status"], r["note"]) for r in core["erasure_requests"]] == [
+        ("withdrawn", "Курсты бітірдім"), ("refused", "Қайта сұраймын")]
     page = client.get("/profile").text
     assert 'id="erasure-refused"' in page and "20 желтоқсаннан кейін" in page and 'id="erasure-ask"' in page
     client.post("/profile/erasure-request", data={"note": "Курс аяқталды", "understood": "y"})

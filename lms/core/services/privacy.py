@@ -21,7 +21,7 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import or_, select
 
-from lms.core.models import ApiToken, AuditEntry, OutboxMessage, StoredFile, User
+from lms.core.models import ApiToken, AuditEntry, ErasureRequest, OutboxMessage, StoredFile, User
 from lms.core.services import audit, files, policies
 from lms.db import db
 
@@ -92,7 +92,8 @@ def export_zip(user: User, out, actor: User | None = None) -> dict[str, int]:
 
 def export_core(user: User) -> PersonalData:
     """The account, its roles, API tokens (never the token), the files it uploaded, the e-mails
-    sent to it, and the audit log's entries of its own acts and of acts on its account."""
+    sent to it, its requests to erase its data, and the audit log's entries of its own acts and
+    of acts on its account."""
     from lms.core.permissions import Context, registry
 
     data = PersonalData()
@@ -124,6 +125,11 @@ def export_core(user: User) -> PersonalData:
         {"subject": m.subject, "body": m.body, "queued_at": m.created_at, "sent_at": m.sent_at}
         for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_email == user.email)
                                     .order_by(OutboxMessage.id))]
+    # who answered is not on the person's profile: the answer is
+    data.records["erasure_requests"] = [
+        {"asked_at": r.asked_at, "note": r.note, "status": r.status, "decided_at": r.decided_at, "answer": r.answer}
+        for r in db.session.scalars(select(ErasureRequest).where(ErasureRequest.user_id == user.id)
+                                    .order_by(ErasureRequest.asked_at, ErasureRequest.id))]
     # the acts only: a summary names the other people an act touched
     data.records["audit_log"] = [
         {"at": e.at, "by_me": e.actor_id == user.id, "action": e.action, "object_type": e.object_type,
