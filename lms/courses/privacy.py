@@ -133,12 +133,20 @@ def _attendance_row(a: Attendance, s: WebinarSession, cohort: str, topic: str | 
 
 def erase(erasure) -> None:
     """Hand-ins stay with their marks and feedback (the gradebook's practical work rests on
-    them), as do enrolments, topic choices and attendance (the hours); the comments the person
-    wrote on classmates' work go, the comments' places kept so the classmates' counts hold."""
+    them), as do enrolments (one under way is withdrawn), topic choices and attendance (the
+    hours); the comments the person wrote on classmates' work go, the comments' places kept so
+    the classmates' counts hold."""
     from lms.core.services.erasure import ERASED_TEXT
+
+    from lms.courses.services.cohorts import set_status
 
     user = erasure.user
     mine = select(Enrolment.id).where(Enrolment.user_id == user.id)
+    # someone who asked to be forgotten takes no further part: a course under way lists them no more
+    for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id,
+                                                                Enrolment.status.in_(("enrolled", "active")))):
+        set_status(enrolment, "withdrawn", erasure.actor)
+        erasure.count("courses.enrolments_withdrawn", 1)
     # a meeting report's rows that matched nobody keep the name and e-mail the person joined with
     enrolment_ids = set(db.session.scalars(mine))
     email = user.email.casefold()

@@ -205,3 +205,5 @@ def test_erasure_takes_my_peer_comments_and_my_name_in_meeting_reports_and_keeps
     mine = db_session.get(Submission, mine_id)  # the hand-in and its review stay: the marks rest on them
     assert (mine.text, mine.feedback) == ("Менің жұмысым", "Мақсатты нақтылаңыз") and mine.file_id is not None
     assert done.counts["courses.peer_comments"] == 1 and done.counts["courses.meeting_report_rows"] == 1
+    assert db_session.get(Enrolment, me_id).status == "withdrawn"  # the course under way lists them no more
+    assert db_session.get(Enrolment, other_id).status != "withdrawn"
