@@ -1,23 +1,21 @@
-"""core: erasure of personal data on request: when an account was erased, and the requests
+"""core: a person's requests that their personal data be erased, waiting for an administrator
 
-Revision ID: 9d4f1b3a7c20
-Revises: 3e29c18c347f
-Create Date: 2026-11-30 17:10:00
+Revision ID: c2e8a4f6b913
+Revises: 9d4f1b3a7c20
+Create Date: 2026-11-30 17:05:00
 
 """
 from alembic import op
 import sqlalchemy as sa
 import lms.db
 
-revision = '9d4f1b3a7c20'
-down_revision = '3e29c18c347f'
+revision = 'c2e8a4f6b913'
+down_revision = '9d4f1b3a7c20'
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('core_users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('erased_at', lms.db.UTCDateTime(timezone=True), nullable=True))
     op.create_table('core_erasure_requests',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -45,5 +43,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_core_erasure_requests_status'))
         batch_op.drop_index(batch_op.f('ix_core_erasure_requests_user_id'))
     op.drop_table('core_erasure_requests')
-    with op.batch_alter_table('core_users', schema=None) as batch_op:
-        batch_op.drop_column('erased_at')
