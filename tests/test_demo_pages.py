@@ -69,3 +69,19 @@ def test_no_page_the_demo_people_reach_fails(app, client, demo, email):
     statuses, broken = _crawl(client, PEOPLE[email])
     assert broken == []
     assert statuses[200] >= 10, statuses  # the crawl really went through the pages
+
+
+def test_the_demo_graduates_plans_show_their_competences(client, demo, db_session):
+    from sqlalchemy import select
+
+    from lms.courses.models import Cohort, Enrolment
+    from lms.postcourse.models import SupportPlan
+
+    plan_id = db_session.scalars(select(SupportPlan.id).join(Enrolment, Enrolment.id == SupportPlan.enrolment_id)
+                                 .join(Cohort, Cohort.id == Enrolment.cohort_id)
+                                 .where(Cohort.code == "DEMO-LDR-DT-2025").order_by(SupportPlan.id)).first()
+    client.post("/login", data={"email": "curator@demo.test", "password": "demo"})
+    page = client.get(f"/cohorts/DEMO-LDR-DT-2025/support/plans/{plan_id}").text
+    table = page.split('id="competence-profile"')[1].split("</table>")[0]
+    assert 'data-stage="diagnostic"' in table and 'data-stage="final"' in table
+    assert table.count("<tr data-competence=") == 6 and table.count(" %</td>") == 12  # every one, at both

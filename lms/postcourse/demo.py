@@ -3,7 +3,8 @@ months ago, 20 graduates (graduate01-20@demo.test, password 'demo') whose plans 
 completion and were agreed twelve days later. The seminar of month 4 and the consultation of
 month 5 are done for everyone but one graduate, whose consultation is overdue (the curator's
 grid shows it); two graduates have their lesson observation due within days; a few logged
-publications and talks. trainer@demo.test and curator@demo.test support the cohort.
+publications and talks; each took the course's diagnostic and final tests, so their plans show
+their competences. trainer@demo.test and curator@demo.test support the cohort.
 Idempotent: an existing cohort is left as it is."""
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def create_demo_support(summary: list[str]) -> None:
     from lms.courses.services import cohorts as cohort_service
     from lms.postcourse.services import activities as activity_service
     from lms.postcourse.services import plans as plan_service
+    from lms.quizbank.demo import take_past_tests
 
     if db.session.scalar(select(Cohort.id).where(Cohort.code == COHORT)):
         summary.append(f"cohort {COHORT}: exists, left as it is")
@@ -71,6 +73,8 @@ def create_demo_support(summary: list[str]) -> None:
                                             position="director" if n % 3 else "deputy")
             created += 1
         enrolments.append(cohort_service.enrol(cohort, user, None))
+    # the tests they took, so that their plans show their competences at the end of the course
+    attempts = take_past_tests(cohort, enrolments, _at(start, 9), _at(completed_on, 18), trainer)
     with clock.frozen(_at(completed_on, 17)):
         for e in enrolments:
             cohort_service.set_status(e, "completed", trainer)
@@ -112,7 +116,7 @@ def create_demo_support(summary: list[str]) -> None:
     summary.append(f"cohort {COHORT}: {len(enrolments)} graduates ({created} accounts created, graduate01-"
                    f"{GRADUATES:02d}@demo.test) in month 6 of their support year; {done} activities done,"
                    f" {contacts} consultations, {evidence} evidence; {graduate_email(OVERDUE)}'s consultation is"
-                   f" overdue")
+                   f" overdue; {attempts} attempts at the course's diagnostic and final tests")
 
 
 def on_demo_requested(_sender, summary: list[str], **_kw) -> None:

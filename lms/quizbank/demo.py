@@ -2,7 +2,8 @@
 tests and the exit survey, published and open now; in DEMO-LDR-DT, participants 56-75 have
 taken the module 1 test (answers as an able or a struggling participant would give), so
 results, bands and item statistics have something to show. Participants 51-55 have not:
-they can take it. Idempotent: a cohort that has tests is left as it is."""
+they can take it. Idempotent: a cohort that has tests is left as it is. `take_past_tests` gives a
+finished cohort (postcourse's graduates) the diagnostic and final tests they took."""
 from __future__ import annotations
 
 import random
@@ -142,6 +143,35 @@ def create_demo_tests(summary: list[str]) -> None:
             line += f"; {taken} participants took the module 1 test (participant51-55 have not)"
             line += f"; {_answer_survey(survey_test, cohort, rng)} answered the exit survey"
         summary.append(line)
+
+
+def take_past_tests(cohort, enrolments: list, opens_at, closes_at, trainer, seed: int = 2025) -> int:
+    """For a demo cohort that has finished (postcourse's graduates): the diagnostic test at its
+    start and the final test at its end, published for that window, each enrolment taking both,
+    stronger at the end, so that the graduates' competences show where they began and ended.
+    Returns how many attempts were made; 0 when the LDR-DT bank is not loaded."""
+    from lms.quizbank.services import blueprints
+    from lms.quizbank.services import tests as test_service
+
+    bank = db.session.scalar(select(Bank).where(Bank.code == "LDT"))
+    final_print = bank and db.session.scalar(select(Blueprint).where(Blueprint.bank_id == bank.id,
+                                                                     Blueprint.code == "LDT-FINAL"))
+    if final_print is None:
+        return 0
+    rng = random.Random(seed)
+    taken = 0
+    for kind, title, at in (("diagnostic", "Кіріс диагностикалық тест", opens_at + timedelta(hours=2)),
+                            ("final", "Қорытынды тест", closes_at - timedelta(hours=6))):
+        test = test_service.create_test(cohort, {
+            "kind": kind, "title": title, "blueprint": final_print, "opens_at": opens_at, "closes_at": closes_at,
+            "time_limit_minutes": 30, "attempts_allowed": 1}, trainer)
+        blueprints.publish(test, trainer)
+        for n, enrolment in enumerate(enrolments):
+            base = 0.3 + 0.3 * rng.random()
+            ability = base if kind == "diagnostic" else min(0.95, base + 0.25 + 0.15 * rng.random())
+            _take(test, enrolment, enrolment.user, ability, rng, at + timedelta(minutes=n))
+            taken += 1
+    return taken
 
 
 def on_demo_requested(_sender, summary: list[str], **_kw) -> None:
