@@ -82,6 +82,19 @@ def app(database_url):
 
 
 @pytest.fixture
+def own_site(app, tmp_path):
+    """`own_site(name)`: an app of its own on a SQLite file under tmp_path (a migration test
+    takes it up and down, whatever the suite's database); the suite's engine is bound again
+    afterwards, since the `db` object is the process's one."""
+    saved = db.engine
+    yield lambda name: create_app(make_config(f"sqlite:///{tmp_path / name}"))
+    db.session.remove()
+    db.engine.dispose()
+    db.engine = saved
+    db.session.configure(bind=saved)
+
+
+@pytest.fixture
 def db_session(app):
     """Each test runs inside a transaction that is rolled back afterwards; the code under
     test may commit (that only releases a savepoint). No app context stays pushed, so every

@@ -10,26 +10,21 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select, text
 
-from lms import create_app
 from lms.core.migrate import alembic_config, upgrade
 from lms.courses import services
 from lms.courses.models import Enrolment
 from lms.courses.services import cohorts
 from lms.core.services import users
 from lms.db import db
-from tests.conftest import CONTENT, make_config
+from tests.conftest import CONTENT
 
 
 @pytest.fixture
-def site(app, tmp_path):
-    """An app of its own on a SQLite file; the suite's engine is bound again afterwards (the
-    `db` object is the process's one)."""
-    saved = db.engine
-
+def site(own_site):
     def make(name: str, participants: int):
         """Its app, with the programmes and one cohort of `participants`, taken back to the courses
         schema before the short-run revision (the branch as it stood); inside the app context."""
-        site_app = create_app(make_config(f"sqlite:///{tmp_path / name}"))
+        site_app = own_site(name)
         with site_app.app_context():
             upgrade(site_app)
             services.load_content(CONTENT)
@@ -42,11 +37,7 @@ def site(app, tmp_path):
             db.session.remove()
         return site_app
 
-    yield make
-    db.session.remove()
-    db.engine.dispose()
-    db.engine = saved
-    db.session.configure(bind=saved)
+    return make
 
 
 def test_an_upgrade_keeps_every_enrolment_and_adds_the_columns(site):

@@ -9,7 +9,6 @@ import pytest
 from alembic import command
 from sqlalchemy import delete
 
-from lms import create_app
 from lms.core.migrate import alembic_config, upgrade
 from lms.core.services import users
 from lms.courses import services
@@ -18,18 +17,12 @@ from lms.courses.services import cohorts
 from lms.db import db
 from lms.portfolio.models import CohortScheme
 from lms.portfolio.services import gradebook, schemes
-from tests.conftest import CONTENT, make_config
+from tests.conftest import CONTENT
 
 
 @pytest.fixture
-def site(app, tmp_path):
-    saved = db.engine
-    site_app = create_app(make_config(f"sqlite:///{tmp_path / 'site.sqlite3'}"))
-    yield site_app
-    db.session.remove()
-    db.engine.dispose()
-    db.engine = saved
-    db.session.configure(bind=saved)
+def site(own_site):
+    return own_site("site.sqlite3")
 
 
 def test_an_old_cohort_keeps_its_practical_marks_typed_by_hand(site):
