@@ -51,6 +51,8 @@ class Erasure:
     #: "plugin.what" -> rows erased
     counts: dict[str, int] = field(default_factory=dict)
     dropped: list[StoredFile] = field(default_factory=list)
+    #: the dropped files' contents, for `remove_unheld_files` after the commit
+    hashes: set[str] = field(default_factory=set)
 
     def count(self, what: str, n: int) -> None:
         if n:
@@ -221,6 +223,7 @@ def _erase_core(erasure: Erasure) -> None:
         except IntegrityError:
             kept.append(stored)
     erasure.dropped = [f for f in erasure.dropped if f not in kept]
+    erasure.hashes = {f.sha256 for f in erasure.dropped}  # read now: the rows are gone after the commit
     erasure.count("core.files", len(erasure.dropped))
 
 
@@ -266,7 +269,7 @@ def remove_unheld_files(erasure: Erasure) -> int:
     """After the commit: deletes the bytes of each dropped file that no stored file still
     names (the store keeps one copy per content). Returns how many were deleted."""
     removed = 0
-    for sha256 in {f.sha256 for f in erasure.dropped}:
+    for sha256 in erasure.hashes:
         if db.session.scalar(select(func.count()).select_from(StoredFile).where(StoredFile.sha256 == sha256)):
             continue
         path = files.path_in(files.files_dir(), sha256)
