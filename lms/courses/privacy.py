@@ -137,7 +137,6 @@ def erase(erasure) -> None:
     hours); the comments the person wrote on classmates' work go, the comments' places kept so
     the classmates' counts hold."""
     from lms.core.services.erasure import ERASED_TEXT
-
     from lms.courses.services.cohorts import set_status
 
     user = erasure.user

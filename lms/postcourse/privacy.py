@@ -148,10 +148,17 @@ def _as_supporter(user: User, data: PersonalData) -> None:
 def erase(erasure) -> None:
     """The support year's record stays for the centre's reports (activities, consultations,
     events and evidence counted by kind and level), closed if still open; what the graduate
-    wrote (their requests, their evidence's titles and links) and every file of them (evidence,
-    recordings of their lessons) goes."""
+    wrote (their requests, their evidence's titles and links, their survey answers copied into
+    the needs of the plan and of its versions) and every file of them (evidence, recordings of
+    their lessons) goes."""
     from lms.core.services.erasure import ERASED_TEXT
     from lms.postcourse.services.plans import close_plan
+
+    def without_texts(needs: dict | None) -> dict | None:
+        """The needs without the graduate's own words (their open survey answers copied in)."""
+        if not needs or not needs.get("survey"):
+            return needs
+        return {**needs, "survey": [{**s, "text": ERASED_TEXT} if s.get("text") else s for s in needs["survey"]]}
 
     plans = list(db.session.scalars(select(SupportPlan).join(Enrolment, Enrolment.id == SupportPlan.enrolment_id)
                                     .where(Enrolment.user_id == erasure.user.id)))
@@ -159,8 +166,12 @@ def erase(erasure) -> None:
     for plan in plans:
         if close_plan(plan, erasure.actor, "personal data erased") is not None:
             erasure.count("postcourse.plans_closed", 1)
+        plan.needs = without_texts(plan.needs)
     if not ids:
         return
+    for version in db.session.scalars(select(PlanVersion).where(PlanVersion.plan_id.in_(ids))):
+        if version.snapshot and "needs" in version.snapshot:
+            version.snapshot = {**version.snapshot, "needs": without_texts(version.snapshot["needs"])}
     evidence = list(db.session.scalars(select(Evidence).where(Evidence.plan_id.in_(ids))))
     for e in evidence:
         erasure.drop_file(db.session.get(StoredFile, e.file_id) if e.file_id else None)

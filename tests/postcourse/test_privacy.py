@@ -178,10 +178,11 @@ def test_the_export_reads_one_statement_per_section(year, app, count_queries):
 
 def test_erasure_closes_my_year_and_takes_my_words_and_files_keeping_the_counts(year, app, db_session):
     from lms.core.services import erasure, files
-    from lms.postcourse.models import ConsultationRequest, Evidence, Observation
+    from lms.postcourse.models import ConsultationRequest, Evidence, Observation, PlanVersion
     from lms.quizbank.models import SurveyAnswer
 
     me = db_session.scalars(select(User).where(User.email == year["me"])).one()
+    assert ANONYMOUS_NEED in json.dumps(db_session.get(SupportPlan, year["mine"]).needs, ensure_ascii=False)
     with app.test_request_context():
         store = files.files_dir()
         done = erasure.erase(me, None, "өтініш")
@@ -201,3 +202,9 @@ def test_erasure_closes_my_year_and_takes_my_words_and_files_keeping_the_counts(
     texts = db_session.scalars(select(SurveyAnswer.text).where(SurveyAnswer.text.is_not(None))).all()
     assert ANONYMOUS_NEED not in texts and "—" in texts
     assert done.counts["postcourse.plans_closed"] == 1 and done.counts["quizbank.survey_texts"] == 1
+    # the survey answer the plan's needs copied in, in the plan and in every version of it
+    kept = [db_session.get(SupportPlan, year["mine"]).needs] + [
+        v.snapshot.get("needs") for v in db_session.scalars(select(PlanVersion).where(
+            PlanVersion.plan_id == year["mine"]))]
+    assert ANONYMOUS_NEED not in json.dumps(kept, ensure_ascii=False)
+    assert any(s.get("text") == "—" for s in kept[0]["survey"])
