@@ -8,6 +8,8 @@ from sqlalchemy import delete, select
 from lms.community.models import MailMode, Post, ReadMark, Subscription, Thread
 from lms.community.services.discussions import title_for
 from lms.core.models import User
+from lms.core.services.erasure import ERASED_TEXT
+from lms.core.services.markup import render_markdown
 from lms.core.services.privacy import PersonalData
 from lms.courses.models import Cohort
 from lms.db import db
@@ -49,8 +51,6 @@ def erase(erasure) -> None:
     """The person's posts keep their place in each thread (the answers to them still read in
     order) but not their words or files; what they followed and how answers reached them go.
     The titles of threads they opened stay: others' posts answer them."""
-    from lms.core.services.erasure import ERASED_TEXT
-    from lms.core.services.markup import render_markdown
 
     user = erasure.user
     posts = list(db.session.scalars(select(Post).where(Post.author_id == user.id)))

@@ -187,7 +187,7 @@ def erasure_request_refuse(request_id):
                            url_for("core.erasure_requests"))
         if done:
             return done
-    return _user_page(asked.user, _edit_form(asked.user, True), refuse_form=form)[0], 400
+    return _user_page(asked.user, _edit_form(asked.user, True), refuse_form=form, status=400)
 
 
 @bp.route("/admin/users/<int:user_id>/data.zip", methods=["POST"])
@@ -406,7 +406,7 @@ def _edit_form(user: User, filled: bool) -> UserEditForm:
     return form
 
 
-def _user_page(user: User, form, erase_form=None, refuse_form=None):
+def _user_page(user: User, form, erase_form=None, refuse_form=None, status: int | None = None):
     elsewhere = _roles_held([ra for ra in user.role_assignments if ra.context_level != "system"])
     asked = erasure.pending_request(user)
     if erase_form is None:  # a waiting request names itself as the reason
@@ -416,7 +416,7 @@ def _user_page(user: User, form, erase_form=None, refuse_form=None):
                            confirm=ConfirmForm(), acceptances=policies.acceptances_of(user),
                            kind_names=policies.KIND_NAMES, erase_form=erase_form, asked=asked,
                            refuse_form=refuse_form or RefuseErasureForm(formdata=None)), \
-        400 if form.errors or erase_form.errors else 200
+        status or (400 if form.errors or erase_form.errors else 200)
 
 
 @bp.route("/admin/users/<int:user_id>/erase", methods=["POST"])
@@ -441,7 +441,7 @@ def user_erase(user_id):
         done = run_service(form, erase, _("The personal data of %(name)s is erased.", name=name), erased)
         if done:
             return done
-    return _user_page(user, _edit_form(user, True), form)[0], 400  # refused or not valid: nothing changed
+    return _user_page(user, _edit_form(user, True), form, status=400)  # refused or not valid: nothing changed
 
 
 def _roles_to_give() -> list[str]:

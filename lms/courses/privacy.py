@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from lms.core.models import User
+from lms.core.services.erasure import ERASED_TEXT
 from lms.core.services.privacy import PersonalData
 from lms.courses.models import (Announcement, Attendance, AttendanceImport, Cohort,
                                 Enrolment, Module, PeerReview, Programme, SelfStudyTask, Submission, Topic,
@@ -136,22 +137,22 @@ def erase(erasure) -> None:
     them), as do enrolments (one under way is withdrawn), topic choices and attendance (the
     hours); the comments the person wrote on classmates' work go, the comments' places kept so
     the classmates' counts hold."""
-    from lms.core.services.erasure import ERASED_TEXT
     from lms.courses.services.cohorts import set_status
 
     user = erasure.user
-    mine = select(Enrolment.id).where(Enrolment.user_id == user.id)
+    enrolments = list(db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)))
+    if not enrolments:
+        return
+    enrolment_ids = {e.id for e in enrolments}
     # someone who asked to be forgotten takes no further part: a course under way lists them no more
-    for enrolment in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id,
-                                                                Enrolment.status.in_(("enrolled", "active")))):
-        set_status(enrolment, "withdrawn", erasure.actor)
-        erasure.count("courses.enrolments_withdrawn", 1)
+    for enrolment in enrolments:
+        if enrolment.status in ("enrolled", "active"):
+            set_status(enrolment, "withdrawn", erasure.actor)
+            erasure.count("courses.enrolments_withdrawn", 1)
     # a meeting report's rows that matched nobody keep the name and e-mail the person joined with
-    enrolment_ids = set(db.session.scalars(mine))
     email = user.email.casefold()
-    for report in db.session.scalars(select(AttendanceImport).join(AttendanceImport.session)
-                                     .where(WebinarSession.cohort_id.in_(select(Enrolment.cohort_id)
-                                                                         .where(Enrolment.user_id == user.id)))):
+    for report in db.session.scalars(select(AttendanceImport).join(AttendanceImport.session).where(
+            WebinarSession.cohort_id.in_({e.cohort_id for e in enrolments}))):
         rows = [dict(row, name=ERASED_TEXT, email=None)
                 if row.get("mapped_enrolment_id") in enrolment_ids or (row.get("email") or "").casefold() == email
                 or row.get("name") == user.full_name else row for row in report.unmatched or []]
@@ -159,6 +160,6 @@ def erase(erasure) -> None:
             report.unmatched = rows
             erasure.count("courses.meeting_report_rows", 1)
     erasure.count("courses.peer_comments", db.session.execute(
-        update(PeerReview).where(PeerReview.reviewer_id.in_(mine), PeerReview.comment.is_not(None),
+        update(PeerReview).where(PeerReview.reviewer_id.in_(enrolment_ids), PeerReview.comment.is_not(None),
                PeerReview.comment != "")
         .values(comment=ERASED_TEXT).execution_options(synchronize_session=False)).rowcount)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.core.models import StoredFile, User
+from lms.core.services.erasure import ERASED_TEXT
 from lms.core.services.privacy import PersonalData
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
@@ -151,7 +152,6 @@ def erase(erasure) -> None:
     wrote (their requests, their evidence's titles and links, their survey answers copied into
     the needs of the plan and of its versions) and every file of them (evidence, recordings of
     their lessons) goes."""
-    from lms.core.services.erasure import ERASED_TEXT
     from lms.postcourse.services.plans import close_plan
 
     def without_texts(needs: dict | None) -> dict | None:

@@ -8,6 +8,7 @@ from sqlalchemy import and_, false, select, update
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from lms.core.models import AuditEntry, User
+from lms.core.services.erasure import ERASED_TEXT
 from lms.core.services.privacy import PersonalData
 from lms.courses.models import Cohort, Enrolment
 from lms.db import db
@@ -149,7 +150,6 @@ def erase(erasure) -> None:
     """Attempts stay whole, the answers as given with their marks: results and certificates
     rest on them (a regrade must still find what was answered). A survey's Likert values stay
     in the cohort's summary; what the person wrote in its open questions goes."""
-    from lms.core.services.erasure import ERASED_TEXT
 
     responses = select(SurveyResponse.id).join(Enrolment, Enrolment.id == SurveyResponse.enrolment_id) \
         .where(Enrolment.user_id == erasure.user.id)
