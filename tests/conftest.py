@@ -37,18 +37,22 @@ def reset_database(url: str) -> None:
         engine.dispose()
 
 
-FILES_DIR = None
+FILES_DIR = BACKUP_DIR = None
 
 
 def make_config(url: str, **extra) -> Config:
+    """The suite's configuration: its file store and backup directory (where the ledger of
+    erased accounts goes) are temporary, never the checkout's instance folder."""
     import tempfile
 
-    global FILES_DIR
+    global FILES_DIR, BACKUP_DIR
     FILES_DIR = FILES_DIR or tempfile.mkdtemp(prefix="lms-test-files-")
+    BACKUP_DIR = BACKUP_DIR or tempfile.mkdtemp(prefix="lms-test-backups-")
     plugins = os.environ.get("LMS_PLUGINS")
     return Config(
         database_url=url,
         files_dir=FILES_DIR,
+        backup_dir=BACKUP_DIR,
         plugins=None if plugins is None else [p for p in plugins.split(",") if p.strip()],
         secret_key="test-secret",
         testing=True,

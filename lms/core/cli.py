@@ -153,9 +153,27 @@ def users_erase(email, reason, yes):
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    files = erasure.remove_unheld_files(done)
+    files = erasure.after_commit(done)
     click.echo(f"erased: account #{user.id}; " + ", ".join(f"{what} {n}" for what, n in sorted(done.counts.items()))
                + f"; {files} file(s) removed from the store")
+
+
+@users_group.command("erase-again")
+@click.option("--ledger", "ledgers", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="a ledger of erased accounts (default: the one in the site's backup directory)")
+@with_appcontext
+def users_erase_again(ledgers):
+    """Erase again the accounts the ledger of erased accounts names, if the site holds them
+    unerased: what `lms restore` does after a restore, for a database put back another way."""
+    from lms.core.services import erasure
+    from lms.core.services.errors import ServiceError
+
+    try:
+        again = erasure.erase_again(*ledgers)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    _said_again(again)
 
 
 @click.command("worker")
@@ -320,3 +338,31 @@ def restore_command(archive, check_only, trial):
                    " its content is not", err=True)
     if not report.same_secret_key:
         click.echo(f"warning: {backup.KEY_ADVICE}", err=True)
+    _erase_again(archive, report.made_at)
+
+
+def _erase_again(archive: Path, made_at: str) -> None:
+    """The erasures made since the backup are made again (core/services/erasure.py: the ledger
+    in the site's backup directory, or beside the archive when it was copied with it)."""
+    from lms.core.services import erasure
+    from lms.core.services.errors import ServiceError
+
+    try:
+        again = erasure.erase_again(erasure.ledger_path(), archive.parent / erasure.LEDGER, made_at=made_at)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"restored, but the erasures since the backup were not made again: {exc.message};"
+                                   " mend the ledger and run `lms users erase-again`") from None
+    _said_again(again, quiet=True)
+
+
+def _said_again(again, quiet: bool = False) -> None:
+    if not again.erased and not again.other_site and not quiet:
+        click.echo("no erased account to erase again")
+    if again.erased:
+        click.echo(f"erased again, as the ledger of erased accounts asks: {len(again.erased)} account(s) (#"
+                   + ", #".join(map(str, again.erased)) + f"); {again.files_removed} file(s) removed from the store")
+    if again.other_site:
+        click.echo("warning: the ledger of erased accounts names account(s) #" + ", #".join(map(str, again.other_site))
+                   + " but this site's accounts of those numbers were created at other times: another site's"
+                   " ledger? They were left alone", err=True)

@@ -434,7 +434,7 @@ def user_erase(user_id):
             return erasure.erase(user, current_user, form.reason.data)
 
         def erased(done: erasure.Erasure) -> str:
-            erasure.remove_unheld_files(done)
+            erasure.after_commit(done)
             return url_for("core.user_edit", user_id=user_id)
 
         name = user.full_name

@@ -358,6 +358,41 @@ def test_the_commands_back_up_and_restore_a_site(tmp_path):
     assert admin == "Әкімші" and actions[-1] == "site_restored"
 
 
+def test_a_restore_erases_again_whom_the_site_erased_after_the_backup(tmp_path):
+    """A backup made the night before a person's data is erased still holds them; restored, the
+    site erases them again, whether it reads the ledger in its own backup directory or, on a
+    new machine, the one the archive was copied with."""
+    backups = tmp_path / "backups"
+    env = {**os.environ, "LMS_DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+           "LMS_INSTANCE_DIR": str(tmp_path / "old"), "LMS_SECRET_KEY": "key", "LMS_BACKUP_DIR": str(backups),
+           "LMS_FILES_DIR": str(tmp_path / "files")}
+    for command in (["db", "upgrade"],
+                    ["users", "create", "admin@centre.kz", "Әкімші", "--password", "құпия-сөз-1", "--role", "admin"],
+                    ["users", "create", "aigul@school.kz", "Айгүл Серікқызы", "--password", "құпия-сөз-2"],
+                    ["backup"],
+                    ["users", "erase", "aigul@school.kz", "--reason", "өтініші, 12.11.2026", "--yes"]):
+        done = _lms(*command, env=env)
+        assert done.returncode == 0, (command, done.stderr)
+    (archive,) = backups.glob("ustaz-backup-*.zip")
+
+    for name, backup_dir in (("same", backups), ("moved", tmp_path / "elsewhere")):
+        new = {**env, "LMS_DATABASE_URL": f"sqlite:///{tmp_path / name}.sqlite3", "LMS_BACKUP_DIR": str(backup_dir)}
+        restored = _lms("restore", str(archive), env=new)
+        assert restored.returncode == 0, restored.stderr
+        assert "erased again, as the ledger of erased accounts asks: 1 account(s) (#2)" in restored.stdout
+        engine = make_engine(new["LMS_DATABASE_URL"])
+        with engine.connect() as conn:
+            people = conn.execute(select(User.full_name, User.email, User.password_hash).order_by(User.id)).all()
+            last = conn.execute(select(AuditEntry.action, AuditEntry.summary).order_by(AuditEntry.id.desc())).first()
+        engine.dispose()
+        assert people[0][0] == "Әкімші"
+        assert tuple(people[1]) == ("Өшірілген / Удалён №2", "erased-2@erased.invalid", None)
+        assert last.action == "personal_data_erased" and "again after a restore of a backup made" in last.summary
+        assert (backup_dir / "erased-accounts.jsonl").read_text().count('"account": 2') == 1  # kept from now on
+    again = _lms("users", "erase-again", env=new)
+    assert again.returncode == 0 and "no erased account to erase again" in again.stdout
+
+
 def test_a_backup_reads_one_snapshot_while_the_site_goes_on_writing(app, empty_engine, tmp_path):
     """A save committed while the backup runs neither waits for it nor half-appears in it."""
     with empty_engine.begin() as conn:

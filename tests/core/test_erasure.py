@@ -41,6 +41,7 @@ def test_an_administrator_erases_a_persons_data_on_the_page(app, client, auth, m
     auth.login("admin@test.kz")
     page = client.get(f"/admin/users/{person_id}").text
     assert 'id="user-erase"' in page and f'action="/admin/users/{person_id}/erase"' in page
+    assert "ең жаңа 14 көшірме сақталады" in page  # what the backups keep, and that a restore erases again
     assert 'id="user-erase"' not in client.get(f"/admin/users/{admin.id}").text  # not one's own
 
     # a mistyped e-mail: refused under its field, nothing changed
@@ -110,6 +111,39 @@ def test_the_command_line_erases_and_says_what_it_did(app, runner, make, db_sess
     assert result.exit_code == 1 and "already erased" in result.output
     result = runner.invoke(args=["users", "erase", "other@test.kz", "--reason", "", "--yes"])
     assert result.exit_code == 1 and "say why" in result.output
+
+
+def test_the_ledger_names_an_erased_account_by_number_and_creation_only(app, runner, make, db_session):
+    """What outlives the site's backups says nothing about the person: their account's number
+    and the second it was created (so that a restore can tell it from another site's)."""
+    person, _other = _person(make)
+    created = person.created_at
+    with app.app_context():
+        ledger = erasure.ledger_path()
+    ledger.unlink(missing_ok=True)
+    assert runner.invoke(args=["users", "erase", "aliya@test.kz", "--reason", "өтініш", "--yes"]).exit_code == 0
+    (line,) = ledger.read_text(encoding="utf-8").splitlines()
+    entry = json.loads(line)
+    assert entry["account"] == person.id and entry["created"] == created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert set(entry) == {"account", "created", "erased"} and "aliya" not in line and "Әлия" not in line
+
+
+def test_erasing_again_leaves_another_sites_account_and_names_a_bad_line(app, runner, make, db_session, tmp_path):
+    person, other = _person(make)
+    ledger = tmp_path / erasure.LEDGER
+    ledger.write_text(json.dumps({"account": person.id, "created": "2001-01-01T00:00:00Z",
+                                  "erased": "2026-01-01T00:00:00Z"}) + "\n", encoding="utf-8")
+    with app.app_context():
+        again = erasure.erase_again(ledger)
+    assert again.other_site == [person.id] and again.erased == []
+    db_session.expire_all()
+    assert db_session.get(User, person.id).full_name == "Әлия Сәрсенова"
+
+    ledger.write_text(ledger.read_text(encoding="utf-8") + "{\"account\": \n", encoding="utf-8")
+    result = runner.invoke(args=["users", "erase-again", "--ledger", str(ledger)])
+    assert result.exit_code == 1 and f"{ledger}, line 2: not an entry" in result.output
+    db_session.expire_all()
+    assert db_session.get(User, other.id).erased_at is None and db_session.get(User, person.id).erased_at is None
 
 
 def test_a_name_another_account_shares_is_left_where_it_is_written(app, make, db_session):

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale
@@ -265,6 +268,14 @@ def _scrub(needles: list[tuple[str, str]]) -> dict[str, int]:
     return {"core.audit_entries": entries, "core.emails_to_others": messages}
 
 
+def after_commit(erasure: Erasure) -> int:
+    """What follows an erasure's commit (the page and the command line call it): the account
+    goes into the ledger of erased accounts, and the store's bytes no record holds are
+    deleted. Returns how many files were deleted."""
+    note_in_ledger(erasure.user)
+    return remove_unheld_files(erasure)
+
+
 def remove_unheld_files(erasure: Erasure) -> int:
     """After the commit: deletes the bytes of each dropped file that no stored file still
     names (the store keeps one copy per content). Returns how many were deleted."""
@@ -277,3 +288,92 @@ def remove_unheld_files(erasure: Erasure) -> int:
             path.unlink()
             removed += 1
     return removed
+
+
+# --- the ledger: erasures outlive a restore ------------------------------------------------
+#
+# A backup made before an erasure still holds the person (the site's own are kept
+# LMS_BACKUP_KEEP nights). The ledger beside the backups names each erased account by its id
+# and the second it was created, nothing personal, and `lms restore` erases again every account
+# of the restored site it names that the backup still holds whole.
+
+LEDGER = "erased-accounts.jsonl"
+
+
+def ledger_path() -> Path:
+    from lms.core.services.backup import backup_dir
+
+    return backup_dir() / LEDGER
+
+
+def _second(at: datetime) -> str:
+    """To the second, in UTC: what both engines keep of a time alike."""
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def note_in_ledger(user: User) -> None:
+    path = ledger_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps({"account": user.id, "created": _second(user.created_at), "erased": _second(user.erased_at)})
+    with path.open("a", encoding="utf-8") as ledger:
+        ledger.write(line + "\n")
+        ledger.flush()
+        os.fsync(ledger.fileno())
+
+
+def read_ledger(*paths: Path) -> dict[int, dict]:
+    """The ledger's entries by account, from each path that exists (the site's backup
+    directory, the directory an archive was copied from); a line that is not an entry is
+    named, not skipped silently."""
+    entries: dict[int, dict] = {}
+    for path in dict.fromkeys(p.resolve() for p in paths):
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                entries[int(entry["account"])] = {"created": str(entry["created"]), "erased": str(entry["erased"])}
+            except (ValueError, KeyError, TypeError):
+                raise ServiceError(f"{path}, line {number}: not an entry of the ledger of erased accounts") from None
+    return entries
+
+
+@dataclass
+class Reapplied:
+    """What `erase_again` did after a restore."""
+
+    #: accounts erased again
+    erased: list[int] = field(default_factory=list)
+    #: accounts the ledger names that the restored site holds under another creation time:
+    #: another site's accounts (its ids are not this ledger's), left alone
+    other_site: list[int] = field(default_factory=list)
+    files_removed: int = 0
+
+
+def erase_again(*ledgers: Path, made_at: str = "") -> Reapplied:
+    """After a restore: erases again, in one transaction, each account the ledgers name that
+    the restored site holds unerased (created the same second: the same account). Accounts
+    created after the backup are not in it; accounts it holds erased already stay as they are."""
+    entries = read_ledger(*(ledgers or (ledger_path(),)))
+    done = Reapplied()
+    if not entries:
+        return done
+    erasures = []
+    users = db.session.scalars(select(User).where(User.id.in_(list(entries)))).all()
+    for user in sorted(users, key=lambda u: u.id):
+        entry = entries[user.id]
+        if _second(user.created_at) != entry["created"]:
+            done.other_site.append(user.id)
+        elif user.erased_at is None:
+            reason = f"erased on {entry['erased'][:10]}; again after a restore of a backup made {made_at[:19] or 'before'}"
+            erasures.append(erase(user, None, reason))
+            done.erased.append(user.id)
+    db.session.commit()
+    noted = read_ledger(ledger_path())
+    for erasure in erasures:
+        if erasure.user.id not in noted:  # the entry came with the archive: the site's ledger keeps it from now on
+            note_in_ledger(erasure.user)
+        done.files_removed += remove_unheld_files(erasure)
+    return done
