@@ -6,8 +6,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from lms.community.models import MailMode, Post, ReadMark, Subscription, Thread
+from lms.community.services.digests import excerpt
 from lms.community.services.discussions import title_for
 from lms.core.models import User
+from lms.core.services import audit
 from lms.core.services.erasure import ERASED_TEXT
 from lms.core.services.markup import render_markdown
 from lms.core.services.privacy import PersonalData
@@ -55,6 +57,10 @@ def erase(erasure) -> None:
     user = erasure.user
     posts = list(db.session.scalars(select(Post).where(Post.author_id == user.id)))
     for post in posts:
+        # its words as notices quoted them (whole) and digests (the start), and as edits left them
+        erasure.forget(post, post.body, excerpt(post.body).removesuffix(" …"),
+                       *(e.details.get("old") for e in audit.entries_for(post, "discussion_post_edited")),
+                       mail_key=f"community:post:{post.id}:")
         erasure.drop_file(post.file)
         post.file = None
         post.body, post.body_html = ERASED_TEXT, render_markdown(ERASED_TEXT)

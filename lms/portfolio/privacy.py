@@ -9,6 +9,7 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core.models import User
+from lms.core.services import audit
 from lms.core.services.errors import ServiceError
 from lms.core.services.privacy import PersonalData
 from lms.courses.models import Cohort, Enrolment
@@ -191,6 +192,8 @@ def erase(erasure) -> None:
                                                            Artefact.section != "submission")
                                     .options(selectinload(Artefact.file))))
     for item in items:
+        earlier = [e.details.get("old") or {} for e in audit.entries_for(item, "artefact_changed")]
+        erasure.forget(item, item.title, item.url, item.text, *(o.get(k) for o in earlier for k in ("title", "url")))
         erasure.drop_file(item.file)
         db.session.delete(item)
     erasure.count("portfolio.items", len(items))

@@ -174,6 +174,7 @@ def erase(erasure) -> None:
             version.snapshot = {**version.snapshot, "needs": without_texts(version.snapshot["needs"])}
     evidence = list(db.session.scalars(select(Evidence).where(Evidence.plan_id.in_(ids))))
     for e in evidence:
+        erasure.forget(e, e.title, e.url)
         erasure.drop_file(db.session.get(StoredFile, e.file_id) if e.file_id else None)
         e.title, e.url, e.file_id = ERASED_TEXT, None, None
     erasure.count("postcourse.evidence", len(evidence))
@@ -185,5 +186,6 @@ def erase(erasure) -> None:
     erasure.count("postcourse.observation_recordings", len(observations))
     requests = list(db.session.scalars(select(ConsultationRequest).where(ConsultationRequest.plan_id.in_(ids))))
     for r in requests:
+        erasure.forget(r, r.topic, r.note, mail_key=f"postcourse:request:{r.id}:")
         r.topic, r.note = ERASED_TEXT, None
     erasure.count("postcourse.requests", len(requests))

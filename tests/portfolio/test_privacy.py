@@ -205,7 +205,7 @@ def test_my_certificates_revoked_one_with_its_reason_and_the_valid_ones_pdf(app,
 def test_erasure_takes_my_portfolio_and_links_and_keeps_what_was_assessed(app, client, auth, course, files_dir):
     from sqlalchemy import select
 
-    from lms.core.models import User
+    from lms.core.models import AuditEntry, User
     from lms.core.services import erasure
     from lms.courses.models import Enrolment
     from lms.portfolio.models import Artefact, Defense, ProjectSubmission, ShareLink
@@ -231,3 +231,8 @@ def test_erasure_takes_my_portfolio_and_links_and_keeps_what_was_assessed(app, c
     assert len(list(files_dir.rglob("*"))) > 0 and PLAN not in b"".join(
         p.read_bytes() for p in files_dir.rglob("*") if p.is_file())
     assert done.counts["portfolio.items"] == 1 and done.counts["portfolio.share_links"] == 1
+    # the log keeps that an item was added, without its title; what was handed in keeps its own
+    logged = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action.in_(
+        ("artefact_added", "portfolio_handed_in")))).all()
+    assert "Менің сабақ жоспарым" not in " ".join(logged) and "work/file: —" in logged
+    assert "submission/text: Тапсырылған портфолио" in logged and "work/text: Бөтеннің жұмысы" in logged

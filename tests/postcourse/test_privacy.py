@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from lms.core.models import User
+from lms.core.models import AuditEntry, OutboxMessage, User
 from lms.core.services import clock
 from lms.db import db
 from lms.postcourse import privacy
@@ -199,6 +199,13 @@ def test_erasure_closes_my_year_and_takes_my_words_and_files_keeping_the_counts(
             db_session.get(ConsultationRequest, year["request"]).note) == ("—", None)
     assert db_session.get(SupportPlan, year["mine"]).status == "closed"
     assert db_session.get(SupportPlan, year["theirs"]).status != "closed"
+    # my request as it was e-mailed to my trainer, and my words in the log's entries on it and my evidence
+    told = db_session.scalars(select(OutboxMessage.body).where(OutboxMessage.key.startswith("postcourse:request:"),
+                                                              OutboxMessage.to_email == year["trainer"])).one()
+    assert "Менің сұрағым" not in told and "Сәрсенбіде" not in told and "—" in told
+    logged = " ".join(db_session.scalars(select(AuditEntry.summary).where(AuditEntry.action.in_(
+        ("support_consultation_requested", "support_evidence_added")))))
+    assert "Менің сұрағым" not in logged and "Менің мақалам" not in logged and "Бөтеннің баяндамасы" in logged
     texts = db_session.scalars(select(SurveyAnswer.text).where(SurveyAnswer.text.is_not(None))).all()
     assert ANONYMOUS_NEED not in texts and "—" in texts
     assert done.counts["postcourse.plans_closed"] == 1 and done.counts["quizbank.survey_texts"] == 1

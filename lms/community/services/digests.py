@@ -46,7 +46,8 @@ def set_daily(user, daily: bool) -> bool:
     return True
 
 
-def _excerpt(text: str) -> str:
+def excerpt(text: str) -> str:
+    """A post's start as a digest quotes it."""
     text = " ".join(text.split())
     return text if len(text) <= EXCERPT else text[:EXCERPT].rstrip() + " …"
 
@@ -106,7 +107,7 @@ def send_digests(now: datetime | None = None) -> int:
             parts = [_("New answers in the discussions you follow:")]
             for place, thread, posts, moderator in sections:
                 lines = [f"{place.code}: {title_for(thread, user, moderator)}"]
-                lines += [f"— {p.author.full_name if p.author else '—'}: {_excerpt(p.body)}" for p in posts]
+                lines += [f"— {p.author.full_name if p.author else '—'}: {excerpt(p.body)}" for p in posts]
                 if posts[0].id not in pages:
                     pages[posts[0].id] = page_of(thread, posts[0])
                 lines.append(_("Read and answer: %(url)s", url=mail.link(

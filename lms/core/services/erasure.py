@@ -41,6 +41,9 @@ ERASED_EMAIL = "erased-{id}@erased.invalid"
 #: what stands in for a text the person wrote where the record stays (a post in a discussion)
 ERASED_TEXT = "—"
 REASON_MAX = 500
+#: words a plugin erased this long or longer are taken out of the e-mails sent to others as well
+#: (shorter ones, a title like "Сабақ жоспары", could be anyone's)
+WORDS_MIN = 20
 
 
 @dataclass
@@ -56,10 +59,25 @@ class Erasure:
     dropped: list[StoredFile] = field(default_factory=list)
     #: the dropped files' contents, for `remove_unheld_files` after the commit
     hashes: set[str] = field(default_factory=set)
+    #: what the person wrote that a plugin erased (`forget`), and the records it was in
+    words: set[str] = field(default_factory=set)
+    records: set[tuple[str, str]] = field(default_factory=set)
+    mail_keys: set[str] = field(default_factory=set)
 
     def count(self, what: str, n: int) -> None:
         if n:
             self.counts[what] = self.counts.get(what, 0) + n
+
+    def forget(self, record, *texts: str | None, mail_key: str | None = None) -> None:
+        """Words the person wrote in `record` (a mapped object or a (type, id) pair, as the audit
+        log names it) that the plugin erases: core takes them out of the log's entries about the
+        record and out of the e-mails about it (their keys begin with `mail_key`), and, when long
+        enough to be the person's alone, out of any e-mail that quoted them."""
+        object_type, object_id = record if isinstance(record, tuple) else (type(record).__name__, record.id)
+        self.records.add((object_type, str(object_id)))
+        if mail_key:
+            self.mail_keys.add(mail_key)
+        self.words |= {t.strip() for t in texts if isinstance(t, str) and t.strip() and t.strip() != ERASED_TEXT}
 
     def drop_file(self, stored: StoredFile | None) -> None:
         if stored is not None and stored not in self.dropped:
@@ -196,8 +214,10 @@ def erase(user: User, actor, reason: str) -> Erasure:
     shared = db.session.scalar(select(func.count()).select_from(User).where(User.full_name == name,
                                                                             User.id != user.id))
     needles = [(email, new_email)] + ([(name, new_name)] if len(name) >= 3 and not shared else [])
-    for what, n in _scrub(needles).items():
-        erasure.count(what, n)
+    entries, messages = _forget_words(erasure)  # first: the words may hold the name
+    named_entries, named_messages = _scrub(needles)
+    erasure.count("core.audit_entries", len(entries | named_entries))
+    erasure.count("core.emails_to_others", len(messages | named_messages))
     user.full_name, user.email = new_name, new_email
     user.school_id = user.position = user.password_hash = None
     user.is_active_account, user.email_notices, user.notices_off = False, False, None
@@ -235,37 +255,75 @@ def _like(column, text: str):
                        escape="\\")
 
 
-def _scrub(needles: list[tuple[str, str]]) -> dict[str, int]:
+def _scrub(needles: list[tuple[str, str]]) -> tuple[set[int], set[int]]:
     """Replaces the person's name and e-mail in the audit log's summaries and values and in the
     e-mails the site sent to others (a notice of their post names its author): the entries and
-    messages themselves stay, as the log and the mail record must."""
-    def swap(text):
-        for old, new in needles:
-            text = text.replace(old, new) if text else text
-        return text
+    messages themselves stay, as the log and the mail record must. Returns the ids of the
+    entries and of the messages changed."""
+    found = []
+    for old, _new in needles:
+        for form in {old, json.dumps(old)[1:-1]}:  # JSON may keep non-ASCII letters escaped
+            found += [_like(AuditEntry.summary, form), _like(cast(AuditEntry.details, String), form)]
+    return (_replace_in_entries(select(AuditEntry).where(or_(*found)), needles),
+            _replace_in_messages([_like(column, old) for old, _new in needles
+                                  for column in (OutboxMessage.subject, OutboxMessage.body)], needles))
 
+
+def _forget_words(erasure: Erasure) -> tuple[set[int], set[int]]:
+    """The words a plugin erased (`Erasure.forget`) go from the audit log's entries about the
+    records they were in, from the e-mails about those records (a post's notice quotes it), and,
+    when long enough to be the person's alone (WORDS_MIN), from any e-mail the site sent (a
+    digest quotes a post's start)."""
+    if not erasure.words:
+        return set(), set()
+    needles = [(text, ERASED_TEXT) for text in sorted(erasure.words, key=len, reverse=True)]
+    by_type: dict[str, set[str]] = {}
+    for object_type, object_id in erasure.records:
+        by_type.setdefault(object_type, set()).add(object_id)
+    entries = _replace_in_entries(select(AuditEntry).where(or_(*(
+        (AuditEntry.object_type == object_type) & AuditEntry.object_id.in_(sorted(ids))
+        for object_type, ids in by_type.items()))), needles)
+    long = [text for text, _new in needles if len(text) >= WORDS_MIN]
+    keys = sorted(erasure.mail_keys)
+    messages: set[int] = set()
+    for start in range(0, max(len(long), len(keys)), 100):  # a prolific writer's posts: LIKEs in bounded batches
+        messages |= _replace_in_messages(
+            [_like(column, text) for text in long[start:start + 100] for column in (OutboxMessage.subject,
+                                                                                     OutboxMessage.body)]
+            + [OutboxMessage.key.startswith(key, autoescape=True) for key in keys[start:start + 100]], needles)
+    return entries, messages
+
+
+def _swap(text: str | None, needles: list[tuple[str, str]]) -> str | None:
+    for old, new in needles:
+        text = text.replace(old, new) if text else text
+    return text
+
+
+def _replace_in_entries(query, needles: list[tuple[str, str]]) -> set[int]:
     def swap_json(value):
         text = json.dumps(value, ensure_ascii=False)
         for old, new in needles:
             text = text.replace(json.dumps(old, ensure_ascii=False)[1:-1], json.dumps(new, ensure_ascii=False)[1:-1])
         return json.loads(text)
 
-    found = []
-    for old, _new in needles:
-        for form in {old, json.dumps(old)[1:-1]}:  # JSON may keep non-ASCII letters escaped
-            found += [_like(AuditEntry.summary, form), _like(cast(AuditEntry.details, String), form)]
-    entries = 0
-    for entry in db.session.scalars(select(AuditEntry).where(or_(*found))):
-        summary, details = swap(entry.summary), swap_json(entry.details)
+    changed = set()
+    for entry in db.session.scalars(query):
+        summary, details = _swap(entry.summary, needles), swap_json(entry.details)
         if (summary, details) != (entry.summary, entry.details):
             entry.summary, entry.details = summary, details
-            entries += 1
-    messages = 0
-    for m in db.session.scalars(select(OutboxMessage).where(or_(*(
-            _like(column, old) for old, _new in needles for column in (OutboxMessage.subject, OutboxMessage.body))))):
-        m.subject, m.body = swap(m.subject)[:300], swap(m.body)
-        messages += 1
-    return {"core.audit_entries": entries, "core.emails_to_others": messages}
+            changed.add(entry.id)
+    return changed
+
+
+def _replace_in_messages(conditions: list, needles: list[tuple[str, str]]) -> set[int]:
+    changed = set()
+    for m in db.session.scalars(select(OutboxMessage).where(or_(*conditions))):
+        subject, body = _swap(m.subject, needles)[:300], _swap(m.body, needles)
+        if (subject, body) != (m.subject, m.body):
+            m.subject, m.body = subject, body
+            changed.add(m.id)
+    return changed
 
 
 def after_commit(erasure: Erasure) -> int:
