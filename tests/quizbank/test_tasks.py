@@ -30,7 +30,8 @@ def test_the_scheduler_queues_the_sweep_and_the_worker_finishes_the_overdue_atte
         "site-backup": (None, "15 2 * * *"), "mail-deliver": (300, None), "quiz-sweep": (60, None),
         "quiz-remind": (None, "0 3 * * *"), "postcourse-remind": (None, "0 3 * * *"),
         "portfolio-remind-due": (None, "0 3 * * *"), "community-digest": (None, "0 3 * * *"),
-        "selfstudy-remind": (None, "0 3 * * *"), "portfolio-notify-lapsed": (None, "0 3 * * *")}
+        "selfstudy-remind": (None, "0 3 * * *"), "portfolio-notify-lapsed": (None, "0 3 * * *"),
+        "xapi-send": (None, "*/10 * * * *")}
     cron.enqueue_jobs()
     queue = Queue(tasks.QUEUE, connection=redis)
     # the tasks that repeat start at once; the reminders wait for 03:00 UTC

@@ -1,0 +1,152 @@
+"""xAPI statements reach the centre's Learning Record Store: a finished test as passed or failed
+with its score, a webinar attended, each once, naming the account's number and never the
+person; an LRS that refuses keeps nothing from being sent later. The LRS here is a real HTTP
+server on this machine that records what it is sent."""
+import base64
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from lms.core.models import User
+from lms.core.services import clock, erasure
+from lms.courses.models import Enrolment
+from lms.courses.services import attendance
+from lms.db import db
+from lms.quizbank.services import attempts
+from lms.xapi.models import XapiStatement
+from lms.xapi.services import statements
+from tests.quizbank.test_attempts import RIGHT, answer_all, build_items, make_test
+
+
+class RecordingLRS(ThreadingHTTPServer):
+    """Answers `status` to every POST and keeps (path, headers, JSON body) of each."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.status, self.received = 200, []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/xapi/"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((self.path, self.headers, json.loads(body)))  # names in any case
+        answer = json.dumps([s["id"] for s in json.loads(body)] if self.server.status == 200
+                            else {"error": "busy"}).encode()
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def lrs(app, monkeypatch):
+    server = RecordingLRS()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setitem(app.config, "XAPI_ENDPOINT", server.url)
+    monkeypatch.setitem(app.config, "XAPI_USERNAME", "ustaz")
+    monkeypatch.setitem(app.config, "XAPI_PASSWORD", "lrs-secret")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _participant(cohort):
+    enrolment = db.session.scalars(select(Enrolment).where(Enrolment.cohort_id == cohort.id)
+                                   .order_by(Enrolment.id)).first()
+    return enrolment, db.session.get(User, enrolment.user_id)
+
+
+def _attended(app, make, code, *marks):
+    """A cohort's first participant marked at one of its webinars, mark after mark."""
+    trainer = make.user("trainer", email=f"{code.lower()}-trainer@test.kz")
+    cohort = make.cohort(code=code, participants=2, trainer=trainer)
+    session = make.session(cohort, "1.1")
+    enrolment, user = _participant(cohort)
+    with app.test_request_context():
+        for mark in marks:
+            attendance.mark(session, {enrolment.id: mark}, trainer)
+            db.session.commit()
+    return session, user
+
+
+def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(app, make, db_session, runner,
+                                                                               lrs):
+    cohort = make.cohort(code="XAPI-1", programme="LDR-DT", format_code="blended", participants=2)
+    versions = build_items(db_session, bank_code="XAPIB")
+    test = make_test(cohort)
+    db_session.commit()
+    enrolment, user = _participant(cohort)
+    with app.test_request_context():
+        attempt = attempts.start_attempt(test, enrolment, user, versions=versions)
+        answer_all(attempt, user, RIGHT)
+        attempts.submit(attempt.id, user)
+        db.session.commit()
+        attempts.submit(attempt.id, user)  # a second submit grades once, and tells once
+        db.session.commit()
+    assert db_session.scalars(select(XapiStatement.verb)).all() == ["passed"]
+
+    sent = runner.invoke(args=["xapi", "send"])
+    assert sent.exit_code == 0 and "sent 1 statement(s)" in sent.output, sent.output
+    ((path, headers, batch),) = lrs.received
+    assert path == "/xapi/statements" and headers["X-Experience-API-Version"] == "1.0.3"
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"ustaz:lrs-secret").decode()
+    (statement,) = batch
+    assert statement["actor"]["account"] == {"homePage": app.config["LMS"].public_url.rstrip("/"),
+                                             "name": str(user.id)}
+    assert statement["verb"]["id"] == "http://adlnet.gov/expapi/verbs/passed"
+    assert statement["object"]["id"].endswith(f"/cohorts/XAPI-1/tests/{test.id}")
+    assert statement["object"]["definition"]["name"] == {"kk-KZ": test.title}
+    assert statement["result"]["success"] is True and statement["result"]["score"]["scaled"] == 1.0
+    text = json.dumps(batch, ensure_ascii=False)
+    assert user.email not in text and user.full_name not in text  # the account's number, never the person
+
+    again = runner.invoke(args=["xapi", "send"])
+    assert again.exit_code == 0 and "sent 0 statement(s)" in again.output and len(lrs.received) == 1
+
+
+def test_an_lrs_that_refuses_keeps_the_statement_for_a_later_try(app, make, db_session, runner, lrs):
+    session, user = _attended(app, make, "XAPI-2", ("present", None), ("late", 30))  # changed: one statement
+    (row,) = db_session.scalars(select(XapiStatement)).all()
+    assert row.verb == "attended" and row.body["object"]["id"].endswith(f"/cohorts/XAPI-2/schedule#session-{session.id}")
+
+    lrs.status = 503
+    refused = runner.invoke(args=["xapi", "send"])
+    assert refused.exit_code == 1 and "1 wait for the next try: the LRS answered 503" in refused.output
+    shown = runner.invoke(args=["xapi", "status"]).output
+    assert "waiting 1 (tried and refused 1), sent 0" in shown and "last refusal: the LRS answered 503" in shown
+    assert runner.invoke(args=["xapi", "send"]).output.startswith("sent 0")  # not due yet: the LRS is left alone
+    assert len(lrs.received) == 1
+
+    lrs.status = 200
+    with app.app_context():
+        done = statements.send_due(now=clock.now() + timedelta(minutes=3))
+    assert (done.sent, done.failed) == (1, 0) and len(lrs.received) == 2
+    db_session.expire_all()
+    row = db_session.get(XapiStatement, row.id)
+    assert row.sent_at is not None and row.last_error is None
+
+    # the person's data erased: the statements go from here (the LRS holds only the account's number)
+    with app.app_context():
+        done = erasure.erase(db_session.get(User, user.id), None, "өтініш")
+        db_session.commit()
+    assert done.counts["xapi.statements"] == 1 and db_session.scalars(select(XapiStatement)).all() == []
+
+
+def test_without_an_lrs_nothing_is_queued(app, make, db_session, runner):
+    _attended(app, make, "XAPI-3", ("present", None))
+    assert db_session.scalars(select(XapiStatement)).all() == []
+    result = runner.invoke(args=["xapi", "status"])
+    assert "not set (LMS_XAPI_ENDPOINT): nothing is queued" in result.output
