@@ -4,10 +4,24 @@ on; without it nothing is queued."""
 import os
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
 from lms.signals import attempt_finished, attendance_changed, certificate_issued, enrolment_completed, \
     support_contact_logged
+
+
+def _capabilities():
+    from lms.xapi.capabilities import CAPABILITIES
+
+    return CAPABILITIES
+
+
+def _views_bp():
+    from lms.xapi.views import bp
+
+    return bp
 
 
 def _cli():
@@ -42,6 +56,9 @@ plugin = Plugin(
     version="2026113001",
     title="xAPI statements",
     models="lms.xapi.models",
+    blueprints=[_views_bp],
+    capabilities=_capabilities(),
+    menu=[("xapi.status", _l("Learning records"), "xapi:manage")],
     migrations=Path(__file__).resolve().parent / "migrations",
     cli=_cli,
     requires=["courses"],
