@@ -16,6 +16,7 @@ from lms.db import db
 from lms.quizbank.services import attempts
 from lms.xapi.models import XapiStatement
 from lms.xapi.services import statements
+from tests.conftest import personal_data
 from tests.quizbank.test_attempts import RIGHT, answer_all, build_items, make_test
 
 
@@ -73,10 +74,11 @@ def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(
     assert again.exit_code == 0 and "sent 0 statement(s)" in again.output and len(lrs.received) == 1
 
 
-def test_an_lrs_that_refuses_keeps_the_statement_for_a_later_try(app, make, db_session, runner, lrs):
+def test_an_lrs_that_refuses_keeps_the_statement_for_a_later_try(app, client, auth, make, db_session, runner, lrs):
     session, user = _attended(app, make, "XAPI-2", ("present", None), ("late", 30))  # changed: one statement
     (row,) = db_session.scalars(select(XapiStatement)).all()
-    assert row.verb == "attended" and row.body["object"]["id"].endswith(f"/cohorts/XAPI-2/schedule#session-{session.id}")
+    assert row.verb == "attended"
+    assert row.body["object"]["id"].endswith(f"/cohorts/XAPI-2/schedule#session-{session.id}")
 
     lrs.status = 503
     refused = runner.invoke(args=["xapi", "send"])
@@ -94,7 +96,12 @@ def test_an_lrs_that_refuses_keeps_the_statement_for_a_later_try(app, make, db_s
     row = db_session.get(XapiStatement, row.id)
     assert row.sent_at is not None and row.last_error is None
 
-    # the person's data erased: the statements go from here (the LRS holds only the account's number)
+    # "Download my data" lists them; the person's data erased, they go from here (the LRS holds
+    # only the account's number)
+    auth.login(user.email)
+    (mine,) = json.loads(personal_data(client.post("/profile/my-data.zip")).read("xapi/data.json"))["statements"]
+    assert mine["verb"] == "attended" and mine["sent_to_the_lrs_at"] is not None
+    auth.logout()
     with app.app_context():
         done = erasure.erase(db_session.get(User, user.id), None, "өтініш")
         db_session.commit()

@@ -366,7 +366,8 @@ def ledger_path() -> Path:
 
 def _second(at: datetime) -> str:
     """To the second, in UTC: what both engines keep of a time alike."""
-    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    aware = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def note_in_ledger(user: User) -> None:
@@ -425,7 +426,8 @@ def erase_again(*ledgers: Path, made_at: str = "") -> Reapplied:
         if _second(user.created_at) != entry["created"]:
             done.other_site.append(user.id)
         elif user.erased_at is None:
-            reason = f"erased on {entry['erased'][:10]}; again after a restore of a backup made {made_at[:19] or 'before'}"
+            reason = (f"erased on {entry['erased'][:10]}; again after a restore of a backup made"
+                      f" {made_at[:19] or 'before'}")
             erasures.append(erase(user, None, reason))
             done.erased.append(user.id)
     db.session.commit()
