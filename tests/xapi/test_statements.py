@@ -17,7 +17,7 @@ from lms.quizbank.services import attempts
 from lms.xapi.models import XapiStatement
 from lms.xapi.services import statements
 from tests.conftest import personal_data
-from tests.quizbank.test_attempts import RIGHT, answer_all, build_items, make_test
+from tests.quizbank.test_attempts import ESSAY, ITEMS, RIGHT, answer_all, build_items, make_test
 
 
 def _participant(cohort):
@@ -72,6 +72,26 @@ def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(
 
     again = runner.invoke(args=["xapi", "send"])
     assert again.exit_code == 0 and "sent 0 statement(s)" in again.output and len(lrs.received) == 1
+
+
+def test_a_test_with_an_essay_is_told_once_the_essay_is_graded(app, make, db_session, lrs):
+    cohort = make.cohort(code="XAPI-E", programme="LDR-DT", format_code="blended", participants=1)
+    versions = build_items(db_session, [ITEMS[0], ESSAY], bank_code="XAPIE")
+    test = make_test(cohort)
+    grader = make.user("trainer", email="xapi-grader@test.kz")
+    db_session.commit()
+    enrolment, user = _participant(cohort)
+    with app.test_request_context():
+        attempt = attempts.start_attempt(test, enrolment, user, versions=versions)
+        answer_all(attempt, user, RIGHT)
+        attempts.submit(attempt.id, user)
+        db.session.commit()
+        assert db_session.scalars(select(XapiStatement)).all() == []  # the result is provisional yet
+        (waiting,) = attempts.grading_queue(test)
+        attempts.grade_essay(waiting, 0, None, grader)
+        db.session.commit()
+    (row,) = db_session.scalars(select(XapiStatement)).all()
+    assert row.verb == "passed" and row.body["result"]["score"]["scaled"] == 0.5
 
 
 def test_an_lrs_that_refuses_keeps_the_statement_for_a_later_try(app, client, auth, make, db_session, runner, lrs):

@@ -5,8 +5,8 @@ event-routing-backends.
 
 - Who: the account, never the person: {"homePage": LMS_PUBLIC_URL, "name": "<account id>"},
   so the LRS holds no name or e-mail (and an erasure here leaves nothing there to name them).
-- What: a finished test (passed or failed, with its score; completed for a survey or while
-  essays wait for a grader), a completed course, a certificate earned, a webinar attended, a
+- What: a finished test (passed or failed, with its score, once its essays are graded: the
+  event waits for them; completed for a survey), a completed course, a certificate earned, a webinar attended, a
   post-course consultation attended. Defense grades are left out: they reach the participant
   only when the panel releases them.
 - Once: a statement's id is a UUID5 of the site and the event (the attempt, the session and
@@ -103,7 +103,7 @@ def on_attempt_finished(attempt, **_kw) -> None:
     test = attempt.test
     enrolment = db.session.get(Enrolment, attempt.enrolment_id)
     code = enrolment.cohort.code
-    if test.kind.endswith("survey") or attempt.pending_grading or attempt.percent is None:
+    if test.kind.endswith("survey") or attempt.percent is None:
         verb, result = "completed", {"completion": True}
     else:
         verb = "passed" if attempt.passed else "failed"
