@@ -324,10 +324,16 @@ def restore_command(archive, check_only, trial):
     except backup.BackupRefused as exc:
         bar.close()
         exit_refused(exc, "changed")
+    except ServiceError as exc:  # a trial that cannot read the ledger of erased accounts
+        bar.close()
+        raise click.ClickException(exc.message) from None
     bar.close()
     if trial:
         click.echo(f"{archive}: restores whole: {len(report.tables)} tables, {report.rows} rows, {report.files_written}"
                    f" stored files, into a throwaway database (since removed); made {report.made_at} on {report.made_on}")
+        if report.erased_again:
+            click.echo(f"a restore would then erase again {len(report.erased_again)} account(s) erased since the"
+                       " backup was made (#" + ", #".join(map(str, report.erased_again)) + ")")
         return
     click.echo(f"{archive}: restored {len(report.tables)} tables, {report.rows} rows, {report.files_written} stored"
                f" files written ({report.files_present} were there); made {report.made_at} on {report.made_on}")
@@ -348,7 +354,7 @@ def _erase_again(archive: Path, made_at: str) -> None:
     from lms.core.services.errors import ServiceError
 
     try:
-        again = erasure.erase_again(erasure.ledger_path(), archive.parent / erasure.LEDGER, made_at=made_at)
+        again = erasure.erase_again(*erasure.ledgers_for(archive), made_at=made_at)
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(f"restored, but the erasures since the backup were not made again: {exc.message};"

@@ -377,6 +377,10 @@ def test_a_restore_erases_again_whom_the_site_erased_after_the_backup(tmp_path):
 
     for name, backup_dir in (("same", backups), ("moved", tmp_path / "elsewhere")):
         new = {**env, "LMS_DATABASE_URL": f"sqlite:///{tmp_path / name}.sqlite3", "LMS_BACKUP_DIR": str(backup_dir)}
+        if name == "same":  # a trial says so beforehand
+            tried = _lms("restore", "--trial", str(archive), env=new)
+            assert "a restore would then erase again 1 account(s) erased since the backup was made (#2)" \
+                in tried.stdout, tried.stderr
         restored = _lms("restore", str(archive), env=new)
         assert restored.returncode == 0, restored.stderr
         assert "erased again, as the ledger of erased accounts asks: 1 account(s) (#2)" in restored.stdout

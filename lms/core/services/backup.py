@@ -119,6 +119,9 @@ class RestoreReport:
     same_secret_key: bool
     #: stored files the backed-up site had already lost: their rows are restored, their bytes are not
     missing_files: list[str] = field(default_factory=list)
+    #: a trial's finding: accounts the ledger of erased accounts names that the backup holds
+    #: unerased (a restore erases them again: core/services/erasure.py)
+    erased_again: list[int] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -606,9 +609,24 @@ def trial(archive: Path, *, app=None, progress: Progress | None = None) -> Resto
     with tempfile.TemporaryDirectory(prefix="ustaz-trial-") as scratch:
         engine = make_engine(f"sqlite:///{Path(scratch) / 'trial.sqlite3'}")
         try:
-            return restore(archive, engine=engine, files_dir=Path(scratch) / "files", progress=progress, app=app)
+            report = restore(archive, engine=engine, files_dir=Path(scratch) / "files", progress=progress, app=app)
+            report.erased_again = _erased_again_in(engine, archive)
+            return report
         finally:
             engine.dispose()
+
+
+def _erased_again_in(engine: Engine, archive: Path) -> list[int]:
+    from lms.core.models import User
+    from lms.core.services import erasure
+
+    entries = erasure.read_ledger(*erasure.ledgers_for(archive))
+    if not entries:
+        return []
+    with engine.connect() as conn:
+        accounts = conn.execute(select(User.id, User.created_at, User.erased_at)
+                                .where(User.id.in_(list(entries)))).all()
+    return erasure.to_erase_again(entries, accounts)[0]
 
 
 def _audit_table():

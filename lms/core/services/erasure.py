@@ -411,6 +411,27 @@ class Reapplied:
     files_removed: int = 0
 
 
+def ledgers_for(archive: Path) -> tuple[Path, Path]:
+    """Where a restore of `archive` looks for the ledger: the site's backup directory, and the
+    directory the archive was copied from (or with)."""
+    return ledger_path(), archive.parent / LEDGER
+
+
+def to_erase_again(entries: dict[int, dict], accounts) -> tuple[list[int], list[int]]:
+    """Of a site's accounts, (id, created_at, erased_at) each, those the ledger's `entries` name
+    that are to be erased again (the same account, not erased), and those of another site (the
+    same id, created at another time); each list in id order."""
+    again, other = [], []
+    for account_id, created_at, erased_at in sorted(accounts, key=lambda a: a[0]):
+        if account_id not in entries:
+            continue
+        if _second(created_at) != entries[account_id]["created"]:
+            other.append(account_id)
+        elif erased_at is None:
+            again.append(account_id)
+    return again, other
+
+
 def erase_again(*ledgers: Path, made_at: str = "") -> Reapplied:
     """After a restore: erases again, in one transaction, each account the ledgers name that
     the restored site holds unerased (created the same second: the same account). Accounts
@@ -419,17 +440,14 @@ def erase_again(*ledgers: Path, made_at: str = "") -> Reapplied:
     done = Reapplied()
     if not entries:
         return done
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(entries))))}
+    done.erased, done.other_site = to_erase_again(entries, ((u.id, u.created_at, u.erased_at) for u in users.values()))
     erasures = []
-    users = db.session.scalars(select(User).where(User.id.in_(list(entries)))).all()
-    for user in sorted(users, key=lambda u: u.id):
-        entry = entries[user.id]
-        if _second(user.created_at) != entry["created"]:
-            done.other_site.append(user.id)
-        elif user.erased_at is None:
-            reason = (f"erased on {entry['erased'][:10]}; again after a restore of a backup made"
-                      f" {made_at[:19] or 'before'}")
-            erasures.append(erase(user, None, reason))
-            done.erased.append(user.id)
+    for user_id in done.erased:
+        entry = entries[user_id]
+        reason = (f"erased on {entry['erased'][:10]}; again after a restore of a backup made"
+                  f" {made_at[:19] or 'before'}")
+        erasures.append(erase(users[user_id], None, reason))
     db.session.commit()
     noted = read_ledger(ledger_path())
     for erasure in erasures:
