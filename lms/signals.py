@@ -69,6 +69,11 @@ defense_decided = _signals.signal(
         " reconciliation (not yet released to the participants). Payload: actor (User or None),"
         " reconciled (bool).",
 )
+defense_released = _signals.signal(
+    "defense_released",
+    doc="Sender: the Defense, just released: its participants (one, or a mini-group) see its points, grade and"
+        " comments from now on. Payload: actor (User or None).",
+)
 support_plan_opened = _signals.signal(
     "support_plan_opened",
     doc="Sender: the SupportPlan, just opened for a graduate (needs and the model's required activities"

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from lms.core.tasks import ScheduledTask
 from lms.plugins import Plugin
-from lms.signals import attempt_finished, attendance_changed, certificate_issued, enrolment_completed, \
-    support_contact_logged
+from lms.signals import attempt_finished, attendance_changed, certificate_issued, defense_released, \
+    enrolment_completed, support_contact_logged
 
 
 def _capabilities():
@@ -69,6 +69,7 @@ plugin = Plugin(
                (enrolment_completed, _listener("on_enrolment_completed")),
                (certificate_issued, _listener("on_certificate_issued")),
                (attendance_changed, _listener("on_attendance_changed")),
+               (defense_released, _listener("on_defense_released")),
                (support_contact_logged, _listener("on_contact_logged"))],
     tasks=[ScheduledTask("xapi-send", _send, cron="*/10 * * * *")],
 )

@@ -17,6 +17,7 @@ from lms.quizbank.services import attempts
 from lms.xapi.models import XapiStatement
 from lms.xapi.services import statements
 from tests.conftest import personal_data
+from tests.portfolio.test_privacy import course  # noqa: F401 - the fixture
 from tests.quizbank.test_attempts import ESSAY, ITEMS, RIGHT, answer_all, build_items, make_test
 
 
@@ -133,3 +134,17 @@ def test_without_an_lrs_nothing_is_queued(app, make, db_session, runner):
     assert db_session.scalars(select(XapiStatement)).all() == []
     result = runner.invoke(args=["xapi", "status"])
     assert "not set (LMS_XAPI_ENDPOINT): nothing is queued" in result.output
+
+
+def test_a_defense_is_told_when_its_result_is_released_not_before(lrs, course, db_session):
+    """The portfolio tests' course: one defense reconciled at 11 points and released, another
+    scored and not decided."""
+    from lms.portfolio.models import Defense
+
+    (row,) = db_session.scalars(select(XapiStatement).where(XapiStatement.body["object"]["definition"]["type"]
+                                                            .as_string().like("%performance"))).all()
+    released = db_session.get(Defense, course["released"])
+    assert row.verb == ("passed" if released.passed else "failed")
+    assert row.body["object"]["id"].endswith(f"/defenses/{released.session_id}#defense-{released.id}")
+    assert row.body["result"]["score"]["raw"] == 11 and row.body["result"]["score"]["max"] == 14
+    assert row.user_id == db_session.get(Enrolment, course["me"]).user_id

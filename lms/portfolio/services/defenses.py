@@ -39,7 +39,7 @@ from lms.portfolio.models import (
 )
 from lms.portfolio.services import rubrics as rubric_service
 from lms.portfolio.services import schemes
-from lms.signals import defense_decided, defense_scored
+from lms.signals import defense_decided, defense_released, defense_scored
 
 #: a defense's status as people read it (badges and refusals)
 STATUS_LABELS = {"scheduled": _l("scheduled"), "scoring": _l("scoring"), "reconcile": _l("to the chair"),
@@ -562,6 +562,7 @@ def release(defense: Defense, actor, feedback: str | None = None) -> Defense:
     db.session.flush()
     audit.record(actor, "defense_released", defense, f"{defense.points:g}: {defense.grade}",
                  points=defense.points, grade=defense.grade)
+    defense_released.send(defense, actor=actor)
     return defense
 
 

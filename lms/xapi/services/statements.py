@@ -7,8 +7,8 @@ event-routing-backends.
   so the LRS holds no name or e-mail (and an erasure here leaves nothing there to name them).
 - What: a finished test (passed or failed, with its score, once its essays are graded: the
   event waits for them; completed for a survey), a completed course, a certificate earned, a webinar attended, a
-  post-course consultation attended. Defense grades are left out: they reach the participant
-  only when the panel releases them.
+  post-course consultation attended, a defense's result (when the panel releases it to the
+  participants, not when it decides; each member of a mini-group's).
 - Once: a statement's id is a UUID5 of the site and the event (the attempt, the session and
   the participant...), so an event told twice is one statement, here and in the LRS.
 - Delivery: `send_due` posts up to BATCH statements per request; a refusal or an unreachable
@@ -28,7 +28,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 
 from lms.core.services import clock
-from lms.courses.models import Enrolment
+from lms.courses.models import Cohort, Enrolment
 from lms.db import db
 from lms.xapi.models import XapiStatement
 
@@ -44,6 +44,7 @@ ACTIVITY_TYPES = {
     "course": "http://adlnet.gov/expapi/activities/course",
     "meeting": "http://adlnet.gov/expapi/activities/meeting",
     "badge": "http://activitystrea.ms/schema/1.0/badge",
+    "performance": "http://adlnet.gov/expapi/activities/performance",
 }
 #: statements per request to the LRS
 BATCH = 50
@@ -156,6 +157,25 @@ def on_attendance_changed(session, enrolment_ids=(), **_kw) -> None:
                   f"/cohorts/{code}/schedule#session-{session.id}",
                   f"{code}: {session.kind} {session.starts_at:%Y-%m-%d %H:%M} UTC", "meeting",
                   parent=f"/cohorts/{code}", at=session.starts_at, language=_language(session.cohort))
+
+
+def on_defense_released(defense, **_kw) -> None:
+    """Told at release, not when the panel decides: the participants read it from then on."""
+    if not endpoint():
+        return
+    from lms.courses.services import cohorts
+
+    session = defense.session
+    cohort, most = db.session.get(Cohort, session.cohort_id), float(session.rubric.max_points)
+    defenders = [e for e in cohorts.enrolments(cohort) if e.id == defense.enrolment_id
+                 or (defense.enrolment_id is None and e.mini_group is not None and e.mini_group == defense.mini_group)]
+    result = {"completion": True, "success": bool(defense.passed),
+              "score": {"scaled": round(defense.points / most, 4) if most else 0, "raw": defense.points, "min": 0,
+                        "max": most}}
+    for enrolment in defenders:
+        queue(f"defense:{defense.id}:{enrolment.id}", enrolment.user_id, "passed" if defense.passed else "failed",
+              f"/cohorts/{cohort.code}/defenses/{session.id}#defense-{defense.id}", session.title, "performance",
+              result=result, parent=f"/cohorts/{cohort.code}", at=defense.released_at, language=_language(cohort))
 
 
 def on_contact_logged(contact, plan=None, **_kw) -> None:
