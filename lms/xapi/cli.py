@@ -18,9 +18,12 @@ def send_command():
     the LRS did not take them."""
     from lms.xapi.services import statements
 
-    report = statements.send_task()
-    click.echo(report)
-    if statements.endpoint() and "wait for the next try" in report:
+    if not statements.endpoint():
+        click.echo(statements.send_task())
+        return
+    done = statements.send_due()
+    click.echo(statements.said(done))
+    if done.error:
         raise SystemExit(1)
 
 

@@ -276,10 +276,11 @@ def status() -> Status:
 
 
 def send_task() -> str:
-    """The scheduled task (and `lms xapi send`)."""
-    if not endpoint():
-        return "no LMS_XAPI_ENDPOINT: nothing to send"
-    done = send_due()
+    """The scheduled task's run: what `send_due` did, in a line."""
+    return said(send_due()) if endpoint() else "no LMS_XAPI_ENDPOINT: nothing to send"
+
+
+def said(done: Delivery) -> str:
     report = f"sent {done.sent} statement(s)"
     if done.error:
         report += f"; {done.failed} wait for the next try: {done.error}"
