@@ -148,3 +148,19 @@ def test_a_defense_is_told_when_its_result_is_released_not_before(lrs, course, d
     assert row.body["object"]["id"].endswith(f"/defenses/{released.session_id}#defense-{released.id}")
     assert row.body["result"]["score"]["raw"] == 11 and row.body["result"]["score"]["max"] == 14
     assert row.user_id == db_session.get(Enrolment, course["me"]).user_id
+
+
+def test_statements_the_lrs_holds_already_count_as_sent(app, make, db_session, runner, lrs):
+    """A send whose answer was lost: the LRS has the statements and answers 409 Conflict for
+    their ids, the batch and each alone."""
+    trainer = make.user("trainer", email="xapi-409@test.kz")
+    cohort = make.cohort(code="XAPI-409", participants=2, trainer=trainer)
+    session = make.session(cohort, "1.1")
+    with app.test_request_context():
+        attendance.mark(session, {e.id: ("present", None) for e in cohort.enrolments}, trainer)
+        db.session.commit()
+    lrs.status = 409
+    sent = runner.invoke(args=["xapi", "send"])
+    assert sent.exit_code == 0 and "sent 2 statement(s)" in sent.output, sent.output
+    assert [len(batch) for _path, _headers, batch in lrs.received] == [2, 1, 1]
+    assert all(r.sent_at is not None for r in db_session.scalars(select(XapiStatement)))

@@ -198,8 +198,8 @@ class Delivery:
     error: str | None = None
 
 
-def _post(url: str, statements: list[dict]) -> str | None:
-    """POST one batch; None when the LRS took it, else what went wrong."""
+def _post(url: str, statements: list[dict]) -> tuple[int | None, str | None]:
+    """POST one batch: (the LRS's HTTP status or None when unreachable, what went wrong or None)."""
     request = urllib.request.Request(url.rstrip("/") + "/statements", method="POST",
                                      data=json.dumps(statements, ensure_ascii=False).encode(),
                                      headers={"Content-Type": "application/json",
@@ -211,11 +211,23 @@ def _post(url: str, statements: list[dict]) -> str | None:
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             response.read()
-        return None
+            return response.status, None
     except urllib.error.HTTPError as exc:
-        return f"the LRS answered {exc.code} {exc.reason}: {exc.read()[:300].decode(errors='replace')}"
+        return exc.code, f"the LRS answered {exc.code} {exc.reason}: {exc.read()[:300].decode(errors='replace')}"
     except (urllib.error.URLError, OSError) as exc:
-        return f"the LRS could not be reached: {getattr(exc, 'reason', exc)}"
+        return None, f"the LRS could not be reached: {getattr(exc, 'reason', exc)}"
+
+
+def _deliver(url: str, bodies: list[dict]) -> str | None:
+    """None once the LRS holds every statement of the batch. A 409 Conflict says it holds a
+    statement of that id already: ours (an id follows from its event, and a body never changes),
+    sent by a try whose answer was lost. A batch answered 409 is sent again one by one."""
+    status, error = _post(url, bodies)
+    if error is None or (status == 409 and len(bodies) == 1):
+        return None
+    if status == 409:
+        return next((e for e in (_deliver(url, [b]) for b in bodies) if e is not None), None)
+    return error
 
 
 def _wait(tries: int) -> timedelta:
@@ -239,7 +251,7 @@ def send_due(now: datetime | None = None, limit: int = 5000) -> Delivery:
                                        .order_by(XapiStatement.id)))
         bodies = [r.body for r in rows]
         db.session.commit()
-        error = _post(url, bodies)
+        error = _deliver(url, bodies)
         for r in rows:
             if error is None:
                 r.sent_at, r.last_error, r.next_try_at = now, None, None
