@@ -205,8 +205,8 @@ def test_my_certificates_revoked_one_with_its_reason_and_the_valid_ones_pdf(app,
 def test_erasure_takes_my_portfolio_and_links_and_keeps_what_was_assessed(app, client, auth, course, files_dir):
     from sqlalchemy import select
 
-    from lms.core.models import AuditEntry, User
-    from lms.core.services import erasure
+    from lms.core.models import AuditEntry, OutboxMessage, User
+    from lms.core.services import erasure, mail
     from lms.courses.models import Enrolment
     from lms.portfolio.models import Artefact, Defense, ProjectSubmission, ShareLink
 
@@ -215,6 +215,11 @@ def test_erasure_takes_my_portfolio_and_links_and_keeps_what_was_assessed(app, c
         me = db.session.get(Enrolment, course["me"])
         artefacts.save_artefact(me, {"section": "submission", "kind": "text", "title": "Тапсырылған портфолио",
                                      "text": "Бағаланған мәтін"}, None, me.user)
+        # a link anyone may hold: the cohort's webinar, e-mailed to another participant too
+        webinar = "https://meet.example.kz/prv-tch-webinar-room"
+        artefacts.save_artefact(me, {"section": "work", "kind": "link", "title": "Вебинар", "link": webinar},
+                                None, me.user)
+        mail.queue("t:webinar", "prv-other@test.kz", "Вебинар", f"Сілтеме: {webinar}")
         db.session.commit()
         done = erasure.erase(db.session.get(User, me.user_id), None, "өтініш")
         db.session.commit()
@@ -230,7 +235,9 @@ def test_erasure_takes_my_portfolio_and_links_and_keeps_what_was_assessed(app, c
     assert db.session.get(Defense, course["released"]).released_at is not None
     assert len(list(files_dir.rglob("*"))) > 0 and PLAN not in b"".join(
         p.read_bytes() for p in files_dir.rglob("*") if p.is_file())
-    assert done.counts["portfolio.items"] == 1 and done.counts["portfolio.share_links"] == 1
+    assert done.counts["portfolio.items"] == 2 and done.counts["portfolio.share_links"] == 1
+    assert db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.key == "t:webinar")).one() == \
+        f"Сілтеме: {webinar}"  # the other's e-mail keeps the link
     # the log keeps that an item was added, without its title; what was handed in keeps its own
     logged = db.session.scalars(select(AuditEntry.summary).where(AuditEntry.action.in_(
         ("artefact_added", "portfolio_handed_in")))).all()

@@ -41,7 +41,7 @@ ERASED_EMAIL = "erased-{id}@erased.invalid"
 #: what stands in for a text the person wrote where the record stays (a post in a discussion)
 ERASED_TEXT = "—"
 REASON_MAX = 500
-#: words a plugin erased this long or longer are taken out of the e-mails sent to others as well
+#: words of an e-mailed record this long or longer are taken out of every e-mail sent to others
 #: (shorter ones, a title like "Сабақ жоспары", could be anyone's)
 WORDS_MIN = 20
 
@@ -63,6 +63,8 @@ class Erasure:
     words: set[str] = field(default_factory=set)
     records: set[tuple[str, str]] = field(default_factory=set)
     mail_keys: set[str] = field(default_factory=set)
+    #: the words of records the site e-mailed (`forget` with a mail_key): digests may quote them too
+    mailed_words: set[str] = field(default_factory=set)
 
     def count(self, what: str, n: int) -> None:
         if n:
@@ -71,13 +73,17 @@ class Erasure:
     def forget(self, record, *texts: str | None, mail_key: str | None = None) -> None:
         """Words the person wrote in `record` (a mapped object or a (type, id) pair, as the audit
         log names it) that the plugin erases: core takes them out of the log's entries about the
-        record and out of the e-mails about it (their keys begin with `mail_key`), and, when long
-        enough to be the person's alone, out of any e-mail that quoted them."""
+        record; with `mail_key` (the site e-mailed the record: the keys of those e-mails begin so)
+        out of those e-mails, and, when long enough to be the person's alone, out of any e-mail
+        that quoted them (a digest). Without it no e-mail is touched: a link or a short title may
+        be anyone's."""
         object_type, object_id = record if isinstance(record, tuple) else (type(record).__name__, record.id)
         self.records.add((object_type, str(object_id)))
+        words = {t.strip() for t in texts if isinstance(t, str) and t.strip() and t.strip() != ERASED_TEXT}
+        self.words |= words
         if mail_key:
             self.mail_keys.add(mail_key)
-        self.words |= {t.strip() for t in texts if isinstance(t, str) and t.strip() and t.strip() != ERASED_TEXT}
+            self.mailed_words |= words
 
     def drop_file(self, stored: StoredFile | None) -> None:
         if stored is not None and stored not in self.dropped:
@@ -272,8 +278,8 @@ def _scrub(needles: list[tuple[str, str]]) -> tuple[set[int], set[int]]:
 def _forget_words(erasure: Erasure) -> tuple[set[int], set[int]]:
     """The words a plugin erased (`Erasure.forget`) go from the audit log's entries about the
     records they were in, from the e-mails about those records (a post's notice quotes it), and,
-    when long enough to be the person's alone (WORDS_MIN), from any e-mail the site sent (a
-    digest quotes a post's start)."""
+    of the records e-mailed, when long enough to be the person's alone (WORDS_MIN), from any
+    e-mail the site sent (a digest quotes a post's start)."""
     if not erasure.words:
         return set(), set()
     needles = [(text, ERASED_TEXT) for text in sorted(erasure.words, key=len, reverse=True)]
@@ -283,7 +289,7 @@ def _forget_words(erasure: Erasure) -> tuple[set[int], set[int]]:
     entries = _replace_in_entries(select(AuditEntry).where(or_(*(
         (AuditEntry.object_type == object_type) & AuditEntry.object_id.in_(sorted(ids))
         for object_type, ids in by_type.items()))), needles)
-    long = [text for text, _new in needles if len(text) >= WORDS_MIN]
+    long = sorted((text for text in erasure.mailed_words if len(text) >= WORDS_MIN), key=len, reverse=True)
     keys = sorted(erasure.mail_keys)
     messages: set[int] = set()
     for start in range(0, max(len(long), len(keys)), 100):  # a prolific writer's posts: LIKEs in bounded batches
