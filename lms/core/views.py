@@ -541,9 +541,15 @@ def backups():
     sound = [e for e in entries if e.problem is None]
     newest = sound[0].made_at if sound else None
     stale = newest is None or utcnow() - newest > BACKUP_STALE_AFTER
+    ledger, ledger_problem = erasure.ledger_path(), None
+    try:
+        erased = len(erasure.read_ledger(ledger))
+    except ServiceError as exc:  # a line that is not an entry: said here, mended by hand
+        erased, ledger_problem = 0, exc.message
     return render_template("core/backups.html", entries=entries, newest=newest, stale=stale,
                            directory=backup.backup_dir(), keep=current_app.config["LMS"].backup_keep,
-                           queued=bool(current_app.config["LMS"].redis_url), confirm=ConfirmForm())
+                           queued=bool(current_app.config["LMS"].redis_url), confirm=ConfirmForm(),
+                           ledger=ledger, erased=erased, ledger_problem=ledger_problem)
 
 
 #: a nightly backup older than this has missed a night: the page says so

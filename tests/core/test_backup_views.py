@@ -122,3 +122,18 @@ def test_with_redis_the_worker_makes_the_backup(client, admin, backups, app, mon
         assert entry.actor_id is None and entry.details["file"] == archive.name
     finally:
         redis.flushdb()
+
+
+def test_the_page_says_how_many_erased_accounts_a_restore_erases_again(client, admin, backups, db_session):
+    from lms.core.services import erasure
+
+    page = client.get("/admin/backups").get_data(as_text=True)
+    assert 'id="erased-ledger"' not in page  # nobody erased yet: nothing to say
+    backups.mkdir(parents=True, exist_ok=True)
+    ledger = backups / erasure.LEDGER
+    ledger.write_text('{"account": 7, "created": "2026-01-05T10:00:00Z", "erased": "2026-11-30T10:00:00Z"}\n')
+    page = client.get("/admin/backups").get_data(as_text=True)
+    assert f"1 account erased on request is noted in {ledger}: a restore erases it again." in page
+    ledger.write_text(ledger.read_text() + "not an entry\n")
+    page = client.get("/admin/backups").get_data(as_text=True)
+    assert f"{ledger}, line 2: not an entry of the ledger of erased accounts" in page
