@@ -40,10 +40,11 @@ def _attended(app, make, code, *marks):
     return session, user
 
 
-def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(app, make, db_session, runner,
-                                                                               lrs):
-    cohort = make.cohort(code="XAPI-1", programme="LDR-DT", format_code="blended", participants=2)
-    versions = build_items(db_session, bank_code="XAPIB")
+def _submitted(app, make, db_session, code, kinds=ITEMS):
+    """An LDR-DT cohort's module test of `kinds`, taken and submitted by its first participant
+    with the right answers; returns the test, the attempt and the participant."""
+    cohort = make.cohort(code=code, programme="LDR-DT", format_code="blended", participants=1)
+    versions = build_items(db_session, kinds, bank_code=code.replace("-", ""))
     test = make_test(cohort)
     db_session.commit()
     enrolment, user = _participant(cohort)
@@ -52,6 +53,13 @@ def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(
         answer_all(attempt, user, RIGHT)
         attempts.submit(attempt.id, user)
         db.session.commit()
+    return test, attempt, user
+
+
+def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(app, make, db_session, runner,
+                                                                               lrs):
+    test, attempt, user = _submitted(app, make, db_session, "XAPI-1")
+    with app.test_request_context():
         attempts.submit(attempt.id, user)  # a second submit grades once, and tells once
         db.session.commit()
     assert db_session.scalars(select(XapiStatement.verb)).all() == ["passed"]
@@ -76,18 +84,10 @@ def test_a_finished_test_reaches_the_lrs_once_naming_the_account_not_the_person(
 
 
 def test_a_test_with_an_essay_is_told_once_the_essay_is_graded(app, make, db_session, lrs):
-    cohort = make.cohort(code="XAPI-E", programme="LDR-DT", format_code="blended", participants=1)
-    versions = build_items(db_session, [ITEMS[0], ESSAY], bank_code="XAPIE")
-    test = make_test(cohort)
+    test, _attempt, _user = _submitted(app, make, db_session, "XAPI-E", [ITEMS[0], ESSAY])
     grader = make.user("trainer", email="xapi-grader@test.kz")
-    db_session.commit()
-    enrolment, user = _participant(cohort)
+    assert db_session.scalars(select(XapiStatement)).all() == []  # the result is provisional yet
     with app.test_request_context():
-        attempt = attempts.start_attempt(test, enrolment, user, versions=versions)
-        answer_all(attempt, user, RIGHT)
-        attempts.submit(attempt.id, user)
-        db.session.commit()
-        assert db_session.scalars(select(XapiStatement)).all() == []  # the result is provisional yet
         (waiting,) = attempts.grading_queue(test)
         attempts.grade_essay(waiting, 0, None, grader)
         db.session.commit()
